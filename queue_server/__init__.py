@@ -1,0 +1,2 @@
+"""govhall: queue_server."""
+__version__ = "0.1.0"
