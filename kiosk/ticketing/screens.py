@@ -77,7 +77,7 @@ class ServicesScreen(AppScreen):
         scroll = ScrollView(do_scroll_x=False)
         scroll.add_widget(self.list)
         self.body.add_widget(scroll)
-        self.priority_button = self.button("绿色通道（老年人、残疾人、孕妇、军人等）", app.show_priority,
+        self.priority_button = self.button("绿色通道（优先办理）", app.show_priority,
                                            colour=theme.PRIORITY)
         self.body.add_widget(self.priority_button)
         self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
@@ -97,7 +97,7 @@ class ServicesScreen(AppScreen):
             services = [s for s in config.services.values() if s.department == dept_code]
             if not services:
                 continue
-            self.list.add_widget(SmallCaption(text=dept.name, halign="left"))
+            self.list.add_widget(Caption(text=dept.name, halign="left", color=theme.NUMBER))
             for service in services:
                 self.list.add_widget(self.button(service_label(service.name, loads.get(service.code)),
                                                  lambda code=service.code: self.app.choose_service(code),
