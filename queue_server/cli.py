@@ -13,6 +13,7 @@ from .config import DEMO_CONFIG_PATH, ConfigError, HallConfig, load_config
 SUBCOMMAND_MODULES = [
     "queue_server.cli_core",
     "devices.cli",
+    "queue_server.guides.cli",
 ]
 
 DEFAULT_DB = Path("var") / "govhall.db"
