@@ -59,7 +59,9 @@ def m001_queue_core(db: Database) -> None:
     }, pk="staff_no", not_null={"name", "role", "password_hash"}, defaults={"active": 1})
 
 
-MIGRATION_SETS: list[Migrations] = [core]
+from .reviews.schema import migrations as reviews_migrations  # noqa: E402 - the areas' sets follow the core's
+
+MIGRATION_SETS: list[Migrations] = [core, reviews_migrations]
 
 
 def apply_all(db: Database) -> None:

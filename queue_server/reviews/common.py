@@ -44,6 +44,13 @@ def case_history(db: Database, ledger: str, record_id: int, tz: Any) -> list[dic
     return [{"action": a, "actor": who, "note": note, "at": local_iso(at, tz)} for a, who, note, at in rows]
 
 
+def actor_who(actor: str | None) -> str | None:
+    """The person part of a ticket-log actor (``staff:1001`` → ``1001``)."""
+    if not actor:
+        return None
+    return actor.split(":", 1)[1] if ":" in actor else actor
+
+
 def mask_name(name: str) -> str:
     """张三 → 张*, 张小三 → 张*三 (DOMAIN.md privacy rule)."""
     name = name.strip()

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from queue_server.errors import invalid
+from queue_server.hall_time import business_day
 from queue_server.keys import BUS, CLOCK, CONFIG
 from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.reviews.settings import ReviewSettings, load_review_settings
@@ -46,8 +47,8 @@ def now(request: web.Request) -> datetime:
 
 
 def today(request: web.Request) -> date:
-    """Today in the hall's time zone."""
-    return now(request).astimezone(request.app[CONFIG].hall.tz).date()
+    """Today's business day in the hall."""
+    return business_day(now(request), request.app[CONFIG].hall)
 
 
 def day_range(request: web.Request, default_days: int = 0) -> tuple[str, str]:

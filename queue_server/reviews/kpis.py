@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from queue_server.reviews.common import parse
+from queue_server.reviews.common import actor_who, parse
 from queue_server.reviews.levels import BAD_LEVELS, GOOD_LEVELS
 
 WAIT_TARGET_MIN = 20.0
@@ -233,7 +233,8 @@ def load_facts(db: Database, config: Any, day_from: str, day_to: str) -> Facts:
         "(SELECT l.actor FROM ticket_log l WHERE l.ticket_id = t.id AND l.action IN ('finish', 'finished') "
         " ORDER BY l.id DESC LIMIT 1) "
         "FROM tickets t WHERE t.business_day BETWEEN ? AND ?", [day_from, day_to]).fetchall()
-    for tid, day, service, window, status, issued_at, called_at, first_call, finisher in rows:
+    for tid, day, service, window, status, issued_at, called_at, first_call, actor in rows:
+        finisher = actor_who(actor)
         first = parse(first_call) or parse(called_at)
         wait = None if first is None else (first - parse(issued_at)).total_seconds() / 60
         tickets.append(TicketFact(tid, day, service, departments.get(service), window,

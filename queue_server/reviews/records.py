@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from queue_server.errors import ApiError, conflict, invalid, not_found
-from queue_server.reviews.common import iso, log_action, parse
+from queue_server.reviews.common import actor_who, iso, log_action, parse
 from queue_server.reviews.levels import BAD_LEVELS, CHANNELS, LEVELS
 from queue_server.reviews.settings import ReviewSettings
 
@@ -116,10 +116,11 @@ def _served_by(db: Database, ticket: dict[str, Any]) -> tuple[str | None, str | 
         w = db.execute("SELECT staff_no, staff_name FROM windows WHERE number = ?", [ticket["window"]]).fetchone()
         if w:
             staff_no, name = w
-    if row and row[0]:
-        # The core logs the actor as the principal's name; match it to the staff table when it is a 工号 or name.
+    who = actor_who(row[0]) if row else None
+    if who:
+        # The core logs ``role:工号`` (or the token's name); match it to the staff table.
         s = db.execute("SELECT staff_no, name FROM staff WHERE staff_no = ? OR name = ? LIMIT 1",
-                       [row[0], row[0]]).fetchone()
+                       [who, who]).fetchone()
         if s:
             staff_no, name = s
     return staff_no, name

@@ -81,7 +81,7 @@ async def _publish_review(app: web.Application, review: dict[str, Any], case: di
     data = {"id": review["id"], "ticket": review["ticket_number"], "window": review["window"],
             "level": review["level"], "channel": review["channel"], "bad": review["level"] in BAD_LEVELS,
             "rectification_id": case["id"] if case else None}
-    await publish(app, Event("review.created", data, ("admin",)))
+    await publish(app, Event("review.created", data, frozenset({"admin"})))
 
 
 async def _handle_review_form(request: web.Request) -> web.Response:
