@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from queue_server.reviews.levels import CHANNEL_CODES, channel_name, level_name
 from queue_server.reviews.settings import ReviewSettings
 
 LEDGERS = {"reviews": "评价台账", "rectifications": "差评整改台账", "complaints": "有诉即办台账",
-           "followups": "企业回访台账", "gbt39046": "好差评数据(GB/T 39046)"}
+           "followups": "企业回访台账", "gbt39046": "好差评数据(GBT39046)"}
 GBT_HEADERS = ["办件编号", "评价渠道", "评价人", "评价时间", "评价次数", "满意度名称", "满意度代码", "评价内容",
                "行政区划代码"]
 
@@ -164,7 +165,7 @@ def to_xlsx(table: Table, title: str) -> bytes:
     """One sheet named ``title``: bold header row, frozen, columns sized to their content."""
     wb = Workbook()
     ws = wb.active
-    ws.title = title[:31]
+    ws.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31]
     ws.append(table[0])
     for row in table[1]:
         ws.append(["" if v is None else v for v in row])
