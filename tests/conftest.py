@@ -74,10 +74,14 @@ class RunningServer:
 
 
 @pytest.fixture
-async def server(hall_config: HallConfig, db_path: Path, clock: FakeClock):
-    """The queue server in this process on 127.0.0.1 (a real TCP port), with the fake clock and a real SQLite file."""
+async def server(request, hall_config: HallConfig, db_path: Path, clock: FakeClock):
+    """The queue server in this process on 127.0.0.1 (a real TCP port), with the fake clock and a real SQLite file.
+
+    Mark a test ``@pytest.mark.open_all_hours`` to let it take numbers at any hour.
+    """
     db = open_database(db_path)
-    app = create_app(hall_config, db=db, clock=clock, open_all_hours=False)
+    open_all_hours = request.node.get_closest_marker("open_all_hours") is not None
+    app = create_app(hall_config, db=db, clock=clock, open_all_hours=open_all_hours)
     test_server = TestServer(app, host="127.0.0.1")
     await test_server.start_server()
     try:
@@ -108,14 +112,16 @@ class ServerProcess:
         return [sys.executable, "-m", "queue_server", *args]
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            self.command("serve", "--config", str(self.config), "--db", str(self.db_path), "--port", str(self.port), *self.extra),
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        self.log_path = self.db_path.with_suffix(".log")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                self.command("serve", "--config", str(self.config), "--db", str(self.db_path), "--port", str(self.port), *self.extra),
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stdout.read()}")
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return
