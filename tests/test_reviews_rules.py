@@ -80,6 +80,13 @@ async def test_tablet_reviews_only_its_windows_just_finished_ticket(desk):
     assert status == 201 and body["ticket"] == second["number"]
     status, body = await desk.review(second["token"], channel="tablet", headers=tablet1)
     assert status == 409
+    kiosk = desk.server.auth("kiosk")
+    status, body = await desk.review(None, channel="terminal", headers=kiosk)
+    assert status == 422 and body["field"] == "ticket_token", "a kiosk needs the scanned ticket's token"
+    status, body = await desk.review(first["token"], channel="tablet", headers=kiosk)
+    assert status == 422 and body["field"] == "channel"
+    status, body = await desk.review(first["token"], channel="terminal", headers=kiosk)
+    assert status == 201, "a kiosk that scanned the ticket may take the citizen's review"
     staff = desk.server.auth("staff", 2)
     status, body = await desk.review(other["token"], channel="tablet", headers=staff)
     assert status == 403, "staff must not submit reviews"

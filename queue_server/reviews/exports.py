@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlite_utils import Database
 
 from queue_server.reviews import complaints as complaints_mod
@@ -162,19 +164,26 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table, title: str) -> bytes:
-    """One sheet named ``title``: bold header row, frozen, columns sized to their content."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31]
-    ws.append(table[0])
-    for row in table[1]:
-        ws.append(["" if v is None else v for v in row])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    """One sheet named ``title``: bold header row, frozen, columns sized to their content.
+
+    Written in openpyxl's write-only mode, which streams rows instead of building a cell object per value.
+    """
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", title)[:31])
+    headers, rows = table
+    for i, header in enumerate(headers, start=1):
+        width = max([len(str(header)) * 2, *(len(str(r[i - 1])) for r in rows[:500])], default=8)
+        ws.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
     ws.freeze_panes = "A2"
-    for i, header in enumerate(table[0], start=1):
-        width = max([len(str(header)) * 2, *(len(str(r[i - 1])) for r in table[1])], default=8)
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, width + 2)
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(ws, value=header)
+        cell.font = bold
+        header_cells.append(cell)
+    ws.append(header_cells)
+    for row in rows:
+        ws.append(["" if v is None else v for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -227,12 +227,15 @@ def load_facts(db: Database, config: Any, day_from: str, day_to: str) -> Facts:
             staff_by_actor[str(staff_no)] = str(staff_no)
             staff_by_actor.setdefault(name, str(staff_no))
     tickets = []
-    rows = db.execute(
-        "SELECT t.id, t.business_day, t.service, t.window, t.status, t.issued_at, t.called_at, "
-        "(SELECT MIN(l.at) FROM ticket_log l WHERE l.ticket_id = t.id AND l.action IN ('call', 'called')), "
-        "(SELECT l.actor FROM ticket_log l WHERE l.ticket_id = t.id AND l.action IN ('finish', 'finished') "
-        " ORDER BY l.id DESC LIMIT 1) "
-        "FROM tickets t WHERE t.business_day BETWEEN ? AND ?", [day_from, day_to]).fetchall()
+    # Three plain passes joined in Python: one sub-query per ticket would be far slower on a month.
+    span = "FROM ticket_log l JOIN tickets t ON t.id = l.ticket_id WHERE t.business_day BETWEEN ? AND ? AND l.action"
+    first_calls = dict(db.execute(f"SELECT l.ticket_id, MIN(l.at) {span} = 'call' GROUP BY l.ticket_id",
+                                  [day_from, day_to]).fetchall())
+    finishers = dict(db.execute(f"SELECT l.ticket_id, l.actor {span} = 'finish' ORDER BY l.id",
+                                [day_from, day_to]).fetchall())
+    rows = [(*r, first_calls.get(r[0]), finishers.get(r[0])) for r in db.execute(
+        "SELECT id, business_day, service, window, status, issued_at, called_at FROM tickets "
+        "WHERE business_day BETWEEN ? AND ?", [day_from, day_to]).fetchall()]
     for tid, day, service, window, status, issued_at, called_at, first_call, actor in rows:
         finisher = actor_who(actor)
         first = parse(first_call) or parse(called_at)
@@ -240,9 +243,10 @@ def load_facts(db: Database, config: Any, day_from: str, day_to: str) -> Facts:
         tickets.append(TicketFact(tid, day, service, departments.get(service), window,
                                   staff_by_actor.get(finisher, finisher) if finisher else None, status, wait))
     reviews = [
-        ReviewFact(r["ticket_id"], r["business_day"], r["service"], r["department"], r["window"], r["staff_no"],
-                   r["level"], bool(r["invited"]), r["voided_at"] is not None)
-        for r in db.query("SELECT * FROM reviews WHERE business_day BETWEEN ? AND ?", [day_from, day_to])
+        ReviewFact(tid, day, service, department, window, staff, level, bool(invited), voided_at is not None)
+        for tid, day, service, department, window, staff, level, invited, voided_at in db.execute(
+            "SELECT ticket_id, business_day, service, department, window, staff_no, level, invited, voided_at "
+            "FROM reviews WHERE business_day BETWEEN ? AND ?", [day_from, day_to])
     ]
     cases = [
         CaseFact(c["business_day"], c["service"], c["department"], c["window"], c["staff_no"],

@@ -23,8 +23,8 @@ from queue_server.reviews.settings import ReviewSettings
 class Reviewer:
     """Who submits a review.
 
-    :param kind: ``tablet`` (a counter tablet bound to ``window``), ``citizen`` (holds the ticket token) or
-        ``invitation`` (supervision entering the answer of a 电话邀评).
+    :param kind: ``tablet`` (a counter tablet bound to ``window``), ``citizen`` (holds the ticket token),
+        ``terminal`` (a hall kiosk that scanned the ticket) or ``invitation`` (supervision entering a 电话邀评).
     :param device: the rate-limit key: the tablet's token id, or the phone's address.
     :param name: the rater shown in exports (empty for an anonymous citizen) or the staff member entering it.
     """
@@ -101,7 +101,7 @@ def check_reviewable(db: Database, ticket: dict[str, Any], reviewer: Reviewer, s
             raise ApiError(403, "forbidden", "评价器只能评价本窗口刚办结的号")
         if now - finished_at > timedelta(minutes=settings.tablet_review_minutes):
             raise ApiError(403, "forbidden", "已超过评价器评价时限, 请扫码评价")
-    elif reviewer.kind == "citizen":
+    elif reviewer.kind in ("citizen", "terminal"):
         if now - finished_at > timedelta(days=settings.public_review_days):
             raise ApiError(403, "forbidden", "已超过评价期限")
 
@@ -109,7 +109,7 @@ def check_reviewable(db: Database, ticket: dict[str, Any], reviewer: Reviewer, s
 def _served_by(db: Database, ticket: dict[str, Any]) -> tuple[str | None, str | None]:
     """工号 and name of who finished the ticket: from the finishing log line, else the window's current staff."""
     row = db.execute(
-        "SELECT actor FROM ticket_log WHERE ticket_id = ? AND action IN ('finish', 'finished') "
+        "SELECT actor FROM ticket_log WHERE ticket_id = ? AND action = 'finish' "
         "ORDER BY id DESC LIMIT 1", [ticket["id"]]).fetchone()
     staff_no = name = None
     if ticket.get("window") is not None:

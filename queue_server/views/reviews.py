@@ -22,13 +22,15 @@ from queue_server.views import review_ledgers
 
 WEB = Path(__file__).resolve().parent.parent / "reviews" / "web"
 CITIZEN_CHANNELS = ("qr", "mobile", "pc", "sms")
-TABLET_CHANNELS = ("tablet", "terminal")
 
 
 def _reviewer(request: web.Request, body: dict[str, Any]) -> records.Reviewer:
     """Tablet (bound to its window) when a token is sent, else a citizen holding the ticket token."""
     if request.headers.get("Authorization") or request.query.get("token"):
-        principal = require(request, "tablet")
+        principal = require(request, "tablet", "kiosk")
+        if principal.role == "kiosk":
+            # A hall kiosk that scanned the ticket's QR code: a citizen's review on another hall terminal.
+            return records.Reviewer("terminal", f"kiosk:{principal.token_id}", None, "")
         return records.Reviewer("tablet", f"tablet:{principal.token_id}", principal.window, "")
     rater = body.get("rater") or ""
     if not isinstance(rater, str) or len(rater) > 50:
@@ -42,7 +44,7 @@ async def _handle_create_review(request: web.Request) -> web.Response:
     st = state(request)
     db, config, at = request.app[DB], request.app[CONFIG], now(request)
     level, reasons, comment, channel = records.validate_review_body(body, st.settings)
-    allowed = TABLET_CHANNELS if reviewer.kind == "tablet" else CITIZEN_CHANNELS
+    allowed = {"tablet": ("tablet",), "terminal": ("terminal",)}.get(reviewer.kind, CITIZEN_CHANNELS)
     if channel not in allowed:
         raise invalid("channel", "此渠道只能为 " + "/".join(allowed))
     token = body.get("ticket_token")
