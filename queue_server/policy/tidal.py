@@ -73,11 +73,22 @@ class ServiceState:
     :param code: the service code.
     :param waiting: tickets waiting (not yet called).
     :param estimated_wait_min: the estimated wait of a ticket taken now.
+    :param wait_without_tidal_min: the same estimate as if the service's tidal windows were gone; a tidal window
+        closes only when this too is calm, so closing it does not at once bring the queue back (no flapping).
+        None when the service has no tidal window or the caller cannot tell.
     """
 
     code: str
     waiting: int
     estimated_wait_min: float
+    wait_without_tidal_min: float | None = None
+
+    @property
+    def calm_wait_min(self) -> float:
+        """The wait the closing rule looks at: the larger of the two estimates."""
+        if self.wait_without_tidal_min is None:
+            return self.estimated_wait_min
+        return max(self.estimated_wait_min, self.wait_without_tidal_min)
 
 
 @dataclass(frozen=True)
@@ -180,18 +191,22 @@ def is_over(service: ServiceState, th: Thresholds) -> bool:
 
 
 def is_below(service: ServiceState, th: Thresholds) -> bool:
-    """Whether ``service`` is at or under the lower threshold on both figures.
+    """Whether ``service`` is at or under the lower threshold on both figures (the wait as if without its tidal
+    windows, when known).
 
     :param service: the service's queue.
     :param th: its thresholds.
     """
-    return service.estimated_wait_min <= th.close_wait_min and service.waiting <= th.close_waiting
+    return service.calm_wait_min <= th.close_wait_min and service.waiting <= th.close_waiting
 
 
 def _figures(service: ServiceState, th: Thresholds) -> dict:
     return {
         "waiting": service.waiting,
         "estimated_wait_min": round(service.estimated_wait_min, 1),
+        "wait_without_tidal_min": (
+            None if service.wait_without_tidal_min is None else round(service.wait_without_tidal_min, 1)
+        ),
         "open_wait_min": th.open_wait_min,
         "open_waiting": th.open_waiting,
         "close_wait_min": th.close_wait_min,
@@ -259,7 +274,7 @@ def decide(state: TidalState, now: datetime) -> Decision:
             since = op.below_since or now
             if now - since >= timedelta(minutes=th.hold_min):
                 figures = _figures(svc, th) | {"below_min": round((now - since).total_seconds() / 60, 1)}
-                reason = f"等候已连续 {th.hold_min:g} 分钟低于下限(预计 {svc.estimated_wait_min:.0f} 分钟,{svc.waiting} 人)"
+                reason = f"等候已连续 {th.hold_min:g} 分钟低于下限(预计 {svc.calm_wait_min:.0f} 分钟,{svc.waiting} 人)"
                 actions.append(Action(CLOSE, op.service, op.window, reason, figures))
                 continue
             op = replace(op, below_since=since)

@@ -146,9 +146,11 @@ class HallSimulation:
         ds = self.desks.values() if desks is None else desks
         return [WindowView(d.serves, d.available, d.current is not None) for d in ds]
 
-    def loads(self) -> dict:
-        """Every service's :class:`~queue_server.policy.estimate.ServiceLoad` now."""
-        return build_loads(self.window_views(), self.waiting, self._mean_cache)
+    def loads(self, tidal: bool = True) -> dict:
+        """Every service's :class:`~queue_server.policy.estimate.ServiceLoad` now (``tidal=False``: as if no
+        tidal window were open)."""
+        desks = list(self.desks.values()) if tidal else [d for d in self.desks.values() if d.tidal is None]
+        return build_loads(self.window_views(desks), self.waiting, self._mean_cache)
 
     def any_waiting(self, services: tuple[str, ...]) -> bool:
         """Whether any ticket waits for one of ``services``."""

@@ -52,8 +52,15 @@ class TidalPolicy:
 
     def state(self, sim: HallSimulation, t: float) -> TidalState:
         """The policy's view of the simulated hall at minute ``t``."""
+        loads = sim.loads()
+        tidal_desks = {d.tidal for d in sim.desks.values() if d.tidal is not None}
+        without = sim.loads(tidal=False) if tidal_desks else {}
         services = {
-            s: ServiceState(s, load.waiting, estimate_wait_minutes(load)) for s, load in sim.loads().items()
+            s: ServiceState(
+                s, load.waiting, estimate_wait_minutes(load),
+                estimate_wait_minutes(without[s]) if s in tidal_desks else None,
+            )
+            for s, load in loads.items()
         }
         windows = {}
         for d in sim.desks.values():
