@@ -93,17 +93,20 @@ class HallSimulation:
     :param tz: the hall's time zone (for the datetimes handed to the tidal policy).
     :param ack_delay_min: how long standby staff take to arrive after a tidal opening.
     :param quote: whether to quote an estimate to every ticket (off in pure queueing-theory runs).
+    :param tick_min: minutes between policy ticks (and five times that between timeline samples); None for
+        neither (a policy that never acts, in long queueing-theory runs).
     """
 
     def __init__(
         self, plan: DayPlan, policy: StaffingPolicy, tz: ZoneInfo | timezone = timezone.utc,
-        ack_delay_min: float = 1.5, quote: bool = True,
+        ack_delay_min: float = 1.5, quote: bool = True, tick_min: float | None = 1.0,
     ) -> None:
         self.plan = plan
         self.policy = policy
         self.tz = tz
         self.ack_delay_min = ack_delay_min
         self.quote = quote
+        self.tick_min = tick_min
         self.desks = {w.number: Desk(w) for w in plan.windows}
         self.services = list(plan.mean_min)
         self.queues: dict[str, dict[str, deque[SimTicket]]] = {
@@ -263,8 +266,9 @@ class HallSimulation:
                 self.schedule(start, BREAK_START, d)
                 self.schedule(start + minutes, BREAK_END, d)
         first = min((s for s, _ in self.plan.sessions), default=0.0)
-        self.schedule(first, TICK)
-        self.schedule(first, SAMPLE)
+        if self.tick_min is not None:
+            self.schedule(first, TICK)
+            self.schedule(first, SAMPLE)
         self.policy.start(self)
         heap = self._heap
         while heap:
@@ -277,7 +281,7 @@ class HallSimulation:
             elif kind == TICK:
                 self.policy.tick(self, t)
                 if t < self._last_session_end or any(self.waiting.values()):
-                    self.schedule(t + 1.0, TICK)
+                    self.schedule(t + self.tick_min, TICK)
                 else:  # the day's work is done: send tidal staff home
                     for d in self.desks.values():
                         if d.tidal is not None:
@@ -286,7 +290,7 @@ class HallSimulation:
                 staffed = sum(1 for d in self.desks.values() if d.staffed)
                 self.timeline.append((t, sum(self.waiting.values()), staffed))
                 if t < self._last_session_end or any(self.waiting.values()) or staffed:
-                    self.schedule(t + SAMPLE_EVERY_MIN, SAMPLE)
+                    self.schedule(t + SAMPLE_EVERY_MIN * self.tick_min, SAMPLE)
             elif kind == SHIFT_START:
                 obj.closing = False  # type: ignore[union-attr]
                 self._on(obj, t)  # type: ignore[arg-type]
