@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from queue_server.policy.estimate import (
-    EstimateAccuracy, ServiceLoad, WindowView, build_loads, capacity_shares, estimate_wait_minutes,
-    robust_mean_minutes,
+    EstimateAccuracy, ServiceLoad, capacities, capacity_share, estimate_wait_minutes, expected_wait_minutes,
+    minutes_per_ticket, robust_mean_minutes,
 )
 
 
@@ -15,6 +15,7 @@ def test_cold_start_quotes_the_configured_minutes_and_history_moves_it_gradually
     many = robust_mean_minutes([4.0] * 30, 12.0)
     assert 10.0 < one < 12.0  # one quick service barely moves the figure
     assert 4.0 < many < 5.5  # thirty of them nearly replace it
+    assert minutes_per_ticket(ServiceLoad("a", 0, 1.0, (), 12.0)) == 12.0
 
 
 def test_outliers_are_clipped():
@@ -26,40 +27,30 @@ def test_outliers_are_clipped():
     assert robust == pytest.approx((10 * 4 + 10 * 15 + 30) / 20)
 
 
-def test_only_recent_services_count():
-    old_then_new = [30.0] * 50 + [6.0] * 30
-    assert robust_mean_minutes(old_then_new, 6.0) == pytest.approx(6.0)
+def test_only_recent_services_count_and_the_mean_not_the_median_is_used():
+    assert robust_mean_minutes([30.0] * 50 + [6.0] * 30, 6.0) == pytest.approx(6.0)
+    skewed = [4.0, 5.0, 6.0, 6.0, 14.0] * 6  # median 6, mean 7
+    assert robust_mean_minutes(skewed, 7.0) == pytest.approx(7.0)
 
 
-def test_a_shared_window_counts_fractionally_and_follows_the_queued_work():
-    windows = [
-        WindowView(("a",), True, True),
-        WindowView(("a", "b"), True, False),
-        WindowView(("b",), False, False),  # paused: no capacity
-    ]
-    cap, idle = capacity_shares(windows, {"a": 0, "b": 0}, {"a": 10.0, "b": 10.0})
-    assert cap == pytest.approx({"a": 1.5, "b": 0.5})
-    assert idle == pytest.approx({"a": 0.5, "b": 0.5})
-    cap, _ = capacity_shares(windows, {"a": 9, "b": 0}, {"a": 10.0, "b": 10.0})
-    # b keeps its floor of half an equal share (0.25); a takes the rest of the shared window.
-    assert cap["b"] == pytest.approx(0.25 / (0.25 + 0.95), rel=1e-6)
-    assert cap["a"] + cap["b"] == pytest.approx(2.0)
+def test_a_shared_window_counts_fractionally():
+    open_windows = [("a",), ("a", "b"), ("b", "c", "d")]
+    assert capacity_share(open_windows, "a") == pytest.approx(1.5)
+    assert capacity_share(open_windows, "b") == pytest.approx(0.5 + 1 / 3)
+    assert capacity_share(open_windows, "z") == 0
+    assert capacities(open_windows) == pytest.approx({"a": 1.5, "b": 5 / 6, "c": 1 / 3, "d": 1 / 3})
 
 
 def test_estimate_for_a_position_in_the_queue():
-    busy = ServiceLoad("a", waiting=6, capacity=2.0, mean_service_min=10.0)
-    assert estimate_wait_minutes(busy) == pytest.approx(35.0)  # 7 slots × 10 min / 2 windows
-    assert estimate_wait_minutes(busy, ahead=0) == pytest.approx(5.0)
-    free = ServiceLoad("a", waiting=0, capacity=2.0, mean_service_min=10.0, idle=1.0)
-    assert estimate_wait_minutes(free) == 0.0
-    nobody = ServiceLoad("a", waiting=2, capacity=0.0, mean_service_min=8.0)
-    assert estimate_wait_minutes(nobody) == pytest.approx(24.0)  # as if one window will open
-
-
-def test_build_loads_covers_every_service():
-    loads = build_loads([WindowView(("a",), True, False)], {"a": 3}, {"a": 5.0, "b": 7.0})
-    assert loads["a"] == ServiceLoad("a", 3, 1.0, 5.0, 1.0)
-    assert loads["b"] == ServiceLoad("b", 0, 0.0, 7.0, 0.0)
+    load = ServiceLoad("a", waiting=6, capacity=2.0, default_minutes=10.0)
+    assert expected_wait_minutes(load) == pytest.approx(30.0)  # 6 ahead × 10 min / 2 windows
+    assert estimate_wait_minutes(3, load) == 15
+    assert estimate_wait_minutes(0, load) == 0
+    shared = ServiceLoad("a", waiting=2, capacity=0.5, recent_minutes=(8.0,) * 30, default_minutes=8.0)
+    assert estimate_wait_minutes(2, shared) == 32
+    nobody = ServiceLoad("a", waiting=2, capacity=0.0, default_minutes=8.0)
+    assert estimate_wait_minutes(2, nobody) is None  # the public figure: no window serves it now
+    assert expected_wait_minutes(nobody) == pytest.approx(16.0)  # the policy's figure: as if one window opened
 
 
 def test_accuracy_reports_mean_absolute_error_and_share_under_estimated():

@@ -1,73 +1,42 @@
 """Wait estimates (预计等候时间): pure arithmetic over queues, windows and recent service times.
 
-The model: a service's windows work through its queue at ``capacity / mean_service_min`` tickets a minute, where
-``capacity`` counts each open window serving it, a window shared by several services counting fractionally (in
-proportion to the work each of its services has queued, never less than half an equal share). Idle capacity
-serves the first tickets at once. Mean service times come from the day's recent services, clipped against
-outliers and blended with the configured minutes so a cold start (no history yet that day) quotes the configured
-figure. :class:`EstimateAccuracy` tracks quoted against actual waits (mean absolute error, share under-estimated).
+The model: a service's open windows work through its queue at ``capacity / minutes_per_ticket`` tickets a minute,
+where ``capacity`` counts each open window serving it, a window shared by several services counting fractionally
+(``1 / k`` of a window serving ``k`` services). A ticket with ``ahead`` tickets before it is called after about
+``ahead × minutes / capacity`` minutes. The minutes per ticket come from the day's recent services, clipped against
+outliers and blended with the configured minutes, so a cold start (no history yet that day) quotes the configured
+figure and one forgotten "finish" cannot blow the estimate up. :class:`EstimateAccuracy` tracks quoted against
+actual waits (mean absolute error, share under-estimated).
 
-Used alike by the queue server (``Hall.service_loads()``), the tidal runner and the hall simulator.
+Used alike by the queue server (``HallView.service_loads()``), the tidal runner and the hall simulator.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import median
-from typing import Iterable, Mapping, Sequence
 
-# How many of the latest services per service feed the mean, and how much weight the configured minutes keep.
-RECENT_SERVICES = 30
+#: how many of the latest services per service feed the mean
+RECENT_SAMPLES = 30
+#: how many services the configured minutes count as, against the day's history
 PRIOR_WEIGHT = 4.0
-# Durations beyond this multiple of the median are clipped (a forgotten "finish" must not blow up the estimate).
+#: durations beyond this multiple of the recent median are clipped
 OUTLIER_FACTOR = 3.0
-# A quoted estimate is "under" when the citizen waited more than this many minutes longer than quoted.
-UNDER_TOLERANCE_MIN = 0.0
-
-
-@dataclass(frozen=True)
-class ServiceLoad:
-    """One service's queue and the capacity working on it.
-
-    :param service: the service code.
-    :param waiting: tickets waiting.
-    :param capacity: windows serving it now, a shared window counting fractionally.
-    :param idle: the part of ``capacity`` that is free right now.
-    :param mean_service_min: the robust mean service time, minutes.
-    """
-
-    service: str
-    waiting: int
-    capacity: float
-    mean_service_min: float
-    idle: float = 0.0
-
-
-@dataclass(frozen=True)
-class WindowView:
-    """A window as the estimator sees it.
-
-    :param services: what it serves now, in priority order (a tidal service included).
-    :param available: whether it is staffed and calling (open, not paused or closed).
-    :param busy: whether it is calling or serving a ticket right now.
-    """
-
-    services: tuple[str, ...]
-    available: bool
-    busy: bool
 
 
 def robust_mean_minutes(recent: Sequence[float], configured_min: float, prior_weight: float = PRIOR_WEIGHT) -> float:
     """The mean service time to plan with, from recent durations (minutes).
 
-    Takes the latest :data:`RECENT_SERVICES` durations, clips each to ``OUTLIER_FACTOR`` × their median (and to at
-    least 0.2 min), and blends their mean with ``configured_min`` weighted as ``prior_weight`` services, so the
-    first services of a day move the figure only a little.
+    Takes the latest :data:`RECENT_SAMPLES` durations, clips each to ``OUTLIER_FACTOR`` × their median (and to at
+    least 0.2 min), and blends their mean with ``configured_min`` weighted as ``prior_weight`` services. The mean,
+    not the median, is what a queue drains at: service times are skewed (log-normal), so a median would run low.
 
     :param recent: durations in minutes, oldest first.
     :param configured_min: the service's configured minutes (the cold-start figure).
     :param prior_weight: how many services the configured figure counts as.
     """
-    sample = list(recent)[-RECENT_SERVICES:]
+    sample = list(recent)[-RECENT_SAMPLES:]
     if not sample:
         return configured_min
     cap = max(OUTLIER_FACTOR * median(sample), 0.5)
@@ -75,65 +44,81 @@ def robust_mean_minutes(recent: Sequence[float], configured_min: float, prior_we
     return (configured_min * prior_weight + sum(clipped)) / (prior_weight + len(clipped))
 
 
-def capacity_shares(
-    windows: Iterable[WindowView], waiting: Mapping[str, int], mean_min: Mapping[str, float]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Each service's share of the available windows, and the idle part of it.
+@dataclass(frozen=True)
+class ServiceLoad:
+    """The state of one service's queue.
 
-    :param windows: every window.
-    :param waiting: tickets waiting, by service.
-    :param mean_min: mean service minutes, by service.
-    :returns: ``(capacity, idle)`` dicts by service code.
+    :param service: service code.
+    :param waiting: tickets waiting for it.
+    :param capacity: open windows serving it, each counted as 1 / (number of services it serves).
+    :param recent_minutes: service times of its most recent finished tickets, oldest first.
+    :param default_minutes: the configured typical service time.
     """
-    capacity: dict[str, float] = {}
-    idle: dict[str, float] = {}
-    for w in windows:
-        if not w.available or not w.services:
-            continue
-        k = len(w.services)
-        weights = [(waiting.get(s, 0) + 0.5) * mean_min.get(s, 10.0) for s in w.services]
-        total = sum(weights)
-        floor = 0.5 / k
-        raw = [max(x / total, floor) for x in weights]
-        norm = sum(raw)
-        for s, share in zip(w.services, raw):
-            share /= norm
-            capacity[s] = capacity.get(s, 0.0) + share
-            if not w.busy:
-                idle[s] = idle.get(s, 0.0) + share
-    return capacity, idle
+
+    service: str
+    waiting: int
+    capacity: float
+    recent_minutes: tuple[float, ...] = ()
+    default_minutes: float = 10.0
+
+    @cached_property
+    def mean_service_min(self) -> float:
+        """The robust mean service time (see :func:`robust_mean_minutes`)."""
+        return robust_mean_minutes(self.recent_minutes, self.default_minutes)
 
 
-def build_loads(
-    windows: Sequence[WindowView], waiting: Mapping[str, int], mean_min: Mapping[str, float]
-) -> dict[str, ServiceLoad]:
-    """A :class:`ServiceLoad` for every service in ``mean_min``.
+def minutes_per_ticket(load: ServiceLoad) -> float:
+    """The robust mean service time of ``load``'s service.
 
-    :param windows: every window.
-    :param waiting: tickets waiting, by service.
-    :param mean_min: the robust mean service minutes of every service (see :func:`robust_mean_minutes`).
+    :param load: the service's queue.
     """
-    capacity, idle = capacity_shares(windows, waiting, mean_min)
-    return {
-        s: ServiceLoad(s, waiting.get(s, 0), capacity.get(s, 0.0), m, idle.get(s, 0.0))
-        for s, m in mean_min.items()
-    }
+    return load.mean_service_min
 
 
-def estimate_wait_minutes(load: ServiceLoad, ahead: int | None = None) -> float:
-    """Estimated minutes until a ticket with ``ahead`` tickets before it is called.
+def expected_wait_minutes(load: ServiceLoad, ahead: int | None = None) -> float:
+    """Estimated minutes (unrounded) until a ticket with ``ahead`` tickets before it is called.
 
-    With no window serving the service the estimate assumes one window will (a ticket is never quoted "never").
+    With no open window serving the service it assumes one will open, so an unstaffed service still shows a
+    growing wait (the tidal policy needs that figure); the public API shows ``None`` instead.
 
     :param load: the service's queue and capacity.
     :param ahead: tickets ahead of it; default ``load.waiting`` (a ticket taken now).
     """
     n = load.waiting if ahead is None else ahead
     capacity = load.capacity if load.capacity > 0 else 1.0
-    slots = n + 1 - min(load.idle, capacity)
-    if slots <= 0:
-        return 0.0
-    return slots * load.mean_service_min / capacity
+    return n * load.mean_service_min / capacity
+
+
+def estimate_wait_minutes(ahead: int, load: ServiceLoad) -> int | None:
+    """Whole minutes until a ticket with ``ahead`` people in front is called; ``None`` when no window serves it now.
+
+    :param ahead: tickets before it in its queue.
+    :param load: the service's queue and capacity.
+    """
+    if load.capacity <= 0:
+        return None
+    return int(round(expected_wait_minutes(load, ahead)))
+
+
+def capacity_share(services_of_windows: Sequence[Sequence[str]], service: str) -> float:
+    """Fractional window capacity for ``service`` from the service lists of the open windows.
+
+    :param services_of_windows: what each open window serves now (a tidal service included).
+    :param service: the service code.
+    """
+    return sum(1 / len(served) for served in services_of_windows if served and service in served)
+
+
+def capacities(services_of_windows: Sequence[Sequence[str]]) -> dict[str, float]:
+    """:func:`capacity_share` for every service at once.
+
+    :param services_of_windows: what each open window serves now.
+    """
+    out: dict[str, float] = {}
+    for served in services_of_windows:
+        for s in served:
+            out[s] = out.get(s, 0.0) + 1 / len(served)
+    return out
 
 
 @dataclass
@@ -142,7 +127,7 @@ class EstimateAccuracy:
 
     :param count: tickets counted.
     :param abs_error_sum: the sum of |actual − quoted| in minutes.
-    :param under: how many waited longer than quoted (by more than :data:`UNDER_TOLERANCE_MIN`).
+    :param under: how many waited longer than quoted.
     :param error_sum: the sum of (actual − quoted): positive means estimates run low.
     """
 
@@ -161,7 +146,7 @@ class EstimateAccuracy:
         diff = actual_min - quoted_min
         self.abs_error_sum += abs(diff)
         self.error_sum += diff
-        if diff > UNDER_TOLERANCE_MIN:
+        if diff > 0:
             self.under += 1
 
     @property
@@ -181,7 +166,10 @@ class EstimateAccuracy:
 
     def as_dict(self) -> dict:
         """The figures as JSON-ready numbers."""
-        r = lambda x: None if x is None else round(x, 3)  # noqa: E731
+
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, 3)
+
         return {
             "tickets": self.count,
             "mean_abs_error_min": r(self.mean_abs_error_min),

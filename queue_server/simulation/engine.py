@@ -15,8 +15,9 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from queue_server.policy.estimate import EstimateAccuracy, WindowView, build_loads, estimate_wait_minutes
-from queue_server.policy.estimate import robust_mean_minutes
+from queue_server.policy.estimate import EstimateAccuracy, ServiceLoad, capacities, capacity_share
+from queue_server.policy.estimate import expected_wait_minutes, robust_mean_minutes
+from queue_server.policy.ordering import OrderRule
 from queue_server.simulation.model import DayPlan, SimTicket, WindowPlan
 from queue_server.simulation.ordering import pick_next
 
@@ -107,6 +108,7 @@ class HallSimulation:
         self.ack_delay_min = ack_delay_min
         self.quote = quote
         self.tick_min = tick_min
+        self.rule = OrderRule(plan.class_order, plan.service_order_first)
         self.desks = {w.number: Desk(w) for w in plan.windows}
         self.services = list(plan.mean_min)
         self.queues: dict[str, dict[str, deque[SimTicket]]] = {
@@ -144,16 +146,13 @@ class HallSimulation:
         """Robust mean service minutes by service, from the day's finished services so far."""
         return dict(self._mean_cache)
 
-    def window_views(self, desks: list[Desk] | None = None) -> list[WindowView]:
-        """The estimator's view of ``desks`` (all windows by default)."""
-        ds = self.desks.values() if desks is None else desks
-        return [WindowView(d.serves, d.available, d.current is not None) for d in ds]
-
-    def loads(self, tidal: bool = True) -> dict:
+    def loads(self, tidal: bool = True) -> dict[str, ServiceLoad]:
         """Every service's :class:`~queue_server.policy.estimate.ServiceLoad` now (``tidal=False``: as if no
         tidal window were open)."""
-        desks = list(self.desks.values()) if tidal else [d for d in self.desks.values() if d.tidal is None]
-        return build_loads(self.window_views(desks), self.waiting, self._mean_cache)
+        cap = capacities([d.serves for d in self.desks.values() if d.available and (tidal or d.tidal is None)])
+        return {
+            s: ServiceLoad(s, self.waiting[s], cap.get(s, 0.0), (), self._mean_cache[s]) for s in self.services
+        }
 
     def any_waiting(self, services: tuple[str, ...]) -> bool:
         """Whether any ticket waits for one of ``services``."""
@@ -207,7 +206,7 @@ class HallSimulation:
     def _try_call(self, d: Desk, t: float) -> None:
         if d.current is not None or not d.available:
             return
-        ticket = pick_next(d.serves, self.queues, self.plan.class_order) if self.any_waiting(d.serves) else None
+        ticket = pick_next(d.number, d.serves, self.queues, self.rule) if self.any_waiting(d.serves) else None
         if ticket is None:
             if d.closing:
                 self._off(d, t)
@@ -232,9 +231,9 @@ class HallSimulation:
                 ahead += len(self.queues[tk.service][k])
                 if k == tk.kind:
                     break
-            desks = self.serving[tk.service]
-            load = build_loads(self.window_views(desks), self.waiting, self._mean_cache).get(tk.service)
-            tk.quoted_min = estimate_wait_minutes(load, ahead) if load else 0.0
+            s = tk.service
+            cap = capacity_share([d.serves for d in self.serving[s] if d.available], s)
+            tk.quoted_min = expected_wait_minutes(ServiceLoad(s, self.waiting[s], cap, (), self._mean_cache[s]), ahead)
         self.queues[tk.service][tk.kind].append(tk)
         self.waiting[tk.service] += 1
         for d in self.serving[tk.service]:

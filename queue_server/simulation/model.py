@@ -117,6 +117,8 @@ class DayPlan:
     :param windows: every window's plan.
     :param sessions: the business-hour spans, minutes since midnight.
     :param mean_min: each service's configured minutes (the estimator's cold-start figure).
+    :param class_order: ticket classes, first served first (the hall's ``[queue]`` rule).
+    :param service_order_first: whether a window empties its first service before its second.
     """
 
     day: date
@@ -125,6 +127,7 @@ class DayPlan:
     sessions: tuple[tuple[float, float], ...]
     mean_min: dict[str, float]
     class_order: tuple[str, ...] = (PRIORITY, APPOINTMENT, WALK_IN)
+    service_order_first: bool = False
 
 
 def is_workday(day: date) -> bool:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from queue_server.policy.erlang import share_waiting_over_fractional
-from queue_server.policy.estimate import estimate_wait_minutes
+from queue_server.policy.estimate import expected_wait_minutes
 from queue_server.policy.tidal import CLOSE, ESCALATE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
 from queue_server.policy.tidal import decide
 from queue_server.simulation.engine import HallSimulation
@@ -57,8 +57,8 @@ class TidalPolicy:
         without = sim.loads(tidal=False) if tidal_desks else {}
         services = {
             s: ServiceState(
-                s, load.waiting, estimate_wait_minutes(load),
-                estimate_wait_minutes(without[s]) if s in tidal_desks else None,
+                s, load.waiting, expected_wait_minutes(load),
+                expected_wait_minutes(without[s]) if s in tidal_desks else None,
             )
             for s, load in loads.items()
         }

@@ -91,6 +91,7 @@ def run_day(
     plan = DayPlan(
         day, fresh, windows_for(config, policy, sessions, profile.break_min), sessions,
         {code: float(s.minutes) for code, s in config.services.items()}, class_order_of(config),
+        bool(getattr(getattr(config, "queue", None), "service_order_first", False)),
     )
     sim = HallSimulation(plan, make_policy(policy, settings), config.hall.tz, profile.ack_delay_min)
     sim.plan_no_show_wait = profile.no_show_wait_min
