@@ -13,3 +13,145 @@ os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="govhall-kivy-"))
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from queue_server.app import create_app
+from queue_server.auth import create_token
+from queue_server.clock import FakeClock, SystemClock
+from queue_server.config import DEMO_CONFIG_PATH, HallConfig, load_config
+from queue_server.db import open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: a working Monday morning in the hall
+MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY_9AM)
+
+
+@pytest.fixture(scope="session")
+def hall_config() -> HallConfig:
+    return load_config(DEMO_CONFIG_PATH)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "hall.db"
+
+
+class RunningServer:
+    """The real app on a loopback port, with handles a test needs."""
+
+    def __init__(self, server: TestServer, app, db, clock) -> None:
+        self._server = server
+        self.app = app
+        self.db = db
+        self.clock = clock
+        from queue_server.keys import HALL
+
+        self.hall = app[HALL]
+        self.url = str(server.make_url("")).rstrip("/")
+
+    def token(self, role: str, window: int | None = None) -> str:
+        return create_token(self.db, SystemClock(), role, window, name=f"test-{role}")
+
+    def auth(self, role: str, window: int | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, window)}"}
+
+
+@pytest.fixture
+async def server(request, hall_config: HallConfig, db_path: Path, clock: FakeClock):
+    """The queue server in this process on 127.0.0.1 (a real TCP port), with the fake clock and a real SQLite file.
+
+    Mark a test ``@pytest.mark.open_all_hours`` to let it take numbers at any hour.
+    """
+    db = open_database(db_path)
+    open_all_hours = request.node.get_closest_marker("open_all_hours") is not None
+    app = create_app(hall_config, db=db, clock=clock, open_all_hours=open_all_hours)
+    test_server = TestServer(app, host="127.0.0.1")
+    await test_server.start_server()
+    try:
+        yield RunningServer(test_server, app, db, clock)
+    finally:
+        await test_server.close()
+        db.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """``python -m queue_server serve`` as a child process on a free port."""
+
+    def __init__(self, db_path: Path, config: Path = DEMO_CONFIG_PATH, extra: list[str] | None = None) -> None:
+        self.db_path = db_path
+        self.config = config
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra = extra or ["--open-all-hours"]
+        self.proc: subprocess.Popen | None = None
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "queue_server", *args]
+
+    def start(self) -> None:
+        self.log_path = self.db_path.with_suffix(".log")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                self.command("serve", "--config", str(self.config), "--db", str(self.db_path), "--port", str(self.port), *self.extra),
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start in 30 s")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill() if kill else self.proc.terminate()
+            self.proc.wait(timeout=15)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def token(self, role: str, window: int | None = None) -> str:
+        args = ["token", "create", "--config", str(self.config), "--db", str(self.db_path), "--role", role]
+        if window is not None:
+            args += ["--window", str(window)]
+        out = subprocess.run(self.command(*args), cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        return out.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def server_process(tmp_path: Path):
+    """A real ``govhall serve`` subprocess (open all hours) with its own SQLite file."""
+    proc = ServerProcess(tmp_path / "hall.db")
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()

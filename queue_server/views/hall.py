@@ -1,0 +1,84 @@
+"""Routes anyone may read: health, the hall snapshot, the WebSocket, and staff login."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import __version__
+from ..auth import login, presented_token, principal, hash_token
+from ..db import write_transaction
+from ..clock import to_iso
+from ..errors import field, read_json, unauthorized
+from ..keys import CLOCK, DB, HALL, HUB
+from .common import json_response
+
+
+async def _handle_health(request: web.Request) -> web.Response:
+    try:
+        request.app[DB].execute("select 1").fetchone()
+        db_state = "ok"
+    except Exception:  # a broken database must still produce an answer
+        db_state = "error"
+    return json_response({"status": "ok" if db_state == "ok" else "degraded", "db": db_state, "version": __version__},
+                         status=200 if db_state == "ok" else 503)
+
+
+async def _handle_hall(request: web.Request) -> web.Response:
+    request.app[HALL].roll_day()
+    return json_response(request.app[HALL].snapshot())
+
+
+async def _handle_ws(request: web.Request) -> web.StreamResponse:
+    return await request.app[HUB].handle(request)
+
+
+async def _handle_login(request: web.Request) -> web.Response:
+    """Staff (工号 + password) log in to a window; managers log in without one."""
+    body = await read_json(request)
+    window = field(body, "window", int, required=False)
+    hall = request.app[HALL]
+    if window is not None and window not in hall.config.windows:
+        from ..errors import invalid
+
+        raise invalid("window", f"没有 {window} 号窗口")
+    token, info = login(request.app[DB], request.app[CLOCK], field(body, "staff_no", str), field(body, "password", str), window)
+    if info["role"] == "staff":
+        hall.set_staff(window, info["staff_no"], info["name"])
+    return json_response({"token": token, **info}, status=200)
+
+
+async def _handle_logout(request: web.Request) -> web.Response:
+    who = principal(request)
+    if who is None:
+        raise unauthorized()
+    db = request.app[DB]
+    with write_transaction(db):
+        db.execute("update auth_tokens set revoked_at = ? where token_hash = ?",
+                   [to_iso(request.app[CLOCK].now()), hash_token(presented_token(request) or "")])
+    if who.role == "staff" and who.window is not None:
+        request.app[HALL].set_staff(who.window, None, None)
+    return json_response({"status": "ok"})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/health", _handle_health)
+    app.router.add_get("/api/hall", _handle_hall)
+    app.router.add_get("/api/ws", _handle_ws)
+    app.router.add_post("/api/login", _handle_login)
+    app.router.add_post("/api/logout", _handle_logout)
+
+
+OPENAPI_PATHS = {
+    "/api/health": {"get": {"summary": "健康检查 Health", "responses": {"200": {"description": '{"status","db","version"}'}}}},
+    "/api/hall": {"get": {"summary": "大厅快照 Hall snapshot",
+                          "responses": {"200": {"description": "services, windows, recent_calls"}}}},
+    "/api/ws": {"get": {"summary": "WebSocket: ?topics=hall,window:3; snapshot then ordered events with seq",
+                        "responses": {"101": {"description": "switching protocols"}}}},
+    "/api/login": {"post": {"summary": "工作人员登录 Staff login (工号 + password, window for counter staff)",
+                            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                                "required": ["staff_no", "password"], "properties": {
+                                    "staff_no": {"type": "string"}, "password": {"type": "string"},
+                                    "window": {"type": "integer"}}}}}},
+                            "responses": {"200": {"description": '{"token","role","window","name"}'},
+                                          "401": {"description": "wrong staff number or password"}}}},
+    "/api/logout": {"post": {"summary": "退出登录 Revoke the presented token", "responses": {"200": {"description": "ok"}}}},
+}

@@ -1,0 +1,106 @@
+"""The WebSocket: snapshot first, then ordered events; private fields only for the window; slow clients dropped."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import socket
+
+import aiohttp
+import pytest
+
+from queue_server import ws as ws_module
+from tests.apiclient import Api
+
+
+async def next_event(ws: aiohttp.ClientWebSocketResponse, name: str) -> dict:
+    while True:
+        message = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
+        if message["event"] == name:
+            return message
+
+
+async def test_two_clients_get_snapshot_then_ordered_events(server):
+    kiosk, staff = server.token("kiosk"), server.token("staff", 1)
+    async with aiohttp.ClientSession() as http:
+        api = Api(http, server.url)
+        async with http.ws_connect(f"{server.url}/api/ws?topics=hall") as a, http.ws_connect(f"{server.url}/api/ws") as b:
+            for client in (a, b):
+                first = json.loads((await client.receive()).data)
+                assert first["event"] == "snapshot" and first["seq"] == 0 and first["data"]["windows"]
+            _, ticket = await api.as_(kiosk).post("/api/tickets", {"service": "bdc_transfer", "request_id": "ws-1"})
+            await api.as_(staff).post("/api/windows/1/call")
+            await api.as_(staff).post("/api/windows/1/finish")
+            for client in (a, b):
+                got = [json.loads((await asyncio.wait_for(client.receive(), 5)).data) for _ in range(3)]
+                assert [m["event"] for m in got] == ["ticket.issued", "ticket.called", "ticket.finished"]
+                assert [m["seq"] for m in got] == [1, 2, 3]
+                assert got[1]["data"]["number"] == ticket["number"] and got[1]["data"]["window"] == 1
+                assert got[1]["data"]["voice"] == f"请{ticket['number']}号到1号窗口办理"
+                assert "ticket_token" not in got[2]["data"]  # public topic: no token to review with
+
+
+async def test_window_topic_needs_that_windows_token_and_carries_the_review_token(server):
+    kiosk, staff, tablet = server.token("kiosk"), server.token("staff", 1), server.token("tablet", 1)
+    async with aiohttp.ClientSession() as http:
+        api = Api(http, server.url)
+        async with http.get(f"{server.url}/api/ws?topics=window:1") as r:
+            assert r.status == 401
+        async with http.get(f"{server.url}/api/ws?topics=window:2&token={tablet}") as r:
+            assert r.status == 403
+        async with http.ws_connect(f"{server.url}/api/ws?topics=window:1&token={tablet}") as ws:
+            await next_event(ws, "snapshot")
+            _, ticket = await api.as_(kiosk).post("/api/tickets", {"service": "bdc_transfer", "request_id": "ws-2"})
+            await api.as_(staff).post("/api/windows/1/call")
+            await api.as_(staff).post("/api/windows/1/finish")
+            finished = await next_event(ws, "ticket.finished")
+            assert finished["data"]["ticket_token"] == ticket["token"]
+
+
+def _raw_ws_client(url: str) -> socket.socket:
+    """A WebSocket client that completes the handshake and then never reads: the slowest tablet imaginable."""
+    host, port = url.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET /api/ws?topics=hall HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    return sock
+
+
+async def test_a_slow_client_is_dropped_and_never_delays_a_fast_one(server, monkeypatch):
+    monkeypatch.setattr(ws_module, "QUEUE_LIMIT", 32)
+    kiosk = server.token("kiosk")
+    from queue_server.events import Event
+    from queue_server.keys import BUS, HUB
+
+    hub = server.app[HUB]
+    slow = _raw_ws_client(server.url)
+    try:
+        async with aiohttp.ClientSession() as http:
+            api = Api(http, server.url).as_(kiosk)
+            async with http.ws_connect(f"{server.url}/api/ws") as fast:
+                await next_event(fast, "snapshot")
+                for _ in range(50):
+                    if hub.client_count == 2:
+                        break
+                    await asyncio.sleep(0.02)
+                assert hub.client_count == 2
+                # a real ticket first, then a burst of call events large enough to fill any socket buffer
+                await api.post("/api/tickets", {"service": "si_card", "request_id": "slow-0"})
+                bus = server.app[BUS]
+                total = 3000
+                received = [json.loads((await asyncio.wait_for(fast.receive(), 5)).data)]
+                for i in range(1, total):
+                    bus.publish(Event("ticket.called", {"number": f"C{i:03d}", "window": 7, "voice": "请" * 400}))
+                    if i % 20 == 0:
+                        while len(received) < i:  # the fast client keeps up while the slow one stalls
+                            received.append(json.loads((await asyncio.wait_for(fast.receive(), 5)).data))
+                while len(received) < total:
+                    received.append(json.loads((await asyncio.wait_for(fast.receive(), 5)).data))
+                assert [m["seq"] for m in received] == list(range(1, total + 1))
+                assert hub.client_count == 1  # the slow one was dropped, the fast one kept every event
+    finally:
+        slow.close()
