@@ -111,7 +111,9 @@ def service_label(name: str, load: dict[str, Any] | None) -> str:
     waiting = load.get("waiting", 0)
     estimate = load.get("estimated_wait_min")
     line = f"等候 {waiting} 人"
-    if estimate is not None:
+    if not waiting:
+        line = "现在无人等候"
+    elif estimate is not None:
         line += f" · 约 {estimate} 分钟"
     return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]"
 
@@ -166,9 +168,9 @@ class TicketScreen(AppScreen):
         self.body.add_widget(Heading(text="您的号码"))
         self.number = NumberLabel(text="")
         self.body.add_widget(self.number)
-        self.service = Caption(text="")
+        self.service = Caption(text="", font_size=THEME.fs_button)
         self.body.add_widget(self.service)
-        self.ahead = Caption(text="")
+        self.ahead = Caption(text="", font_size=THEME.fs_button)
         self.body.add_widget(self.ahead)
         self.qr = QRCodeImage(size_hint_y=1)
         self.body.add_widget(self.qr)

@@ -1,8 +1,8 @@
 """Run a kiosk app offscreen in its own process and drive it by simulated touches.
 
 Kivy creates one Window per process, so each scenario runs in a child process:
-``python -m tests.kiosk.harness MODULE FUNCTION CONTEXT.json``. The child sets Kivy's offscreen environment, sizes
-the window for the app's device, imports the test module and calls ``FUNCTION(driver, ctx)``; whatever it returns
+``python -m tests.kiosk.harness TEST_FILE FUNCTION CONTEXT.json``. The child sets Kivy's offscreen environment, sizes
+the window for the app's device, loads the test file and calls ``FUNCTION(driver, ctx)``; whatever it returns
 is written as JSON next to the screenshots. :func:`run_scenario` is the parent side used by the tests.
 """
 from __future__ import annotations
@@ -22,9 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 WINDOW_SIZES = {"ticket": (540, 960), "review": (640, 400), "staff": (640, 400), "display": (960, 540)}
 
 
-def run_scenario(module: str, function: str, ctx: dict[str, Any], out_dir: Path,
+def run_scenario(test_file: str, function: str, ctx: dict[str, Any], out_dir: Path,
                  timeout: float = 90) -> dict[str, Any]:
-    """Run ``module.function(driver, ctx)`` in a fresh process; return its result (raise on failure)."""
+    """Run ``function(factory, ctx)`` of the module at ``test_file`` in a fresh process; return its result.
+
+    Raises AssertionError with the child's output when the scenario fails or hangs.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = dict(ctx, out_dir=str(out_dir))
     ctx_file = out_dir / f"{function}.ctx.json"
@@ -35,7 +38,7 @@ def run_scenario(module: str, function: str, ctx: dict[str, Any], out_dir: Path,
                KIVY_NO_CONSOLELOG="1", KIVY_HOME=tempfile.mkdtemp(prefix="govhall-kivy-"),
                SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT))
     try:
-        proc = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "tests.kiosk.harness", module, function,
+        proc = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "tests.kiosk.harness", test_file, function,
                                str(ctx_file), str(timeout - 5)],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
@@ -143,9 +146,9 @@ class Driver:
         return str(final)
 
 
-def _child(module: str, function: str, ctx_file: str, timeout: str = "60") -> None:
+def _child(test_file: str, function: str, ctx_file: str, timeout: str = "60") -> None:
     import faulthandler
-    import importlib
+    import importlib.util
 
     faulthandler.dump_traceback_later(float(timeout), exit=True)  # a hung scenario shows where it hangs
 
@@ -158,7 +161,11 @@ def _child(module: str, function: str, ctx_file: str, timeout: str = "60") -> No
     from kivy.base import EventLoop
 
     EventLoop.ensure_window()
-    scenario = getattr(importlib.import_module(module), function)
+    spec = importlib.util.spec_from_file_location("kiosk_scenario", test_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    scenario = getattr(module, function)
     out_dir = Path(ctx["out_dir"])
     result = scenario(DriverFactory(out_dir), ctx) or {}
     (out_dir / f"{function}.result.json").write_text(json.dumps(result, ensure_ascii=False, default=str))
