@@ -14,8 +14,8 @@ from kivy.uix.widget import Widget
 
 from kiosk.common import theme
 from kiosk.common.theme import THEME
-from kiosk.common.widgets import (Banner, BigButton, Caption, Column, Heading, KioskScreen, NumberLabel,
-                                  QRCodeImage, SmallCaption)
+from kiosk.common.widgets import (Banner, BigButton, Caption, Column, Heading, KioskScreen, LargeCaption,
+                                  NumberLabel, QRCodeImage, SmallCaption)
 from kiosk.ticketing.issuer import IssueOutcome
 
 
@@ -46,7 +46,7 @@ class HomeScreen(AppScreen):
         self.body.add_widget(self.offline)
         for text, action in (("取号", app.show_services), ("预约签到", app.show_check_in),
                              ("办事指南", app.show_guides), ("查询进度", app.show_progress)):
-            self.body.add_widget(self.button(text, action, height=THEME.button_h * 1.5))
+            self.body.add_widget(self.button(text, action, scale_h=1.5))
         self.body.add_widget(Widget())
         self.elder = self.button("", app.toggle_elder, colour=theme.SURFACE)
         self.body.add_widget(self.elder)
@@ -101,7 +101,7 @@ class ServicesScreen(AppScreen):
             for service in services:
                 self.list.add_widget(self.button(service_label(service.name, loads.get(service.code)),
                                                  lambda code=service.code: self.app.choose_service(code),
-                                                 height=THEME.button_h * 1.3))
+                                                 scale_h=1.3))
 
 
 def service_label(name: str, load: dict[str, Any] | None) -> str:
@@ -168,9 +168,9 @@ class TicketScreen(AppScreen):
         self.body.add_widget(Heading(text="您的号码"))
         self.number = NumberLabel(text="")
         self.body.add_widget(self.number)
-        self.service = Caption(text="", font_size=THEME.fs_button)
+        self.service = LargeCaption(text="")
         self.body.add_widget(self.service)
-        self.ahead = Caption(text="", font_size=THEME.fs_button)
+        self.ahead = LargeCaption(text="")
         self.body.add_widget(self.ahead)
         self.qr = QRCodeImage(size_hint_y=1)
         self.body.add_widget(self.qr)
