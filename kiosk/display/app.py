@@ -145,7 +145,7 @@ class HallDisplayApp(KioskApp):
 
     @property
     def screen_board(self) -> BoardScreen:
-        return self.screens.get_screen("board")
+        return self.get_screen("board")
 
     def on_start(self) -> None:
         self.screen_board.draw(self.board)

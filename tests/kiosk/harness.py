@@ -42,6 +42,10 @@ class ScenarioRun:
                 raise AssertionError(f"scenario {self.function} never signalled {signal!r}")
             time.sleep(0.05)
 
+    def go(self, name: str) -> None:
+        """Let a scenario waiting in ``driver.wait_go(name)`` carry on."""
+        (self.out_dir / f"{self.function}.{name}.go").write_text("1")
+
     def result(self) -> dict[str, Any]:
         """Wait for the child; return the scenario's result, or raise with its output."""
         log = self.out_dir / f"{self.function}.log"
@@ -176,6 +180,11 @@ class Driver:
     def signal(self, name: str) -> None:
         """Tell the parent test that this point was reached (see :meth:`ScenarioRun.wait_for`)."""
         (self.out_dir / f"{self.function}.{name}").write_text("1")
+
+    def wait_go(self, name: str, timeout: float = 30) -> None:
+        """Pump frames until the parent test calls :meth:`ScenarioRun.go` with ``name``."""
+        path = self.out_dir / f"{self.function}.{name}.go"
+        self.wait_until(path.exists, timeout, f"the test's go-ahead {name!r}")
 
     def shot(self, name: str) -> str:
         """Save a screenshot of the whole window as ``<out_dir>/<name>.png``; return its path."""
