@@ -88,9 +88,10 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     seen: dict[str, Any] = {"waiting_start": board.waiting.text}
     d.signal("online")
     first = ctx["numbers"][0]
-    d.wait_until(lambda: app.flashing is not None and app.flashing.number == first, timeout=30, what="call flashes")
+    d.wait_until(lambda: app.flashing is not None and app.flashing.number == first and first in board.latest_text,
+                 timeout=30, what="call flashes")
     d.shot("display-call-flashing")
-    seen["latest"] = board.latest.text
+    seen["latest"] = board.latest_text
     d.wait_until(lambda: app.board.windows.get(WINDOW, {}).get("state") == "paused", timeout=30, what="pause")
     d.pump(5)
     d.shot("display-window-paused")
@@ -101,7 +102,7 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.pump(3)
     d.shot("display-offline")
     seen["offline"] = board.offline.text
-    seen["offline_latest"] = board.latest.text
+    seen["offline_latest"] = board.latest_text
     seen["offline_windows"] = len(board.windows.children)
     snapshots = app.feed.snapshots
     d.signal("offline")
@@ -151,6 +152,7 @@ def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
     assert seen["latest"] == f"请 {numbers[0]} 号 到 不动产登记2 办理"
     assert (numbers[1], WINDOW) in [tuple(c) for c in seen["calls"]]
     assert any(t.startswith("不动产登记2") and "暂停服务" in t for t in seen["cells"])
+    assert seen["calls"][0] == [numbers[1], WINDOW] and len({c[0] for c in seen["calls"]}) == len(seen["calls"])
     assert "连接中断" in seen["offline"]
     assert seen["offline_windows"] == 0 and numbers[0] not in seen["offline_latest"]
     assert seen["back_windows"] > 0
