@@ -149,25 +149,8 @@ async def test_a_pulled_bus_cable_does_not_stop_the_agent(server, devices: Devic
         await stop_agent(task)
 
 
-def restart(server_process) -> None:
-    """Stop and start the server (closing the old process's output pipe, which ``restart()`` leaves open)."""
-    server_process.stop()
-    server_process.proc.stdout.close()
-    server_process.start()
-
-
-@pytest.fixture
-def hall_server(server_process):
-    """``server_process``, stopped with its output pipe closed (the shared fixture leaves it open)."""
-    yield server_process
-    server_process.stop()
-    if server_process.proc is not None:
-        server_process.proc.stdout.close()
-
-
 @pytest.mark.timeout(90)
-async def test_agent_resumes_after_the_server_restarts(hall_server, devices: DeviceSet) -> None:
-    server_process = hall_server
+async def test_agent_resumes_after_the_server_restarts(server_process, devices: DeviceSet) -> None:
     """GIVEN the agent following a real `govhall serve` process WHEN the server restarts and then calls
     THEN the agent reconnects, resynchronises from the snapshot, and shows and speaks the call."""
     sims = devices.simulated
@@ -183,7 +166,7 @@ async def test_agent_resumes_after_the_server_restarts(hall_server, devices: Dev
             async with http.post(f"{url}/api/windows/4/call", headers={"Authorization": f"Bearer {staff}"}) as r:
                 assert r.status == 200
             assert await in_thread(sims.screens[4].wait_for, "请B001号", 5)
-            await in_thread(restart, server_process)
+            await in_thread(server_process.restart)
             await wait_until(lambda: agent.snapshots >= 2, 15)
             assert await in_thread(sims.screens[4].wait_for, "请B001号", 5, count=2), "the new snapshot re-shows B001"
             async with http.post(f"{url}/api/windows/4/finish", headers={"Authorization": f"Bearer {staff}"}) as r:
