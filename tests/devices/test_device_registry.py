@@ -103,3 +103,30 @@ def test_cli_reports_config_errors_with_exit_2(tmp_path: Path, capsys: pytest.Ca
     args = parser.parse_args(["devices", "--config", str(bad), "--simulate"])
     assert args.func(args) == 2
     assert "devices.printer.type" in capsys.readouterr().err
+
+
+def test_typos_in_any_table_are_refused(hall_config: HallConfig) -> None:
+    section = {"buses": [{"name": "b", "port": "/dev/x", "baud": 9600}]}
+    with pytest.raises(ConfigError) as caught:
+        parse_devices(configured(hall_config, section))
+    assert caught.value.field == "devices.buses[0].baud"
+
+
+def test_every_option_is_documented() -> None:
+    """Every option parse_devices accepts appears in docs/configuration.md under its table's heading."""
+    from devices.config import OPTIONS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    devices_part = doc[doc.index("## `[devices]`"):]
+    for table, options in OPTIONS.items():
+        heading = "## `[devices]`" if table == "devices" else f"`[{table}]`" if table in (
+            "devices.printer", "devices.frames", "devices.screen_texts", "devices.voice") else f"`[[{table}]]`"
+        assert heading in devices_part, heading
+        part = devices_part[devices_part.index(heading):]
+        next_heading = part.find("\n### ", 1)
+        part = part[:next_heading] if next_heading > 0 else part
+        for option in options:
+            if table == "devices" and option not in ("simulate", "sim_dir"):
+                assert f"[devices.{option}]" in devices_part or f"[[devices.{option}]]" in devices_part, option
+            else:
+                assert f"`{option}`" in part, f"{table}.{option} is not documented"
