@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from devices.frames import Frame, FrameDecoder, FrameLayout
 from devices.sim_bus import SimSerialEnd
@@ -12,6 +13,8 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.shown: list[str] = []
+        #: ``time.monotonic()`` when each text arrived (for latency benchmarks)
+        self.shown_at: list[float] = []
         self.raw = bytearray()
         self._cond = threading.Condition()
 
@@ -22,6 +25,7 @@ class _Recorder:
 
     def _record(self, text: str) -> None:
         with self._cond:
+            self.shown_at.append(time.monotonic())
             self.shown.append(text)
             self._cond.notify_all()
 
