@@ -118,6 +118,8 @@ def test_every_option_is_documented() -> None:
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
     devices_part = doc[doc.index("## `[devices]`"):]
+    following = devices_part.find("\n## ", 1)
+    devices_part = devices_part[:following] if following > 0 else devices_part
     for table, options in OPTIONS.items():
         heading = "## `[devices]`" if table == "devices" else f"`[{table}]`" if table in (
             "devices.printer", "devices.frames", "devices.screen_texts", "devices.voice") else f"`[[{table}]]`"
