@@ -96,8 +96,10 @@ def test_cli_reports_config_errors_with_exit_2(tmp_path: Path, capsys: pytest.Ca
     bad = tmp_path / "hall.toml"
     from queue_server.config import DEMO_CONFIG_PATH
 
-    bad.write_text(DEMO_CONFIG_PATH.read_text(encoding="utf-8") +
-                   '\n[devices.printer]\ntype = "laser"\n', encoding="utf-8")
+    demo = DEMO_CONFIG_PATH.read_text(encoding="utf-8")
+    assert '[devices.printer]\ntype = "sim"' in demo
+    bad.write_text(demo.replace('[devices.printer]\ntype = "sim"', '[devices.printer]\ntype = "laser"'),
+                   encoding="utf-8")
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())
     args = parser.parse_args(["devices", "--config", str(bad), "--simulate"])
@@ -132,3 +134,21 @@ def test_every_option_is_documented() -> None:
                 assert f"[devices.{option}]" in devices_part or f"[[devices.{option}]]" in devices_part, option
             else:
                 assert f"`{option}`" in part, f"{table}.{option} is not documented"
+
+
+async def test_demo_hall_devices_build_simulated(hall_config: HallConfig, tmp_path: Path) -> None:
+    """The demo hall's [devices] section is valid and builds simulators (it sets simulate = true)."""
+    section = {**hall_config.sections["devices"], "sim_dir": str(tmp_path / "sim")}
+    devices = build_devices(configured(hall_config, section))
+    try:
+        assert devices.simulated is not None and set(devices.screens) == {1, 2, 3, 4, 5, 30}
+        assert set(devices.keypads) == {1, 3}
+        devices.start()
+        devices.screens[30].show_call("H001")
+        import asyncio
+
+        assert await asyncio.get_running_loop().run_in_executor(
+            None, lambda: devices.simulated.screens[30].wait_for("请H001号到30号窗口", 3))
+        assert isinstance(printer_from_config(configured(hall_config, section)), SimTicketPrinter)
+    finally:
+        await devices.close()

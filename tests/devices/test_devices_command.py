@@ -22,7 +22,8 @@ LAUNCH = ("import sys; from queue_server import cli\n"
 @pytest.mark.timeout(60)
 async def test_devices_command_speaks_a_call(server_process, tmp_path: Path) -> None:
     config = tmp_path / "hall.toml"
-    config.write_text(DEMO_CONFIG_PATH.read_text(encoding="utf-8") + f"""
+    demo = DEMO_CONFIG_PATH.read_text(encoding="utf-8").split("\n[devices]\n")[0]  # our own [devices] below
+    config.write_text(demo + f"""
 [devices]
 sim_dir = "{tmp_path / 'sim'}"
 
