@@ -160,3 +160,14 @@ def test_block_validation() -> None:
         Line("x", size="giant")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         QR("x", size=0)
+
+
+def test_importing_the_printer_leaves_logging_alone() -> None:
+    """python-escpos configures the root logger on import; our package takes that back (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = "import logging, devices.printer.escpos; print(len(logging.getLogger().handlers))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip() == "0"
