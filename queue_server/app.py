@@ -21,6 +21,7 @@ VIEW_MODULES = [
     "queue_server.views.tickets",
     "queue_server.views.windows",
     "queue_server.views.status_page",
+    "queue_server.views.tidal",
 ]
 
 

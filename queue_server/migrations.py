@@ -59,7 +59,9 @@ def m001_queue_core(db: Database) -> None:
     }, pk="staff_no", not_null={"name", "role", "password_hash"}, defaults={"active": 1})
 
 
-MIGRATION_SETS: list[Migrations] = [core]
+from queue_server.tidal_store import migrations as tidal_migrations  # noqa: E402
+
+MIGRATION_SETS: list[Migrations] = [core, tidal_migrations]
 
 
 def apply_all(db: Database) -> None:
