@@ -123,6 +123,7 @@ class HallSimulation:
         self._heap: list[tuple[float, int, int, object]] = []
         self._seq = 0
         self.waits: list[float] = []
+        self.waits_by_service: list[tuple[str, float]] = []
         self.timeline: list[tuple[float, int, int]] = []
         self.accuracy = EstimateAccuracy()
         self.tidal_openings = 0
@@ -218,6 +219,7 @@ class HallSimulation:
             self.schedule(t + self.plan_no_show_wait, DONE, d)
         else:
             self.waits.append(t - ticket.arrival)
+            self.waits_by_service.append((ticket.service, t - ticket.arrival))
             if self.quote:
                 self.accuracy.add(ticket.quoted_min, t - ticket.arrival)
             self.schedule(t + ticket.service_min, DONE, d)

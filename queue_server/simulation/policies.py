@@ -149,9 +149,12 @@ class ClairvoyantPolicy:
 
     def tick(self, sim: HallSimulation, t: float) -> None:
         """At each hour, staff the planned standby windows (planned staff are there on time)."""
-        if t % 60 > 1e-9 and self._applied:
+        if not any(start <= t < end for start, end in sim.plan.sessions):
+            wanted: dict[int, str] = {}  # out of business hours (lunch, evening): nobody is planned
+        elif t % 60 > 1e-9 and self._applied and any(start < t - 1 for start, _ in sim.plan.sessions):
             return
-        wanted = self.plan.get(int(t // 60), {})
+        else:
+            wanted = self.plan.get(int(t // 60), {})
         for number, service in list(self._applied.items()):
             if wanted.get(number) != service:
                 sim.release_tidal(number, t)
