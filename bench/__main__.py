@@ -1,19 +1,22 @@
-"""``python -m bench [name ...]``: run the named benchmarks (default: all modules in this package)."""
+"""``python -m bench [NAME …]``: run the named benchmarks (default: all listed in BENCHMARKS)."""
 from __future__ import annotations
 
 import importlib
-import pkgutil
-import runpy
 import sys
-from pathlib import Path
+
+#: module names under bench/, each with ``main() -> None``
+BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies"]
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
+    names = argv or BENCHMARKS
     for name in names:
-        print(f"== bench.{name} ==", flush=True)
-        importlib.invalidate_caches()
-        runpy.run_module(f"bench.{name}", run_name="__main__")
+        if name not in BENCHMARKS:
+            print(f"unknown benchmark {name!r}; one of: {', '.join(BENCHMARKS)}", file=sys.stderr)
+            return 2
+    for name in names:
+        print(f"\n=== bench.{name} ===", flush=True)
+        importlib.import_module(f"bench.{name}").main()
     return 0
 
 

@@ -80,16 +80,19 @@ def speed(target: int, repeats: int) -> None:
     print(f"  whole tidal hall-day (draw + run): {total * 1000:.1f} ms (goal < 1000 ms: {'met' if total < 1 else 'NOT met'})")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the comparison and the speed figures (``argv``: command-line options; none from ``python -m bench``)."""
     parser = argparse.ArgumentParser(prog="python -m bench.tidal_policies", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv or [])
     compare(args.seeds, args.days)
     speed(args.tickets, args.repeats)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])
