@@ -7,6 +7,9 @@ staff stay in the back office: the hall without tidal windows), ``tidal`` (the s
 ``clairvoyant`` (standby windows planned hour by hour from the day's actual arrivals with Erlang C). Then the
 simulator's speed on hall-days scaled to 2,000 tickets, against a same-run baseline: the same day with no policy
 (``regular``), and the bare cost of drawing the day's tickets.
+
+``foresight`` is the tidal policy itself fed with perfect knowledge of the next 20 minutes of arrivals and staff
+that arrive at once: together with ``clairvoyant`` it shows how much better any standby deployment could do.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from queue_server.simulation.report import table
 from queue_server.simulation.runner import default_days, draw_day, run_day, simulate_days, summarize
 from queue_server.tidal_config import simulation_profile, tidal_settings
 
-POLICIES = ("static", "regular", "tidal", "clairvoyant")
+POLICIES = ("static", "regular", "tidal", "clairvoyant", "foresight")
 
 
 def compare(seeds: int, days: int) -> dict:
@@ -29,6 +32,8 @@ def compare(seeds: int, days: int) -> dict:
     print(f"{config.hall.name}: {len(dates)} busy days ({dates[0]} … {dates[-1]}) × seeds 1..{seeds}, same citizens "
           "for every policy")
     summaries = {}
+    split: dict[str, tuple[float, float]] = {}
+    eligible = {s for w in config.windows.values() for s in w.tidal_services}
     for policy in POLICIES:
         results, seconds = [], []
         for seed in range(1, seeds + 1):
@@ -36,7 +41,17 @@ def compare(seeds: int, days: int) -> dict:
             results += res
             seconds += [summary.seconds] * len(res)
         summaries[policy] = summarize(policy, results, seconds)
+        pairs = [p for r in results for p in r.waits_by_service]
+        split[policy] = tuple(
+            sum(1 for s, w in pairs if (s in eligible) == side and w > 20) / max(1, sum(1 for s, _ in pairs if (s in eligible) == side))
+            for side in (True, False)
+        )
     print(table(list(summaries.values())))
+    print()
+    print(f"share over 20 min split: the {len(eligible)} services a standby window may take | the "
+          f"{len(config.services) - len(eligible)} it may not (no policy here can help those)")
+    for policy, (yes, no) in split.items():
+        print(f"  {policy:12} {yes:6.1%} | {no:6.1%}")
     s = {k: v for k, v in summaries.items()}
     over = {k: v.share_over_20_min for k, v in s.items()}
     hours = {k: v.staff_hours for k, v in s.items()}

@@ -134,8 +134,9 @@ class TidalRunner:
         """Bus subscriber: after any hall change, run the policy once soon (tidal events themselves excepted)."""
         if event.name.startswith("tidal.") or self._pending:
             return
+        loop = asyncio.get_running_loop()  # outside a loop (a CLI tool) this raises, and nothing is left pending
         self._pending = True
-        asyncio.get_running_loop().call_soon(self._run_pending)
+        loop.call_soon(self._run_pending)
 
     def _run_pending(self) -> None:
         self._pending = False

@@ -162,3 +162,28 @@ async def test_a_service_closed_by_hand_is_not_reopened_during_its_hold_time(ser
     server.clock.advance(10 * 60)
     _, run = await api.as_(admin).post("/api/tidal/run")
     assert [(a["kind"], a["service"]) for a in run["actions"]] == [("open", "si_card")]
+
+
+async def test_the_timer_runs_the_policy_without_any_event(server, api):
+    """Holds and acknowledgement timeouts expire with nothing happening in the hall: the timer catches them."""
+    from dataclasses import replace
+
+    from queue_server.tidal_runner import TIDAL
+
+    kiosk, admin = server.token("kiosk"), server.token("admin")
+    for _ in range(4):
+        await take(api, kiosk, "si_card")
+    assert await tidal_open(api, admin)
+    runner = server.app[TIDAL]
+    runner.settings = replace(runner.settings, check_interval_s=0.02)
+    task = asyncio.create_task(runner.timer())
+    try:
+        server.clock.advance(181)
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            _, log = await api.as_(admin).get("/api/tidal/log")
+            if log["entries"][-1]["action"] == "escalate":
+                break
+        assert [e["action"] for e in log["entries"]] == ["open", "escalate"]
+    finally:
+        task.cancel()
