@@ -246,9 +246,16 @@ class GuideIndex:
         if restrict is not None:
             wanted = set(restrict)
             allowed = {n for n, c in enumerate(self.codes) if c in wanted}
+        reach = allowed
+        if len(terms) > 1:  # score only guides every term can reach exactly; fall back to all if none
+            for term in terms:
+                r = self._reach(term)
+                reach = r if reach is None else reach & r
+            if not reach:
+                reach = allowed
         total: dict[int, float] | None = None
         for term in sorted(terms, key=len, reverse=True):  # longer terms are usually the more selective
-            within = allowed if total is None else set(total)
+            within = reach if total is None else set(total)
             scores = self._term_scores(term, limit, within)
             if total is None:
                 total = scores
@@ -340,6 +347,16 @@ class GuideIndex:
             else:
                 found |= _intersect(self.sylls, list(term_syl))
         found |= _intersect(self.chars, list(term))
+        return found
+
+    def _reach(self, term: str) -> set[int]:
+        """Guides `term` matches exactly in a field or through their department or service."""
+        term_syl = () if term.isascii() else syllables(term)
+        self._pattern = pinyin_pattern(term) if term.isascii() and term[0].isalpha() else None
+        found = set(self._candidates(term, term_syl))
+        for f, members in self.groups:
+            if self._tier(term, term_syl, f, fuzzy=False):
+                found |= members
         return found
 
     def _fuzzy_candidates(self, term: str) -> set[int]:
