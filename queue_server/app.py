@@ -22,6 +22,8 @@ VIEW_MODULES = [
     "queue_server.views.windows",
     "queue_server.views.status_page",
     "queue_server.views.guides",
+    "queue_server.views.reviews",
+    "queue_server.views.admin",
 ]
 
 

@@ -1,0 +1,86 @@
+"""Small helpers shared by the ledgers: stored time text, the case log, masking for display."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlite_utils import Database
+
+
+def iso(instant: datetime | None) -> str | None:
+    """UTC ISO 8601 text as stored in the database."""
+    return None if instant is None else instant.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse(text: str | None) -> datetime | None:
+    """A stored timestamp back as an aware datetime."""
+    if not text:
+        return None
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def local_iso(text: str | None, tz: Any) -> str | None:
+    """A stored UTC timestamp shown in the hall's time zone, with its offset (API.md convention)."""
+    value = parse(text)
+    return None if value is None else value.astimezone(tz).isoformat(timespec="seconds")
+
+
+def log_action(db: Database, ledger: str, record_id: int, action: str, actor: str | None, note: str,
+               at: datetime) -> None:
+    """Append one line to ``case_log``; callers are inside the write transaction."""
+    db.execute(
+        "INSERT INTO case_log (ledger, record_id, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [ledger, record_id, action, actor, note, iso(at)],
+    )
+
+
+def case_history(db: Database, ledger: str, record_id: int, tz: Any) -> list[dict[str, Any]]:
+    """Every logged action on one record, oldest first, times in the hall's zone."""
+    rows = db.execute(
+        "SELECT action, actor, note, at FROM case_log WHERE ledger = ? AND record_id = ? ORDER BY id",
+        [ledger, record_id],
+    ).fetchall()
+    return [{"action": a, "actor": who, "note": note, "at": local_iso(at, tz)} for a, who, note, at in rows]
+
+
+def actor_who(actor: str | None) -> str | None:
+    """The person part of a ticket-log actor (``staff:1001`` → ``1001``)."""
+    if not actor:
+        return None
+    return actor.split(":", 1)[1] if ":" in actor else actor
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张小三 → 张*三 (DOMAIN.md privacy rule)."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_phone(phone: str) -> str:
+    """13812341234 → 138****1234; anything short is starred out entirely."""
+    digits = phone.strip()
+    if len(digits) >= 7:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "*" * len(digits)
+
+
+def text_field(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 500) -> str:
+    """A trimmed text field of a JSON body; raises ``invalid`` naming the field."""
+    from queue_server.errors import invalid
+
+    value = body.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise invalid(name, f"{name} 必须是文字")
+    value = value.strip()
+    if required and not value:
+        raise invalid(name, f"缺少 {name}")
+    if len(value) > limit:
+        raise invalid(name, f"{name} 不能超过 {limit} 字")
+    return value

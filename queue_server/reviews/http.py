@@ -1,0 +1,103 @@
+"""Shared plumbing of the reviews area's views: per-app state, query parsing, JSON bodies, publishing events."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from queue_server.errors import invalid
+from queue_server.hall_time import business_day
+from queue_server.keys import BUS, CLOCK, CONFIG
+from queue_server.reviews.ratelimit import RateLimiter
+from queue_server.reviews.settings import ReviewSettings, load_review_settings
+
+
+@dataclass
+class ReviewsState:
+    """The validated ``[reviews]`` section and the submission rate limiter of one app."""
+
+    settings: ReviewSettings
+    limiter: RateLimiter
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+REVIEWS_STATE = web.AppKey("reviews_state", ReviewsState)
+
+
+def install_state(app: web.Application) -> None:
+    """Validate ``[reviews]`` and create the limiter once, at set-up (a bad section stops start-up)."""
+    if REVIEWS_STATE in app:
+        return
+    settings = load_review_settings(app[CONFIG])
+    app[REVIEWS_STATE] = ReviewsState(
+        settings, RateLimiter(app[CLOCK], settings.rate_limit_count, settings.rate_limit_seconds))
+
+
+def state(request: web.Request) -> ReviewsState:
+    """This app's reviews state."""
+    return request.app[REVIEWS_STATE]
+
+
+def now(request: web.Request) -> datetime:
+    """The injected clock's now (aware UTC)."""
+    return request.app[CLOCK].now()
+
+
+def today(request: web.Request) -> date:
+    """Today's business day in the hall."""
+    return business_day(now(request), request.app[CONFIG].hall)
+
+
+def day_range(request: web.Request, default_days: int = 0) -> tuple[str, str]:
+    """``?from=YYYY-MM-DD&to=YYYY-MM-DD``; defaults: the last ``default_days`` days up to today."""
+    end = today(request)
+    values = {}
+    for name, default in (("from", end - timedelta(days=default_days)), ("to", end)):
+        text = request.query.get(name)
+        if not text:
+            values[name] = default
+            continue
+        try:
+            values[name] = date.fromisoformat(text)
+        except ValueError:
+            raise invalid(name, f"{name} 应为日期 YYYY-MM-DD") from None
+    if values["from"] > values["to"]:
+        raise invalid("from", "起始日期不能晚于结束日期")
+    return values["from"].isoformat(), values["to"].isoformat()
+
+
+def int_query(request: web.Request, name: str) -> int | None:
+    """An optional integer query parameter."""
+    text = request.query.get(name)
+    if text in (None, ""):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise invalid(name, f"{name} 应为整数") from None
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or 422 naming the body."""
+    try:
+        body = await request.json()
+    except Exception:  # noqa: BLE001 - any parse failure is the client's bad input
+        raise invalid("body", "请求体应为 JSON 对象") from None
+    if not isinstance(body, dict):
+        raise invalid("body", "请求体应为 JSON 对象")
+    return body
+
+
+def actor_name(principal: Any) -> str:
+    """How the logs name the person acting: the account's name, else its role."""
+    return getattr(principal, "name", None) or getattr(principal, "role", "") or "?"
+
+
+async def publish(app: web.Application, event: Any) -> None:
+    """Publish on the bus after the commit, whether the bus's ``publish`` is plain or a coroutine."""
+    result = app[BUS].publish(event)
+    if inspect.isawaitable(result):
+        await result

@@ -1,0 +1,164 @@
+// Admin pages: login (token kept in sessionStorage), tabs, the live hall, alerts, the shared action panel.
+"use strict";
+const TOKEN_KEY = "govhall.admin.token";
+const LEVELS = {very_satisfied: "非常满意", satisfied: "满意", basically_satisfied: "基本满意",
+                dissatisfied: "不满意", very_dissatisfied: "非常不满意"};
+const CHANNELS = {pc: "PC端", mobile: "移动端", qr: "二维码", tablet: "评价器", terminal: "大厅终端", phone: "电话", sms: "短信"};
+const $ = (id) => document.getElementById(id);
+const Admin = {token: sessionStorage.getItem(TOKEN_KEY), services: {}, loaders: {}, tab: null, timer: null};
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props || {});
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
+  return node;
+}
+
+function button(text, onclick) { return el("button", {type: "button", textContent: text, onclick}); }
+
+function row(cells, late) {
+  const tr = el("tr", {className: late ? "late" : ""});
+  for (const c of cells) tr.append(c instanceof Node ? el("td", {}, c) : el("td", {textContent: c ?? ""}));
+  return tr;
+}
+
+function fill(tbodyId, rows) { const body = $(tbodyId); body.replaceChildren(...rows); }
+
+function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
+
+function shortTime(iso) { return iso ? iso.slice(0, 16).replace("T", " ") : ""; }
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== "" && v !== null && v !== undefined && v !== false) q.set(k, v);
+  const s = q.toString();
+  return s ? "?" + s : "";
+}
+
+async function api(path, options = {}) {
+  const headers = {"Authorization": "Bearer " + Admin.token};
+  if (options.body) headers["Content-Type"] = "application/json";
+  const r = await fetch(path, {method: options.method || (options.body ? "POST" : "GET"), headers,
+                               body: options.body ? JSON.stringify(options.body) : undefined});
+  if (r.status === 401) { logout(); throw new Error("登录已失效,请重新登录"); }
+  if (!r.ok) {
+    let message = "请求失败(" + r.status + ")";
+    try { message = (await r.json()).message || message; } catch (e) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return options.raw ? r : r.json();
+}
+
+async function login() {
+  $("login-error").textContent = "";
+  try {
+    const r = await fetch("/api/login", {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({staff_no: $("staff-no").value.trim(), password: $("password").value})});
+    const answer = await r.json();
+    if (!r.ok) throw new Error(answer.message || "登录失败");
+    if (answer.role !== "admin") throw new Error("需要管理员账号(中心或督查人员)");
+    Admin.token = answer.token;
+    sessionStorage.setItem(TOKEN_KEY, answer.token);
+    sessionStorage.setItem(TOKEN_KEY + ".name", answer.name || "");
+    start();
+  } catch (e) { $("login-error").textContent = e.message; }
+}
+
+function logout() {
+  if (Admin.token) fetch("/api/logout", {method: "POST", headers: {"Authorization": "Bearer " + Admin.token}}).catch(() => {});
+  sessionStorage.removeItem(TOKEN_KEY);
+  Admin.token = null;
+  $("app").hidden = true; $("login").hidden = false; $("logout").hidden = true; $("who").textContent = "";
+}
+
+function show(tab) {
+  Admin.tab = tab;
+  document.querySelectorAll("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === tab));
+  document.querySelectorAll("section[data-panel]").forEach((s) => { s.hidden = s.dataset.panel !== tab; });
+  closeAction();
+  const load = Admin.loaders[tab];
+  if (load) load().catch((e) => alert(e.message));
+}
+
+// The action panel: a small form for one action on one record.
+function openAction(title, fields, submit) {
+  $("action-title").textContent = title;
+  $("action-error").textContent = "";
+  const inputs = {};
+  const nodes = fields.map((f) => {
+    let input;
+    if (f.options) {
+      input = el("select", {name: f.name});
+      for (const [value, text] of Object.entries(f.options)) input.append(el("option", {value, textContent: text}));
+    } else if (f.type === "textarea") {
+      input = el("textarea", {name: f.name, rows: 3});
+    } else {
+      input = el("input", {name: f.name, type: f.type || "text"});
+    }
+    if (f.value !== undefined) input.value = f.value;
+    inputs[f.name] = input;
+    return el("label", {className: f.type === "textarea" ? "wide" : ""}, f.label, input);
+  });
+  $("action-fields").replaceChildren(...nodes);
+  $("action").hidden = false;
+  $("action-ok").onclick = async () => {
+    const values = {};
+    for (const [k, input] of Object.entries(inputs)) values[k] = input.value.trim();
+    try { await submit(values); closeAction(); refresh(); } catch (e) { $("action-error").textContent = e.message; }
+  };
+}
+
+function closeAction() { $("action").hidden = true; }
+
+function refresh() { if (Admin.tab) show(Admin.tab); loadAlerts(); }
+
+async function loadAlerts() {
+  try {
+    const a = await api("/api/alerts");
+    const callback = a.rectifications.filter((c) => c.overdue === "callback").length;
+    const rectify = a.rectifications.length - callback;
+    const box = $("alerts");
+    box.hidden = a.rectifications.length + a.complaints.length === 0;
+    box.textContent = `逾期预警:差评回访逾期 ${callback} 件,整改逾期 ${rectify} 件,诉求逾期 ${a.complaints.length} 件`;
+  } catch (e) { /* shown on the next action */ }
+}
+
+Admin.loaders.hall = async () => {
+  const hall = await (await fetch("/api/hall")).json();
+  $("hall-services").replaceChildren(...hall.services.filter((s) => s.waiting > 0).map((s) =>
+    el("div", {className: "card"}, s.name, el("b", {textContent: s.waiting + " 人等候"}),
+       "预计 " + (s.estimated_wait_min ?? "—") + " 分钟")));
+  if (!$("hall-services").children.length) $("hall-services").append(el("div", {className: "card"}, "当前无人等候"));
+  const states = {open: "服务中", paused: "暂停", closed: "关闭"};
+  fill("hall-windows", hall.windows.map((w) => row([w.number, w.name, states[w.state] || w.state,
+    w.current || "", w.staff_name || "", w.tidal ? (Admin.services[w.tidal] || w.tidal) : ""])));
+};
+
+async function loadMeta() {
+  const hall = await (await fetch("/api/hall")).json();
+  for (const s of hall.services) Admin.services[s.code] = s.name;
+  document.querySelectorAll("select[name=service]").forEach((select) => {
+    for (const [code, name] of Object.entries(Admin.services)) select.append(el("option", {value: code, textContent: name}));
+  });
+  for (const [code, name] of Object.entries(LEVELS)) $("rv-level").append(el("option", {value: code, textContent: name}));
+  for (const [code, name] of Object.entries(CHANNELS)) $("rv-channel").append(el("option", {value: code, textContent: name}));
+}
+
+function start() {
+  $("login").hidden = true; $("app").hidden = false; $("logout").hidden = false;
+  $("who").textContent = sessionStorage.getItem(TOKEN_KEY + ".name") || "";
+  loadMeta().catch(() => {});
+  loadAlerts();
+  show("reviews");
+  clearInterval(Admin.timer);
+  Admin.timer = setInterval(() => { if (Admin.tab === "hall") Admin.loaders.hall().catch(() => {}); }, 5000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("login-button").addEventListener("click", login);
+  $("password").addEventListener("keydown", (e) => { if (e.key === "Enter") login(); });
+  $("logout").addEventListener("click", logout);
+  $("action-cancel").addEventListener("click", closeAction);
+  document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => show(b.dataset.tab)));
+  if (Admin.token) start();
+});

@@ -1,0 +1,39 @@
+"""The admin pages (Chinese, staff login): live hall, the three ledgers, KPI charts, exports.
+
+One page at ``/admin`` with plain JavaScript (no CDN: the hall has no internet); it logs in through the core's
+``POST /api/login`` and keeps the admin token in the browser's sessionStorage.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+WEB = Path(__file__).resolve().parent.parent / "reviews" / "web"
+STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts.js": "application/javascript",
+          "ledgers.js": "application/javascript"}
+
+
+async def _handle_admin_page(request: web.Request) -> web.Response:
+    return web.Response(text=(WEB / "admin.html").read_text("utf-8"), content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+
+async def _handle_static(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in STATIC:
+        raise web.HTTPNotFound()
+    return web.Response(text=(WEB / name).read_text("utf-8"), content_type=STATIC[name], charset="utf-8",
+                        headers={"Cache-Control": "no-cache"})
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/admin": {"get": {"summary": "管理后台 (HTML): 实时大厅、差评整改、有诉即办、企业回访、统计、导出"}},
+}
+
+
+def setup(app: web.Application) -> None:
+    """Add the admin pages."""
+    app.router.add_get("/admin", _handle_admin_page)
+    app.router.add_get("/admin/static/{name}", _handle_static)
