@@ -85,11 +85,12 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark; `argv` as on the command line (none when run from `python -m bench`)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.guides_search", description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args(argv or [])
     cat = generated_catalogue(args.items)
     t0 = time.perf_counter()
     index = GuideIndex(cat)
@@ -119,4 +120,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])
