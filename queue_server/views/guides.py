@@ -17,7 +17,7 @@ from ..db import write_transaction
 from ..errors import field, invalid, not_found, read_json
 from ..guides.bundles import merge_bundle
 from ..guides.model import guide_to_dict
-from ..guides.notice import NotificationSlip, Pick, PickError, SlipLine, build_slip, slip_html
+from ..guides.notice import NotificationSlip, Pick, PickError, build_slip, slip_from_dict, slip_html
 from ..guides.page import guide_html, pick_form_html
 from ..guides.store import GuideLibrary, ensure_catalogue
 from ..keys import CLOCK, CONFIG, DB
@@ -146,23 +146,19 @@ async def _handle_create_notice(request: web.Request) -> web.Response:
     return json_response({"id": row_id, "token": token, "html_url": f"/guides/notices/{token}", **data}, status=201)
 
 
-def _slip_from_record(data: dict) -> NotificationSlip:
-    from datetime import date
-
-    return NotificationSlip(
-        hall_name=data["hall"], guide_code=data["guide"]["code"], guide_name=data["guide"]["name"],
-        department=data["department"], lines=tuple(SlipLine(ln["problem"], ln["element"], ln["requirement"], ln["note"])
-                                                   for ln in data["lines"]),
-        basis=tuple(data["basis"]), consult_phone=data["consult_phone"], hall_phone=data["hall_phone"],
-        supervision_phone=data["supervision_phone"], issued_on=date.fromisoformat(data["date"]),
-        number=data["number"], applicant=data["applicant"], window=data["window"], staff=data["staff"],
-        ticket=data["ticket"])
-
-
 def stored_slip(db, token: str) -> NotificationSlip | None:
     """A recorded slip by its token (for the HTML page and the ticket printer), or None."""
     row = db.execute("select data from guide_notices where token = ?", [token]).fetchone()
-    return _slip_from_record(json.loads(row[0])) if row else None
+    return slip_from_dict(json.loads(row[0])) if row else None
+
+
+async def _handle_notice_json(request: web.Request) -> web.Response:
+    """A recorded slip as JSON, for whoever holds its token (the staff panel prints it from this)."""
+    row = request.app[DB].execute("select data from guide_notices where token = ?",
+                                  [request.match_info["token"]]).fetchone()
+    if row is None:
+        raise not_found("没有这张告知单")
+    return json_response({**json.loads(row[0]), "html_url": f"/guides/notices/{request.match_info['token']}"})
 
 
 async def _handle_notice_page(request: web.Request) -> web.Response:
@@ -200,6 +196,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/guides/departments", _handle_departments)
     app.router.add_get("/api/guides/bundles", _handle_bundles)
     app.router.add_get("/api/guides/bundles/{code}", _handle_bundle)
+    app.router.add_get("/api/guides/notices/{token}", _handle_notice_json)
     app.router.add_get("/api/guides/{code}", _handle_get)
     app.router.add_post("/api/guides/{code}/notices", _handle_create_notice)
     app.router.add_get("/guides/notices/{token}", _handle_notice_page)
@@ -224,6 +221,9 @@ OPENAPI_PATHS = {
     "/api/guides/bundles/{code}": {"get": {
         "summary": "一件事: merged materials (shared once, largest counts), combined form fields, total promised days",
         "responses": {"200": {"description": "merged bundle"}, "404": {"description": "not_found"}}}},
+    "/api/guides/notices/{token}": {"get": {
+        "summary": "一次性告知单 A recorded slip as JSON (for printing on the ticket printer)",
+        "responses": {"200": {"description": "slip"}, "404": {"description": "not_found"}}}},
     "/api/guides/{code}": {"get": {"summary": "办事指南全文 The whole guide (GB/T 39046 elements)",
                                    "responses": {"200": {"description": "guide"}, "404": {"description": "not_found"}}}},
     "/api/guides/{code}/notices": {"post": {
