@@ -50,16 +50,18 @@ async def _handle_search(request: web.Request) -> web.Response:
     lib = _library(request)
     q = request.query.get("q", "").strip()
     department = request.query.get("department", "").strip()
-    limit_text = request.query.get("limit", "20" if q else str(MAX_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
-        raise invalid("limit", f"应为 1 到 {MAX_LIMIT} 的整数")
-    limit = int(limit_text)
+    limit_text = request.query.get("limit", "20" if q else "")
+    limit: int | None = None  # browsing (no q) lists every guide unless a limit is asked for
+    if limit_text:
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+            raise invalid("limit", f"应为 1 到 {MAX_LIMIT} 的整数")
+        limit = int(limit_text)
     cat = lib.catalogue
     if department and department not in cat.departments:
         raise invalid("department", f"没有编码为 {department} 的部门")
     members = [c for c, g in cat.guides.items() if not department or g.department == department]
     if q:
-        hits = lib.index.search(q, limit=limit, restrict=members if department else None)
+        hits = lib.index.search(q, limit=limit or 20, restrict=members if department else None)
         codes = [h.code for h in hits]
     else:
         codes = members[:limit]
