@@ -19,7 +19,7 @@ from ..guides.bundles import merge_bundle
 from ..guides.model import guide_to_dict
 from ..guides.notice import NotificationSlip, Pick, PickError, build_slip, slip_from_dict, slip_html
 from ..guides.page import guide_html, pick_form_html
-from ..guides.store import GuideLibrary, ensure_catalogue
+from ..guides.store import GuideLibrary, ensure_catalogue, guides_settings
 from ..keys import CLOCK, CONFIG, DB
 from .common import json_response
 
@@ -192,6 +192,7 @@ def _guide_or_404_page(request: web.Request):
 def setup(app: web.Application) -> None:
     """Load the catalogue into an empty database and add the guide routes."""
     config, db = app[CONFIG], app[DB]
+    guides_settings(config)  # a bad [guides] section stops start-up even when the database has a catalogue
     ensure_catalogue(db, config, to_iso(app[CLOCK].now()) or "")
     app[GUIDES] = GuideLibrary(db, {code: s.name for code, s in config.services.items()})
     app.router.add_get("/api/guides", _handle_search)
