@@ -61,7 +61,7 @@ async def _handle_complaint_action(request: web.Request) -> web.Response:
     return web.json_response(complaints.complaint_json(row, request.app[CONFIG].hall.tz, at))
 
 
-async def _handle_followup_ledger(request: web.Request) -> web.Response:
+async def _handle_list_followups(request: web.Request) -> web.Response:
     require(request, "admin")
     category = request.query.get("category")
     if category and category not in followups.CATEGORIES:
@@ -96,14 +96,14 @@ async def _handle_add_sample(request: web.Request) -> web.Response:
     return web.json_response(row, status=201)
 
 
-async def _handle_kpis(request: web.Request) -> web.Response:
+async def _handle_get_kpis(request: web.Request) -> web.Response:
     require(request, "admin")
     day_from, day_to = day_range(request)
     facts = kpis.load_facts(request.app[DB], request.app[CONFIG], day_from, day_to)
     return web.json_response({"from": day_from, "to": day_to, **kpis.rounded(kpis.compute(facts, now(request)))})
 
 
-async def _handle_kpi_breakdown(request: web.Request) -> web.Response:
+async def _handle_get_kpi_breakdown(request: web.Request) -> web.Response:
     require(request, "admin")
     by = request.query.get("by", "day")
     if by not in kpis.PERIODS + kpis.DIMENSIONS:
@@ -136,7 +136,7 @@ def _quarter(day: date) -> tuple[str, str]:
     return start.isoformat(), date.fromordinal(end.toordinal() - 1).isoformat()
 
 
-async def _handle_ranking(request: web.Request) -> web.Response:
+async def _handle_get_ranking(request: web.Request) -> web.Response:
     require(request, "admin")
     if request.query.get("from") or request.query.get("to"):
         day_from, day_to = day_range(request)
@@ -148,7 +148,7 @@ async def _handle_ranking(request: web.Request) -> web.Response:
                               "rows": _named(request, "department", rows)})
 
 
-async def _handle_alerts(request: web.Request) -> web.Response:
+async def _handle_list_alerts(request: web.Request) -> web.Response:
     """Overdue call-backs, rectifications and complaints, for the admin pages' alert bar."""
     require(request, "admin")
     db, tz, at = request.app[DB], request.app[CONFIG].hall.tz, now(request)
@@ -160,7 +160,7 @@ async def _handle_alerts(request: web.Request) -> web.Response:
     })
 
 
-async def _handle_export(request: web.Request) -> web.Response:
+async def _handle_get_export(request: web.Request) -> web.Response:
     require(request, "admin")
     ledger, fmt = request.match_info["ledger"], request.match_info["fmt"]
     if ledger not in exports.LEDGERS:
@@ -207,12 +207,12 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/complaints", _handle_create_complaint)
     app.router.add_get(r"/api/complaints/{id:\d+}", _handle_get_complaint)
     app.router.add_post(r"/api/complaints/{id:\d+}/{action}", _handle_complaint_action)
-    app.router.add_get("/api/followups", _handle_followup_ledger)
+    app.router.add_get("/api/followups", _handle_list_followups)
     app.router.add_post("/api/enterprises", _handle_add_enterprise)
     app.router.add_post(r"/api/enterprises/{id:\d+}/followups", _handle_add_followup)
     app.router.add_post(r"/api/followups/{id:\d+}/samples", _handle_add_sample)
-    app.router.add_get("/api/kpis", _handle_kpis)
-    app.router.add_get("/api/kpis/breakdown", _handle_kpi_breakdown)
-    app.router.add_get("/api/kpis/ranking", _handle_ranking)
-    app.router.add_get("/api/alerts", _handle_alerts)
-    app.router.add_get(r"/api/exports/{ledger:[a-z0-9]+}.{fmt:csv|xlsx}", _handle_export)
+    app.router.add_get("/api/kpis", _handle_get_kpis)
+    app.router.add_get("/api/kpis/breakdown", _handle_get_kpi_breakdown)
+    app.router.add_get("/api/kpis/ranking", _handle_get_ranking)
+    app.router.add_get("/api/alerts", _handle_list_alerts)
+    app.router.add_get(r"/api/exports/{ledger:[a-z0-9]+}.{fmt:csv|xlsx}", _handle_get_export)
