@@ -75,7 +75,7 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
     await admin.locator("#rv-rows tr", has_text=ticket["number"]).wait_for()
     # A review arriving while the page is open shows up live (WebSocket, admin topic), without a click.
     later = desk.serve(window=2)
-    await admin.wait_for_timeout(300)  # let the socket connect after the reload
+    await admin.wait_for_function("Admin.live === true")  # the socket has its snapshot: it is registered
     status, _ = await desk.review(later["token"], "very_satisfied")
     assert status == 201
     await admin.locator("#rv-rows tr", has_text=later["number"]).wait_for(timeout=5000)

@@ -154,6 +154,7 @@ function connectLive() {
   Admin.socket = socket;
   socket.onmessage = (message) => {
     const event = JSON.parse(message.data).event;
+    if (event === "snapshot") { Admin.live = true; return; }
     const busy = !$("action").hidden;
     if (event === "review.created") {
       loadAlerts();
@@ -162,7 +163,7 @@ function connectLive() {
       Admin.loaders.hall().catch(() => {});
     }
   };
-  socket.onclose = () => { Admin.socket = null; if (Admin.token) setTimeout(connectLive, 3000); };
+  socket.onclose = () => { Admin.socket = null; Admin.live = false; if (Admin.token) setTimeout(connectLive, 3000); };
 }
 
 function start() {
