@@ -21,6 +21,7 @@ VIEW_MODULES = [
     "queue_server.views.tickets",
     "queue_server.views.windows",
     "queue_server.views.status_page",
+    "queue_server.views.guides",
     "queue_server.views.reviews",
     "queue_server.views.admin",
 ]

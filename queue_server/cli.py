@@ -12,6 +12,8 @@ from .config import DEMO_CONFIG_PATH, ConfigError, HallConfig, load_config
 #: modules with ``register(subparsers)``; each adds its own subcommands
 SUBCOMMAND_MODULES = [
     "queue_server.cli_core",
+    "devices.cli",
+    "queue_server.guides.cli",
 ]
 
 DEFAULT_DB = Path("var") / "govhall.db"

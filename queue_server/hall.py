@@ -112,7 +112,7 @@ class Hall(HallView):
             self.db.execute("update tickets set ahead_at_issue = ?, estimate_min_at_issue = ? where id = ?",
                             [ahead, estimate, ticket_id])
             self._log(ticket_id, "issue", None, actor, None, to_iso(now), {"kind": kind, "priority": priority})
-        ticket = self.ticket_by_id(ticket_id)
+        ticket = self.ticket_by_id(ticket_id, (ahead, estimate))
         event = Event("ticket.issued", {
             "number": number, "service": service, "service_name": srv.name, "kind": kind,
             "waiting": self.waiting_count(service), "at": ticket["issued_at"],
@@ -186,7 +186,8 @@ class Hall(HallView):
         if state["current_ticket_id"] is not None:
             current = self.ticket_by_id(state["current_ticket_id"])
             raise conflict(f"当前号码 {current['number']} 尚未办结,请先办结、过号或挂起")
-        chosen = pick_next(self.waiting_tickets(), window, self.window_services(window), self.order_rule)
+        services = self.window_services(window)
+        chosen = pick_next(self.waiting_tickets(services, window), window, services, self.order_rule)
         if chosen is None:
             raise conflict("当前没有等候的号码", code="queue_empty")
         now = to_iso(self.clock.now())
@@ -265,7 +266,7 @@ class Hall(HallView):
         now = self.clock.now()
         queue_at = to_iso(now)
         if rules.requeue == "after":
-            same = [t for t in self.waiting_tickets() if t.service == service and t.kind == kind and t.target_window is None]
+            same = [t for t in self.waiting_tickets([service], -1) if t.service == service and t.kind == kind and t.target_window is None]
             same.sort(key=lambda t: (t.queue_at, t.id))
             if len(same) > rules.requeue_after and rules.requeue_after > 0:
                 queue_at = to_iso(from_iso(same[rules.requeue_after - 1].queue_at) + timedelta(microseconds=1))

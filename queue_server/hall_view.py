@@ -12,8 +12,8 @@ from sqlite_utils import Database
 from .clock import Clock, from_iso
 from .config import HallConfig
 from .hall_time import business_day
-from .policy.estimate import ServiceLoad, capacity_share, estimate_wait_minutes
-from .policy.ordering import OrderRule, QueuedTicket, ahead_of
+from .policy.estimate import RECENT_SAMPLES, ServiceLoad, capacity_share, estimate_wait_minutes
+from .policy.ordering import OrderRule, QueuedTicket
 
 _TICKET_COLUMNS = (
     "id, number, service, status, priority, kind, token, issued_at, called_at, finished_at, window, target_window, "
@@ -42,7 +42,7 @@ class HallView:
 
     # -- tickets ------------------------------------------------------------------------------------------------
 
-    def _ticket_dict(self, row: tuple) -> dict:
+    def _ticket_dict(self, row: tuple, position: tuple[int, int | None] | None = None) -> dict:
         cols = [c.strip() for c in _TICKET_COLUMNS.split(",")]
         ticket = dict(zip(cols, row))
         service = self.config.services.get(ticket["service"])
@@ -53,7 +53,7 @@ class HallView:
         for key in ("issued_at", "called_at", "finished_at"):
             ticket[key] = self._local_iso(ticket[key])
         if ticket["status"] in ("waiting", "transferred"):
-            ticket["ahead"], ticket["estimated_wait_min"] = self.position(ticket["id"])
+            ticket["ahead"], ticket["estimated_wait_min"] = position or self.position(ticket["id"])
         else:
             ticket["ahead"], ticket["estimated_wait_min"] = 0, 0 if ticket["status"] in ("called", "serving") else None
         return ticket
@@ -63,35 +63,68 @@ class HallView:
         value = from_iso(stored)
         return None if value is None else value.astimezone(self.config.hall.tz).isoformat(timespec="seconds")
 
-    def ticket_by_id(self, ticket_id: int) -> dict:
+    def ticket_by_id(self, ticket_id: int, position: tuple[int, int | None] | None = None) -> dict:
+        """The full ticket; pass ``position`` when it was just computed, to skip computing it again."""
         row = self.db.execute(f"select {_TICKET_COLUMNS} from tickets where id = ?", [ticket_id]).fetchone()
-        return self._ticket_dict(row)
+        return self._ticket_dict(row, position)
 
     def ticket_by_token(self, token: str) -> dict | None:
         row = self.db.execute(f"select {_TICKET_COLUMNS} from tickets where token = ?", [token]).fetchone()
         return None if row is None else self._ticket_dict(row)
 
-    def waiting_tickets(self) -> list[QueuedTicket]:
-        rows = self.db.execute(
-            "select id, service, kind, queue_at, target_window from tickets "
-            "where business_day = ? and status in ('waiting', 'transferred')", [self.today()],
-        ).fetchall()
-        return [QueuedTicket(*row) for row in rows]
+    def waiting_tickets(self, services: list[str] | None = None, window: int | None = None) -> list[QueuedTicket]:
+        """Today's waiting tickets; with ``services``/``window``, only those that window could call."""
+        sql = ("select id, service, kind, queue_at, target_window from tickets "
+               "where business_day = ? and status in ('waiting', 'transferred')")
+        params: list = [self.today()]
+        if services is not None:
+            sql += f" and (service in ({','.join('?' * len(services))}) or target_window = ?)"
+            params += [*services, window]
+        return [QueuedTicket(*row) for row in self.db.execute(sql, params).fetchall()]
 
     def waiting_count(self, service: str) -> int:
         return self.db.execute(
             "select count(*) from tickets where business_day = ? and service = ? and status in ('waiting', 'transferred')",
             [self.today(), service]).fetchone()[0]
 
+    def _kind_rank_sql(self) -> str:
+        order = self.order_rule.class_order
+        cases = " ".join(f"when '{kind}' then {i}" for i, kind in enumerate(order))
+        return f"(case kind {cases} else {len(order)} end)"
+
     def position(self, ticket_id: int) -> tuple[int, int | None]:
-        """(people ahead, estimated minutes) for a waiting ticket."""
-        waiting = self.waiting_tickets()
-        ticket = next((t for t in waiting if t.id == ticket_id), None)
-        if ticket is None:
+        """(people ahead, estimated minutes) for a waiting ticket.
+
+        Counted in SQL with the same key as :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in
+        agreement), so a long queue costs an index scan rather than loading every waiting ticket.
+        """
+        row = self.db.execute(
+            f"select service, {self._kind_rank_sql()}, queue_at, target_window, status from tickets where id = ?", [ticket_id]
+        ).fetchone()
+        if row is None or row[4] not in ("waiting", "transferred"):
             return 0, None
-        ahead = ahead_of(ticket, waiting, self.order_rule)
-        load = self.service_loads(waiting).get(ticket.service)
-        return ahead, estimate_wait_minutes(ahead, load) if load else None
+        service, rank, queue_at, target, _ = row
+        waiting = "business_day = ? and status in ('waiting', 'transferred')"
+        if target is not None:
+            ahead = self.db.execute(
+                f"select count(*) from tickets where {waiting} and target_window = ? and (queue_at < ? or (queue_at = ? and id < ?))",
+                [self.today(), target, queue_at, queue_at, ticket_id]).fetchone()[0]
+        else:
+            ahead = self.db.execute(
+                f"select count(*) from tickets where {waiting} and service = ? and target_window is null and "
+                f"({self._kind_rank_sql()} < ? or ({self._kind_rank_sql()} = ? and (queue_at < ? or (queue_at = ? and id < ?))))",
+                [self.today(), service, rank, rank, queue_at, queue_at, ticket_id]).fetchone()[0]
+        return ahead, estimate_wait_minutes(ahead, self.service_load(service))
+
+    def service_load(self, service: str) -> ServiceLoad:
+        """One service's queue state (see :meth:`service_loads`), read with targeted queries."""
+        open_services = [self.window_services(r[0], r[4]) for r in self._window_rows() if r[1] == "open" and r[0] in self.config.windows]
+        rows = self.db.execute(
+            "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
+            "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
+        recent = tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+        return ServiceLoad(service, self.waiting_count(service), capacity_share(open_services, service), recent,
+                           self.config.services[service].minutes)
 
     # -- windows and services -----------------------------------------------------------------------------------
 
@@ -125,12 +158,11 @@ class HallView:
         row = next(r for r in self._window_rows() if r[0] == window)
         return self._window_dict(row)
 
-    def service_loads(self, waiting: list[QueuedTicket] | None = None) -> dict[str, ServiceLoad]:
+    def service_loads(self) -> dict[str, ServiceLoad]:
         """The queue state of every service: waiting count, fractional open capacity, recent service times."""
-        waiting = self.waiting_tickets() if waiting is None else waiting
-        counts: dict[str, int] = defaultdict(int)
-        for t in waiting:
-            counts[t.service] += 1
+        counts: dict[str, int] = dict(self.db.execute(
+            "select service, count(*) from tickets where business_day = ? and status in ('waiting', 'transferred') "
+            "group by service", [self.today()]).fetchall())
         open_services = [self.window_services(r[0], r[4]) for r in self._window_rows() if r[1] == "open" and r[0] in self.config.windows]
         recent: dict[str, list[float]] = defaultdict(list)
         rows = self.db.execute(
@@ -139,14 +171,14 @@ class HallView:
         for service, called, finished in rows:
             recent[service].append((from_iso(finished) - from_iso(called)).total_seconds() / 60)
         return {
-            code: ServiceLoad(code, counts[code], capacity_share(open_services, code), tuple(recent[code]), srv.minutes)
+            code: ServiceLoad(code, counts.get(code, 0), capacity_share(open_services, code), tuple(recent[code][-RECENT_SAMPLES:]),
+                              srv.minutes)
             for code, srv in self.config.services.items()
         }
 
     def snapshot(self) -> dict:
         """``GET /api/hall``: services with waits, windows with their current numbers, the latest calls."""
-        waiting = self.waiting_tickets()
-        loads = self.service_loads(waiting)
+        loads = self.service_loads()
         services = []
         for code, srv in self.config.services.items():
             load = loads[code]

@@ -59,9 +59,11 @@ def m001_queue_core(db: Database) -> None:
     }, pk="staff_no", not_null={"name", "role", "password_hash"}, defaults={"active": 1})
 
 
-from .reviews.schema import migrations as reviews_migrations  # noqa: E402 - the areas' sets follow the core's
+# the areas' sets follow the core's
+from .guides.schema import migrations as guides_migrations  # noqa: E402
+from .reviews.schema import migrations as reviews_migrations  # noqa: E402
 
-MIGRATION_SETS: list[Migrations] = [core, reviews_migrations]
+MIGRATION_SETS: list[Migrations] = [core, guides_migrations, reviews_migrations]
 
 
 def apply_all(db: Database) -> None:

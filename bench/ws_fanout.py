@@ -1,0 +1,150 @@
+"""A call's latency to the last of 500 WebSocket subscribers (aim: p99 under 50 ms on two cores), against the
+same fan-out of a bare aiohttp echo hub measured in the same run.
+
+The subscribers live in a separate process so the server's core is not shared with the clients' parsing."""
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import sys
+import time
+
+import aiohttp
+from aiohttp import web
+
+from bench.support import Process, free_port, govhall, make_token, percentile, tmpdir
+
+SUBSCRIBERS = 500
+CALLS = 60
+
+
+def _subscribers(url: str, ready, results, calls: int) -> None:
+    """Child process: open the sockets, report each call's arrival time at the last subscriber."""
+
+    async def run() -> None:
+        arrivals: dict[int, list[float]] = {}
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+            sockets = [await session.ws_connect(url) for _ in range(SUBSCRIBERS)]
+            for ws in sockets:
+                await ws.receive()  # snapshot (govhall) or hello (baseline)
+            ready.set()
+
+            async def listen(ws) -> None:
+                for _ in range(calls):
+                    message = json.loads((await ws.receive()).data)
+                    arrivals.setdefault(message["seq"], []).append(time.time())
+
+            await asyncio.gather(*(listen(ws) for ws in sockets))
+            for ws in sockets:
+                await ws.close()
+        results.put({seq: max(times) for seq, times in arrivals.items()})
+
+    asyncio.run(run())
+
+
+def _measure(ws_url: str, trigger) -> list[float]:
+    """Connect the subscribers, fire ``CALLS`` events via ``trigger(i)`` and return per-call latency in ms."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, results = ctx.Event(), ctx.Queue()
+    child = ctx.Process(target=_subscribers, args=(ws_url, ready, results, CALLS))
+    child.start()
+    if not ready.wait(60):
+        child.terminate()
+        raise RuntimeError("subscribers did not connect")
+    sent: dict[int, float] = {}
+
+    async def fire() -> None:
+        async with aiohttp.ClientSession() as session:
+            for i in range(1, CALLS + 1):
+                sent[i] = time.time()
+                await trigger(session, i)
+                await asyncio.sleep(0.03)
+
+    asyncio.run(fire())
+    last = results.get(timeout=60)
+    child.join(30)
+    return [(last[seq] - sent[seq]) * 1000 for seq in sorted(sent) if seq in last]
+
+
+def _bare_hub(port: int) -> None:
+    """Baseline: a hub that forwards each POST to every socket, awaiting nothing per client."""
+    sockets: list[web.WebSocketResponse] = []
+    seq = 0
+
+    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str("{}")
+        sockets.append(ws)
+        async for _ in ws:
+            pass
+        return ws
+
+    async def post(request: web.Request) -> web.Response:
+        nonlocal seq
+        seq += 1
+        text = json.dumps({"event": "ticket.called", "data": {"number": "A001", "window": 3}, "seq": seq})
+        for ws in sockets:
+            asyncio.ensure_future(ws.send_str(text))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/ws", ws_handler)
+    app.router.add_post("/call", post)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def main() -> None:
+    print(f"{SUBSCRIBERS} subscribers, {CALLS} calls; latency from request sent to arrival at the LAST subscriber")
+    port = free_port()
+    ctx = multiprocessing.get_context("spawn")
+    bare = ctx.Process(target=_bare_hub, args=(port,))
+    bare.start()
+    time.sleep(1.5)
+    try:
+        async def bare_call(session, i):
+            async with session.post(f"http://127.0.0.1:{port}/call") as r:
+                await r.read()
+
+        base = _measure(f"http://127.0.0.1:{port}/ws", bare_call)
+    finally:
+        bare.terminate()
+        bare.join()
+    print(f"baseline bare hub          p50 {percentile(base, 50):7.1f} ms  p99 {percentile(base, 99):7.1f} ms  max {max(base):7.1f} ms")
+
+    work = tmpdir()
+    db = work / "govhall.db"
+    kiosk, staff = make_token(db, "kiosk"), make_token(db, "staff", 7)
+    port = free_port()
+    server = Process(govhall("serve", "--db", str(db), "--port", str(port), "--open-all-hours"), port)
+    try:
+        async def prepare() -> None:
+            async with aiohttp.ClientSession() as session:
+                for i in range(CALLS):
+                    async with session.post(f"{server.url}/api/tickets", json={"service": "si_enroll", "request_id": f"w{i}"},
+                                            headers={"Authorization": f"Bearer {kiosk}"}) as r:
+                        assert r.status == 201
+
+        asyncio.run(prepare())
+        headers = {"Authorization": f"Bearer {staff}"}
+
+        async def call(session, i):
+            if i > 1:
+                async with session.post(f"{server.url}/api/windows/7/finish", headers=headers) as r:
+                    await r.read()
+            async with session.post(f"{server.url}/api/windows/7/call", headers=headers) as r:
+                await r.read()
+
+        # each round sends two events (finished, called); the subscriber counts CALLS messages of either kind
+        lat = _measure(f"{server.url}/api/ws?topics=hall", call)
+    finally:
+        server.stop()
+    print(f"govhall call → last of {SUBSCRIBERS}  p50 {percentile(lat, 50):7.1f} ms  p99 {percentile(lat, 99):7.1f} ms  "
+          f"max {max(lat):7.1f} ms  (aim p99 < 50 ms)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.getcwd())
+    main()

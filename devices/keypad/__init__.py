@@ -1,0 +1,1 @@
+"""Hardware caller keypads (物理呼叫器)."""

@@ -1,0 +1,1 @@
+"""Window screens (窗口屏): LED screens above the counters."""
