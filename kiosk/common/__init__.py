@@ -1,0 +1,1 @@
+"""Shared parts of the kiosk apps: server client, WebSocket feed, fonts, theme, widgets, idle timer, settings."""

@@ -1,0 +1,202 @@
+"""The ticket kiosk app (取号机): wires its screens to the server, the printer and the hall feed."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from kivy.clock import Clock
+from kivy.uix.screenmanager import ScreenManager
+
+from kiosk.common.api import ApiClient, ApiResult
+from kiosk.common.app_base import KioskApp
+from kiosk.common.settings import KioskSettings
+from kiosk.common.theme import THEME
+from kiosk.common.ws import HallFeed
+from kiosk.guide.screens import GuideHomeScreen, GuideListScreen, GuideScreen, GuideSearchScreen
+from kiosk.guide.content import notice_slip
+from kiosk.ticketing.checkin import CheckInScreen, ProgressScreen
+from kiosk.ticketing.issuer import IssueOutcome, TicketIssuer
+from kiosk.ticketing.screens import (ConfirmScreen, ErrorScreen, HomeScreen, PriorityScreen, ServicesScreen,
+                                     TicketScreen, WorkingScreen)
+
+
+class TicketKioskApp(KioskApp):
+    """The 1080×1920 portrait ticket kiosk.
+
+    :param printer: the kiosk's ``TicketPrinter`` (None: no printer, numbers are shown on screen only)
+    :param clock: a ``queue_server.clock.Clock`` for printed times (default: the system clock)
+    """
+
+    role = "ticket"
+
+    def __init__(self, settings: KioskSettings, config: Any, *, printer: Any = None, clock: Any = None,
+                 client: ApiClient | None = None, **kwargs: Any) -> None:
+        super().__init__(settings, config, client=client, **kwargs)
+        from queue_server.clock import SystemClock
+
+        self.printer = printer
+        self.clock = clock or SystemClock()
+        self.issuer = TicketIssuer(self.client, printer, config)
+        self.snapshot: dict[str, Any] | None = None
+        self.online = False
+        self.outcomes: list[IssueOutcome] = []
+        self._choice: tuple[str, str | None] | None = None
+        self._busy = False
+        self.feed = HallFeed(self.client, ["hall"], on_snapshot=self._snapshot, on_event=self._event,
+                             on_connection=self._connection)
+        self._refresh = Clock.create_trigger(self.refresh_snapshot, 0.3)
+
+    def build_screens(self, screens: ScreenManager) -> None:
+        for screen in (HomeScreen(self), ServicesScreen(self), PriorityScreen(self), ConfirmScreen(self),
+                       WorkingScreen(self), TicketScreen(self), ErrorScreen(self), CheckInScreen(self),
+                       ProgressScreen(self), GuideHomeScreen(self), GuideListScreen(self), GuideSearchScreen(self),
+                       GuideScreen(self)):
+            screens.add_widget(screen)
+        screens.get_screen("home").set_online(False)
+
+    def on_start(self) -> None:
+        self.feed.start()
+
+    def on_stop(self) -> None:
+        self.feed.stop()
+        super().on_stop()
+
+    # -- hall feed ---------------------------------------------------------------------------------------
+    def _snapshot(self, data: dict[str, Any]) -> None:
+        self.snapshot = data
+
+    def _event(self, _name: str, _data: dict[str, Any]) -> None:
+        self._refresh()
+
+    def _connection(self, online: bool) -> None:
+        self.online = online
+        self.screens.get_screen("home").set_online(online)
+
+    def refresh_snapshot(self, *_args: Any) -> None:
+        """Re-read ``GET /api/hall`` (waiting counts change with every event)."""
+        self.client.call("GET", "/api/hall", self._hall_read)
+
+    def _hall_read(self, result: ApiResult) -> None:
+        if result.ok:
+            self.snapshot = result.data
+            if self.screens.current == "services":
+                self._fill_services()
+
+    def loads(self) -> dict[str, dict[str, Any]]:
+        """Service code → the snapshot's service entry (waiting, estimated wait)."""
+        return {s["code"]: s for s in (self.snapshot or {}).get("services", [])}
+
+    # -- taking a number ---------------------------------------------------------------------------------
+    def toggle_elder(self) -> None:
+        """Switch 适老模式 (larger type) on or off."""
+        THEME.elder = not THEME.elder
+
+    def show_services(self, priority: str | None = None) -> None:
+        """The list of services (for a walk-in, or for 绿色通道 category ``priority``)."""
+        self.go("services").show(priority, self.loads())
+        self.refresh_snapshot()
+
+    def _fill_services(self) -> None:
+        screen = self.screens.get_screen("services")
+        screen.show(screen.priority, self.loads())
+
+    def show_priority(self) -> None:
+        """绿色通道: choose the category first."""
+        self.go("priority")
+
+    def choose_service(self, service: str) -> None:
+        """A service was tapped: priority tickets go through a confirm step, walk-ins are taken at once."""
+        priority = self.screens.get_screen("services").priority
+        if priority:
+            self._choice = (service, priority)
+            self.go("confirm").show(self.hall_config.services[service].name,
+                                    self.hall_config.priority_categories[priority])
+        else:
+            self.take_number(service, None)
+
+    def confirm_priority(self) -> None:
+        """The citizen confirmed the 绿色通道 ticket."""
+        if self._choice is not None:
+            service, priority = self._choice
+            self._choice = None
+            self.take_number(service, priority)
+
+    def take_number(self, service: str, priority: str | None) -> None:
+        """Check the printer, ask the server for a number, print it; then show the outcome."""
+        if self._busy:
+            return  # a double tap must not take two numbers
+        self._busy = True
+        self.go("working")
+        self.issuer.take(service, self._issued, priority=priority)
+
+    def check_in(self, code: str) -> None:
+        """Check in an appointment and print its ticket."""
+        if self._busy:
+            return
+        self._busy = True
+        self.issuer.check_in(code, self._checked_in)
+
+    def _checked_in(self, outcome: IssueOutcome) -> None:
+        if outcome.kind == "refused" and outcome.problem in ("not_found", "invalid", "conflict"):
+            self._busy = False
+            messages = {"not_found": "未找到该预约，请核对预约号后重试", "conflict": "该预约已签到，请勿重复签到"}
+            self.screens.get_screen("checkin").show_problem(messages.get(outcome.problem, outcome.message))
+            return
+        self._issued(outcome)
+
+    def _issued(self, outcome: IssueOutcome) -> None:
+        self._busy = False
+        self.outcomes.append(outcome)
+        if outcome.ticket is not None:
+            self.go("ticket").show(outcome)
+        else:
+            self.go("error").show(outcome.message)
+        if self.idle is not None:
+            self.idle.reset()
+
+    # -- progress and guides -----------------------------------------------------------------------------
+    def show_check_in(self) -> None:
+        """预约签到."""
+        self.go("checkin")
+
+    def show_progress(self) -> None:
+        """查询进度, from the live snapshot."""
+        self.go("progress").show(self.snapshot if self.online else None)
+
+    def show_guides(self) -> None:
+        """办事指南 home."""
+        self.go("guides")
+
+    def show_guide_search(self) -> None:
+        """The pinyin-initials keypad."""
+        self.go("guide_search")
+
+    def show_guide_department(self, department: str) -> None:
+        """The guides of one department."""
+        name = self.hall_config.departments[department].name
+        self.client.call("GET", "/api/guides", lambda r: self.go("guide_list").show(name, r, department),
+                         params={"q": ""})
+
+    def show_guide(self, code: str) -> None:
+        """One guide's page."""
+        self.client.call("GET", f"/api/guides/{code}", lambda r: self.go("guide").show(r))
+
+    def print_slip(self, guide: dict[str, Any], on_done: Callable[[bool, str], None]) -> None:
+        """Print the 一次性告知单 of ``guide`` on the kiosk printer."""
+        if self.printer is None:
+            on_done(False, "本机未连接打印机，请到咨询台打印")
+            return
+        document = notice_slip(guide, self.hall_config.hall.name, self.clock.now(), self.hall_config.hall.tz)
+
+        async def _print() -> tuple[bool, str]:
+            status = await asyncio.get_running_loop().run_in_executor(None, self.printer.status)
+            if not status.ok:
+                return False, f"{status.message}，请到咨询台打印"
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, self.printer.print_document, document)
+            except Exception as exc:  # noqa: BLE001 - any failure is told to the citizen
+                return False, f"{getattr(exc, 'message', '打印失败')}，请到咨询台打印"
+            return True, "告知单已打印，请取走"
+
+        future = self.client.submit(_print())
+        future.add_done_callback(lambda f: self.client.deliver(lambda: on_done(*f.result())))

@@ -1,0 +1,222 @@
+"""The ticket kiosk's screens for taking a number: home, services, 绿色通道, confirm, working, ticket, error.
+
+One decision per screen, large buttons, and Chinese text only. The screens hold no queue logic: they ask the
+:class:`~kiosk.ticketing.issuer.TicketIssuer` and show what it reports.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from kiosk.common import theme
+from kiosk.common.theme import THEME
+from kiosk.common.widgets import (Banner, BigButton, Caption, Column, Heading, KioskScreen, LargeCaption,
+                                  NumberLabel, QRCodeImage, SmallCaption)
+from kiosk.ticketing.issuer import IssueOutcome
+
+
+class AppScreen(KioskScreen):
+    """A screen with a back-reference to its app and a vertical ``body``."""
+
+    def __init__(self, app: Any, name: str) -> None:
+        super().__init__(name=name)
+        self.app = app
+        self.body = Column()
+        self.add_widget(self.body)
+
+    def button(self, text: str, action: Any, colour: Any = theme.PRIMARY, **kwargs: Any) -> BigButton:
+        """A big button that runs ``action()`` when released."""
+        b = BigButton(text=text, colour=colour, **kwargs)
+        b.bind(on_release=lambda _b: action())
+        return b
+
+
+class HomeScreen(AppScreen):
+    """取号 · 预约签到 · 办事指南 · 查询进度, and the 适老模式 switch."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "home")
+        self.body.add_widget(Heading(text=app.hall_config.hall.name))
+        self.body.add_widget(Caption(text="您好！请选择要办理的事项"))
+        self.offline = Banner(text="", colour=theme.WARNING, opacity=0)
+        self.body.add_widget(self.offline)
+        for text, action in (("取号", app.show_services), ("预约签到", app.show_check_in),
+                             ("办事指南", app.show_guides), ("查询进度", app.show_progress)):
+            self.body.add_widget(self.button(text, action, scale_h=1.5))
+        self.body.add_widget(Widget())
+        self.elder = self.button("", app.toggle_elder, colour=theme.SURFACE)
+        self.body.add_widget(self.elder)
+        for line in app.hall_config.hall.notice:
+            self.body.add_widget(SmallCaption(text=line))
+        THEME.bind(elder=lambda *_: self.entered())
+        self.entered()
+
+    def entered(self) -> None:
+        self.elder.text = "适老模式：已开启（点击关闭）" if THEME.elder else "适老模式（大字）"
+
+    def set_online(self, online: bool) -> None:
+        """Show or hide the 'system offline' banner."""
+        self.offline.text = "" if online else "系统连接中断，暂时无法取号，请到咨询台取号"
+        self.offline.opacity = 0 if online else 1
+
+
+class ServicesScreen(AppScreen):
+    """Services grouped by department, each with how many wait and the estimated wait."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "services")
+        self.priority: str | None = None
+        self.heading = Heading(text="请选择办理的业务")
+        self.body.add_widget(self.heading)
+        self.list = GridLayout(cols=1, spacing=THEME.gap, size_hint_y=None)
+        self.list.bind(minimum_height=self.list.setter("height"))
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(self.list)
+        self.body.add_widget(scroll)
+        self.priority_button = self.button("绿色通道（优先办理）", app.show_priority,
+                                           colour=theme.PRIORITY)
+        self.body.add_widget(self.priority_button)
+        self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
+
+    def show(self, priority: str | None, loads: dict[str, dict[str, Any]]) -> None:
+        """Fill the list; ``loads`` maps service code to the snapshot's service entry."""
+        self.priority = priority
+        config = self.app.hall_config
+        if priority:
+            self.heading.text = f"绿色通道（{config.priority_categories[priority]}）\n请选择办理的业务"
+        else:
+            self.heading.text = "请选择办理的业务"
+        self.priority_button.opacity = 0 if priority or not config.priority_categories else 1
+        self.priority_button.disabled = bool(priority) or not config.priority_categories
+        self.list.clear_widgets()
+        for dept_code, dept in config.departments.items():
+            services = [s for s in config.services.values() if s.department == dept_code]
+            if not services:
+                continue
+            self.list.add_widget(Caption(text=dept.name, halign="left", color=theme.NUMBER))
+            for service in services:
+                self.list.add_widget(self.button(service_label(service.name, loads.get(service.code)),
+                                                 lambda code=service.code: self.app.choose_service(code),
+                                                 scale_h=1.3))
+
+
+def service_label(name: str, load: dict[str, Any] | None) -> str:
+    """A service button's text: its name, then how many wait and the estimated wait."""
+    if not load:
+        return name
+    waiting = load.get("waiting", 0)
+    estimate = load.get("estimated_wait_min")
+    line = f"等候 {waiting} 人"
+    if not waiting:
+        line = "现在无人等候"
+    elif estimate is not None:
+        line += f" · 约 {estimate} 分钟"
+    return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]"
+
+
+class PriorityScreen(AppScreen):
+    """绿色通道: choose the priority category (one decision), then a service, then confirm."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "priority")
+        self.body.add_widget(Heading(text="绿色通道"))
+        self.body.add_widget(Caption(text="符合条件的群众可优先办理。\n请选择您的类别，办理时请出示相关证件。"))
+        for code, name in app.hall_config.priority_categories.items():
+            self.body.add_widget(self.button(name, lambda c=code: app.show_services(priority=c),
+                                             colour=theme.PRIORITY))
+        self.body.add_widget(Widget())
+        self.body.add_widget(self.button("返回", app.show_services, colour=theme.SURFACE))
+
+
+class ConfirmScreen(AppScreen):
+    """Confirm a 绿色通道 ticket before it is taken."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "confirm")
+        self.body.add_widget(Heading(text="请确认"))
+        self.text = Caption(text="")
+        self.body.add_widget(self.text)
+        self.body.add_widget(Widget())
+        self.body.add_widget(self.button("确认取号", app.confirm_priority, colour=theme.PRIORITY))
+        self.body.add_widget(self.button("返回", app.show_services, colour=theme.SURFACE))
+
+    def show(self, service_name: str, category: str) -> None:
+        """Say what is about to happen."""
+        self.text.text = (f"您将通过【绿色通道 · {category}】办理：\n{service_name}\n\n"
+                          "请在窗口出示相关证件，工作人员将核验。")
+
+
+class WorkingScreen(AppScreen):
+    """Shown while the printer is checked, the server issues the ticket and the ticket prints."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "working")
+        self.body.add_widget(Widget())
+        self.body.add_widget(Heading(text="正在为您取号，请稍候……"))
+        self.body.add_widget(Widget())
+
+
+class TicketScreen(AppScreen):
+    """The number the server recorded, the people ahead, the wait and a QR code of the status page."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "ticket")
+        self.body.add_widget(Heading(text="您的号码"))
+        self.number = NumberLabel(text="")
+        self.body.add_widget(self.number)
+        self.service = LargeCaption(text="")
+        self.body.add_widget(self.service)
+        self.ahead = LargeCaption(text="")
+        self.body.add_widget(self.ahead)
+        self.qr = QRCodeImage(size_hint_y=1)
+        self.body.add_widget(self.qr)
+        self.body.add_widget(SmallCaption(text="手机扫码可查看排队进度、评价服务"))
+        self.status = Banner(text="", colour=theme.PRIORITY)
+        self.body.add_widget(self.status)
+        self.body.add_widget(self.button("完成", app.go_home))
+
+    def show(self, outcome: IssueOutcome) -> None:
+        """Show an issued ticket (printed or not)."""
+        ticket = outcome.ticket or {}
+        service = self.app.hall_config.services.get(ticket.get("service"))
+        self.number.text = ticket.get("number", "")
+        self.service.text = service.name if service else ticket.get("service", "")
+        text = f"前面还有 {ticket.get('ahead', 0)} 人等候"
+        if ticket.get("estimated_wait_min") is not None:
+            text += f"\n预计等候约 {ticket['estimated_wait_min']} 分钟"
+        self.ahead.text = text
+        self.qr.data = ticket.get("status_url", "")
+        if outcome.kind == "printed":
+            self.status.text = "请取走号票，留意大厅屏幕和语音叫号"
+            self.status.colour = theme.PRIORITY
+        else:
+            self.status.text = outcome.message
+            self.status.colour = theme.DANGER
+
+
+class ErrorScreen(AppScreen):
+    """No ticket could be taken: say why and what to do instead."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "error")
+        self.body.add_widget(Heading(text="暂时无法取号"))
+        self.message = Banner(text="", colour=theme.DANGER)
+        self.body.add_widget(self.message)
+        self.body.add_widget(Widget())
+        self.body.add_widget(self.button("返回首页", app.go_home))
+
+    def show(self, message: str) -> None:
+        """Show ``message`` (Chinese, says what to do)."""
+        self.message.text = message
+
+
+class Row(BoxLayout):
+    """A horizontal row of buttons."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(orientation="horizontal", spacing=THEME.gap, size_hint_y=None,
+                         height=THEME.button_h, **kwargs)

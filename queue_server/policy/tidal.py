@@ -1,0 +1,312 @@
+"""The tidal-window policy (潮汐窗口): one pure decision from the hall's state and the time.
+
+``decide(state, now)`` looks at every service's waiting count and estimated wait and at the tidal windows already
+open, and answers what to do now: open a standby window for an overloaded service, close a tidal window whose
+service has stayed calm for the hold time, or escalate an opening nobody acknowledged in time. It has no I/O, no
+SQL and reads no clock: the queue server and the hall simulator feed it the same state and apply its answer, and
+persist the returned openings (with their ``below_since`` memory) for the next call.
+
+Hysteresis: a service opens above the *upper* threshold (wait over ``open_wait_min`` **or** more than
+``open_waiting`` waiting) and closes only after it has stayed at or under the *lower* threshold (wait at most
+``close_wait_min`` **and** at most ``close_waiting`` waiting) for ``hold_min`` minutes without interruption.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Mapping
+
+OPEN = "open"
+CLOSE = "close"
+ESCALATE = "escalate"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When one service gets (and loses) a tidal window.
+
+    :param open_wait_min: open when the estimated wait for a newcomer exceeds this many minutes.
+    :param open_waiting: open when more than this many tickets wait.
+    :param close_wait_min: the lower threshold on the estimated wait.
+    :param close_waiting: the lower threshold on the waiting count.
+    :param hold_min: how long the service must stay at or under both lower thresholds before the window closes.
+    """
+
+    open_wait_min: float = 20.0
+    open_waiting: int = 10
+    close_wait_min: float = 10.0
+    close_waiting: int = 5
+    hold_min: float = 10.0
+
+
+@dataclass(frozen=True)
+class TidalSettings:
+    """The hall's tidal rules (the validated ``[tidal]`` config section).
+
+    :param enabled: when false the policy never opens a window by itself (manual openings still work).
+    :param defaults: thresholds for every service without an override.
+    :param overrides: per-service thresholds, by service code.
+    :param ack_timeout_min: minutes the standby staff have to acknowledge before the hall manager is alerted.
+    :param max_windows_per_service: how many tidal windows one service may hold at once.
+    :param check_interval_s: how often the server re-runs the policy when nothing happens.
+    """
+
+    enabled: bool = True
+    defaults: Thresholds = field(default_factory=Thresholds)
+    overrides: Mapping[str, Thresholds] = field(default_factory=dict)
+    ack_timeout_min: float = 3.0
+    max_windows_per_service: int = 1
+    check_interval_s: float = 30.0
+
+    def for_service(self, service: str) -> Thresholds:
+        """The thresholds that apply to ``service``.
+
+        :param service: a service code.
+        """
+        return self.overrides.get(service, self.defaults)
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """One service's queue as the policy sees it.
+
+    :param code: the service code.
+    :param waiting: tickets waiting (not yet called).
+    :param estimated_wait_min: the estimated wait of a ticket taken now.
+    :param wait_without_tidal_min: the same estimate as if the service's tidal windows were gone; a tidal window
+        closes only when this too is calm, so closing it does not at once bring the queue back (no flapping).
+        None when the service has no tidal window or the caller cannot tell.
+    """
+
+    code: str
+    waiting: int
+    estimated_wait_min: float
+    wait_without_tidal_min: float | None = None
+
+    @property
+    def calm_wait_min(self) -> float:
+        """The wait the closing rule looks at: the larger of the two estimates."""
+        if self.wait_without_tidal_min is None:
+            return self.estimated_wait_min
+        return max(self.estimated_wait_min, self.wait_without_tidal_min)
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """One window as the policy sees it.
+
+    :param number: the window number.
+    :param standby: whether it stands by for tidal duty.
+    :param tidal_services: services a standby window may be opened for.
+    :param services: the window's own services.
+    :param state: ``open``, ``paused`` or ``closed``.
+    :param busy: whether it is serving or calling a ticket right now.
+    """
+
+    number: int
+    standby: bool
+    tidal_services: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    state: str = "closed"
+    busy: bool = False
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A tidal window currently open for a service.
+
+    :param service: the service it was opened for.
+    :param window: the standby window's number.
+    :param opened_at: when it opened (aware datetime).
+    :param manual: opened by the hall manager; the policy never closes it by itself.
+    :param acknowledged_at: when the window's staff acknowledged, if they did.
+    :param escalated_at: when the hall manager was alerted about a missing acknowledgement.
+    :param below_since: since when the service has been at or under the lower threshold without interruption.
+    """
+
+    service: str
+    window: int
+    opened_at: datetime
+    manual: bool = False
+    acknowledged_at: datetime | None = None
+    escalated_at: datetime | None = None
+    below_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TidalState:
+    """Everything ``decide`` needs.
+
+    :param settings: the hall's tidal rules.
+    :param services: every service's queue, by code.
+    :param windows: every window, by number.
+    :param openings: the tidal windows open now.
+    :param blocked: services the policy must not open by itself now (e.g. a manager just closed one by hand).
+    """
+
+    settings: TidalSettings
+    services: Mapping[str, ServiceState]
+    windows: Mapping[int, WindowState]
+    openings: tuple[Opening, ...] = ()
+    blocked: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing to do: open, close or escalate a tidal window.
+
+    :param kind: ``open``, ``close`` or ``escalate``.
+    :param service: the service concerned.
+    :param window: the standby window concerned.
+    :param reason: why, in Chinese, for the audit log and the staff's screens.
+    :param figures: the numbers that triggered it (waiting, estimated wait, thresholds, minutes below).
+    """
+
+    kind: str
+    service: str
+    window: int
+    reason: str
+    figures: dict
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The policy's answer.
+
+    :param actions: what to do now, in order (closes and escalations first, then openings).
+    :param openings: the openings after applying ``actions``, with updated ``below_since``; persist these.
+    """
+
+    actions: tuple[Action, ...]
+    openings: tuple[Opening, ...]
+
+
+def is_over(service: ServiceState, th: Thresholds) -> bool:
+    """Whether ``service`` passes the upper threshold (strictly above either bound).
+
+    :param service: the service's queue.
+    :param th: its thresholds.
+    """
+    return service.estimated_wait_min > th.open_wait_min or service.waiting > th.open_waiting
+
+
+def is_below(service: ServiceState, th: Thresholds) -> bool:
+    """Whether ``service`` is at or under the lower threshold on both figures (the wait as if without its tidal
+    windows, when known).
+
+    :param service: the service's queue.
+    :param th: its thresholds.
+    """
+    return service.calm_wait_min <= th.close_wait_min and service.waiting <= th.close_waiting
+
+
+def _figures(service: ServiceState, th: Thresholds) -> dict:
+    return {
+        "waiting": service.waiting,
+        "estimated_wait_min": round(service.estimated_wait_min, 1),
+        "wait_without_tidal_min": (
+            None if service.wait_without_tidal_min is None else round(service.wait_without_tidal_min, 1)
+        ),
+        "open_wait_min": th.open_wait_min,
+        "open_waiting": th.open_waiting,
+        "close_wait_min": th.close_wait_min,
+        "close_waiting": th.close_waiting,
+        "hold_min": th.hold_min,
+    }
+
+
+def open_reason(service: ServiceState, th: Thresholds) -> str:
+    """The Chinese reason recorded when ``service`` triggers an opening.
+
+    :param service: the service's queue.
+    :param th: its thresholds.
+    """
+    parts = []
+    if service.estimated_wait_min > th.open_wait_min:
+        parts.append(f"预计等候 {service.estimated_wait_min:.0f} 分钟,超过 {th.open_wait_min:g} 分钟")
+    if service.waiting > th.open_waiting:
+        parts.append(f"等候 {service.waiting} 人,超过 {th.open_waiting} 人")
+    return ";".join(parts)
+
+
+def choose_standby(
+    service: str, windows: Mapping[int, WindowState], taken: set[int], services: Mapping[str, ServiceState]
+) -> WindowState | None:
+    """The standby window to open for ``service``, or None when no qualified window is free.
+
+    Preference: a staffed (open) idle window, then an open busy one, then paused, then closed (its staff must be
+    fetched); among equals the one whose own services have the fewest waiting, then the one qualified for the
+    fewest services (keep generalists free), then the lowest number.
+
+    :param service: the overloaded service.
+    :param windows: every window.
+    :param taken: windows already holding a tidal opening.
+    :param services: every service's queue (to weigh what a window would leave behind).
+    """
+    state_rank = {"open": 0, "paused": 2, "closed": 3}
+    best: tuple | None = None
+    chosen: WindowState | None = None
+    for w in windows.values():
+        if not w.standby or w.number in taken or service not in w.tidal_services:
+            continue
+        rank = state_rank.get(w.state, 3) + (1 if w.state == "open" and w.busy else 0)
+        left_behind = sum(services[s].waiting for s in w.services if s in services)
+        key = (rank, left_behind, len(w.tidal_services), w.number)
+        if best is None or key < best:
+            best, chosen = key, w
+    return chosen
+
+
+def decide(state: TidalState, now: datetime) -> Decision:
+    """Decide what to open, close and escalate now.
+
+    :param state: the hall's queues, windows, open tidal windows and settings.
+    :param now: the current time (aware).
+    """
+    settings = state.settings
+    actions: list[Action] = []
+    kept: list[Opening] = []
+    ack_timeout = timedelta(minutes=settings.ack_timeout_min)
+    for op in state.openings:
+        svc = state.services.get(op.service, ServiceState(op.service, 0, 0.0))
+        th = settings.for_service(op.service)
+        if not op.manual and is_below(svc, th):
+            since = op.below_since or now
+            if now - since >= timedelta(minutes=th.hold_min):
+                figures = _figures(svc, th) | {"below_min": round((now - since).total_seconds() / 60, 1)}
+                reason = f"等候已连续 {th.hold_min:g} 分钟低于下限(预计 {svc.calm_wait_min:.0f} 分钟,{svc.waiting} 人)"
+                actions.append(Action(CLOSE, op.service, op.window, reason, figures))
+                continue
+            op = replace(op, below_since=since)
+        elif op.below_since is not None:
+            op = replace(op, below_since=None)
+        if op.acknowledged_at is None and op.escalated_at is None and now - op.opened_at >= ack_timeout:
+            reason = f"{op.window}号窗口 {settings.ack_timeout_min:g} 分钟内未确认潮汐开窗,请值班长协调"
+            figures = _figures(svc, th) | {"opened_at": op.opened_at.isoformat()}
+            actions.append(Action(ESCALATE, op.service, op.window, reason, figures))
+            op = replace(op, escalated_at=now)
+        kept.append(op)
+
+    if settings.enabled:
+        taken = {op.window for op in kept} | {a.window for a in actions if a.kind == CLOSE}
+        pressing = sorted(
+            (s for s in state.services.values() if s.code not in state.blocked),
+            key=lambda s: (-s.estimated_wait_min, -s.waiting, s.code),
+        )
+        for svc in pressing:
+            th = settings.for_service(svc.code)
+            if not is_over(svc, th):
+                continue
+            mine = [op for op in kept if op.service == svc.code]
+            if len(mine) >= settings.max_windows_per_service:
+                continue
+            # A further window for the same service only after the previous one had a hold time to take effect.
+            if mine and now - max(op.opened_at for op in mine) < timedelta(minutes=th.hold_min):
+                continue
+            window = choose_standby(svc.code, state.windows, taken, state.services)
+            if window is None:
+                continue
+            taken.add(window.number)
+            actions.append(Action(OPEN, svc.code, window.number, open_reason(svc, th), _figures(svc, th)))
+            kept.append(Opening(svc.code, window.number, now))
+    return Decision(tuple(actions), tuple(kept))
