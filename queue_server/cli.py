@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = [
     "devices.cli",
     "queue_server.guides.cli",
     "queue_server.simulation.cli",
+    "queue_server.reviews.cli",
 ]
 
 DEFAULT_DB = Path("var") / "govhall.db"
