@@ -16,11 +16,12 @@ from aiohttp import web
 from sqlite_utils import Database
 
 from queue_server import tidal_store as store
-from queue_server.clock import Clock, to_iso
+from queue_server.clock import Clock, from_iso, to_iso
 from queue_server.config import HallConfig
 from queue_server.db import write_transaction
 from queue_server.errors import conflict, invalid, not_found
 from queue_server.events import Event, EventBus
+from queue_server.hall_time import business_day
 from queue_server.policy.estimate import ServiceLoad, capacities, expected_wait_minutes
 from queue_server.policy.tidal import (
     CLOSE, ESCALATE, OPEN, Action, Decision, ServiceState, TidalSettings, TidalState, WindowState, choose_standby,
@@ -83,8 +84,29 @@ class TidalRunner:
                           store.blocked_services(self.db, self.clock.now()))
 
     # -- the policy loop -------------------------------------------------------------------------------------
+    def close_stale(self) -> list[Event]:
+        """Close openings left from an earlier business day (a tidal window never carries over to the next day)."""
+        now = self.clock.now()
+        today = business_day(now, self.config.hall)
+        events: list[Event] = []
+        stale = [r for r in store.open_rows(self.db)
+                 if business_day(from_iso(r["opened_at"]), self.config.hall) < today]
+        if not stale:
+            return events
+        reason = "营业日结束,潮汐窗口自动关闭"
+        with write_transaction(self.db):
+            for row in stale:
+                self._close_row(row["service"], row["window"], now, POLICY_ACTOR, reason)
+                store.log(self.db, now, "close", row["service"], row["window"], POLICY_ACTOR, reason)
+                events.append(Event("tidal.closed", {
+                    "window": row["window"], "service": row["service"],
+                    "service_name": self.config.services[row["service"]].name, "reason": reason, "manual": False,
+                }, frozenset({"hall", f"window:{row['window']}", "admin"})))
+        return events
+
     def run_once(self) -> Decision:
         """Decide and apply now; returns the decision."""
+        self.bus.publish_all(self.close_stale())
         now = self.clock.now()
         decision = decide(self.state(), now)
         events: list[Event] = []
@@ -220,8 +242,6 @@ class TidalRunner:
     def opening_view(self, row: dict) -> dict:
         """An opening as the API shows it (times in the hall's zone)."""
         import json
-
-        from queue_server.clock import from_iso
 
         def local(text):
             value = from_iso(text)
