@@ -75,7 +75,7 @@ class TidalRunner:
                 without = expected_wait_minutes(bare)
             services[code] = ServiceState(code, load.waiting, expected_wait_minutes(load), without)
         windows = {}
-        for number, st, current, tidal in rows:
+        for number, st, current, _tidal in rows:
             conf = self.config.windows[number]
             windows[number] = WindowState(number, conf.standby, conf.tidal_services, conf.services, st or "closed",
                                           current is not None)
