@@ -110,16 +110,23 @@ class TidalRunner:
         now = self.clock.now()
         decision = decide(self.state(), now)
         events: list[Event] = []
+        memory = {(o.service, o.window): o for o in decision.openings}
+        updates = []
+        for row in store.open_rows(self.db):
+            op = memory.get((row["service"], row["window"]))
+            if op is None:
+                continue
+            change = {"below_since": to_iso(op.below_since), "escalated_at": to_iso(op.escalated_at)}
+            if any(row[k] != v for k, v in change.items()):
+                updates.append((row["id"], change))
+        if not decision.actions and not updates:
+            return decision  # nothing to write: no transaction, no fsync
         with write_transaction(self.db):
             for action in decision.actions:
                 events += self._apply(action, now)
-            memory = {(o.service, o.window): o for o in decision.openings}
-            for row in store.open_rows(self.db):
-                op = memory.get((row["service"], row["window"]))
-                if op is not None:
-                    self.db["tidal_openings"].update(row["id"], {
-                        "below_since": to_iso(op.below_since), "escalated_at": to_iso(op.escalated_at),
-                    })
+            for row_id, change in updates:
+                if self.db["tidal_openings"].get(row_id)["closed_at"] is None:
+                    self.db["tidal_openings"].update(row_id, change)
         self.bus.publish_all(events)
         return decision
 
