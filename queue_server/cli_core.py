@@ -12,6 +12,7 @@ from .auth import ROLES, add_staff, create_token
 from .backup import BackupError, backup, hold_server_lock, restore
 from .cli import add_config_arguments, load_config_or_exit
 from .clock import SystemClock
+from .config import ConfigError
 from .db import open_database
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -114,7 +115,11 @@ def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_
         print(f"无法启动: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     db = open_database(db_path)
-    app = create_app(config, db=db, clock=SystemClock(), open_all_hours=open_all_hours)
+    try:
+        app = create_app(config, db=db, clock=SystemClock(), open_all_hours=open_all_hours)
+    except ConfigError as exc:  # an area's own section ([tidal], [reviews]…) is checked as the app is built
+        print(f"配置错误 (config error): {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     base = f"http://{host}:{port}"
     print(f"{config.hall.name} 排队服务已启动: {base}/api/hall  接口文档: {base}/api/docs  数据库: {db_path}", flush=True)
     if banner:
