@@ -22,6 +22,21 @@ CORE_SECTIONS = ("hall", "queue", "priority_categories", "departments", "service
 TICKET_CLASSES = ("priority", "appointment", "walk_in")
 REQUEUE_RULES = ("none", "end", "after")
 
+#: the options of each core section; docs/configuration.md documents every one (a test checks)
+HALL_OPTIONS = frozenset({
+    "name", "timezone", "day_starts_at", "business_hours", "open_days", "extra_open_dates",
+    "extra_closed_dates", "public_url", "phone", "supervision_phone", "region_code", "notice", "number_digits",
+})
+QUEUE_OPTIONS = frozenset({
+    "class_order", "service_order_first", "requeue", "requeue_after", "max_requeues",
+    "appointment_early_min", "appointment_late_min", "voice_template",
+})
+DEPARTMENT_OPTIONS = frozenset({"code", "name"})
+SERVICE_OPTIONS = frozenset({"code", "name", "prefix", "department", "minutes"})
+WINDOW_OPTIONS = frozenset({"number", "name", "services", "standby", "tidal_services"})
+CORE_OPTIONS = {"hall": HALL_OPTIONS, "queue": QUEUE_OPTIONS, "departments": DEPARTMENT_OPTIONS,
+                "services": SERVICE_OPTIONS, "windows": WINDOW_OPTIONS}
+
 _PREFIX = re.compile(r"^[A-Z]{1,2}$")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -239,7 +254,7 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> HallConf
     departments: dict[str, Department] = {}
     for i, item in enumerate(_array(r, raw, "departments")):
         where = f"departments[{i}]."
-        r.unknown(item, {"code", "name"}, where)
+        r.unknown(item, DEPARTMENT_OPTIONS, where)
         dept = Department(r.str(item, "code", where, pattern=_CODE), r.str(item, "name", where))
         if dept.code in departments:
             raise r.fail(f"{where}code", f"重复的部门代码 (duplicate) {dept.code!r}")
@@ -248,7 +263,7 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> HallConf
     services: dict[str, Service] = {}
     for i, item in enumerate(_array(r, raw, "services")):
         where = f"services[{i}]."
-        r.unknown(item, {"code", "name", "prefix", "department", "minutes"}, where)
+        r.unknown(item, SERVICE_OPTIONS, where)
         service = Service(
             code=r.str(item, "code", where, pattern=_CODE),
             name=r.str(item, "name", where),
@@ -265,7 +280,7 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> HallConf
     windows: dict[int, WindowConf] = {}
     for i, item in enumerate(_array(r, raw, "windows")):
         where = f"windows[{i}]."
-        r.unknown(item, {"number", "name", "services", "standby", "tidal_services"}, where)
+        r.unknown(item, WINDOW_OPTIONS, where)
         number = r.int(item, "number", where, lo=1, hi=999)
         served = r.str_list(item, "services", where, [])
         standby = r.bool(item, "standby", where, False)
@@ -310,10 +325,7 @@ def _array(r: _Reader, raw: dict, key: str) -> list[dict]:
 
 def _parse_hall(r: _Reader, data: dict) -> HallInfo:
     where = "hall."
-    r.unknown(data, {
-        "name", "timezone", "day_starts_at", "business_hours", "open_days", "extra_open_dates",
-        "extra_closed_dates", "public_url", "phone", "supervision_phone", "region_code", "notice", "number_digits",
-    }, where)
+    r.unknown(data, HALL_OPTIONS, where)
     tz_name = r.str(data, "timezone", where, default="Asia/Shanghai")
     try:
         tz = ZoneInfo(tz_name)
@@ -355,10 +367,7 @@ def _parse_hall(r: _Reader, data: dict) -> HallInfo:
 
 def _parse_queue(r: _Reader, data: dict) -> QueueRules:
     where = "queue."
-    r.unknown(data, {
-        "class_order", "service_order_first", "requeue", "requeue_after", "max_requeues",
-        "appointment_early_min", "appointment_late_min", "voice_template",
-    }, where)
+    r.unknown(data, QUEUE_OPTIONS, where)
     order = r.str_list(data, "class_order", where, list(TICKET_CLASSES))
     if sorted(order) != sorted(TICKET_CLASSES):
         raise r.fail(f"{where}class_order", f"应为 {list(TICKET_CLASSES)} 的一个排列 (a permutation), got {order!r}")

@@ -76,6 +76,8 @@ class SimTicket:
     :param arrival: minutes since midnight it joined the queue.
     :param service_min: how long serving it takes (drawn in advance, so every policy sees the same day).
     :param no_show: whether its citizen is gone when called.
+    :param quoted_min: the wait estimate it was given at issue (set by the simulator).
+    :param called: the minute it was first called, -1 until then (set by the simulator).
     """
 
     id: int
@@ -178,6 +180,18 @@ def busy_days(start: date, count: int) -> list[date]:
             out.append(d)
         d += timedelta(days=1)
     return out
+
+
+def expected_volume(day: date, services: Mapping[str, float], profile: SimulationProfile) -> float:
+    """The expected number of tickets on ``day`` (before the random wobbles, which keep their mean).
+
+    :param day: the date.
+    :param services: configured minutes by service code (only the codes matter).
+    :param profile: the demand profile.
+    """
+    weights = {s: float(profile.mix.get(s, 1.0)) for s in services}
+    total = sum(weights.values()) or 1.0
+    return sum(profile.tickets_per_day * w / total * day_factor(day, profile, s) for s, w in weights.items())
 
 
 def _lognormal_params(mean: float, cv: float) -> tuple[float, float]:
