@@ -156,3 +156,43 @@ def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
     assert "连接中断" in seen["offline"]
     assert seen["offline_windows"] == 0 and numbers[0] not in seen["offline_latest"]
     assert seen["back_windows"] > 0
+
+
+def scenario_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    from kiosk.common.settings import KioskSettings
+    from kiosk.staff.app import StaffPanelApp
+    from queue_server.config import DEMO_CONFIG_PATH, load_config
+
+    app = StaffPanelApp(KioskSettings(server=ctx["url"], window=31), load_config(DEMO_CONFIG_PATH))
+    d = factory.start(app)
+    login = d.wait_screen("login")
+    login.staff_no.text, login.password.text = "3101", "secret-3101"
+    d.tap_text("登录")
+    panel = d.wait_screen("panel")
+    d.wait_until(lambda: app.feed is not None and app.feed.connected, what="feed online")
+    d.signal("ready")
+    d.wait_until(lambda: panel.tidal.text, timeout=20, what="tidal order")
+    d.wait_until(lambda: "不动产转移登记" in panel.waiting.text, what="window now serves the tidal service")
+    d.shot("staff-tidal-order")
+    seen = {"order": panel.tidal.text, "waiting": panel.waiting.text}
+    d.tap_text("收到，开始办理潮汐业务")
+    d.wait_until(lambda: not panel.tidal.text, what="order acknowledged")
+    seen["message"] = panel.message.text
+    return seen
+
+
+def test_tidal_order_is_acknowledged_from_the_panel(server_process, shots: Path) -> None:
+    """GIVEN staff at standby window 31 WHEN the manager opens it as a tidal window for 不动产转移登记 THEN the
+    panel shows the order and its 收到 button records the acknowledgement."""
+    server = KioskServer(server_process)
+    server.add_staff("3101", "王五", "secret-3101")
+    admin = server.token("admin")
+    run = start_scenario(__file__, "scenario_tidal", {"role": "staff", "url": server.url}, shots)
+    run.wait_for("ready")
+    status, opened = server.post("/api/tidal/open", {"service": "bdc_transfer", "window": 31, "reason": "演练"},
+                                 admin)
+    assert status == 201, opened
+    seen = run.result()
+    assert "不动产转移登记" in seen["order"] and seen["message"] == "已确认潮汐业务"
+    [opening] = server.get("/api/tidal", admin)["open"]
+    assert opening["window"] == 31 and opening["acknowledged_at"] is not None
