@@ -109,12 +109,11 @@ class Keypad(GridLayout):
     """
 
     def __init__(self, keys: Iterable[str], on_key: Callable[[str], None], cols: int = 3,
-                 **kwargs: object) -> None:
+                 key_scale: float = 1.0, **kwargs: object) -> None:
         super().__init__(cols=cols, spacing=THEME.gap, size_hint_y=None, **kwargs)
         self.on_key = on_key
         for key in keys:
-            button = BigButton(text=key, colour=theme.SURFACE)
+            button = BigButton(text=key, colour=theme.SURFACE, scale_h=key_scale)
             button.bind(on_release=lambda b: self.on_key(b.text))
             self.add_widget(button)
-        rows = -(-len(self.children) // cols)
-        self.height = rows * THEME.button_h + (rows - 1) * THEME.gap
+        self.bind(minimum_height=self.setter("height"))

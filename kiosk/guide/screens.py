@@ -18,7 +18,7 @@ from kiosk.common.widgets import Banner, BigButton, Caption, Heading, Keypad, Nu
 from kiosk.guide.content import guide_sections
 from kiosk.ticketing.screens import AppScreen, Row
 
-LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + ("删除", "清空")
+LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _scroll_list() -> tuple[ScrollView, GridLayout]:
@@ -105,8 +105,12 @@ class GuideSearchScreen(AppScreen):
         self.body.add_widget(self.message)
         scroll, self.grid = _scroll_list()
         self.body.add_widget(scroll)
-        self.body.add_widget(Keypad(LETTERS, self.key, cols=7))
-        self.body.add_widget(self.button("返回", app.show_guides, colour=theme.SURFACE))
+        self.body.add_widget(Keypad(LETTERS, self.key, cols=7, key_scale=0.7))
+        row = Row()
+        for label in ("删除", "清空"):
+            row.add_widget(self.button(label, lambda k=label: self.key(k), colour=theme.SURFACE))
+        row.add_widget(self.button("返回", app.show_guides, colour=theme.SURFACE))
+        self.body.add_widget(row)
         self._search = Clock.create_trigger(self.search, 0.3)
         self.searches = 0
 

@@ -44,10 +44,12 @@ class HomeScreen(AppScreen):
         self.body.add_widget(Caption(text="您好！请选择要办理的事项"))
         self.offline = Banner(text="", colour=theme.WARNING, opacity=0)
         self.body.add_widget(self.offline)
+        # the four choices share whatever height is left, so they fit in 适老模式 too
+        choices = BoxLayout(orientation="vertical", spacing=THEME.gap * 1.5)
         for text, action in (("取号", app.show_services), ("预约签到", app.show_check_in),
                              ("办事指南", app.show_guides), ("查询进度", app.show_progress)):
-            self.body.add_widget(self.button(text, action, scale_h=1.5))
-        self.body.add_widget(Widget())
+            choices.add_widget(self.button(text, action, size_hint_y=1))
+        self.body.add_widget(choices)
         self.elder = self.button("", app.toggle_elder, colour=theme.SURFACE)
         self.body.add_widget(self.elder)
         for line in app.hall_config.hall.notice:
@@ -56,7 +58,7 @@ class HomeScreen(AppScreen):
         self.entered()
 
     def entered(self) -> None:
-        self.elder.text = "适老模式：已开启（点击关闭）" if THEME.elder else "适老模式（大字）"
+        self.elder.text = "关闭适老模式" if THEME.elder else "适老模式（大字）"
 
     def set_online(self, online: bool) -> None:
         """Show or hide the 'system offline' banner."""

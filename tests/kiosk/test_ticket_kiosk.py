@@ -105,8 +105,14 @@ def scenario_paper_out(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.tap_text(SERVICE_NAME)
     screen = d.wait_screen("error")
     d.shot("ticket-error-paper-out")
-    return {"message": screen.message.text, "jobs": len(printer.jobs),
-            "outcomes": [(o.kind, o.problem, o.ticket) for o in app.outcomes], "texts": d.texts()}
+    texts = d.texts()
+    d.tap_text("返回首页")
+    d.wait_screen("home")
+    d.tap_text("查询进度")
+    progress = d.wait_screen("progress")
+    d.shot("ticket-progress")
+    return {"message": screen.message.text, "jobs": len(printer.jobs), "progress": progress.table.text,
+            "outcomes": [(o.kind, o.problem, o.ticket) for o in app.outcomes], "texts": texts}
 
 
 def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
@@ -121,6 +127,7 @@ def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
     assert result["jobs"] == 0
     assert not any(text.startswith("A0") for text in result["texts"])
     assert kiosk_server.waiting(SERVICE) == before  # the server recorded nothing
+    assert "不动产登记1：" in result["progress"]  # 查询进度 lists what each window serves now
 
 
 def scenario_server_down(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
