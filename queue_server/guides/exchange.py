@@ -174,6 +174,8 @@ class _SheetReader:
                 return False
             self.problems.append(Problem(where, self.column(key), f"应为“是”或“否”,而不是 {raw!r}"))
             return None
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # a phone number or code typed into a number cell
         return str(raw)
 
     def read(self, obj: dict[str, Any], row: int, reader: Any) -> Any:

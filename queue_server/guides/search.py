@@ -154,6 +154,20 @@ class _Field:
 
 
 @dataclass(frozen=True)
+class _Term:
+    """One query term with what matching it needs: its syllables (Chinese) or its pinyin pattern (letters)."""
+
+    text: str
+    syl: tuple[str, ...]
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, text: str) -> _Term:
+        ascii_letters = text.isascii() and text[0].isalpha()
+        return cls(text, () if text.isascii() else syllables(text), pinyin_pattern(text) if ascii_letters else None)
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """One ranked result: the guide's code and its score."""
 
@@ -182,7 +196,6 @@ class GuideIndex:
         self.trigrams: dict[str, set[int]] = {}
         self.groups: list[tuple[_Field, set[int]]] = []
         self._fields_seen: dict[tuple[str, float], _Field] = {}
-        self._pattern: re.Pattern[str] | None = None
         by_department: dict[str, set[int]] = {}
         by_service: dict[str, set[int]] = {}
         for n, guide in enumerate(catalogue.guides.values()):
@@ -239,7 +252,7 @@ class GuideIndex:
         :param limit: at most this many hits.
         :param restrict: only these guide codes (e.g. one department's), or None for all.
         """
-        terms = [t for t in _SPLIT.split(normalise(query)) if t]
+        terms = [_Term.of(t) for t in _SPLIT.split(normalise(query)) if t]
         if not terms:
             return []
         allowed = None
@@ -254,7 +267,7 @@ class GuideIndex:
             if not reach:
                 reach = allowed
         total: dict[int, float] | None = None
-        for term in sorted(terms, key=len, reverse=True):  # longer terms are usually the more selective
+        for term in sorted(terms, key=lambda t: len(t.text), reverse=True):  # longer: usually more selective
             within = reach if total is None else set(total)
             scores = self._term_scores(term, limit, within)
             if total is None:
@@ -275,25 +288,22 @@ class GuideIndex:
                     return hits
         return hits
 
-    def _term_scores(self, term: str, limit: int, within: set[int] | None = None) -> dict[int, float]:
-        term_syl = () if term.isascii() else syllables(term)
-        self._pattern = pinyin_pattern(term) if term.isascii() and term[0].isalpha() else None
+    def _term_scores(self, term: _Term, limit: int, within: set[int] | None = None) -> dict[int, float]:
         scores: dict[int, float] = {}
         # departments and services first: few texts, many members each; higher scores overwrite lower
-        group_hits = [(self._tier(term, term_syl, f, fuzzy=True) * f.weight, members) for f, members in self.groups]
+        group_hits = [(self._tier(term, f, fuzzy=True) * f.weight, members) for f, members in self.groups]
         for score, members in sorted((h for h in group_hits if h[0]), key=lambda h: h[0]):
             scores.update(dict.fromkeys(members if within is None else members & within, score))
-        exact = self._candidates(term, term_syl)
+        exact = self._candidates(term)
         if within is not None:
             exact &= within
-        self._score_fields(term, term_syl, exact, scores, fuzzy=False)
-        if len(term) >= 3 and len(scores) < limit:
-            fuzzy = self._fuzzy_candidates(term) - exact
-            self._score_fields(term, term_syl, fuzzy if within is None else fuzzy & within, scores, fuzzy=True)
+        self._score_fields(term, exact, scores, fuzzy=False)
+        if len(term.text) >= 3 and len(scores) < limit:
+            fuzzy = self._fuzzy_candidates(term.text) - exact
+            self._score_fields(term, fuzzy if within is None else fuzzy & within, scores, fuzzy=True)
         return scores
 
-    def _score_fields(self, term: str, term_syl: tuple[str, ...], candidates: set[int], scores: dict[int, float],
-                      fuzzy: bool) -> None:
+    def _score_fields(self, term: _Term, candidates: set[int], scores: dict[int, float], fuzzy: bool) -> None:
         fields, tier_of = self.fields, self._tier
         for n in candidates:
             best = scores.get(n, 0.0)
@@ -301,61 +311,59 @@ class GuideIndex:
                 if f.weight * EXACT <= best:
                     continue  # this field cannot beat what the guide already has
                 if fuzzy:
-                    tier = ONE_EDIT if fuzzy_in(term, f.text) or (term.isascii() and fuzzy_in(term, f.flat)) else 0
+                    tier = ONE_EDIT if _one_edit(term.text, f) else 0
                 else:
-                    tier = tier_of(term, term_syl, f, fuzzy=False)
+                    tier = tier_of(term, f, fuzzy=False)
                 if tier * f.weight > best:
                     best = tier * f.weight
             if best:
                 scores[n] = best
 
-    def _tier(self, term: str, term_syl: tuple[str, ...], f: _Field, fuzzy: bool) -> int:
-        if f.text == term:
+    @staticmethod
+    def _tier(term: _Term, f: _Field, fuzzy: bool) -> int:
+        text = term.text
+        if f.text == text:
             return EXACT
-        if f.text.startswith(term):
+        if f.text.startswith(text):
             return PREFIX
-        if term in f.text:
+        if text in f.text:
             return SUBSTRING
         tier = 0
-        if term.isascii():
-            if term[0].isalpha() and term[0] in f.initials:
-                assert self._pattern is not None
-                tier = _fast_pinyin(term, f) or pinyin_tier(self._pattern, f.marked)
-        elif _in_order(term, f.text):
-            tier = SCATTERED
-        elif _contains_run(f.syl, term_syl):
-            tier = HOMOPHONE
-        if not tier and fuzzy and len(term) >= 3:
-            if fuzzy_in(term, f.text) or (term.isascii() and fuzzy_in(term, f.flat)):
-                tier = ONE_EDIT
+        if term.pattern is not None:
+            if text[0] in f.initials:
+                tier = _fast_pinyin(text, f) or pinyin_tier(term.pattern, f.marked)
+        elif term.syl:
+            if _in_order(text, f.text):
+                tier = SCATTERED
+            elif _contains_run(f.syl, term.syl):
+                tier = HOMOPHONE
+        if not tier and fuzzy and len(text) >= 3 and _one_edit(text, f):
+            tier = ONE_EDIT
         return tier
 
-    def _candidates(self, term: str, term_syl: tuple[str, ...]) -> set[int]:
+    def _candidates(self, term: _Term) -> set[int]:
         """Guides whose name or keywords can match `term` exactly (by text, pinyin or homophone)."""
+        text = term.text
         found: set[int] = set()
-        if term.isascii() and term[0].isalpha():
-            if len(term) == 1:
-                found |= self.initials.get(term, set())
+        if term.pattern is not None:
+            if len(text) == 1:
+                found |= self.initials.get(text, set())
             else:
-                head = self.head_bigrams.get(term[:2], set())
-                found |= head & _intersect(self.bigrams, [term[k:k + 2] for k in range(1, len(term) - 1)]) \
-                    if len(term) > 2 else head
-        if not term.isascii():
-            if len(term_syl) > 1:
-                pairs = [term_syl[k] + "|" + term_syl[k + 1] for k in range(len(term_syl) - 1)]
-                found |= _intersect(self.syll_pairs, pairs)
-            else:
-                found |= _intersect(self.sylls, list(term_syl))
-        found |= _intersect(self.chars, list(term))
+                head = self.head_bigrams.get(text[:2], set())
+                found |= head & _intersect(self.bigrams, [text[k:k + 2] for k in range(1, len(text) - 1)]) \
+                    if len(text) > 2 else head
+        if len(term.syl) > 1:
+            found |= _intersect(self.syll_pairs, [term.syl[k] + "|" + term.syl[k + 1] for k in range(len(term.syl) - 1)])
+        elif term.syl:
+            found |= _intersect(self.sylls, list(term.syl))
+        found |= _intersect(self.chars, list(text))
         return found
 
-    def _reach(self, term: str) -> set[int]:
+    def _reach(self, term: _Term) -> set[int]:
         """Guides `term` matches exactly in a field or through their department or service."""
-        term_syl = () if term.isascii() else syllables(term)
-        self._pattern = pinyin_pattern(term) if term.isascii() and term[0].isalpha() else None
-        found = set(self._candidates(term, term_syl))
+        found = set(self._candidates(term))
         for f, members in self.groups:
-            if self._tier(term, term_syl, f, fuzzy=False):
+            if self._tier(term, f, fuzzy=False):
                 found |= members
         return found
 
@@ -369,6 +377,11 @@ class GuideIndex:
             elif not term.isascii():
                 found |= _intersect(self.chars, list(part))
         return found
+
+
+def _one_edit(text: str, f: _Field) -> bool:
+    """One edit away from a part of the field's text, or (for letters) of its whole pinyin."""
+    return fuzzy_in(text, f.text) or (text.isascii() and fuzzy_in(text, f.flat))
 
 
 def _intersect(index: dict[str, set[int]], keys: list[str]) -> set[int]:

@@ -25,6 +25,7 @@ from .common import json_response
 
 GUIDES: web.AppKey[GuideLibrary] = web.AppKey("guides", GuideLibrary)
 MAX_LIMIT = 200
+MAX_QUERY = 64
 
 
 def _library(request: web.Request) -> GuideLibrary:
@@ -49,6 +50,8 @@ async def _handle_search(request: web.Request) -> web.Response:
     """Ranked search (`q`), optionally within one department; without `q`, the department's or all guides."""
     lib = _library(request)
     q = request.query.get("q", "").strip()
+    if len(q) > MAX_QUERY:
+        raise invalid("q", f"检索词不能超过 {MAX_QUERY} 个字")
     department = request.query.get("department", "").strip()
     limit_text = request.query.get("limit", "20" if q else "")
     limit: int | None = None  # browsing (no q) lists every guide unless a limit is asked for

@@ -27,6 +27,8 @@ async def test_search_contract(server):
             assert [h["code"] for h in await r.json()] == ["bdc-001", "bdc-002", "bdc-003", "bdc-004", "bdc-005"]
         async with s.get(f"{server.url}/api/guides", params={"q": "hz", "limit": "0"}) as r:
             assert r.status == 422 and (await r.json())["error"] == "invalid"
+        async with s.get(f"{server.url}/api/guides", params={"q": "办" * 65}) as r:
+            assert r.status == 422 and (await r.json())["message"].startswith("q:")
         async with s.get(f"{server.url}/api/guides", params={"department": "nope"}) as r:
             assert r.status == 422 and "department" in (await r.json())["message"]
 

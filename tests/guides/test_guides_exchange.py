@@ -53,6 +53,18 @@ def test_database_round_trip(demo_catalogue, tmp_path):
     db.close()
 
 
+def test_numbers_typed_into_text_cells(demo_catalogue, tmp_path):
+    xlsx = tmp_path / "guides.xlsx"
+    write_catalogue(demo_catalogue, xlsx)
+    wb = load_workbook(xlsx)
+    header = [c.value for c in wb["事项"][1]]
+    wb["事项"].cell(row=2, column=header.index("监督电话") + 1).value = 12345.0
+    wb["事项"].cell(row=2, column=header.index("法定时限") + 1).value = 30.0
+    wb.save(xlsx)
+    guide = read_catalogue(xlsx).guides["bdc-001"]
+    assert (guide.supervise_phone, guide.legal_days) == ("12345", 30)
+
+
 def _spoil(xlsx: Path) -> None:
     wb = load_workbook(xlsx)
     guides = wb["事项"]
