@@ -2,10 +2,19 @@
 notification slips recorded by staff and printable as HTML, and a catalogue re-imported by another process."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
 import aiohttp
 
 from queue_server.db import open_database
+from queue_server.guides.exchange import write_catalogue
 from queue_server.guides.store import catalogue_revision, load_catalogue, replace_catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_search_contract(server):
@@ -123,3 +132,22 @@ async def test_openapi_lists_guide_routes(server):
         async with s.get(f"{server.url}/api/openapi.json") as r:
             paths = (await r.json())["paths"]
     assert {"/api/guides", "/api/guides/{code}", "/api/guides/{code}/notices", "/api/guides/bundles/{code}"} <= set(paths)
+
+
+def test_running_govhall_serve_sees_a_cli_import(server_process, tmp_path, demo_catalogue):
+    """A real `govhall serve` process loads the demo catalogue; `govhall guides import` run beside it changes
+    what it answers without a restart."""
+    def get(path: str):
+        with urllib.request.urlopen(server_process.url + path, timeout=10) as r:
+            return json.loads(r.read())
+
+    assert get("/api/guides?q=bdcdj")[0]["code"] == "bdc-005"
+    demo_catalogue.guides.pop("bdc-005")
+    smaller = tmp_path / "smaller.xlsx"
+    write_catalogue(demo_catalogue, smaller)
+    done = subprocess.run([sys.executable, "-m", "queue_server", "guides", "import", "--db", str(server_process.db_path),
+                           str(smaller)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "bdc-005" not in [h["code"] for h in get("/api/guides?q=bdcdj")]
+    assert len(get("/api/guides")) == 96
