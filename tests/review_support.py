@@ -9,6 +9,7 @@ import aiohttp
 
 from queue_server.auth import add_staff
 from queue_server.clock import SystemClock
+from queue_server.keys import BUS
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -29,15 +30,18 @@ class Desk:
 
     def issue(self, service: str = "bdc_transfer") -> dict:
         self._seq += 1
-        ticket, _, _ = self.hall.issue_ticket(service, f"test-{self._seq}", None, "kiosk:test")
+        ticket, _, events = self.hall.issue_ticket(service, f"test-{self._seq}", None, "kiosk:test")
+        self.server.app[BUS].publish_all(events)
         return ticket
 
     def call(self, window: int, staff_no: str = "1001") -> dict:
-        ticket, _ = self.hall.call_next(window, f"staff:{staff_no}")
+        ticket, events = self.hall.call_next(window, f"staff:{staff_no}")
+        self.server.app[BUS].publish_all(events)
         return ticket
 
     def finish(self, window: int, staff_no: str = "1001") -> dict:
-        ticket, _ = self.hall.finish(window, f"staff:{staff_no}")
+        ticket, events = self.hall.finish(window, f"staff:{staff_no}")
+        self.server.app[BUS].publish_all(events)
         return ticket
 
     def skip(self, window: int, staff_no: str = "1001") -> dict:

@@ -123,3 +123,20 @@ async def test_unknown_ledger_and_format(day):
         assert r.status == 404
     async with day.http.get(f"{day.server.url}/api/exports/reviews.csv") as r:
         assert r.status == 401
+
+
+async def test_text_that_looks_like_a_formula_is_never_run(server):
+    async with aiohttp.ClientSession() as http:
+        desk = Desk(server, http)
+        ticket = desk.serve()
+        status, _ = await desk.review(ticket["token"], "dissatisfied", reasons=["=HYPERLINK(\"http://x\")"],
+                                      comment="+1 很好")
+        assert status == 201
+        data, _ = await download(desk, "/api/exports/reviews.xlsx")
+        wb = load_workbook(io.BytesIO(data))
+        reasons, comment = wb.active["I2"], wb.active["J2"]
+        assert (reasons.data_type, reasons.value) == ("s", "'=HYPERLINK(\"http://x\")")
+        assert comment.value == "'+1 很好"
+        data, _ = await download(desk, "/api/exports/reviews.csv")
+        row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1]
+        assert row[8] == "'=HYPERLINK(\"http://x\")"

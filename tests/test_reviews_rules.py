@@ -50,7 +50,7 @@ async def test_bad_levels_need_a_reason_and_open_a_case(desk):
     assert status == 422 and body["field"] == "reasons"
     status, body = await desk.review(ticket["token"], "great")
     assert status == 422 and body["field"] == "level"
-    assert published == []
+    assert not [e for e in published if e.name == "review.created"]
     status, body = await desk.review(ticket["token"], "dissatisfied", reasons=["等候时间过长"], comment="排了很久")
     assert status == 201 and body["rectification_id"] is not None
     [event] = [e for e in published if e.name == "review.created"]
@@ -168,3 +168,30 @@ async def test_voiding_keeps_the_record_with_reason_and_approver(desk):
     assert [h["action"] for h in detail["history"]] == ["open", "void"]
     kpis = await desk.get("/api/kpis?from=2026-11-23&to=2026-11-23")
     assert kpis["bad_rate"] is None and kpis["unrated_rate"] == 0.0
+
+
+async def test_review_created_reaches_supervision_but_not_the_window(desk):
+    ticket = desk.serve(window=1)
+    url = desk.server.url.replace("http", "ws")
+    admin_token, staff_token = desk.server.token("admin"), desk.server.token("staff", 1)
+    async with desk.http.ws_connect(f"{url}/api/ws?topics=hall,admin&token={admin_token}") as supervision, \
+            desk.http.ws_connect(f"{url}/api/ws?topics=hall,window:1&token={staff_token}") as counter:
+        assert (await supervision.receive_json(timeout=5))["event"] == "snapshot"
+        assert (await counter.receive_json(timeout=5))["event"] == "snapshot"
+        status, body = await desk.review(ticket["token"], "basically_satisfied")
+        assert status == 201
+        message = await supervision.receive_json(timeout=5)
+        assert message["event"] == "review.created"
+        assert message["data"]["ticket"] == ticket["number"] and message["data"]["level"] == "basically_satisfied"
+        # The counter's staff panel hears nothing about the review (staff must not see or steer the choice).
+        desk.issue()
+        assert (await counter.receive_json(timeout=5))["event"] == "ticket.issued"
+
+
+async def test_review_ledger_limit(desk):
+    for _ in range(3):
+        assert (await desk.review(desk.serve()["token"]))[0] == 201
+    rows = await desk.get("/api/reviews?limit=2")
+    assert len(rows) == 2 and rows[0]["id"] > rows[1]["id"]
+    async with desk.http.get(f"{desk.server.url}/api/reviews?limit=0", headers=desk.admin()) as r:
+        assert r.status == 422

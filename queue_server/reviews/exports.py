@@ -154,12 +154,19 @@ def build(ledger: str, db: Database, config: Any, settings: ReviewSettings, day_
     raise KeyError(ledger)
 
 
+def cell_text(value: Any) -> Any:
+    """A value safe for a spreadsheet: text a citizen typed that starts like a formula is quoted, never run."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
 def to_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark, so Excel on a Chinese Windows opens it right."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table[0])
-    writer.writerows(table[1])
+    writer.writerows([cell_text(v) for v in row] for row in table[1])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -183,7 +190,7 @@ def to_xlsx(table: Table, title: str) -> bytes:
         header_cells.append(cell)
     ws.append(header_cells)
     for row in rows:
-        ws.append(["" if v is None else v for v in row])
+        ws.append([cell_text(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

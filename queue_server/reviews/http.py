@@ -1,16 +1,20 @@
 """Shared plumbing of the reviews area's views: per-app state, query parsing, JSON bodies, publishing events."""
 from __future__ import annotations
 
+import asyncio
 import inspect
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+from sqlite_utils import Database
 
 from queue_server.errors import invalid
 from queue_server.hall_time import business_day
-from queue_server.keys import BUS, CLOCK, CONFIG
+from queue_server.keys import BUS, CLOCK, CONFIG, DB
 from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.reviews.settings import ReviewSettings, load_review_settings
 
@@ -24,6 +28,7 @@ class ReviewsState:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+T = TypeVar("T")
 REVIEWS_STATE = web.AppKey("reviews_state", ReviewsState)
 
 
@@ -94,6 +99,31 @@ async def json_body(request: web.Request) -> dict[str, Any]:
 def actor_name(principal: Any) -> str:
     """How the logs name the person acting: the account's name, else its role."""
     return getattr(principal, "name", None) or getattr(principal, "role", "") or "?"
+
+
+def _db_file(db: Database) -> str | None:
+    """The main database file of a connection, or ``None`` for an in-memory database."""
+    for _, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or None
+    return None
+
+
+async def run_read(request: web.Request, work: Callable[[Database], T]) -> T:
+    """Run a long read (a quarter's KPIs, a month's export) on its own read-only connection in a worker thread,
+    so the hall's calls and tickets are not held up while it runs (WAL lets readers and the writer overlap)."""
+    path = _db_file(request.app[DB])
+    if path is None:
+        return work(request.app[DB])
+
+    def _in_thread() -> T:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            return work(Database(conn))
+        finally:
+            conn.close()
+
+    return await asyncio.get_running_loop().run_in_executor(None, _in_thread)
 
 
 async def publish(app: web.Application, event: Any) -> None:

@@ -31,6 +31,8 @@ class RateLimiter:
 
     def allow(self, device: str) -> bool:
         """True when ``device`` may submit now; a refusal is remembered for :meth:`recently_refused`."""
+        if len(self._hits) > 10_000:
+            self.prune()
         hits = self._window(device)
         if len(hits) >= self.count:
             self._refused[device] = self.clock.monotonic()

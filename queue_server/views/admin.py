@@ -15,12 +15,12 @@ STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts
           "ledgers.js": "application/javascript"}
 
 
-async def _handle_admin_page(request: web.Request) -> web.Response:
+async def _handle_get_admin_page(request: web.Request) -> web.Response:
     return web.Response(text=(WEB / "admin.html").read_text("utf-8"), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
 
 
-async def _handle_static(request: web.Request) -> web.Response:
+async def _handle_get_static(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in STATIC:
         raise web.HTTPNotFound()
@@ -35,5 +35,5 @@ OPENAPI_PATHS: dict[str, Any] = {
 
 def setup(app: web.Application) -> None:
     """Add the admin pages."""
-    app.router.add_get("/admin", _handle_admin_page)
-    app.router.add_get("/admin/static/{name}", _handle_static)
+    app.router.add_get("/admin", _handle_get_admin_page)
+    app.router.add_get("/admin/static/{name}", _handle_get_static)

@@ -17,7 +17,7 @@ from queue_server.errors import invalid, not_found
 from queue_server.keys import CONFIG, DB
 from queue_server.reviews import complaints, exports, followups, kpis, rectification
 from queue_server.reviews.common import case_history
-from queue_server.reviews.http import actor_name, day_range, json_body, now, state, today
+from queue_server.reviews.http import actor_name, day_range, json_body, now, run_read, state, today
 
 
 async def _handle_list_complaints(request: web.Request) -> web.Response:
@@ -61,7 +61,7 @@ async def _handle_complaint_action(request: web.Request) -> web.Response:
     return web.json_response(complaints.complaint_json(row, request.app[CONFIG].hall.tz, at))
 
 
-async def _handle_followup_ledger(request: web.Request) -> web.Response:
+async def _handle_list_followups(request: web.Request) -> web.Response:
     require(request, "admin")
     category = request.query.get("category")
     if category and category not in followups.CATEGORIES:
@@ -96,21 +96,23 @@ async def _handle_add_sample(request: web.Request) -> web.Response:
     return web.json_response(row, status=201)
 
 
-async def _handle_kpis(request: web.Request) -> web.Response:
+async def _handle_get_kpis(request: web.Request) -> web.Response:
     require(request, "admin")
     day_from, day_to = day_range(request)
-    facts = kpis.load_facts(request.app[DB], request.app[CONFIG], day_from, day_to)
-    return web.json_response({"from": day_from, "to": day_to, **kpis.rounded(kpis.compute(facts, now(request)))})
+    config, at = request.app[CONFIG], now(request)
+    figures = await run_read(request, lambda db: kpis.compute(kpis.load_facts(db, config, day_from, day_to), at))
+    return web.json_response({"from": day_from, "to": day_to, **kpis.rounded(figures)})
 
 
-async def _handle_kpi_breakdown(request: web.Request) -> web.Response:
+async def _handle_get_kpi_breakdown(request: web.Request) -> web.Response:
     require(request, "admin")
     by = request.query.get("by", "day")
     if by not in kpis.PERIODS + kpis.DIMENSIONS:
         raise invalid("by", "分组应为 " + "/".join(kpis.PERIODS + kpis.DIMENSIONS))
     day_from, day_to = day_range(request, default_days=30)
-    facts = kpis.load_facts(request.app[DB], request.app[CONFIG], day_from, day_to)
-    rows = [kpis.rounded(r) for r in kpis.breakdown(facts, by, now(request))]
+    config, at = request.app[CONFIG], now(request)
+    rows = await run_read(request, lambda db: [
+        kpis.rounded(r) for r in kpis.breakdown(kpis.load_facts(db, config, day_from, day_to), by, at)])
     return web.json_response({"from": day_from, "to": day_to, "by": by, "rows": _named(request, by, rows)})
 
 
@@ -136,19 +138,20 @@ def _quarter(day: date) -> tuple[str, str]:
     return start.isoformat(), date.fromordinal(end.toordinal() - 1).isoformat()
 
 
-async def _handle_ranking(request: web.Request) -> web.Response:
+async def _handle_get_ranking(request: web.Request) -> web.Response:
     require(request, "admin")
     if request.query.get("from") or request.query.get("to"):
         day_from, day_to = day_range(request)
     else:
         day_from, day_to = _quarter(today(request))
-    facts = kpis.load_facts(request.app[DB], request.app[CONFIG], day_from, day_to)
-    rows = [kpis.rounded(r) for r in kpis.ranking(facts, now(request))]
+    config, at = request.app[CONFIG], now(request)
+    rows = await run_read(request, lambda db: [
+        kpis.rounded(r) for r in kpis.ranking(kpis.load_facts(db, config, day_from, day_to), at)])
     return web.json_response({"from": day_from, "to": day_to, "weights": kpis.RANKING_WEIGHTS,
                               "rows": _named(request, "department", rows)})
 
 
-async def _handle_alerts(request: web.Request) -> web.Response:
+async def _handle_list_alerts(request: web.Request) -> web.Response:
     """Overdue call-backs, rectifications and complaints, for the admin pages' alert bar."""
     require(request, "admin")
     db, tz, at = request.app[DB], request.app[CONFIG].hall.tz, now(request)
@@ -160,20 +163,24 @@ async def _handle_alerts(request: web.Request) -> web.Response:
     })
 
 
-async def _handle_export(request: web.Request) -> web.Response:
+async def _handle_get_export(request: web.Request) -> web.Response:
     require(request, "admin")
     ledger, fmt = request.match_info["ledger"], request.match_info["fmt"]
     if ledger not in exports.LEDGERS:
         raise not_found("没有这种台账")
     day_from, day_to = day_range(request, default_days=30)
-    table = exports.build(ledger, request.app[DB], request.app[CONFIG], state(request).settings, day_from, day_to,
-                          now(request))
+    config, settings, at = request.app[CONFIG], state(request).settings, now(request)
     title = exports.LEDGERS[ledger]
     filename = f"{title}_{day_from}_{day_to}.{fmt}"
+
+    def render(db: Any) -> bytes:
+        table = exports.build(ledger, db, config, settings, day_from, day_to, at)
+        return exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, title)
+
+    body = await run_read(request, render)
     if fmt == "csv":
-        body, ctype = exports.to_csv(table), "text/csv; charset=utf-8"
+        ctype = "text/csv; charset=utf-8"
     else:
-        body = exports.to_xlsx(table, title)
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return web.Response(body=body, headers={
         "Content-Type": ctype, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
@@ -207,12 +214,12 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/complaints", _handle_create_complaint)
     app.router.add_get(r"/api/complaints/{id:\d+}", _handle_get_complaint)
     app.router.add_post(r"/api/complaints/{id:\d+}/{action}", _handle_complaint_action)
-    app.router.add_get("/api/followups", _handle_followup_ledger)
+    app.router.add_get("/api/followups", _handle_list_followups)
     app.router.add_post("/api/enterprises", _handle_add_enterprise)
     app.router.add_post(r"/api/enterprises/{id:\d+}/followups", _handle_add_followup)
     app.router.add_post(r"/api/followups/{id:\d+}/samples", _handle_add_sample)
-    app.router.add_get("/api/kpis", _handle_kpis)
-    app.router.add_get("/api/kpis/breakdown", _handle_kpi_breakdown)
-    app.router.add_get("/api/kpis/ranking", _handle_ranking)
-    app.router.add_get("/api/alerts", _handle_alerts)
-    app.router.add_get(r"/api/exports/{ledger:[a-z0-9]+}.{fmt:csv|xlsx}", _handle_export)
+    app.router.add_get("/api/kpis", _handle_get_kpis)
+    app.router.add_get("/api/kpis/breakdown", _handle_get_kpi_breakdown)
+    app.router.add_get("/api/kpis/ranking", _handle_get_ranking)
+    app.router.add_get("/api/alerts", _handle_list_alerts)
+    app.router.add_get(r"/api/exports/{ledger:[a-z0-9]+}.{fmt:csv|xlsx}", _handle_get_export)

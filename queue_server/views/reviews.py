@@ -86,7 +86,7 @@ async def _publish_review(app: web.Application, review: dict[str, Any], case: di
     await publish(app, Event("review.created", data, frozenset({"admin"})))
 
 
-async def _handle_review_form(request: web.Request) -> web.Response:
+async def _handle_get_review_form(request: web.Request) -> web.Response:
     """What the phone review page needs about a ticket (public: the token is the credential)."""
     db, config = request.app[DB], request.app[CONFIG]
     ticket = records.ticket_by_token(db, request.match_info["token"])
@@ -102,7 +102,7 @@ async def _handle_review_form(request: web.Request) -> web.Response:
     })
 
 
-async def _handle_review_page(request: web.Request) -> web.Response:
+async def _handle_get_review_page(request: web.Request) -> web.Response:
     return web.Response(text=(WEB / "review.html").read_text("utf-8"), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
@@ -120,7 +120,12 @@ async def _handle_list_reviews(request: web.Request) -> web.Response:
         params.append(window)
     if request.query.get("flagged"):
         where.append("flagged = 1")
-    rows = request.app[DB].query(f"SELECT * FROM reviews WHERE {' AND '.join(where)} ORDER BY id DESC", params)
+    limit = int_query(request, "limit")
+    limit = 1000 if limit is None else limit
+    if not 1 <= limit <= 10000:
+        raise invalid("limit", "limit 应在 1 到 10000 之间")
+    rows = request.app[DB].query(
+        f"SELECT * FROM reviews WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?", [*params, limit])
     tz = request.app[CONFIG].hall.tz
     return web.json_response([records.review_json(r, tz) for r in rows])
 
@@ -140,7 +145,7 @@ async def _handle_void_review(request: web.Request) -> web.Response:
     return web.json_response(records.review_json(row, request.app[CONFIG].hall.tz))
 
 
-async def _handle_unrated(request: web.Request) -> web.Response:
+async def _handle_list_unrated(request: web.Request) -> web.Response:
     require(request, "admin")
     day_from, day_to = day_range(request, default_days=7)
     tz = request.app[CONFIG].hall.tz
@@ -150,7 +155,7 @@ async def _handle_unrated(request: web.Request) -> web.Response:
     return web.json_response([{**r, "finished_at": local_iso(r["finished_at"], tz)} for r in rows])
 
 
-async def _handle_invitation(request: web.Request) -> web.Response:
+async def _handle_create_invitation(request: web.Request) -> web.Response:
     """电话邀评 etc.: log the invitation; when the citizen rated on the call, store that review (channel phone)."""
     principal = require(request, "admin")
     body = await json_body(request)
@@ -184,7 +189,7 @@ async def _handle_invitation(request: web.Request) -> web.Response:
                               "review": _created(review, case, config) if review else None}, status=201)
 
 
-async def _handle_flags(request: web.Request) -> web.Response:
+async def _handle_list_flags(request: web.Request) -> web.Response:
     require(request, "admin")
     from queue_server.reviews.common import local_iso
 
@@ -236,7 +241,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": {"summary": "提交评价 (评价器/扫码; 一次一评; 差评需原因)", "responses": {
             "201": {"description": "已评价"}, "409": {"description": "conflict: 已评价或未办结"},
             "422": {"description": "invalid"}, "429": {"description": "rate_limited"}}},
-        "get": {"summary": "评价台账 (admin) ?from&to&level&channel&window&flagged"}},
+        "get": {"summary": "评价台账 (admin) ?from&to&level&channel&window&flagged&limit (最新在前, 默认1000条)"}},
     "/api/reviews/form/{token}": {"get": {"summary": "评价页所需的号票信息 (凭号票凭证)"}},
     "/api/reviews/{id}/void": {"post": {"summary": "作废恶意/误评 {reason, approver} (admin, 不删除)"}},
     "/api/reviews/unrated": {"get": {"summary": "未评价的办结号 ?from&to (admin)"}},
@@ -257,13 +262,13 @@ def setup(app: web.Application) -> None:
     install_state(app)
     app.router.add_post("/api/reviews", _handle_create_review)
     app.router.add_get("/api/reviews", _handle_list_reviews)
-    app.router.add_get("/api/reviews/form/{token}", _handle_review_form)
-    app.router.add_get("/api/reviews/unrated", _handle_unrated)
-    app.router.add_get("/api/reviews/flags", _handle_flags)
-    app.router.add_post("/api/reviews/invitations", _handle_invitation)
+    app.router.add_get("/api/reviews/form/{token}", _handle_get_review_form)
+    app.router.add_get("/api/reviews/unrated", _handle_list_unrated)
+    app.router.add_get("/api/reviews/flags", _handle_list_flags)
+    app.router.add_post("/api/reviews/invitations", _handle_create_invitation)
     app.router.add_post(r"/api/reviews/{id:\d+}/void", _handle_void_review)
     app.router.add_get("/api/rectifications", _handle_list_cases)
     app.router.add_get(r"/api/rectifications/{id:\d+}", _handle_get_case)
     app.router.add_post(r"/api/rectifications/{id:\d+}/{action}", _handle_case_action)
-    app.router.add_get("/r/{token}", _handle_review_page)
+    app.router.add_get("/r/{token}", _handle_get_review_page)
     review_ledgers.setup(app)

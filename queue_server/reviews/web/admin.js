@@ -5,7 +5,8 @@ const LEVELS = {very_satisfied: "非常满意", satisfied: "满意", basically_s
                 dissatisfied: "不满意", very_dissatisfied: "非常不满意"};
 const CHANNELS = {pc: "PC端", mobile: "移动端", qr: "二维码", tablet: "评价器", terminal: "大厅终端", phone: "电话", sms: "短信"};
 const $ = (id) => document.getElementById(id);
-const Admin = {token: sessionStorage.getItem(TOKEN_KEY), services: {}, loaders: {}, tab: null, timer: null};
+const Admin = {token: sessionStorage.getItem(TOKEN_KEY), services: {}, loaders: {}, tab: null, timer: null,
+               socket: null};
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
@@ -68,6 +69,7 @@ function logout() {
   if (Admin.token) fetch("/api/logout", {method: "POST", headers: {"Authorization": "Bearer " + Admin.token}}).catch(() => {});
   sessionStorage.removeItem(TOKEN_KEY);
   Admin.token = null;
+  if (Admin.socket) Admin.socket.close();
   $("app").hidden = true; $("login").hidden = false; $("logout").hidden = true; $("who").textContent = "";
 }
 
@@ -144,12 +146,33 @@ async function loadMeta() {
   for (const [code, name] of Object.entries(CHANNELS)) $("rv-channel").append(el("option", {value: code, textContent: name}));
 }
 
+// Live updates: new reviews and hall events arrive over the WebSocket (admin topic needs the admin token).
+function connectLive() {
+  if (!Admin.token || Admin.socket) return;
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(`${scheme}//${location.host}/api/ws?topics=hall,admin&token=${encodeURIComponent(Admin.token)}`);
+  Admin.socket = socket;
+  socket.onmessage = (message) => {
+    const event = JSON.parse(message.data).event;
+    if (event === "snapshot") { Admin.live = true; return; }
+    const busy = !$("action").hidden;
+    if (event === "review.created") {
+      loadAlerts();
+      if (!busy && (Admin.tab === "reviews" || Admin.tab === "cases")) show(Admin.tab);
+    } else if (Admin.tab === "hall") {
+      Admin.loaders.hall().catch(() => {});
+    }
+  };
+  socket.onclose = () => { Admin.socket = null; Admin.live = false; if (Admin.token) setTimeout(connectLive, 3000); };
+}
+
 function start() {
   $("login").hidden = true; $("app").hidden = false; $("logout").hidden = false;
   $("who").textContent = sessionStorage.getItem(TOKEN_KEY + ".name") || "";
   loadMeta().catch(() => {});
   loadAlerts();
   show("reviews");
+  connectLive();
   clearInterval(Admin.timer);
   Admin.timer = setInterval(() => { if (Admin.tab === "hall") Admin.loaders.hall().catch(() => {}); }, 5000);
 }
