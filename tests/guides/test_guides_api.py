@@ -90,7 +90,7 @@ async def test_notification_slip(server):
         assert [ln["text"] for ln in slip["lines"]] == [
             "[缺少] 不动产买卖合同(原件1份;买卖双方)",
             "[有误] 结婚证(原件1份、复印件1份;婚姻登记机关):结婚证姓名与身份证不一致",
-            "[缺少] 受理条件:已缴清交易税费",
+            "[不符合] 受理条件:已缴清交易税费",
         ]
         assert slip["basis"][0] == "《中华人民共和国行政许可法》第三十二条"
         assert slip["supervision_phone"] == "0394-4212345" and slip["hall_phone"] == "0394-4211234"
