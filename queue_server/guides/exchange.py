@@ -7,10 +7,11 @@ half-read catalogue.
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
@@ -64,14 +65,39 @@ def read_catalogue(path: str | Path, services: set[str] | None = None) -> Catalo
     return catalogue_from_dict(data, services)
 
 
+def read_catalogue_bytes(data: bytes, excel: bool, services: set[str] | None = None) -> Catalogue:
+    """Read an uploaded catalogue: .xlsx bytes when `excel`, else UTF-8 JSON."""
+    if excel:
+        return read_excel(io.BytesIO(data), services)
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CatalogueError([Problem("上传内容", "", "不是 UTF-8 编码的 JSON")]) from exc
+    except json.JSONDecodeError as exc:
+        raise CatalogueError([Problem("上传内容", f"第{exc.lineno}行第{exc.colno}列",
+                                      f"不是有效的 JSON:{exc.msg}")]) from exc
+    return catalogue_from_dict(parsed, services)
+
+
+def excel_bytes(cat: Catalogue) -> bytes:
+    """The catalogue as .xlsx bytes (for a download)."""
+    out = io.BytesIO()
+    write_excel(cat, out)
+    return out.getvalue()
+
+
+def json_text(cat: Catalogue) -> str:
+    """The catalogue in the JSON exchange format, as written to files."""
+    return json.dumps(catalogue_to_dict(cat), ensure_ascii=False, indent=1) + "\n"
+
+
 def write_catalogue(cat: Catalogue, path: str | Path) -> None:
     """Write a catalogue as JSON or .xlsx by the path's suffix."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         write_excel(cat, path)
     else:
-        path.write_text(json.dumps(catalogue_to_dict(cat), ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
+        path.write_text(json_text(cat), encoding="utf-8")
 
 
 # -------------------------------------------------------------------------------------------- Excel out
@@ -86,8 +112,8 @@ def _cell(value: Any, kind: str) -> Any:
     return value or None
 
 
-def write_excel(cat: Catalogue, path: Path) -> None:
-    """Write the catalogue as a workbook with one sheet per row kind."""
+def write_excel(cat: Catalogue, path: Path | BinaryIO) -> None:
+    """Write the catalogue as a workbook with one sheet per row kind (to a path or a binary file object)."""
     data = catalogue_to_dict(cat)
     rows: dict[str, list[dict[str, Any]]] = {"部门": data["departments"], "事项": data["guides"],
                                              "一件事": data["bundles"], "材料": [], "常见问题": [], "表单": []}
@@ -205,12 +231,13 @@ def _require(obj: dict[str, Any], keys: tuple[str, ...], sheet: _SheetReader, ro
             sheet.problems.append(Problem(f"{sheet.title} 第{row}行", sheet.column(key), "不能为空"))
 
 
-def read_excel(path: Path, services: set[str] | None = None) -> Catalogue:
-    """Read a workbook written by `write_excel` (or filled in by hand in the same layout)."""
+def read_excel(path: Path | BinaryIO, services: set[str] | None = None) -> Catalogue:
+    """Read a workbook written by `write_excel` (or filled in by hand in the same layout), from a path or a
+    binary file object."""
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a bad file
-        raise CatalogueError([Problem(str(path), "", f"无法读取 Excel 文件:{exc}")]) from exc
+        raise CatalogueError([Problem(str(getattr(path, "name", "Excel")), "", f"无法读取 Excel 文件:{exc}")]) from exc
     problems: list[Problem] = []
     cat = Catalogue()
     try:
