@@ -52,9 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     diff.set_defaults(func=_diff)
 
 
-def _read_or_exit(path: Path, services: set[str] | None = None) -> Catalogue:
+def _read_or_exit(path: Path, services: set[str] | None = None, hall: bool = True) -> Catalogue:
     try:
-        return read_catalogue(path, services)
+        return read_catalogue(path, services, hall)
     except CatalogueError as exc:
         print(f"{path}: {len(exc.problems)} 处问题,未导入任何内容:", file=sys.stderr)
         for p in exc.problems:
@@ -109,7 +109,7 @@ def _lint(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     in_db = args.local == "db"
     local = _stored(args) if in_db else _read_or_exit(Path(args.local))
-    provincial = _read_or_exit(args.provincial)
+    provincial = _read_or_exit(args.provincial, hall=False)
     diffs = diff_catalogues(local, provincial)
     if args.json:
         print(json.dumps([d.as_dict() for d in diffs], ensure_ascii=False, indent=1))

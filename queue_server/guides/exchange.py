@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -50,11 +51,12 @@ SHEETS: dict[str, list[Column]] = {"部门": DEPARTMENT_COLUMNS, "事项": GUIDE
 YES, NO = "是", "否"
 
 
-def read_catalogue(path: str | Path, services: set[str] | None = None) -> Catalogue:
-    """Read a catalogue file, JSON or .xlsx by its suffix; raise `CatalogueError` listing every problem."""
+def read_catalogue(path: str | Path, services: set[str] | None = None, hall: bool = True) -> Catalogue:
+    """Read a catalogue file, JSON or .xlsx by its suffix; raise `CatalogueError` listing every problem.
+    `hall=False` reads another platform's export, whose guides may lack the hall's `service`."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_excel(path, services)
+        return read_excel(path, services, hall)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -62,7 +64,7 @@ def read_catalogue(path: str | Path, services: set[str] | None = None) -> Catalo
     except json.JSONDecodeError as exc:
         raise CatalogueError([Problem(str(path), f"第{exc.lineno}行第{exc.colno}列",
                                       f"不是有效的 JSON:{exc.msg}")]) from exc
-    return catalogue_from_dict(data, services)
+    return catalogue_from_dict(data, services, hall)
 
 
 def read_catalogue_bytes(data: bytes, excel: bool, services: set[str] | None = None) -> Catalogue:
@@ -217,10 +219,10 @@ class _SheetReader:
 _SUB_ROW = re.compile(r" (材料|问题|表单)\d+$")
 
 
-def _guide_only(obj: dict[str, Any], where: str, problems: list[Problem]) -> Any:
+def _guide_only(obj: dict[str, Any], where: str, problems: list[Problem], hall: bool = True) -> Any:
     """Read a guide row, leaving out problems of its materials/FAQ/forms (reported on their own sheets)."""
     found: list[Problem] = []
-    guide = guide_from_dict(obj, where, found)
+    guide = guide_from_dict(obj, where, found, hall)
     problems += [p for p in found if not _SUB_ROW.search(p.where)]
     return guide
 
@@ -231,7 +233,7 @@ def _require(obj: dict[str, Any], keys: tuple[str, ...], sheet: _SheetReader, ro
             sheet.problems.append(Problem(f"{sheet.title} 第{row}行", sheet.column(key), "不能为空"))
 
 
-def read_excel(path: Path | BinaryIO, services: set[str] | None = None) -> Catalogue:
+def read_excel(path: Path | BinaryIO, services: set[str] | None = None, hall: bool = True) -> Catalogue:
     """Read a workbook written by `write_excel` (or filled in by hand in the same layout), from a path or a
     binary file object."""
     try:
@@ -271,14 +273,14 @@ def read_excel(path: Path | BinaryIO, services: set[str] | None = None) -> Catal
                              sheets[title], row)
                 owner[target].append({k: v for k, v in obj.items() if v is not None})
         for row, code in order:
-            guide = sheets["事项"].read(guide_rows[code], row, _guide_only)
+            guide = sheets["事项"].read(guide_rows[code], row, partial(_guide_only, hall=hall))
             cat.guides[guide.code] = guide
         for row, obj in sheets["一件事"].rows():
             bundle = sheets["一件事"].read(obj, row, bundle_from_dict)
             cat.bundles[bundle.code] = bundle
     finally:
         wb.close()
-    check_catalogue(cat, problems, services)
+    check_catalogue(cat, problems, services if hall else None)
     if problems:
         raise CatalogueError(problems)
     return cat
