@@ -5,7 +5,7 @@ import importlib
 import sys
 
 #: module names under bench/, each with ``main() -> None``
-BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies", "guides_search"]
+BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies", "guides_search", "ticket_render", "call_latency"]
 
 
 def main(argv: list[str]) -> int:
