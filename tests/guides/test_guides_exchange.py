@@ -162,6 +162,14 @@ def test_guides_config_section(hall_config, tmp_path):
     ensure_catalogue(db, config)
     assert list(load_catalogue(db).guides) == ["bdc-001", "bdc-002", "bdc-003"]
     db.close()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"guides": [{"code": "x"}]}', encoding="utf-8")
+    fresh = open_database(tmp_path / "fresh.db")
+    with pytest.raises(ConfigError) as info:
+        ensure_catalogue(fresh, dc_replace(hall_config, path=tmp_path / "hall.toml",
+                                           sections={"guides": {"catalogue": "bad.json"}}))
+    fresh.close()
+    assert info.value.field == "guides.catalogue" and "事项 x" in info.value.problem
     for section, field in (({"catalogue": "nope.json"}, "guides.catalogue"), ({"catalogue": 3}, "guides.catalogue"),
                            ({"catalog": "x"}, "guides.catalog")):
         with pytest.raises(ConfigError) as info:
