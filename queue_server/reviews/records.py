@@ -25,7 +25,9 @@ class Reviewer:
 
     :param kind: ``tablet`` (a counter tablet bound to ``window``), ``citizen`` (holds the ticket token),
         ``terminal`` (a hall kiosk that scanned the ticket) or ``invitation`` (supervision entering a 电话邀评).
-    :param device: the rate-limit key: the tablet's token id, or the phone's address.
+    :param device: the rate-limit key: the tablet's or kiosk's token id, or the phone (address + the review page's
+        random device id).
+    :param address: a phone's network address, limited as a whole too (many phones share the hall's WiFi).
     :param name: the rater shown in exports (empty for an anonymous citizen) or the staff member entering it.
     """
 
@@ -33,6 +35,7 @@ class Reviewer:
     device: str
     window: int | None = None
     name: str = ""
+    address: str | None = None
 
 
 def ticket_by_token(db: Database, token: str) -> dict[str, Any]:
