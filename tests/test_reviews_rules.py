@@ -231,3 +231,21 @@ def test_forwarded_address_is_only_believed_from_a_trusted_proxy():
     assert client_address(via_proxy, frozenset({"10.0.0.1"})) == "10.0.0.2"
     assert client_address(via_proxy, frozenset()) == "10.0.0.1", "an untrusted peer cannot choose its address"
     assert client_address(base.clone(remote="198.51.100.7"), frozenset({"10.0.0.1"})) == "198.51.100.7"
+
+
+async def test_review_is_credited_to_who_served(desk):
+    desk.add_staff("1001", "张三")
+    desk.hall.set_staff(2, "1002", "李四")
+    served = desk.serve(window=1)  # finished by staff:1001 (the panel)
+    assert (await desk.review(served["token"]))[0] == 201
+    desk.issue()
+    desk.call(2, "1002")
+    keypad, _ = desk.hall.finish(2, "agent:keypad-2")  # a hardware keypad relayed by the device agent
+    assert (await desk.review(keypad["token"], channel="tablet", headers=desk.server.auth("tablet", 2)))[0] == 201
+    desk.issue()
+    desk.call(2, "1002")
+    late, _ = desk.hall.finish(2, "agent:keypad-2")
+    desk.server.clock.advance(3600)  # reviewed an hour later: the window's staff may have changed since
+    assert (await desk.review(late["token"], headers={"X-Review-Device": "p2"}))[0] == 201
+    rows = {r["ticket_number"]: (r["staff_no"], r["staff_name"]) for r in await desk.get("/api/reviews")}
+    assert rows == {served["number"]: ("1001", "张三"), keypad["number"]: ("1002", "李四"), late["number"]: (None, None)}
