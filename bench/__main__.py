@@ -5,7 +5,7 @@ import importlib
 import sys
 
 #: module names under bench/, each with ``main() -> None``
-BENCHMARKS = ["tickets", "ws_fanout"]
+BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies", "guides_search"]
 
 
 def main(argv: list[str]) -> int:

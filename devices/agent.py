@@ -73,6 +73,7 @@ class DeviceAgent:
         self.devices.start()
         self._session = aiohttp.ClientSession(headers=self.headers)
         keys = asyncio.create_task(self._relay_keys(), name="keypad relay")
+        watch = asyncio.create_task(self._watch_devices(), name="device watch")
         try:
             delay = self.reconnect_s
             while True:
@@ -86,6 +87,7 @@ class DeviceAgent:
                 delay = min(delay * 2, self.max_reconnect_s)
         finally:
             keys.cancel()
+            watch.cancel()
             if self._refresh_task is not None:
                 self._refresh_task.cancel()
             await self._session.close()
@@ -110,6 +112,24 @@ class DeviceAgent:
                 self._seq = seq
                 self.handle_event(name, data)
         log.info("agent: server closed the connection")
+
+    async def _watch_devices(self, interval_s: float = 2.0) -> None:
+        """Log each change of a device's health (a pulled cable, a failing sound device, and their recovery)."""
+        last: dict[str, object] = {}
+        while True:
+            status = self.devices.status()
+            current = {f"bus {name}": bus["connected"] for name, bus in status["buses"].items()}
+            if status["voice"] is not None:
+                current["voice"] = status["voice"]["ok"]
+            for device, ok in current.items():
+                if last.get(device, True) != ok:
+                    if ok:
+                        log.info("agent: %s works again", device)
+                    else:
+                        detail = status["voice"]["problem"] if device == "voice" else status["buses"][device[4:]]["error"]
+                        log.warning("agent: %s is failing: %s", device, detail)
+            last = current
+            await asyncio.sleep(interval_s)
 
     # -- hall state → devices --------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 from devices.agent import DeviceAgent
@@ -43,8 +44,15 @@ def describe(devices: DeviceSet) -> list[str]:
 
 async def _main(devices: DeviceSet, server: str, token: str | None) -> None:
     agent = DeviceAgent(devices, server, token)
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)  # stop cleanly: close ports, unplug simulated lines
     try:
         await agent.run()
+    except asyncio.CancelledError:
+        log.info("device agent stopping")
     finally:
         await devices.close()
 

@@ -21,6 +21,22 @@ SCREEN_TYPES = ("framed", "line")
 KEYPAD_TYPES = ("framed",)
 VOICE_TYPES = ("command", "sim", "none")
 
+#: the options each table accepts (anything else is a typo and stops start-up); docs/configuration.md lists them all
+OPTIONS: dict[str, frozenset[str]] = {
+    "devices": frozenset({"simulate", "sim_dir", "printer", "frames", "screen_texts", "buses", "screens", "keypads",
+                          "voice"}),
+    "devices.printer": frozenset({"type", "connection", "width_mm", "encoding", "native_qr", "cutter",
+                                  "usb_vendor_id", "usb_product_id", "serial_port", "baudrate", "timeout", "host",
+                                  "port", "file"}),
+    "devices.frames": frozenset({"preamble", "length_mode", "length_counts", "encoding", "functions",
+                                 "key_codes"}),
+    "devices.screen_texts": frozenset({"call", "idle", "paused"}),
+    "devices.buses": frozenset({"name", "port", "baudrate", "rs485", "rtscts", "retry_s"}),
+    "devices.screens": frozenset({"window", "bus", "type", "address", "line_format"}),
+    "devices.keypads": frozenset({"window", "bus", "address", "type", "display"}),
+    "devices.voice": frozenset({"type", "template", "command", "clips", "gap_ms", "chime"}),
+}
+
 
 @dataclass(frozen=True)
 class PrinterConf:
@@ -154,11 +170,11 @@ def parse_devices(config: HallConfig) -> DevicesConf:
     raw = config.sections.get("devices") or {}
     c = _Checker(config.path)
     w = "devices"
-    c.unknown(raw, {"simulate", "sim_dir", "printer", "frames", "screen_texts", "buses", "screens", "keypads",
-                    "voice"}, w)
+    c.unknown(raw, OPTIONS[w], w)
 
     p = c.table(raw, "printer", w)
     pw = f"{w}.printer"
+    c.unknown(p, OPTIONS[pw], pw)
     ptype = c.get(p, "type", pw, str, "none", PRINTER_TYPES)
     connection = c.get(p, "connection", pw, str, "file", CONNECTIONS)
     required = {"usb": ("usb_vendor_id", "usb_product_id"), "serial": ("serial_port",),
@@ -171,6 +187,7 @@ def parse_devices(config: HallConfig) -> DevicesConf:
 
     f = c.table(raw, "frames", w)
     fw = f"{w}.frames"
+    c.unknown(f, OPTIONS[fw], fw)
     preamble = c.get(f, "preamble", fw, list, [0xFF])
     if not all(isinstance(b, int) and 0 <= b <= 255 for b in preamble):
         raise c.fail(f"{fw}.preamble", "应为 0-255 的整数列表 (list of bytes)")
@@ -181,6 +198,7 @@ def parse_devices(config: HallConfig) -> DevicesConf:
     key_codes = _codes(c, c.table(f, "key_codes", fw), f"{fw}.key_codes", DEFAULT_KEY_CODES)
 
     t = c.table(raw, "screen_texts", w)
+    c.unknown(t, OPTIONS[f"{w}.screen_texts"], f"{w}.screen_texts")
     defaults = ScreenTexts()
     texts = ScreenTexts(*(c.get(t, k, f"{w}.screen_texts", str, getattr(defaults, k)) for k in ("call", "idle", "paused")))
     for k in ("call", "idle", "paused"):
@@ -192,6 +210,7 @@ def parse_devices(config: HallConfig) -> DevicesConf:
     buses: dict[str, BusConf] = {}
     for i, b in enumerate(c.tables(raw, "buses", w)):
         bw = f"{w}.buses[{i}]"
+        c.unknown(b, OPTIONS[f"{w}.buses"], bw)
         name = c.get(b, "name", bw, str)
         if name in buses:
             raise c.fail(f"{bw}.name", f"重复的总线名 {name!r}")
@@ -213,6 +232,7 @@ def parse_devices(config: HallConfig) -> DevicesConf:
     screens: dict[int, ScreenConf] = {}
     for i, s in enumerate(c.tables(raw, "screens", w)):
         sw = f"{w}.screens[{i}]"
+        c.unknown(s, OPTIONS[f"{w}.screens"], sw)
         window, bus = window_and_bus(s, sw, screens)
         screens[window] = ScreenConf(window, bus, c.get(s, "type", sw, str, "framed", SCREEN_TYPES),
                                      c.get(s, "address", sw, int, window, lo=0, hi=255),
@@ -220,6 +240,7 @@ def parse_devices(config: HallConfig) -> DevicesConf:
     keypads: dict[int, KeypadConf] = {}
     for i, k in enumerate(c.tables(raw, "keypads", w)):
         kw = f"{w}.keypads[{i}]"
+        c.unknown(k, OPTIONS[f"{w}.keypads"], kw)
         window, bus = window_and_bus(k, kw, keypads)
         address = c.get(k, "address", kw, int, lo=0, hi=255)
         clash = [s for s in screens.values() if s.bus == bus and s.type == "framed" and s.address == address]
@@ -230,6 +251,7 @@ def parse_devices(config: HallConfig) -> DevicesConf:
 
     v = c.table(raw, "voice", w)
     vw = f"{w}.voice"
+    c.unknown(v, OPTIONS[vw], vw)
     template = c.get(v, "template", vw, str, config.queue.voice_template)
     if "{number}" not in template or "{window}" not in template:
         raise c.fail(f"{vw}.template", "应包含 {number} 和 {window}")

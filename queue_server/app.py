@@ -24,6 +24,7 @@ VIEW_MODULES = [
     "queue_server.views.guides",
     "queue_server.views.reviews",
     "queue_server.views.admin",
+    "queue_server.views.tidal",
 ]
 
 

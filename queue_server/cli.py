@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = [
     "queue_server.cli_core",
     "devices.cli",
     "queue_server.guides.cli",
+    "queue_server.simulation.cli",
     "queue_server.reviews.cli",
 ]
 

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from .app import create_app
 from .auth import ROLES, add_staff, create_token
+from .backup import BackupError, backup, hold_server_lock, restore
 from .cli import add_config_arguments, load_config_or_exit
 from .clock import SystemClock
 from .db import open_database
@@ -42,6 +43,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--role", choices=("staff", "admin"), default="staff")
     add.add_argument("--password", required=True)
     add.set_defaults(func=_staff_add)
+
+    backup_cmd = subparsers.add_parser("backup", help="online backup of the database (safe while the server runs)")
+    add_config_arguments(backup_cmd)
+    backup_cmd.add_argument("--to", type=Path, required=True, help="the backup file to create")
+    backup_cmd.set_defaults(func=_backup)
+
+    restore_cmd = subparsers.add_parser("restore", help="restore a verified backup (stop the server first)")
+    add_config_arguments(restore_cmd)
+    restore_cmd.add_argument("--from", dest="source", type=Path, required=True, help="the backup file")
+    restore_cmd.add_argument("--force", action="store_true", help="overwrite an existing database")
+    restore_cmd.set_defaults(func=_restore)
 
     demo = subparsers.add_parser("demo", help="run the demo hall on this machine (open at any hour)")
     add_config_arguments(demo, db=False)
@@ -81,9 +93,35 @@ def _staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    try:
+        info = backup(args.db, args.to)
+    except BackupError as exc:
+        print(f"备份失败: {exc}", file=sys.stderr)
+        return 1
+    print(f"备份完成: {info['path']} ({info['bytes']} 字节, {info['tickets']} 张号票), 完整性检查通过")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    try:
+        info = restore(args.source, args.db, force=args.force)
+    except BackupError as exc:
+        print(f"恢复失败: {exc}", file=sys.stderr)
+        return 1
+    open_database(args.db).close()  # apply any migrations newer than the backup
+    print(f"恢复完成: {info['path']} ({info['tickets']} 张号票)")
+    return 0
+
+
 def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_hours: bool, banner: str = "") -> None:
     """Start the server and block until interrupted."""
     config = load_config_or_exit(config_path)
+    try:
+        lock = hold_server_lock(db_path)  # noqa: F841 - held until the process ends
+    except BackupError as exc:
+        print(f"无法启动: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     db = open_database(db_path)
     app = create_app(config, db=db, clock=SystemClock(), open_all_hours=open_all_hours)
     base = f"http://{host}:{port}"

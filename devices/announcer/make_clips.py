@@ -79,21 +79,36 @@ def write(path: Path, samples: array.array) -> None:
         w.writeframes(samples.tobytes())
 
 
-def make_clips(directory: Path, speed: int = 150) -> list[Path]:
-    """Write every clip into ``directory``; returns the files written."""
+def clip_names() -> list[str]:
+    """The name of every clip the script makes."""
+    return phrases() + list(LETTERS) + [CHIME]
+
+
+def make_clips(directory: Path, speed: int = 150, only: set[str] | None = None) -> list[Path]:
+    """Write the clips into ``directory``; returns the files written.
+
+    :param directory: where to write
+    :param speed: espeak-ng words per minute
+    :param only: make just these clip names (default: all)
+    """
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for word in phrases():
+        if only is not None and word not in only:
+            continue
         path = directory / f"{word}.wav"
         write(path, trim(_espeak(["-v", "cmn-latn-pinyin", "-s", str(speed)], to_pinyin(word))))
         written.append(path)
     for letter in LETTERS:
+        if only is not None and letter not in only:
+            continue
         path = directory / f"{letter}.wav"
         ssml = f'<say-as interpret-as="characters">{letter}</say-as>'
         write(path, trim(_espeak(["-v", "en", "-m", "-s", str(speed)], ssml)))
         written.append(path)
-    write(directory / f"{CHIME}.wav", chime())
-    written.append(directory / f"{CHIME}.wav")
+    if only is None or CHIME in only:
+        write(directory / f"{CHIME}.wav", chime())
+        written.append(directory / f"{CHIME}.wav")
     return written
 
 

@@ -5,6 +5,7 @@ the current number and the waiting count with :meth:`Keypad.show`.
 """
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class Keypad(ABC):
         self.window = window
         self.display_format = display_format
         self.current_display: str | None = None
+        self._lock = threading.Lock()  # display updates vs. re-sending after a reconnect (another thread)
         self._listeners: list[Callable[[KeyPress], None]] = []
 
     def on_key(self, callback: Callable[[KeyPress], None]) -> None:
@@ -63,12 +65,14 @@ class Keypad(ABC):
 
     def show_text(self, text: str) -> bool:
         """Show ``text`` (e.g. a short error such as 无人等候) and remember it."""
-        self.current_display = text
-        return self._display(text)
+        with self._lock:
+            self.current_display = text
+            return self._display(text)
 
     def refresh(self) -> bool:
         """Send the display text again (after a reconnect)."""
-        return self._display(self.current_display) if self.current_display is not None else True
+        with self._lock:
+            return self._display(self.current_display) if self.current_display is not None else True
 
     def acknowledge(self, press: KeyPress, ok: bool) -> None:
         """Tell the keypad whether its key was carried out (a beep on most hardware)."""

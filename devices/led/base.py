@@ -5,6 +5,7 @@ after its line reconnects (:meth:`WindowScreen.refresh`).
 """
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -36,6 +37,9 @@ class WindowScreen(ABC):
         self.window = window
         self.texts = texts or ScreenTexts()
         self.current: str | None = None
+        # show_text (the agent's loop) and refresh (the serial thread, on reconnect) must not interleave, or a
+        # reconnect could re-send the previous call after the new one
+        self._lock = threading.Lock()
 
     def show_call(self, number: str) -> bool:
         """Show that ``number`` is called to this window.
@@ -54,12 +58,14 @@ class WindowScreen(ABC):
 
     def show_text(self, text: str) -> bool:
         """Show ``text`` and remember it as the current content."""
-        self.current = text
-        return self._show(text)
+        with self._lock:
+            self.current = text
+            return self._show(text)
 
     def refresh(self) -> bool:
         """Send the current content again (after a reconnect)."""
-        return self._show(self.current) if self.current is not None else True
+        with self._lock:
+            return self._show(self.current) if self.current is not None else True
 
     @abstractmethod
     def _show(self, text: str) -> bool:

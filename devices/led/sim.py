@@ -1,17 +1,25 @@
 """Simulated window screens: devices on the far end of a pty that record what they were told to show."""
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from devices.frames import Frame, FrameDecoder, FrameLayout
 from devices.sim_bus import SimSerialEnd
 
 
+log = logging.getLogger(__name__)
+
+
 class _Recorder:
     """What a simulated screen showed, with a way to wait for something to appear."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "") -> None:
+        self.label = label
         self.shown: list[str] = []
+        #: ``time.monotonic()`` when each text arrived (for latency benchmarks)
+        self.shown_at: list[float] = []
         self.raw = bytearray()
         self._cond = threading.Condition()
 
@@ -22,8 +30,10 @@ class _Recorder:
 
     def _record(self, text: str) -> None:
         with self._cond:
+            self.shown_at.append(time.monotonic())
             self.shown.append(text)
             self._cond.notify_all()
+        log.info("simulated screen %s shows %r", self.label, text)
 
     def wait_for(self, text: str, timeout: float = 5.0, *, count: int = 1) -> bool:
         """Block until ``text`` has been shown ``count`` times (True) or ``timeout`` passes (False)."""
@@ -40,7 +50,7 @@ class SimLedScreen(_Recorder):
     """
 
     def __init__(self, end: SimSerialEnd, address: int, layout: FrameLayout | None = None) -> None:
-        super().__init__()
+        super().__init__(f"@{address}")
         self.address = address
         self.layout = layout or FrameLayout()
         self.frames: list[Frame] = []
@@ -68,7 +78,7 @@ class SimLineScreen(_Recorder):
     """
 
     def __init__(self, end: SimSerialEnd, prefix: str = "", encoding: str = "gbk") -> None:
-        super().__init__()
+        super().__init__(prefix or "(line)")
         self.prefix = prefix
         self.encoding = encoding
         self._pending = bytearray()

@@ -14,7 +14,7 @@ from typing import Any
 from queue_server.config import ConfigError
 
 ROLES = ("ticket", "review", "staff", "display")
-PRINTER_KINDS = ("sim", "none", "devices")
+PRINTER_KINDS = ("devices", "sim", "none")
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server", "http://127.0.0.1:8080", "queue server base URL the kiosk talks to"),
     Setting("token", "", "the device's bearer token (kiosk, tablet or display role); empty = none"),
     Setting("window", 0, "the counter window a review tablet or staff panel serves (0 = ask / none)"),
-    Setting("printer", "sim", "ticket printer: 'devices' (the [devices] printer), 'sim' (files), 'none'"),
-    Setting("printer_output_dir", "var/kiosk-printer", "where the 'sim' printer keeps its jobs"),
+    Setting("printer", "devices", "ticket printer: 'devices' (the [devices] printer), 'sim' (simulated, files "
+            "under [devices] sim_dir), 'none' (numbers on screen only)"),
     Setting("idle_seconds", 60, "seconds without a touch before a kiosk returns to its home screen"),
     Setting("elder_mode", False, "start in 适老模式 (even larger type)"),
     Setting("review_timeout_seconds", 30, "seconds a review stays open before the ticket is left unrated"),
@@ -48,8 +48,7 @@ class KioskSettings:
     server: str = "http://127.0.0.1:8080"
     token: str = ""
     window: int = 0
-    printer: str = "sim"
-    printer_output_dir: str = "var/kiosk-printer"
+    printer: str = "devices"
     idle_seconds: int = 60
     elder_mode: bool = False
     review_timeout_seconds: int = 30

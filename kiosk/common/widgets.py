@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 import qrcode
 from kivy.core.image import Image as CoreImage
 from kivy.lang import Builder
-from kivy.properties import ColorProperty, StringProperty
+from kivy.properties import ColorProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
@@ -52,6 +52,8 @@ class BigButton(Button):
     """A large, high-contrast touch target; ``colour`` is its background."""
 
     colour = ColorProperty(theme.PRIMARY)
+    scale_h = NumericProperty(1.0)
+    """height in multiples of the theme's button height"""
 
 
 class Caption(Label):
@@ -60,6 +62,10 @@ class Caption(Label):
 
 class Heading(Caption):
     """A screen title."""
+
+
+class LargeCaption(Caption):
+    """Body text one step larger (numbers ahead, service names)."""
 
 
 class SmallCaption(Caption):

@@ -36,7 +36,7 @@ class GuideHomeScreen(AppScreen):
         super().__init__(app, "guides")
         self.body.add_widget(Heading(text="办事指南"))
         self.body.add_widget(self.button("按拼音首字母查找（如“不动产”输入 BDC）", app.show_guide_search,
-                                         colour=theme.PRIORITY, height=THEME.button_h * 1.3))
+                                         colour=theme.PRIORITY, scale_h=1.3))
         self.body.add_widget(SmallCaption(text="或按部门浏览："))
         scroll, grid = _scroll_list()
         for code, dept in app.hall_config.departments.items():
@@ -75,7 +75,7 @@ def fill_guides(app: Any, grid: GridLayout, message: Caption, result: ApiResult,
     if department:
         guides = [g for g in guides if g.get("department") == department]
     for guide in guides:
-        button = BigButton(text=guide.get("name", guide.get("code", "")), height=THEME.button_h * 1.2)
+        button = BigButton(text=guide.get("name", guide.get("code", "")), scale_h=1.2)
         button.bind(on_release=lambda _b, c=guide["code"]: app.show_guide(c))
         grid.add_widget(button)
     message.text = f"共找到 {len(guides)} 项" if guides else "没有找到相关事项，请换个字母试试"

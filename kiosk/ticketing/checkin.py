@@ -6,7 +6,7 @@ from typing import Any
 from kivy.uix.widget import Widget
 
 from kiosk.common import theme
-from kiosk.common.widgets import Banner, Caption, Heading, Keypad, NumberLabel, SmallCaption
+from kiosk.common.widgets import Banner, Caption, Heading, Keypad, LargeCaption, NumberLabel, SmallCaption
 from kiosk.ticketing.screens import AppScreen
 
 CODE_MAX = 12
@@ -64,7 +64,7 @@ class ProgressScreen(AppScreen):
         self.body.add_widget(Heading(text="查询进度"))
         self.body.add_widget(Caption(text="用手机扫描号票上的二维码，可随时查看您的排队进度。"))
         self.body.add_widget(SmallCaption(text="各窗口正在办理："))
-        self.table = Caption(text="", font_size=theme.THEME.fs_button)
+        self.table = LargeCaption(text="")
         self.body.add_widget(self.table)
         self.body.add_widget(Widget())
         self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))

@@ -14,8 +14,8 @@ from kivy.uix.widget import Widget
 
 from kiosk.common import theme
 from kiosk.common.theme import THEME
-from kiosk.common.widgets import (Banner, BigButton, Caption, Column, Heading, KioskScreen, NumberLabel,
-                                  QRCodeImage, SmallCaption)
+from kiosk.common.widgets import (Banner, BigButton, Caption, Column, Heading, KioskScreen, LargeCaption,
+                                  NumberLabel, QRCodeImage, SmallCaption)
 from kiosk.ticketing.issuer import IssueOutcome
 
 
@@ -46,7 +46,7 @@ class HomeScreen(AppScreen):
         self.body.add_widget(self.offline)
         for text, action in (("取号", app.show_services), ("预约签到", app.show_check_in),
                              ("办事指南", app.show_guides), ("查询进度", app.show_progress)):
-            self.body.add_widget(self.button(text, action, height=THEME.button_h * 1.5))
+            self.body.add_widget(self.button(text, action, scale_h=1.5))
         self.body.add_widget(Widget())
         self.elder = self.button("", app.toggle_elder, colour=theme.SURFACE)
         self.body.add_widget(self.elder)
@@ -77,7 +77,7 @@ class ServicesScreen(AppScreen):
         scroll = ScrollView(do_scroll_x=False)
         scroll.add_widget(self.list)
         self.body.add_widget(scroll)
-        self.priority_button = self.button("绿色通道（老年人、残疾人、孕妇、军人等）", app.show_priority,
+        self.priority_button = self.button("绿色通道（优先办理）", app.show_priority,
                                            colour=theme.PRIORITY)
         self.body.add_widget(self.priority_button)
         self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
@@ -97,11 +97,11 @@ class ServicesScreen(AppScreen):
             services = [s for s in config.services.values() if s.department == dept_code]
             if not services:
                 continue
-            self.list.add_widget(SmallCaption(text=dept.name, halign="left"))
+            self.list.add_widget(Caption(text=dept.name, halign="left", color=theme.NUMBER))
             for service in services:
                 self.list.add_widget(self.button(service_label(service.name, loads.get(service.code)),
                                                  lambda code=service.code: self.app.choose_service(code),
-                                                 height=THEME.button_h * 1.3))
+                                                 scale_h=1.3))
 
 
 def service_label(name: str, load: dict[str, Any] | None) -> str:
@@ -111,7 +111,9 @@ def service_label(name: str, load: dict[str, Any] | None) -> str:
     waiting = load.get("waiting", 0)
     estimate = load.get("estimated_wait_min")
     line = f"等候 {waiting} 人"
-    if estimate is not None:
+    if not waiting:
+        line = "现在无人等候"
+    elif estimate is not None:
         line += f" · 约 {estimate} 分钟"
     return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]"
 
@@ -166,9 +168,9 @@ class TicketScreen(AppScreen):
         self.body.add_widget(Heading(text="您的号码"))
         self.number = NumberLabel(text="")
         self.body.add_widget(self.number)
-        self.service = Caption(text="")
+        self.service = LargeCaption(text="")
         self.body.add_widget(self.service)
-        self.ahead = Caption(text="")
+        self.ahead = LargeCaption(text="")
         self.body.add_widget(self.ahead)
         self.qr = QRCodeImage(size_hint_y=1)
         self.body.add_widget(self.qr)

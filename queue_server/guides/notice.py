@@ -91,6 +91,18 @@ class NotificationSlip:
         }
 
 
+def slip_from_dict(data: dict[str, Any]) -> NotificationSlip:
+    """Rebuild a slip from its `as_dict()` JSON (a recorded slip, or the API's answer on a client)."""
+    return NotificationSlip(
+        hall_name=data["hall"], guide_code=data["guide"]["code"], guide_name=data["guide"]["name"],
+        department=data["department"],
+        lines=tuple(SlipLine(ln["problem"], ln["element"], ln["requirement"], ln["note"]) for ln in data["lines"]),
+        basis=tuple(data["basis"]), consult_phone=data["consult_phone"], hall_phone=data["hall_phone"],
+        supervision_phone=data["supervision_phone"], issued_on=date.fromisoformat(data["date"]),
+        number=data["number"], applicant=data["applicant"], window=data["window"], staff=data["staff"],
+        ticket=data["ticket"])
+
+
 def mask_name(name: str) -> str:
     """张三 → 张*, 张小三 → 张*三 (personal-information rules for anything printed)."""
     name = name.strip()

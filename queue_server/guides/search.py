@@ -84,46 +84,63 @@ def fuzzy_in(query: str, text: str) -> bool:
     return False
 
 
+def pinyin_pattern(query: str) -> re.Pattern[str]:
+    """A regex matching `query` against syllables written as "|bu|dong|chan": each query letter either
+    continues the current syllable or, skipping that syllable's rest, starts the next one.  So initials,
+    full pinyin and mixes ("bdc", "budongchan", "bdcdengji") all match, at C speed."""
+    parts = [r"\|" + re.escape(query[0])]
+    for c in query[1:]:
+        e = re.escape(c)
+        parts.append(f"(?:{e}|[^|]*\\|{e})")
+    return re.compile("".join(parts))
+
+
+def marked(syl: tuple[str, ...]) -> str:
+    """Syllables as one string with a bar before each: ("bu", "dong") → "|bu|dong"."""
+    return "|" + "|".join(syl)
+
+
+def pinyin_tier(pattern: re.Pattern[str], text: str) -> int:
+    """Tier of a `pinyin_pattern` against a `marked` text: from the start (to its last syllable: full),
+    inside, or 0."""
+    m = pattern.match(text)
+    if m:
+        return PINYIN_FULL if text.find("|", m.end()) == -1 else PINYIN_START
+    return PINYIN_INSIDE if pattern.search(text) else 0
+
+
 def pinyin_match(query: str, syl: tuple[str, ...]) -> int:
-    """Tier for an ASCII query against a syllable sequence: each matched syllable is consumed by a non-empty
-    prefix of itself (so initials, full pinyin and mixes all match); 0 when it does not match."""
-    best = 0
-    for start in range(len(syl)):
-        if not syl[start] or syl[start][0] != query[0]:
-            continue
-        end = _consume(query, 0, syl, start)
-        if end is not None:
-            if start == 0:
-                return PINYIN_FULL if end == len(syl) else PINYIN_START
-            best = PINYIN_INSIDE
-    return best
+    """Tier for an ASCII query against a syllable sequence; 0 when it does not match."""
+    return pinyin_tier(pinyin_pattern(query), marked(syl))
 
 
-def _consume(query: str, i: int, syl: tuple[str, ...], j: int) -> int | None:
-    """Index after the last syllable used when query[i:] matches from syllable j, else None."""
-    if i == len(query):
-        return j
-    if j == len(syl):
-        return None
-    s = syl[j]
-    k = 0
-    while k < len(s) and i + k < len(query) and s[k] == query[i + k]:
-        k += 1
-    for used in range(k, 0, -1):  # longest first: the common case is whole syllables
-        end = _consume(query, i + used, syl, j + 1)
-        if end is not None:
-            return end
-    return None
+def _fast_pinyin(query: str, f: "_Field") -> int:
+    """The pinyin tier by plain string tests for the common shapes (whole pinyin, initials), else 0."""
+    if f.flat == query or f.initials == query:
+        return PINYIN_FULL
+    if f.flat.startswith(query) or f.initials.startswith(query):
+        return PINYIN_START
+    return 0
 
 
-def _pinyin_bigrams(syl: tuple[str, ...]) -> set[str]:
-    """Every letter pair a syllable-prefix match of a query can contain."""
+def _pinyin_bigrams(syl: tuple[str, ...]) -> tuple[set[str], set[str]]:
+    """(head, any) letter pairs a typed query can contain.  A syllable is typed whole, as a prefix, or by
+    its initial (zh/ch/sh count as initials); `head` pairs start at a syllable, as a query's first pair must."""
+    head: set[str] = set()
     grams: set[str] = set()
     for j, s in enumerate(syl):
+        if not s:
+            continue
+        nxt = syl[j + 1][0] if j + 1 < len(syl) and syl[j + 1] else ""
         grams.update(s[k:k + 2] for k in range(len(s) - 1))
-        if j + 1 < len(syl) and syl[j + 1]:
-            grams.update(c + syl[j + 1][0] for c in s)
-    return grams
+        if len(s) > 1:
+            head.add(s[:2])
+        if nxt:
+            head.add(s[0] + nxt)
+            grams.update((s[0] + nxt, s[-1] + nxt))
+            if s[:2] in ("zh", "ch", "sh"):
+                grams.add("h" + nxt)
+    return head, grams | head
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,8 @@ class _Field:
     text: str
     syl: tuple[str, ...]
     flat: str
+    initials: str
+    marked: str
     weight: float
 
 
@@ -156,10 +175,14 @@ class GuideIndex:
         self.fields: list[list[_Field]] = []
         self.chars: dict[str, set[int]] = {}
         self.bigrams: dict[str, set[int]] = {}
+        self.head_bigrams: dict[str, set[int]] = {}
+        self.syll_pairs: dict[str, set[int]] = {}
         self.initials: dict[str, set[int]] = {}
         self.sylls: dict[str, set[int]] = {}
         self.trigrams: dict[str, set[int]] = {}
         self.groups: list[tuple[_Field, set[int]]] = []
+        self._fields_seen: dict[tuple[str, float], _Field] = {}
+        self._pattern: re.Pattern[str] | None = None
         by_department: dict[str, set[int]] = {}
         by_service: dict[str, set[int]] = {}
         for n, guide in enumerate(catalogue.guides.values()):
@@ -178,16 +201,25 @@ class GuideIndex:
             if service_names and code in service_names:
                 self.groups.append((self._field(service_names[code], GROUP_WEIGHT), members))
 
-    @staticmethod
-    def _field(text: str, weight: float) -> _Field:
-        syl = syllables(text)
-        return _Field(normalise(text), syl, "".join(syl), weight)
+    def _field(self, text: str, weight: float) -> _Field:
+        key = (text, weight)
+        cached = self._fields_seen.get(key)
+        if cached is None:  # keywords and department names repeat: read each text once
+            syl = syllables(text)
+            cached = _Field(normalise(text), syl, "".join(syl), "".join(x[0] for x in syl if x), marked(syl), weight)
+            self._fields_seen[key] = cached
+        return cached
 
     def _index(self, n: int, f: _Field) -> None:
         for c in set(f.text):
             self.chars.setdefault(c, set()).add(n)
-        for g in _pinyin_bigrams(f.syl):
+        head, grams = _pinyin_bigrams(f.syl)
+        for g in head:
+            self.head_bigrams.setdefault(g, set()).add(n)
+        for g in grams:
             self.bigrams.setdefault(g, set()).add(n)
+        for k in range(len(f.syl) - 1):
+            self.syll_pairs.setdefault(f.syl[k] + "|" + f.syl[k + 1], set()).add(n)
         for s in f.syl:
             self.sylls.setdefault(s, set()).add(n)
             if s:
@@ -214,11 +246,17 @@ class GuideIndex:
         if restrict is not None:
             wanted = set(restrict)
             allowed = {n for n, c in enumerate(self.codes) if c in wanted}
+        reach = allowed
+        if len(terms) > 1:  # score only guides every term can reach exactly; fall back to all if none
+            for term in terms:
+                r = self._reach(term)
+                reach = r if reach is None else reach & r
+            if not reach:
+                reach = allowed
         total: dict[int, float] | None = None
-        for term in terms:
-            scores = self._term_scores(term, limit)
-            if allowed is not None:
-                scores = {n: s for n, s in scores.items() if n in allowed}
+        for term in sorted(terms, key=len, reverse=True):  # longer terms are usually the more selective
+            within = reach if total is None else set(total)
+            scores = self._term_scores(term, limit, within)
             if total is None:
                 total = scores
             else:
@@ -226,34 +264,50 @@ class GuideIndex:
             if not total:
                 return []
         assert total is not None
-        ranked = sorted(total.items(), key=lambda kv: (-kv[1], len(self.names[kv[0]]), kv[0]))
-        return [SearchHit(self.codes[n], round(s, 1)) for n, s in ranked[:limit]]
+        buckets: dict[float, list[int]] = {}
+        for n, s in total.items():
+            buckets.setdefault(s, []).append(n)
+        hits: list[SearchHit] = []
+        for s in sorted(buckets, reverse=True):  # only the best buckets are sorted, by name length then order
+            for n in sorted(buckets[s], key=lambda n: (len(self.names[n]), n)):
+                hits.append(SearchHit(self.codes[n], round(s, 1)))
+                if len(hits) == limit:
+                    return hits
+        return hits
 
-    def _term_scores(self, term: str, limit: int) -> dict[int, float]:
-        scores: dict[int, float] = {}
+    def _term_scores(self, term: str, limit: int, within: set[int] | None = None) -> dict[int, float]:
         term_syl = () if term.isascii() else syllables(term)
-
-        def offer(n: int, score: float) -> None:
-            if score > scores.get(n, 0.0):
-                scores[n] = score
-
-        for f, members in self.groups:
-            tier = self._tier(term, term_syl, f, fuzzy=True)
-            if tier:
-                for n in members:
-                    offer(n, tier * f.weight)
+        self._pattern = pinyin_pattern(term) if term.isascii() and term[0].isalpha() else None
+        scores: dict[int, float] = {}
+        # departments and services first: few texts, many members each; higher scores overwrite lower
+        group_hits = [(self._tier(term, term_syl, f, fuzzy=True) * f.weight, members) for f, members in self.groups]
+        for score, members in sorted((h for h in group_hits if h[0]), key=lambda h: h[0]):
+            scores.update(dict.fromkeys(members if within is None else members & within, score))
         exact = self._candidates(term, term_syl)
-        for n in exact:
-            for f in self.fields[n]:
-                tier = self._tier(term, term_syl, f, fuzzy=False)
-                if tier:
-                    offer(n, tier * f.weight)
-        if len(term) >= 3 and sum(1 for s in scores.values() if s >= HOMOPHONE * GROUP_WEIGHT) < limit:
-            for n in self._fuzzy_candidates(term) - exact:
-                for f in self.fields[n]:
-                    if fuzzy_in(term, f.text) or (term.isascii() and fuzzy_in(term, f.flat)):
-                        offer(n, ONE_EDIT * f.weight)
+        if within is not None:
+            exact &= within
+        self._score_fields(term, term_syl, exact, scores, fuzzy=False)
+        if len(term) >= 3 and len(scores) < limit:
+            fuzzy = self._fuzzy_candidates(term) - exact
+            self._score_fields(term, term_syl, fuzzy if within is None else fuzzy & within, scores, fuzzy=True)
         return scores
+
+    def _score_fields(self, term: str, term_syl: tuple[str, ...], candidates: set[int], scores: dict[int, float],
+                      fuzzy: bool) -> None:
+        fields, tier_of = self.fields, self._tier
+        for n in candidates:
+            best = scores.get(n, 0.0)
+            for f in fields[n]:
+                if f.weight * EXACT <= best:
+                    continue  # this field cannot beat what the guide already has
+                if fuzzy:
+                    tier = ONE_EDIT if fuzzy_in(term, f.text) or (term.isascii() and fuzzy_in(term, f.flat)) else 0
+                else:
+                    tier = tier_of(term, term_syl, f, fuzzy=False)
+                if tier * f.weight > best:
+                    best = tier * f.weight
+            if best:
+                scores[n] = best
 
     def _tier(self, term: str, term_syl: tuple[str, ...], f: _Field, fuzzy: bool) -> int:
         if f.text == term:
@@ -262,12 +316,15 @@ class GuideIndex:
             return PREFIX
         if term in f.text:
             return SUBSTRING
+        tier = 0
         if term.isascii():
-            tier = pinyin_match(term, f.syl) if term[0].isalpha() else 0
+            if term[0].isalpha() and term[0] in f.initials:
+                assert self._pattern is not None
+                tier = _fast_pinyin(term, f) or pinyin_tier(self._pattern, f.marked)
         elif _in_order(term, f.text):
             tier = SCATTERED
-        else:
-            tier = HOMOPHONE if _contains_run(f.syl, term_syl) else 0
+        elif _contains_run(f.syl, term_syl):
+            tier = HOMOPHONE
         if not tier and fuzzy and len(term) >= 3:
             if fuzzy_in(term, f.text) or (term.isascii() and fuzzy_in(term, f.flat)):
                 tier = ONE_EDIT
@@ -280,10 +337,26 @@ class GuideIndex:
             if len(term) == 1:
                 found |= self.initials.get(term, set())
             else:
-                found |= _intersect(self.bigrams, [term[k:k + 2] for k in range(len(term) - 1)])
+                head = self.head_bigrams.get(term[:2], set())
+                found |= head & _intersect(self.bigrams, [term[k:k + 2] for k in range(1, len(term) - 1)]) \
+                    if len(term) > 2 else head
         if not term.isascii():
-            found |= _intersect(self.sylls, list(term_syl))
+            if len(term_syl) > 1:
+                pairs = [term_syl[k] + "|" + term_syl[k + 1] for k in range(len(term_syl) - 1)]
+                found |= _intersect(self.syll_pairs, pairs)
+            else:
+                found |= _intersect(self.sylls, list(term_syl))
         found |= _intersect(self.chars, list(term))
+        return found
+
+    def _reach(self, term: str) -> set[int]:
+        """Guides `term` matches exactly in a field or through their department or service."""
+        term_syl = () if term.isascii() else syllables(term)
+        self._pattern = pinyin_pattern(term) if term.isascii() and term[0].isalpha() else None
+        found = set(self._candidates(term, term_syl))
+        for f, members in self.groups:
+            if self._tier(term, term_syl, f, fuzzy=False):
+                found |= members
         return found
 
     def _fuzzy_candidates(self, term: str) -> set[int]:

@@ -75,6 +75,7 @@ class DayResult:
     :param timeline: (minute, tickets waiting, windows staffed) samples every five minutes.
     :param accuracy: quoted estimates against actual waits.
     :param events: the policy's audit trail (minute, action, service, window, reason).
+    :param waits_by_service: (service, wait) for every ticket in ``waits``.
     """
 
     waits: list[float]
@@ -84,6 +85,7 @@ class DayResult:
     timeline: list[tuple[float, int, int]]
     accuracy: EstimateAccuracy
     events: list[tuple[float, str, str, int, str]] = field(default_factory=list)
+    waits_by_service: list[tuple[str, float]] = field(default_factory=list)
 
 
 class HallSimulation:
@@ -123,6 +125,7 @@ class HallSimulation:
         self._heap: list[tuple[float, int, int, object]] = []
         self._seq = 0
         self.waits: list[float] = []
+        self.waits_by_service: list[tuple[str, float]] = []
         self.timeline: list[tuple[float, int, int]] = []
         self.accuracy = EstimateAccuracy()
         self.tidal_openings = 0
@@ -218,6 +221,7 @@ class HallSimulation:
             self.schedule(t + self.plan_no_show_wait, DONE, d)
         else:
             self.waits.append(t - ticket.arrival)
+            self.waits_by_service.append((ticket.service, t - ticket.arrival))
             if self.quote:
                 self.accuracy.add(ticket.quoted_min, t - ticket.arrival)
             self.schedule(t + ticket.service_min, DONE, d)
@@ -322,5 +326,5 @@ class HallSimulation:
                 d.on_since = None
         return DayResult(
             self.waits, len(self.plan.tickets), sum(d.staff_min for d in self.desks.values()),
-            self.tidal_openings, self.timeline, self.accuracy, self.events,
+            self.tidal_openings, self.timeline, self.accuracy, self.events, self.waits_by_service,
         )

@@ -180,6 +180,18 @@ def busy_days(start: date, count: int) -> list[date]:
     return out
 
 
+def expected_volume(day: date, services: Mapping[str, float], profile: SimulationProfile) -> float:
+    """The expected number of tickets on ``day`` (before the random wobbles, which keep their mean).
+
+    :param day: the date.
+    :param services: configured minutes by service code (only the codes matter).
+    :param profile: the demand profile.
+    """
+    weights = {s: float(profile.mix.get(s, 1.0)) for s in services}
+    total = sum(weights.values()) or 1.0
+    return sum(profile.tickets_per_day * w / total * day_factor(day, profile, s) for s, w in weights.items())
+
+
 def _lognormal_params(mean: float, cv: float) -> tuple[float, float]:
     sigma2 = math.log(1 + cv * cv)
     return math.log(mean) - sigma2 / 2, math.sqrt(sigma2)

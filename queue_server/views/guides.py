@@ -17,9 +17,9 @@ from ..db import write_transaction
 from ..errors import field, invalid, not_found, read_json
 from ..guides.bundles import merge_bundle
 from ..guides.model import guide_to_dict
-from ..guides.notice import NotificationSlip, Pick, PickError, SlipLine, build_slip, slip_html
+from ..guides.notice import NotificationSlip, Pick, PickError, build_slip, slip_from_dict, slip_html
 from ..guides.page import guide_html, pick_form_html
-from ..guides.store import GuideLibrary, ensure_catalogue
+from ..guides.store import GuideLibrary, ensure_catalogue, guides_settings
 from ..keys import CLOCK, CONFIG, DB
 from .common import json_response
 
@@ -50,16 +50,18 @@ async def _handle_search(request: web.Request) -> web.Response:
     lib = _library(request)
     q = request.query.get("q", "").strip()
     department = request.query.get("department", "").strip()
-    limit_text = request.query.get("limit", "20" if q else str(MAX_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
-        raise invalid("limit", f"应为 1 到 {MAX_LIMIT} 的整数")
-    limit = int(limit_text)
+    limit_text = request.query.get("limit", "20" if q else "")
+    limit: int | None = None  # browsing (no q) lists every guide unless a limit is asked for
+    if limit_text:
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+            raise invalid("limit", f"应为 1 到 {MAX_LIMIT} 的整数")
+        limit = int(limit_text)
     cat = lib.catalogue
     if department and department not in cat.departments:
         raise invalid("department", f"没有编码为 {department} 的部门")
     members = [c for c, g in cat.guides.items() if not department or g.department == department]
     if q:
-        hits = lib.index.search(q, limit=limit, restrict=members if department else None)
+        hits = lib.index.search(q, limit=limit or 20, restrict=members if department else None)
         codes = [h.code for h in hits]
     else:
         codes = members[:limit]
@@ -146,23 +148,19 @@ async def _handle_create_notice(request: web.Request) -> web.Response:
     return json_response({"id": row_id, "token": token, "html_url": f"/guides/notices/{token}", **data}, status=201)
 
 
-def _slip_from_record(data: dict) -> NotificationSlip:
-    from datetime import date
-
-    return NotificationSlip(
-        hall_name=data["hall"], guide_code=data["guide"]["code"], guide_name=data["guide"]["name"],
-        department=data["department"], lines=tuple(SlipLine(ln["problem"], ln["element"], ln["requirement"], ln["note"])
-                                                   for ln in data["lines"]),
-        basis=tuple(data["basis"]), consult_phone=data["consult_phone"], hall_phone=data["hall_phone"],
-        supervision_phone=data["supervision_phone"], issued_on=date.fromisoformat(data["date"]),
-        number=data["number"], applicant=data["applicant"], window=data["window"], staff=data["staff"],
-        ticket=data["ticket"])
-
-
 def stored_slip(db, token: str) -> NotificationSlip | None:
     """A recorded slip by its token (for the HTML page and the ticket printer), or None."""
     row = db.execute("select data from guide_notices where token = ?", [token]).fetchone()
-    return _slip_from_record(json.loads(row[0])) if row else None
+    return slip_from_dict(json.loads(row[0])) if row else None
+
+
+async def _handle_notice_json(request: web.Request) -> web.Response:
+    """A recorded slip as JSON, for whoever holds its token (the staff panel prints it from this)."""
+    row = request.app[DB].execute("select data from guide_notices where token = ?",
+                                  [request.match_info["token"]]).fetchone()
+    if row is None:
+        raise not_found("没有这张告知单")
+    return json_response({**json.loads(row[0]), "html_url": f"/guides/notices/{request.match_info['token']}"})
 
 
 async def _handle_notice_page(request: web.Request) -> web.Response:
@@ -194,12 +192,14 @@ def _guide_or_404_page(request: web.Request):
 def setup(app: web.Application) -> None:
     """Load the catalogue into an empty database and add the guide routes."""
     config, db = app[CONFIG], app[DB]
+    guides_settings(config)  # a bad [guides] section stops start-up even when the database has a catalogue
     ensure_catalogue(db, config, to_iso(app[CLOCK].now()) or "")
     app[GUIDES] = GuideLibrary(db, {code: s.name for code, s in config.services.items()})
     app.router.add_get("/api/guides", _handle_search)
     app.router.add_get("/api/guides/departments", _handle_departments)
     app.router.add_get("/api/guides/bundles", _handle_bundles)
     app.router.add_get("/api/guides/bundles/{code}", _handle_bundle)
+    app.router.add_get("/api/guides/notices/{token}", _handle_notice_json)
     app.router.add_get("/api/guides/{code}", _handle_get)
     app.router.add_post("/api/guides/{code}/notices", _handle_create_notice)
     app.router.add_get("/guides/notices/{token}", _handle_notice_page)
@@ -224,6 +224,9 @@ OPENAPI_PATHS = {
     "/api/guides/bundles/{code}": {"get": {
         "summary": "一件事: merged materials (shared once, largest counts), combined form fields, total promised days",
         "responses": {"200": {"description": "merged bundle"}, "404": {"description": "not_found"}}}},
+    "/api/guides/notices/{token}": {"get": {
+        "summary": "一次性告知单 A recorded slip as JSON (for printing on the ticket printer)",
+        "responses": {"200": {"description": "slip"}, "404": {"description": "not_found"}}}},
     "/api/guides/{code}": {"get": {"summary": "办事指南全文 The whole guide (GB/T 39046 elements)",
                                    "responses": {"200": {"description": "guide"}, "404": {"description": "not_found"}}}},
     "/api/guides/{code}/notices": {"post": {

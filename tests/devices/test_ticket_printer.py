@@ -160,3 +160,39 @@ def test_block_validation() -> None:
         Line("x", size="giant")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         QR("x", size=0)
+
+
+def test_importing_the_printer_leaves_logging_alone() -> None:
+    """python-escpos configures the root logger on import; our package takes that back (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = "import logging, devices.printer.escpos; print(len(logging.getLogger().handlers))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip() == "0"
+
+
+def test_reader_understands_python_escpos_own_output() -> None:
+    """GIVEN bytes from python-escpos' own API (styles, native QR, raster and graphics images, a barcode, cuts)
+    WHEN read THEN text, styles, QR payload, both images and both cuts come back."""
+    from escpos.printer import Dummy
+
+    d = Dummy()
+    d.set(align="center", bold=True, double_height=True, double_width=True)
+    d.text("Hello\n")
+    d.set_with_default()
+    d.qr("payload-1", native=True)
+    square = Image.new("1", (64, 32), 0)
+    d.image(square, impl="graphics")
+    d.image(square)
+    d.barcode("123456789012", "EAN13")
+    d.cut()
+    d.cut(mode="PART")
+    printed = read_escpos(d.output)
+    hello = printed.items[0]
+    assert (hello.text, hello.width, hello.height, hello.bold, hello.align) == ("Hello", 2, 2, True, "center")
+    assert printed.qr_payloads == ["payload-1"]
+    assert [img.size for img in printed.images] == [(64, 32), (64, 32)]
+    assert all(img.convert("L").getextrema() == (0, 0) for img in printed.images), "black squares stay black"
+    assert [c.partial for c in printed.cuts] == [False, True]

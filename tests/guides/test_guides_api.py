@@ -21,6 +21,10 @@ async def test_search_contract(server):
         assert [h["code"] for h in found[:2]] == ["mzj-001", "mzj-003"]
         async with s.get(f"{server.url}/api/guides", params={"department": "crj"}) as r:
             assert len(await r.json()) == 6
+        async with s.get(f"{server.url}/api/guides", params={"q": ""}) as r:  # the kiosk's browse: every guide
+            assert len(await r.json()) == 97
+        async with s.get(f"{server.url}/api/guides", params={"limit": "5"}) as r:
+            assert [h["code"] for h in await r.json()] == ["bdc-001", "bdc-002", "bdc-003", "bdc-004", "bdc-005"]
         async with s.get(f"{server.url}/api/guides", params={"q": "hz", "limit": "0"}) as r:
             assert r.status == 422 and (await r.json())["error"] == "invalid"
         async with s.get(f"{server.url}/api/guides", params={"department": "nope"}) as r:

@@ -129,3 +129,29 @@ def test_cli_import_of_a_bad_file_keeps_the_old_catalogue(demo_catalogue, tmp_pa
     out = tmp_path / "export.json"
     assert _govhall("guides", "export", "--db", str(db_path), str(out)).returncode == 0
     assert read_catalogue(out) == demo_catalogue
+
+
+def test_guides_config_section(hall_config, tmp_path):
+    from dataclasses import replace as dc_replace
+
+    from queue_server.config import ConfigError
+    from queue_server.guides.store import ensure_catalogue, guides_settings
+
+    assert guides_settings(hall_config).catalogue == DEMO_GUIDES_PATH
+    own = tmp_path / "own.json"
+    cat = read_catalogue(DEMO_GUIDES_PATH)
+    for code in list(cat.guides)[3:]:
+        cat.guides.pop(code)
+    cat.bundles.clear()
+    write_catalogue(cat, own)
+    config = dc_replace(hall_config, path=tmp_path / "hall.toml", sections={"guides": {"catalogue": "own.json"}})
+    assert guides_settings(config).catalogue == own
+    db = open_database(tmp_path / "h.db")
+    ensure_catalogue(db, config)
+    assert list(load_catalogue(db).guides) == ["bdc-001", "bdc-002", "bdc-003"]
+    db.close()
+    for section, field in (({"catalogue": "nope.json"}, "guides.catalogue"), ({"catalogue": 3}, "guides.catalogue"),
+                           ({"catalog": "x"}, "guides.catalog")):
+        with pytest.raises(ConfigError) as info:
+            guides_settings(dc_replace(hall_config, path=tmp_path / "hall.toml", sections={"guides": section}))
+        assert info.value.field == field

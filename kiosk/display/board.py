@@ -1,0 +1,72 @@
+"""What the hall display shows, kept apart from drawing it: a pure model fed by snapshots and events.
+
+:class:`HallBoard` starts from a snapshot (``GET /api/hall``) and applies the WebSocket events in order. When the
+link is lost it forgets everything (``online = False``), so the screen says 连接中断 instead of stale numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_CALLS = 6
+
+
+@dataclass
+class Call:
+    """One call on the board: number and window (and its display name)."""
+
+    number: str
+    window: int
+    window_name: str = ""
+
+
+@dataclass
+class HallBoard:
+    """The display's picture of the hall."""
+
+    online: bool = False
+    calls: list[Call] = field(default_factory=list)
+    windows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    waiting: dict[str, int] = field(default_factory=dict)
+    tidal: dict[int, str] = field(default_factory=dict)
+    window_names: dict[int, str] = field(default_factory=dict)
+
+    def load_snapshot(self, data: dict[str, Any]) -> None:
+        """Replace everything with a snapshot."""
+        self.online = True
+        self.windows = {w["number"]: dict(w) for w in data.get("windows", [])}
+        self.window_names.update({w["number"]: w.get("name") or f"{w['number']}号窗口" for w in data.get("windows", [])})
+        self.waiting = {s["code"]: int(s.get("waiting") or 0) for s in data.get("services", [])}
+        self.tidal = {n: w["tidal"] for n, w in self.windows.items() if w.get("tidal")}
+        self.calls = [Call(c["number"], c["window"], self.window_names.get(c["window"], ""))
+                      for c in data.get("recent_calls", [])[:MAX_CALLS]]
+
+    def apply(self, name: str, data: dict[str, Any]) -> Call | None:
+        """Apply one event; return the call to announce (flash) when it is a call or recall."""
+        window = data.get("window")
+        if name in ("ticket.called", "ticket.recalled") and window is not None:
+            call = Call(data["number"], window, data.get("window_name") or self.window_names.get(window, ""))
+            self.calls = [call] + [c for c in self.calls if c.number != call.number][:MAX_CALLS - 1]
+            self.windows.setdefault(window, {"number": window})["current"] = call.number
+            return call
+        if name in ("ticket.finished", "ticket.skipped", "ticket.held", "ticket.transferred"):
+            slot = self.windows.get(window if window is not None else data.get("from_window"))
+            if slot is not None and slot.get("current") == data.get("number"):
+                slot["current"] = None
+        elif name == "ticket.issued" and data.get("service") in self.waiting and "waiting" in data:
+            self.waiting[data["service"]] = int(data["waiting"])
+        elif name in ("window.paused", "window.opened") and window in self.windows:
+            self.windows[window]["state"] = data.get("state") or ("paused" if name == "window.paused" else "open")
+        elif name == "tidal.opened" and window is not None:
+            self.tidal[window] = data.get("service", "")
+        elif name == "tidal.closed" and window is not None:
+            self.tidal.pop(window, None)
+        return None
+
+    def go_offline(self) -> None:
+        """The link is lost: nothing shown is trustworthy any more."""
+        self.online = False
+        self.calls = []
+        self.windows = {}
+        self.waiting = {}
+        self.tidal = {}

@@ -1,0 +1,149 @@
+"""Staff panel screens: log in (工号, password, window), the panel, and the pickers for transfer, pause, resume."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.textinput import TextInput
+from kivy.uix.widget import Widget
+
+from kiosk.common import theme
+from kiosk.common.theme import THEME
+from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel, SmallCaption
+from kiosk.ticketing.screens import AppScreen
+
+STATUS_NAMES = {"called": "已叫号", "serving": "办理中", "waiting": "等候中", "held": "已挂起"}
+WINDOW_STATES = {"open": "服务中", "paused": "暂停服务", "closed": "未开放"}
+
+
+def _field(hint: str, password: bool = False, text: str = "") -> TextInput:
+    return TextInput(hint_text=hint, password=password, text=text, multiline=False, font_name="NotoSansSC",
+                     font_size=THEME.fs_body, size_hint_y=None, height=THEME.fs_body * 2.2, write_tab=False)
+
+
+class LoginScreen(AppScreen):
+    """工号 + password + window."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "login")
+        self.body.add_widget(Heading(text="虚拟呼叫器 · 工作人员登录"))
+        self.staff_no = _field("工号")
+        self.password = _field("密码", password=True)
+        self.window = _field("窗口号", text=str(app.settings.window or ""))
+        for widget in (self.staff_no, self.password, self.window):
+            self.body.add_widget(widget)
+        self.message = Banner(text="", colour=theme.DANGER, opacity=0)
+        self.body.add_widget(self.message)
+        self.body.add_widget(self.button("登录", self.submit))
+        self.body.add_widget(Widget())
+
+    def submit(self) -> None:
+        """Log in with what was typed."""
+        if not self.staff_no.text.strip() or not self.password.text or not self.window.text.strip().isdigit():
+            self.show_problem("请输入工号、密码和窗口号")
+            return
+        self.app.log_in(self.staff_no.text.strip(), self.password.text, int(self.window.text.strip()))
+
+    def show_problem(self, text: str) -> None:
+        """Say why logging in failed."""
+        self.message.text = text
+        self.message.opacity = 1 if text else 0
+
+
+class PanelScreen(AppScreen):
+    """The current ticket, the waiting counts, the buttons and any tidal order."""
+
+    ACTIONS = (("叫号", "call", theme.PRIORITY), ("重呼", "recall", theme.PRIMARY),
+               ("开始办理", "start", theme.PRIMARY), ("办结", "finish", theme.PRIORITY),
+               ("过号", "skip", theme.DANGER), ("挂起", "hold", theme.SURFACE),
+               ("回呼", "resume", theme.SURFACE), ("转移", "transfer", theme.SURFACE))
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "panel")
+        top = BoxLayout(size_hint_y=None, height=THEME.fs_title * 1.6, spacing=THEME.gap)
+        self.title = Heading(text="", halign="left")
+        top.add_widget(self.title)
+        self.pause_button = BigButton(text="暂停服务", colour=theme.SURFACE, size_hint_x=0.35)
+        self.pause_button.bind(on_release=lambda _b: app.toggle_pause())
+        top.add_widget(self.pause_button)
+        self.body.add_widget(top)
+        self.tidal = Banner(text="", colour=theme.WARNING, opacity=0)
+        self.body.add_widget(self.tidal)
+        self.tidal_ack = BigButton(text="收到，开始办理潮汐业务", colour=theme.PRIORITY, opacity=0, disabled=True)
+        self.tidal_ack.bind(on_release=lambda _b: app.acknowledge_tidal())
+        self.body.add_widget(self.tidal_ack)
+        middle = BoxLayout(spacing=THEME.gap)
+        current = BoxLayout(orientation="vertical")
+        current.add_widget(SmallCaption(text="当前号码"))
+        self.current = NumberLabel(text="—")
+        current.add_widget(self.current)
+        self.current_info = Caption(text="")
+        current.add_widget(self.current_info)
+        middle.add_widget(current)
+        self.waiting = Caption(text="", halign="left", valign="top")
+        middle.add_widget(self.waiting)
+        self.body.add_widget(middle)
+        self.message = Banner(text="", colour=theme.SURFACE)
+        self.body.add_widget(self.message)
+        grid = GridLayout(cols=4, spacing=THEME.gap, size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for label, action, colour in self.ACTIONS:
+            button = BigButton(text=label, colour=colour)
+            button.bind(on_release=lambda _b, a=action: app.act(a))
+            grid.add_widget(button)
+        self.body.add_widget(grid)
+
+    def show(self, view: dict[str, Any]) -> None:
+        """Fill in from ``GET /api/windows/{n}``."""
+        staff = f"{view.get('staff_name') or ''}（{view.get('staff_no') or ''}）" if view.get("staff_no") else ""
+        state = WINDOW_STATES.get(view.get("state", ""), view.get("state", ""))
+        self.title.text = f"{self.app.window_name()} · {staff} · {state}"
+        self.pause_button.text = "恢复服务" if view.get("state") == "paused" else "暂停服务"
+        self.current.text = view.get("current") or "—"
+        service = self.app.hall_config.services.get(view.get("current_service") or "")
+        status = STATUS_NAMES.get(view.get("current_status") or "", view.get("current_status") or "")
+        self.current_info.text = f"{service.name} · {status}" if service and view.get("current") else "无"
+        lines = ["等候人数："]
+        for code, count in (view.get("waiting") or {}).items():
+            srv = self.app.hall_config.services.get(code)
+            lines.append(f"{srv.name if srv else code}：{count} 人")
+        lines.append(f"合计：{view.get('waiting_total', 0)} 人")
+        self.waiting.text = "\n".join(lines)
+
+    def say(self, text: str, colour: Any = theme.SURFACE) -> None:
+        """A one-line result of the last action."""
+        self.message.text = text
+        self.message.colour = colour
+
+    def show_tidal(self, text: str | None) -> None:
+        """Show (text) or hide (None) the tidal order with its acknowledge button."""
+        self.tidal.text = text or ""
+        self.tidal.opacity = 1 if text else 0
+        self.tidal_ack.opacity = 1 if text else 0
+        self.tidal_ack.disabled = not text
+
+
+class PickScreen(AppScreen):
+    """Pick one of several choices (a service or window to transfer to, a pause reason, a held number)."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "pick")
+        self.heading = Heading(text="")
+        self.body.add_widget(self.heading)
+        self.grid = GridLayout(cols=3, spacing=THEME.gap, size_hint_y=None)
+        self.grid.bind(minimum_height=self.grid.setter("height"))
+        self.body.add_widget(self.grid)
+        self.body.add_widget(Widget())
+        self.body.add_widget(self.button("取消", lambda: app.go("panel"), colour=theme.SURFACE))
+
+    def show(self, heading: str, choices: list[tuple[str, Any]], on_pick: Callable[[Any], None]) -> None:
+        """Offer ``choices`` (label, value); ``on_pick(value)`` runs for the tapped one."""
+        self.heading.text = heading
+        self.grid.clear_widgets()
+        for label, value in choices:
+            button = BigButton(text=label, colour=theme.PRIMARY)
+            button.bind(on_release=lambda _b, v=value: on_pick(v))
+            self.grid.add_widget(button)
+        if not choices:
+            self.grid.add_widget(Caption(text="没有可选项"))

@@ -1,0 +1,239 @@
+"""The server side of the tidal policy: feed :func:`queue_server.policy.tidal.decide` the live hall, apply its
+answer, and handle what people do by hand (a manager opening or closing, standby staff acknowledging).
+
+Every change to the hall (a bus event) schedules one run on the event loop, and a timer runs it every
+``check_interval_s`` as well (holds and acknowledgement timeouts expire with no event). Each run reads the state,
+decides, and for every action writes the window's tidal service (``Hall.set_tidal``), the opening and the audit
+log in SQLite, then publishes ``tidal.opened`` / ``tidal.closed`` / ``tidal.escalated`` after the commit.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiohttp import web
+from sqlite_utils import Database
+
+from queue_server import tidal_store as store
+from queue_server.clock import Clock, to_iso
+from queue_server.config import HallConfig
+from queue_server.db import write_transaction
+from queue_server.errors import conflict, invalid, not_found
+from queue_server.events import Event, EventBus
+from queue_server.policy.estimate import ServiceLoad, capacities, expected_wait_minutes
+from queue_server.policy.tidal import (
+    CLOSE, ESCALATE, OPEN, Action, Decision, ServiceState, TidalSettings, TidalState, WindowState, choose_standby,
+    decide,
+)
+from queue_server.tidal_config import tidal_settings
+
+log = logging.getLogger(__name__)
+POLICY_ACTOR = "tidal-policy"
+
+
+class TidalRunner:
+    """Runs the tidal policy against the live hall.
+
+    :param config: the hall configuration.
+    :param db: the hall database (tidal migrations applied).
+    :param clock: the injected clock.
+    :param hall: the :class:`queue_server.hall.Hall`.
+    :param bus: the event bus (events are published after each commit).
+    :param settings: the validated ``[tidal]`` rules (default: read from ``config``).
+    """
+
+    def __init__(self, config: HallConfig, db: Database, clock: Clock, hall, bus: EventBus,
+                 settings: TidalSettings | None = None) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.hall = hall
+        self.bus = bus
+        self.settings = settings or tidal_settings(config)
+        self._pending = False
+
+    # -- reading the hall ------------------------------------------------------------------------------------
+    def _window_rows(self) -> list[tuple]:
+        return self.db.execute("select number, state, current_ticket_id, tidal_service from windows").fetchall()
+
+    def state(self) -> TidalState:
+        """The policy's view of the hall now."""
+        loads: dict[str, ServiceLoad] = self.hall.service_loads()
+        rows = [r for r in self._window_rows() if r[0] in self.config.windows]
+        serving_without_tidal = [self.hall.window_services(n, None) for n, st, _, tidal in rows
+                                 if st == "open" and tidal is None]
+        capacity_without = capacities(serving_without_tidal)
+        tidal_services = {tidal for _, st, _, tidal in rows if tidal}
+        services = {}
+        for code, load in loads.items():
+            without = None
+            if code in tidal_services:
+                bare = ServiceLoad(code, load.waiting, capacity_without.get(code, 0.0), load.recent_minutes,
+                                   load.default_minutes)
+                without = expected_wait_minutes(bare)
+            services[code] = ServiceState(code, load.waiting, expected_wait_minutes(load), without)
+        windows = {}
+        for number, st, current, tidal in rows:
+            conf = self.config.windows[number]
+            windows[number] = WindowState(number, conf.standby, conf.tidal_services, conf.services, st or "closed",
+                                          current is not None)
+        openings = tuple(store.as_opening(r) for r in store.open_rows(self.db))
+        return TidalState(self.settings, services, windows, openings,
+                          store.blocked_services(self.db, self.clock.now()))
+
+    # -- the policy loop -------------------------------------------------------------------------------------
+    def run_once(self) -> Decision:
+        """Decide and apply now; returns the decision."""
+        now = self.clock.now()
+        decision = decide(self.state(), now)
+        events: list[Event] = []
+        with write_transaction(self.db):
+            for action in decision.actions:
+                events += self._apply(action, now)
+            memory = {(o.service, o.window): o for o in decision.openings}
+            for row in store.open_rows(self.db):
+                op = memory.get((row["service"], row["window"]))
+                if op is not None:
+                    self.db["tidal_openings"].update(row["id"], {
+                        "below_since": to_iso(op.below_since), "escalated_at": to_iso(op.escalated_at),
+                    })
+        self.bus.publish_all(events)
+        return decision
+
+    def _apply(self, action: Action, now) -> list[Event]:
+        service_name = self.config.services[action.service].name
+        data = {"window": action.window, "service": action.service, "service_name": service_name,
+                "reason": action.reason, "figures": action.figures}
+        topics = frozenset({"hall", f"window:{action.window}", "admin"})
+        if action.kind == OPEN:
+            self.hall.set_tidal(action.window, action.service, POLICY_ACTOR, action.reason)
+            store.insert_opening(self.db, action.service, action.window, now, POLICY_ACTOR, False, action.reason,
+                                 action.figures)
+            store.log(self.db, now, "open", action.service, action.window, POLICY_ACTOR, action.reason, action.figures)
+            ack_due = now + timedelta(minutes=self.settings.ack_timeout_min)
+            return [Event("tidal.opened", data | {"manual": False, "ack_due": to_iso(ack_due)}, topics)]
+        if action.kind == CLOSE:
+            self._close_row(action.service, action.window, now, POLICY_ACTOR, action.reason)
+            store.log(self.db, now, "close", action.service, action.window, POLICY_ACTOR, action.reason, action.figures)
+            return [Event("tidal.closed", data | {"manual": False}, topics)]
+        if action.kind == ESCALATE:
+            store.log(self.db, now, "escalate", action.service, action.window, POLICY_ACTOR, action.reason,
+                      action.figures)
+            return [Event("tidal.escalated", data, frozenset({"admin", f"window:{action.window}"}))]
+        raise ValueError(action.kind)
+
+    def _close_row(self, service: str, window: int, now, actor: str, reason: str) -> None:
+        self.hall.set_tidal(window, None, actor, reason)
+        self.db.execute(
+            "update tidal_openings set closed_at = ?, closed_by = ?, close_reason = ? "
+            "where service = ? and window = ? and closed_at is null",
+            [to_iso(now), actor, reason, service, window])
+
+    def on_event(self, event: Event) -> None:
+        """Bus subscriber: after any hall change, run the policy once soon (tidal events themselves excepted)."""
+        if event.name.startswith("tidal.") or self._pending:
+            return
+        loop = asyncio.get_running_loop()  # outside a loop (a CLI tool) this raises, and nothing is left pending
+        self._pending = True
+        loop.call_soon(self._run_pending)
+
+    def _run_pending(self) -> None:
+        self._pending = False
+        try:
+            self.run_once()
+        except Exception:
+            log.exception("tidal policy run failed")
+
+    async def timer(self) -> None:
+        """Run the policy every ``check_interval_s`` (real seconds) until cancelled."""
+        while True:
+            await asyncio.sleep(self.settings.check_interval_s)
+            self._run_pending()
+
+    # -- what people do by hand ------------------------------------------------------------------------------
+    def acknowledge(self, window: int, actor: str) -> dict:
+        """The standby window's staff confirm they have taken up the tidal service."""
+        now = self.clock.now()
+        rows = [r for r in store.open_rows(self.db) if r["window"] == window]
+        if not rows:
+            raise conflict(f"{window} 号窗口没有待确认的潮汐开窗")
+        row = rows[0]
+        if row["acknowledged_at"] is not None:
+            raise conflict(f"{window} 号窗口已确认潮汐开窗")
+        with write_transaction(self.db):
+            self.db["tidal_openings"].update(row["id"], {"acknowledged_at": to_iso(now), "acknowledged_by": actor})
+            store.log(self.db, now, "ack", row["service"], window, actor, "窗口人员已确认")
+        data = {"window": window, "service": row["service"], "acknowledged_at": to_iso(now), "by": actor}
+        self.bus.publish(Event("tidal.acknowledged", data, frozenset({"admin", f"window:{window}"})))
+        return self.opening_view(self.db["tidal_openings"].get(row["id"]))
+
+    def open_by_hand(self, service: str, window: int | None, actor: str, reason: str) -> dict:
+        """A manager opens a tidal window for ``service`` (on ``window`` or the best free standby window)."""
+        if service not in self.config.services:
+            raise invalid("service", f"未定义的业务 {service!r}")
+        state = self.state()
+        taken = {o.window for o in state.openings}
+        if window is None:
+            chosen = choose_standby(service, state.windows, taken, state.services)
+            if chosen is None:
+                raise conflict(f"没有可开设 {self.config.services[service].name} 的空闲备用窗口")
+            window = chosen.number
+        elif window not in self.config.windows:
+            raise not_found(f"没有 {window} 号窗口")
+        elif window in taken:
+            raise conflict(f"{window} 号窗口已开设潮汐业务")
+        if service not in self.config.windows[window].tidal_services:
+            raise invalid("window", f"{window} 号窗口不能开设 {self.config.services[service].name} 潮汐业务")
+        now = self.clock.now()
+        svc = state.services[service]
+        figures = {"waiting": svc.waiting, "estimated_wait_min": round(svc.estimated_wait_min, 1)}
+        with write_transaction(self.db):
+            self.hall.set_tidal(window, service, actor, reason)
+            opening_id = store.insert_opening(self.db, service, window, now, actor, True, reason, figures)
+            store.log(self.db, now, "manual_open", service, window, actor, reason, figures)
+        ack_due = now + timedelta(minutes=self.settings.ack_timeout_min)
+        data = {"window": window, "service": service, "service_name": self.config.services[service].name,
+                "reason": reason, "figures": figures, "manual": True, "ack_due": to_iso(ack_due)}
+        self.bus.publish(Event("tidal.opened", data, frozenset({"hall", f"window:{window}", "admin"})))
+        return self.opening_view(self.db["tidal_openings"].get(opening_id))
+
+    def close_by_hand(self, window: int, actor: str, reason: str) -> dict:
+        """A manager closes the tidal window on ``window``; the policy will not reopen that service for a hold
+        time."""
+        rows = [r for r in store.open_rows(self.db) if r["window"] == window]
+        if not rows:
+            raise conflict(f"{window} 号窗口没有开设潮汐业务")
+        row = rows[0]
+        now = self.clock.now()
+        hold = self.settings.for_service(row["service"]).hold_min
+        with write_transaction(self.db):
+            self._close_row(row["service"], window, now, actor, reason)
+            store.block(self.db, row["service"], now + timedelta(minutes=hold), actor)
+            store.log(self.db, now, "manual_close", row["service"], window, actor, reason)
+        data = {"window": window, "service": row["service"],
+                "service_name": self.config.services[row["service"]].name, "reason": reason, "manual": True}
+        self.bus.publish(Event("tidal.closed", data, frozenset({"hall", f"window:{window}", "admin"})))
+        return self.opening_view(self.db["tidal_openings"].get(row["id"]))
+
+    # -- views -----------------------------------------------------------------------------------------------
+    def opening_view(self, row: dict) -> dict:
+        """An opening as the API shows it (times in the hall's zone)."""
+        import json
+
+        from queue_server.clock import from_iso
+
+        def local(text):
+            value = from_iso(text)
+            return None if value is None else value.astimezone(self.config.hall.tz).isoformat(timespec="seconds")
+
+        return {
+            "id": row["id"], "service": row["service"], "window": row["window"], "manual": bool(row["manual"]),
+            "opened_at": local(row["opened_at"]), "opened_by": row["opened_by"], "reason": row["reason"],
+            "figures": json.loads(row["figures"] or "{}"), "acknowledged_at": local(row["acknowledged_at"]),
+            "acknowledged_by": row["acknowledged_by"], "escalated_at": local(row["escalated_at"]),
+            "closed_at": local(row["closed_at"]), "closed_by": row["closed_by"], "close_reason": row["close_reason"],
+        }
+
+
+TIDAL: web.AppKey[TidalRunner] = web.AppKey("tidal")

@@ -1,0 +1,190 @@
+"""Run a kiosk app offscreen in its own process and drive it by simulated touches.
+
+Kivy creates one Window per process, so each scenario runs in a child process:
+``python -m tests.kiosk.harness TEST_FILE FUNCTION CONTEXT.json``. The child sets Kivy's offscreen environment, sizes
+the window for the app's device, loads the test file and calls ``FUNCTION(driver, ctx)``; whatever it returns
+is written as JSON next to the screenshots. :func:`run_scenario` is the parent side used by the tests.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: window sizes per app, half the real devices' pixels (the layouts scale with the window)
+WINDOW_SIZES = {"ticket": (540, 960), "review": (640, 400), "staff": (640, 400), "display": (960, 540)}
+
+
+def run_scenario(test_file: str, function: str, ctx: dict[str, Any], out_dir: Path,
+                 timeout: float = 90) -> dict[str, Any]:
+    """Run ``function(factory, ctx)`` of the module at ``test_file`` in a fresh process; return its result.
+
+    Raises AssertionError with the child's output when the scenario fails or hangs.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ctx = dict(ctx, out_dir=str(out_dir))
+    ctx_file = out_dir / f"{function}.ctx.json"
+    ctx_file.write_text(json.dumps(ctx, ensure_ascii=False))
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env.update(KIVY_NO_ARGS="1", KIVY_LOG_MODE="PYTHON", KIVY_NO_CONFIG="1", KIVY_NO_FILELOG="1",
+               KIVY_NO_CONSOLELOG="1", KIVY_HOME=tempfile.mkdtemp(prefix="govhall-kivy-"),
+               SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT))
+    try:
+        proc = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "tests.kiosk.harness", test_file, function,
+                               str(ctx_file), str(timeout - 5)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"scenario {function} hung:\n{exc.stderr!s:.6000}") from None
+    result_file = out_dir / f"{function}.result.json"
+    if proc.returncode != 0 or not result_file.exists():
+        raise AssertionError(f"scenario {function} failed (rc={proc.returncode}):\n{proc.stdout[-3000:]}\n"
+                             f"{proc.stderr[-6000:]}")
+    return json.loads(result_file.read_text())
+
+
+class Driver:
+    """Taps, waits and screenshots inside the child process.
+
+    :param app: a started :class:`~kiosk.common.app_base.KioskApp` (``start_embedded()`` already called)
+    :param out_dir: where screenshots go
+    """
+
+    def __init__(self, app: Any, out_dir: Path) -> None:
+        from kivy.base import EventLoop
+
+        self.app = app
+        self.out_dir = out_dir
+        self.loop = EventLoop
+        self.shots: list[str] = []
+
+    def pump(self, frames: int = 2) -> None:
+        """Render ``frames`` frames (ticks the clock, dispatches input and callbacks)."""
+        for _ in range(frames):
+            self.loop.idle()
+
+    def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+        """Pump frames until ``predicate()`` is truthy; fail after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.pump(1)
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.01)
+        raise AssertionError(f"timed out waiting for {what or predicate} on screen {self.app.screens.current!r}")
+
+    def wait_screen(self, name: str, timeout: float = 10.0) -> Any:
+        """Wait until screen ``name`` shows; return it."""
+        self.wait_until(lambda: self.app.screens.current == name, timeout, f"screen {name}")
+        self.pump(2)
+        return self.app.screen
+
+    def widgets(self, root: Any = None) -> list[Any]:
+        """All widgets of the current screen (or ``root``), depth first."""
+        return list((root or self.app.screen).walk(restrict=True))
+
+    def find_button(self, text: str, exact: bool = False) -> Any:
+        """The visible, enabled button whose text is (or contains) ``text``."""
+        from kivy.uix.button import Button
+
+        for widget in self.widgets():
+            if isinstance(widget, Button) and not widget.disabled and widget.opacity > 0:
+                if (widget.text == text) if exact else (text in widget.text):
+                    return widget
+        raise AssertionError(f"no button {text!r} on screen {self.app.screens.current!r}: "
+                             f"{[w.text for w in self.widgets() if isinstance(w, Button)]}")
+
+    def texts(self) -> list[str]:
+        """The texts of all labels and buttons on the current screen."""
+        return [w.text for w in self.widgets() if hasattr(w, "text") and isinstance(w.text, str) and w.text]
+
+    def tap(self, widget: Any) -> None:
+        """A simulated finger press and release at the centre of ``widget``."""
+        from kivy.tests.common import UnitTestTouch
+
+        self._scroll_into_view(widget)
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.pump(1)
+        touch.touch_up()
+        self.pump(2)
+
+    def _scroll_into_view(self, widget: Any) -> None:
+        from kivy.uix.scrollview import ScrollView
+
+        parent = widget.parent
+        while parent is not None and not isinstance(parent, ScrollView):
+            if parent.parent is parent:  # the Window is its own parent
+                return
+            parent = parent.parent
+        if parent is not None:
+            parent.scroll_to(widget, padding=10, animate=False)
+            self.pump(2)
+
+    def tap_text(self, text: str, exact: bool = False) -> None:
+        """Tap the button showing ``text``."""
+        self.tap(self.find_button(text, exact))
+
+    def shot(self, name: str) -> str:
+        """Save a screenshot of the whole window as ``<out_dir>/<name>.png``; return its path."""
+        from kivy.core.window import Window
+
+        self.pump(2)
+        saved = Window.screenshot(str(self.out_dir / f"{name}.png"))
+        final = self.out_dir / f"{name}.png"
+        os.replace(saved, final)  # Kivy appends a counter to the name
+        self.shots.append(str(final))
+        return str(final)
+
+
+def _child(test_file: str, function: str, ctx_file: str, timeout: str = "60") -> None:
+    import faulthandler
+    import importlib.util
+
+    faulthandler.dump_traceback_later(float(timeout), exit=True)  # a hung scenario shows where it hangs
+
+    ctx = json.loads(Path(ctx_file).read_text())
+    size = WINDOW_SIZES[ctx["role"]]
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(size[0]))
+    Config.set("graphics", "height", str(size[1]))
+    from kivy.base import EventLoop
+
+    EventLoop.ensure_window()
+    spec = importlib.util.spec_from_file_location("kiosk_scenario", test_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    scenario = getattr(module, function)
+    out_dir = Path(ctx["out_dir"])
+    result = scenario(DriverFactory(out_dir), ctx) or {}
+    (out_dir / f"{function}.result.json").write_text(json.dumps(result, ensure_ascii=False, default=str))
+
+
+class DriverFactory:
+    """Handed to a scenario: starts its app and returns a :class:`Driver` for it."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+
+    def start(self, app: Any) -> Driver:
+        """Start ``app`` embedded and return its driver."""
+        app.start_embedded()
+        driver = Driver(app, self.out_dir)
+        driver.pump(3)
+        return driver
+
+
+if __name__ == "__main__":
+    _child(*sys.argv[1:5])
+    os._exit(0)  # skip Kivy's atexit handlers, which may touch the offscreen GL context

@@ -1,0 +1,189 @@
+"""Tidal windows on the live server: the policy runs after each change, staff acknowledge, managers escalate,
+open and close by hand, and everything lands in the audit log."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+
+import aiohttp
+import pytest
+
+from tests.apiclient import Api
+
+_ids = itertools.count()
+# si_card is served by windows 7 (1/3), 8 (1/2) and 30 (1/4): 13/12 of a window at 6 minutes a ticket, so the
+# estimated wait passes 20 minutes with the 4th ticket waiting (4 × 6 / (13/12) = 22.2). Only standby window 32
+# may take si_card.
+
+
+@pytest.fixture
+async def api(server):
+    async with aiohttp.ClientSession() as session:
+        yield Api(session, server.url)
+
+
+async def take(api: Api, kiosk: str, service: str) -> dict:
+    status, ticket = await api.as_(kiosk).post("/api/tickets", {"service": service, "request_id": f"t-{next(_ids)}"})
+    assert status == 201, ticket
+    return ticket
+
+
+async def tidal_open(api: Api, admin: str) -> list[dict]:
+    for _ in range(50):  # the policy runs on the loop right after the event; give it a few turns
+        await asyncio.sleep(0.01)
+        status, body = await api.as_(admin).get("/api/tidal")
+        assert status == 200
+        if body["open"]:
+            return body["open"]
+    return []
+
+
+async def test_load_opens_a_standby_window_after_the_change_that_crosses_the_threshold(server, api):
+    kiosk, admin = server.token("kiosk"), server.token("admin")
+    for _ in range(3):
+        await take(api, kiosk, "si_card")
+    assert await tidal_open(api, admin) == []  # 3 × 6 / (13/12) = 16.6 min: under the threshold
+    async with api.session.ws_connect(f"{server.url}/api/ws?topics=window:32&token={server.token('staff', 32)}") as ws:
+        assert json.loads((await ws.receive()).data)["event"] == "snapshot"
+        await take(api, kiosk, "si_card")
+        opened = await tidal_open(api, admin)
+        assert [(o["service"], o["window"], o["manual"]) for o in opened] == [("si_card", 32, False)]
+        assert opened[0]["figures"]["waiting"] == 4 and opened[0]["figures"]["estimated_wait_min"] == 22.2
+        assert "超过 20 分钟" in opened[0]["reason"]
+        while True:
+            message = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
+            if message["event"] == "tidal.opened":
+                break
+        assert message["data"]["window"] == 32 and message["data"]["service_name"] == "社会保障卡办理"
+        assert message["data"]["ack_due"]
+    _, hall = await api.get("/api/hall")
+    window = next(w for w in hall["windows"] if w["number"] == 32)
+    assert window["tidal"] == "si_card" and window["state"] == "open"
+    si_card = next(s for s in hall["services"] if s["code"] == "si_card")
+    assert si_card["estimated_wait_min"] < 22  # the tidal window now counts as capacity
+
+
+async def test_tidal_window_calls_the_service_and_staff_acknowledge(server, api):
+    kiosk, admin = server.token("kiosk"), server.token("admin")
+    tickets = [await take(api, kiosk, "si_card") for _ in range(4)]
+    assert await tidal_open(api, admin)
+    staff32, staff31 = server.token("staff", 32), server.token("staff", 31)
+    status, body = await api.as_(staff31).post("/api/windows/32/tidal/ack")
+    assert status == 403
+    status, body = await api.as_(staff32).post("/api/windows/32/tidal/ack")
+    assert status == 200 and body["acknowledged_at"] and body["acknowledged_by"].startswith("staff:")
+    status, body = await api.as_(staff32).post("/api/windows/32/tidal/ack")
+    assert status == 409 and body["error"] == "conflict"
+    status, called = await api.as_(staff32).post("/api/windows/32/call")
+    assert status == 200 and called["number"] == tickets[0]["number"]
+    server.clock.advance(3600)  # acknowledged: no escalation, however long
+    _, run = await api.as_(admin).post("/api/tidal/run")
+    assert [a["kind"] for a in run["actions"]] == []
+
+
+async def test_no_acknowledgement_escalates_to_the_manager_after_the_timeout(server, api):
+    kiosk, admin = server.token("kiosk"), server.token("admin")
+    for _ in range(5):
+        await take(api, kiosk, "si_card")
+    assert await tidal_open(api, admin)
+    server.clock.advance(179)
+    _, run = await api.as_(admin).post("/api/tidal/run")
+    assert run["actions"] == []
+    async with api.session.ws_connect(f"{server.url}/api/ws?topics=admin&token={admin}") as ws:
+        assert json.loads((await ws.receive()).data)["event"] == "snapshot"
+        server.clock.advance(1)
+        _, run = await api.as_(admin).post("/api/tidal/run")
+        assert [(a["kind"], a["window"]) for a in run["actions"]] == [("escalate", 32)]
+        message = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
+        assert message["event"] == "tidal.escalated" and "未确认" in message["data"]["reason"]
+    _, log = await api.as_(admin).get("/api/tidal/log")
+    assert [e["action"] for e in log["entries"]] == ["open", "escalate"]
+    assert log["entries"][0]["data"]["waiting"] == 4 and log["entries"][0]["actor"] == "tidal-policy"
+
+
+async def test_closes_after_the_hold_time_once_the_queue_is_served(server, api):
+    kiosk, admin = server.token("kiosk"), server.token("admin")
+    for _ in range(4):
+        await take(api, kiosk, "si_card")
+    assert await tidal_open(api, admin)
+    staff = {n: server.token("staff", n) for n in (7, 8, 32)}
+    await api.as_(staff[32]).post("/api/windows/32/tidal/ack")
+    for n in (7, 8, 32):  # three windows take one ticket each; one is left waiting
+        status, _ = await api.as_(staff[n]).post(f"/api/windows/{n}/call")
+        assert status == 200
+    _, run = await api.as_(admin).post("/api/tidal/run")
+    assert run["actions"] == []
+    server.clock.advance(9 * 60 + 59)
+    _, run = await api.as_(admin).post("/api/tidal/run")
+    assert run["actions"] == []  # calm since the calls, but not yet for 10 minutes
+    server.clock.advance(1)
+    _, run = await api.as_(admin).post("/api/tidal/run")
+    assert [(a["kind"], a["window"]) for a in run["actions"]] == [("close", 32)]
+    assert run["actions"][0]["figures"]["below_min"] == 10.0
+    _, tidal = await api.as_(admin).get("/api/tidal")
+    assert tidal["open"] == []
+    _, hall = await api.get("/api/hall")
+    assert next(w for w in hall["windows"] if w["number"] == 32)["tidal"] is None
+    _, log = await api.as_(admin).get("/api/tidal/log")
+    assert [e["action"] for e in log["entries"]] == ["open", "ack", "close"]
+
+
+async def test_manager_opens_and_closes_by_hand(server, api):
+    admin, staff = server.token("admin"), server.token("staff", 1)
+    status, body = await api.as_(staff).post("/api/tidal/open", {"service": "passport"})
+    assert status == 403
+    status, body = await api.as_(admin).post("/api/tidal/open", {"service": "marriage"})
+    assert status == 409 and "没有可开设" in body["message"]
+    status, body = await api.as_(admin).post("/api/tidal/open", {"service": "passport", "window": 31})
+    assert status == 422 and body["error"] == "invalid"
+    status, body = await api.as_(admin).post("/api/tidal/open", {"service": "nope"})
+    assert status == 422
+    status, opened = await api.as_(admin).post("/api/tidal/open", {"service": "passport", "reason": "旅游旺季"})
+    assert status == 201 and opened["window"] == 34 and opened["manual"] and opened["reason"] == "旅游旺季"
+    server.clock.advance(3600)  # a manual opening is never closed by the policy, even with nobody waiting
+    _, run = await api.as_(admin).post("/api/tidal/run")
+    assert [a["kind"] for a in run["actions"]] == ["escalate"]
+    status, closed = await api.as_(admin).post("/api/tidal/close", {"window": 34})
+    assert status == 200 and closed["closed_at"] and closed["close_reason"] == "值班长手动关闭潮汐窗口"
+    status, body = await api.as_(admin).post("/api/tidal/close", {"window": 34})
+    assert status == 409
+
+
+async def test_a_service_closed_by_hand_is_not_reopened_during_its_hold_time(server, api):
+    kiosk, admin = server.token("kiosk"), server.token("admin")
+    for _ in range(6):
+        await take(api, kiosk, "si_card")
+    opened = await tidal_open(api, admin)
+    status, _ = await api.as_(admin).post("/api/tidal/close", {"window": opened[0]["window"], "reason": "人手不足"})
+    assert status == 200
+    await take(api, kiosk, "si_card")
+    assert await tidal_open(api, admin) == []
+    server.clock.advance(10 * 60)
+    _, run = await api.as_(admin).post("/api/tidal/run")
+    assert [(a["kind"], a["service"]) for a in run["actions"]] == [("open", "si_card")]
+
+
+async def test_the_timer_runs_the_policy_without_any_event(server, api):
+    """Holds and acknowledgement timeouts expire with nothing happening in the hall: the timer catches them."""
+    from dataclasses import replace
+
+    from queue_server.tidal_runner import TIDAL
+
+    kiosk, admin = server.token("kiosk"), server.token("admin")
+    for _ in range(4):
+        await take(api, kiosk, "si_card")
+    assert await tidal_open(api, admin)
+    runner = server.app[TIDAL]
+    runner.settings = replace(runner.settings, check_interval_s=0.02)
+    task = asyncio.create_task(runner.timer())
+    try:
+        server.clock.advance(181)
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            _, log = await api.as_(admin).get("/api/tidal/log")
+            if log["entries"][-1]["action"] == "escalate":
+                break
+        assert [e["action"] for e in log["entries"]] == ["open", "escalate"]
+    finally:
+        task.cancel()
