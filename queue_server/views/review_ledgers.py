@@ -16,6 +16,7 @@ from queue_server.db import write_transaction
 from queue_server.errors import invalid, not_found
 from queue_server.keys import CONFIG, DB
 from queue_server.reviews import complaints, exports, followups, kpis, rectification
+from queue_server.reviews.api_doc import LEDGER_PATHS
 from queue_server.reviews.common import case_history
 from queue_server.reviews.http import actor_name, day_range, json_body, now, run_read, state, today
 
@@ -186,26 +187,7 @@ async def _handle_get_export(request: web.Request) -> web.Response:
         "Content-Type": ctype, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
-OPENAPI_PATHS: dict[str, Any] = {
-    "/api/complaints": {"get": {"summary": "有诉即办台账 ?state&kind&from&to&overdue (admin)"},
-                        "post": {"summary": "登记诉求 {kind, complainant, phone, content, service?, window?, "
-                                            "responsible} (admin)"}},
-    "/api/complaints/{id}": {"get": {"summary": "诉求详情及处理记录 (admin)"}},
-    "/api/complaints/{id}/{action}": {"post": {"summary": "handle / resolve{answer} / confirm{confirmation} / "
-                                                          "assign{responsible} (admin)"}},
-    "/api/followups": {"get": {"summary": "企业回访台账 ?category=new|existing (admin)"}},
-    "/api/enterprises": {"post": {"summary": "登记服务企业 {name, credit_code, category, ...} (admin)"}},
-    "/api/enterprises/{id}/followups": {"post": {"summary": "回访记录 {reached, conduct, experience, "
-                                                           "satisfaction, notes} (admin)"}},
-    "/api/followups/{id}/samples": {"post": {"summary": "督查抽查 {consistent, note} (admin)"}},
-    "/api/kpis": {"get": {"summary": "指标 ?from&to (admin), 全部由记录计算"}},
-    "/api/kpis/breakdown": {"get": {"summary": "分组指标 ?by=day|week|month|quarter|window|staff|service|"
-                                               "department&from&to (admin)"}},
-    "/api/kpis/ranking": {"get": {"summary": "单位季度考核排名 ?from&to (admin; 默认本季度)"}},
-    "/api/alerts": {"get": {"summary": "逾期预警: 回访/整改/诉求 (admin)"}},
-    "/api/exports/{ledger}.{fmt}": {"get": {"summary": "导出 reviews|rectifications|complaints|followups|gbt39046 "
-                                                       "为 csv|xlsx ?from&to (admin)"}},
-}
+OPENAPI_PATHS: dict[str, Any] = LEDGER_PATHS
 
 
 def setup(app: web.Application) -> None:

@@ -14,6 +14,7 @@ from queue_server.errors import ApiError, invalid
 from queue_server.events import Event
 from queue_server.keys import CONFIG, DB
 from queue_server.reviews import rectification, records
+from queue_server.reviews.api_doc import REVIEW_PATHS
 from queue_server.reviews.common import case_history, iso, text_field
 from queue_server.reviews.http import (actor_name, client_address, day_range, install_state, int_query, json_body,
                                        now, publish, state)
@@ -260,25 +261,7 @@ async def _handle_case_action(request: web.Request) -> web.Response:
     return web.json_response(rectification.case_json(case, request.app[CONFIG].hall.tz, at))
 
 
-OPENAPI_PATHS: dict[str, Any] = {
-    "/api/reviews": {
-        "post": {"summary": "提交评价 (评价器/扫码; 一次一评; 差评需原因)", "responses": {
-            "201": {"description": "已评价"}, "409": {"description": "conflict: 已评价或未办结"},
-            "422": {"description": "invalid"}, "429": {"description": "rate_limited"}}},
-        "get": {"summary": "评价台账 (admin) ?from&to&level&channel&window&flagged&limit (最新在前, 默认1000条)"}},
-    "/api/reviews/form/{token}": {"get": {"summary": "评价页所需的号票信息 (凭号票凭证)"}},
-    "/api/reviews/{id}/void": {"post": {"summary": "作废恶意/误评 {reason, approver} (admin, 不删除)"}},
-    "/api/reviews/unrated": {"get": {"summary": "未评价的办结号 ?from&to (admin)"}},
-    "/api/reviews/invitations": {"post": {"summary": "邀评记录; 电话邀评当场录入评价 (admin)"}},
-    "/api/reviews/flags": {"get": {"summary": "被限流/异常的提交设备 (admin)"}},
-    "/api/rectifications": {"get": {"summary": "差评整改案件 ?state&from&to&window&overdue (admin)"}},
-    "/api/rectifications/{id}": {"get": {"summary": "整改案件详情及处理记录 (admin)"}},
-    "/api/rectifications/{id}/{action}": {"post": {
-        "summary": "整改操作 call_back{note} / start{responsible} / rectify{measures} / verdict{verdict} / "
-                   "assign{responsible} (admin)"}},
-    "/r/{token}": {"get": {"summary": "手机评价页 (HTML)"}},
-    **review_ledgers.OPENAPI_PATHS,
-}
+OPENAPI_PATHS: dict[str, Any] = {**REVIEW_PATHS, **review_ledgers.OPENAPI_PATHS}
 
 
 def setup(app: web.Application) -> None:
