@@ -5,7 +5,7 @@ import importlib
 import sys
 
 #: module names under bench/, each with ``main() -> None``
-BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies", "guides_search"]
+BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies", "guides_search", "reviews_kpis", "reviews_http"]
 
 
 def main(argv: list[str]) -> int:
