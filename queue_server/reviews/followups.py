@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from queue_server.errors import conflict, invalid, not_found
+from queue_server.hall_time import business_day
 from queue_server.reviews.common import iso, local_iso, log_action, mask_phone, text_field
 from queue_server.reviews.levels import LEVELS, level_name
 
@@ -28,7 +29,7 @@ def add_enterprise(db: Database, body: dict[str, Any], config: Any, actor: str, 
     service = body.get("service") or None
     if service is not None and service not in config.services:
         raise invalid("service", "未知事项类别")
-    served_on = body.get("served_on") or now.astimezone(config.hall.tz).date().isoformat()
+    served_on = body.get("served_on") or business_day(now, config.hall).isoformat()
     try:
         date.fromisoformat(served_on)
     except (TypeError, ValueError):
