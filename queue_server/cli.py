@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES = [
     "queue_server.guides.cli",
     "queue_server.simulation.cli",
     "queue_server.reviews.cli",
+    "kiosk.cli",
 ]
 
 DEFAULT_DB = Path("var") / "govhall.db"
