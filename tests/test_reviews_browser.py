@@ -61,6 +61,7 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
     office = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     admin = await office.new_page()
     await admin.goto(f"{desk.server.url}/admin")
+    assert await admin.title() == "示范县政务服务中心 · 管理后台"
     await admin.locator("#staff-no").fill("9001")
     await admin.locator("#password").fill("wrong-password")
     await admin.get_by_role("button", name="登录").click()
