@@ -62,7 +62,8 @@ Admin.loaders.cases = async () => {
         (v) => api(`/api/rectifications/${c.id}/assign`, {body: v}))));
     }
     const warn = {callback: "回访逾期", rectify: "整改逾期"}[c.overdue] || (c.on_time === false ? "逾期完成" : "");
-    return row([c.id, c.ticket, c.window, c.level_name, CASE_STATES[c.state] || c.state, c.responsible,
+    const verdict = {satisfied: "(群众满意)", dissatisfied: "(群众不满意)"}[c.verdict] || "";
+    return row([c.id, c.ticket, c.window, c.level_name, (CASE_STATES[c.state] || c.state) + verdict, c.responsible,
                 shortTime(c.callback_due), shortTime(c.rectify_due), warn, el("span", {}, ...actions)], !!c.overdue);
   }));
 };
