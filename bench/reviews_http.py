@@ -71,7 +71,7 @@ async def run(days: int, per_day: int) -> None:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the bound ephemeral port
+        port = site._server.sockets[0].getsockname()[1]
         url = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {create_token(db, SystemClock(), 'admin')}"}
         kpi_path = f"/api/kpis?from={first}&to={last}"

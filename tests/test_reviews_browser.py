@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 
 import aiohttp
-from openpyxl import load_workbook
 import pytest
+from openpyxl import load_workbook
 
 from queue_server.auth import add_staff
 from queue_server.clock import SystemClock

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_reviews_setting_is_documented():
     text = (ROOT / "docs" / "configuration.md").read_text("utf-8")
     section = text.split("## `[reviews]`", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE))
     assert documented == {s.name for s in SETTINGS}
 
 

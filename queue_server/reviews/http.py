@@ -102,7 +102,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     """The request's JSON object, or 422 naming the body."""
     try:
         body = await request.json()
-    except Exception:  # noqa: BLE001 - any parse failure is the client's bad input
+    except Exception:
         raise invalid("body", "请求体应为 JSON 对象") from None
     if not isinstance(body, dict):
         raise invalid("body", "请求体应为 JSON 对象")

@@ -13,12 +13,21 @@ from queue_server.db import write_transaction
 from queue_server.errors import ApiError, invalid
 from queue_server.events import Event
 from queue_server.keys import CONFIG, DB
-from queue_server.reviews import rectification, records
+from queue_server.reviews import records, rectification
 from queue_server.reviews.api_doc import REVIEW_PATHS
 from queue_server.reviews.common import case_history, iso, text_field
-from queue_server.reviews.http import (actor_name, client_address, day_range, install_state, int_query, json_body,
-                                       now, publish, state)
-from queue_server.reviews.levels import BAD_LEVELS, CHANNELS, LEVELS
+from queue_server.reviews.http import (
+    actor_name,
+    client_address,
+    day_range,
+    install_state,
+    int_query,
+    json_body,
+    now,
+    publish,
+    state,
+)
+from queue_server.reviews.levels import BAD_LEVELS, LEVELS
 from queue_server.views import review_ledgers
 
 WEB = Path(__file__).resolve().parent.parent / "reviews" / "web"
