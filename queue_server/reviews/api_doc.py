@@ -107,6 +107,8 @@ LEDGER_PATHS: dict[str, Any] = {
     "/api/followups/{id}/samples": {"post": op("督查抽查 Supervision's spot check", ADMIN, path=("id",),
                                                body={"consistent": bool, "note": str}, required=("consistent",),
                                                responses={"201": "the sample"})},
+    "/api/followups/draw": {"post": op("随机抽查 Draw reached, not yet sampled call-backs at random", ADMIN,
+                                       body={"count": int}, responses={"200": "{followup_ids}"})},
     "/api/kpis": {"get": op(
         "指标 KPIs from the records: tickets, served, no_shows, mean/p90 wait, share_over_20_min, good/bad rate, "
         "active_review_rate, unrated_rate, on_time_rectification_rate, rectification_satisfaction_rate, …",

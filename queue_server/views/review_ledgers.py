@@ -5,6 +5,7 @@ hall manager).
 """
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -95,6 +96,17 @@ async def _handle_add_sample(request: web.Request) -> web.Response:
     with write_transaction(db):
         row = followups.add_sample(db, int(request.match_info["id"]), body, actor_name(principal), now(request))
     return web.json_response(row, status=201)
+
+
+async def _handle_draw_samples(request: web.Request) -> web.Response:
+    """Supervision's random draw of call-backs to verify (抽查); the draw itself is not stored."""
+    require(request, "admin")
+    body = await json_body(request)
+    count = body.get("count", 5)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
+        raise invalid("count", "抽查数量应为 1 到 100 之间的整数")
+    ids = followups.draw_for_sampling(request.app[DB], count, random.SystemRandom())
+    return web.json_response({"followup_ids": ids})
 
 
 async def _handle_get_kpis(request: web.Request) -> web.Response:
@@ -200,6 +212,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/enterprises", _handle_add_enterprise)
     app.router.add_post(r"/api/enterprises/{id:\d+}/followups", _handle_add_followup)
     app.router.add_post(r"/api/followups/{id:\d+}/samples", _handle_add_sample)
+    app.router.add_post("/api/followups/draw", _handle_draw_samples)
     app.router.add_get("/api/kpis", _handle_get_kpis)
     app.router.add_get("/api/kpis/breakdown", _handle_get_kpi_breakdown)
     app.router.add_get("/api/kpis/ranking", _handle_get_ranking)

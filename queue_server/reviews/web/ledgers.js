@@ -82,6 +82,7 @@ Admin.loaders.complaints = async () => {
 
 Admin.loaders.followups = async () => {
   const ledger = await api("/api/followups" + query({category: $("fu-category").value}));
+  Admin.ledger = ledger;
   fill("fu-rows", ledger.map((e) => row([e.name + " " + e.credit_code, e.category_name, [e.contact, e.phone].join(" "),
     e.served_on, e.followups.map((f) => `${shortTime(f.called_at)} ${f.caller} ` + (f.reached
       ? `态度${f.conduct_name}/体验${f.experience_name}/满意度${f.satisfaction_name}` : "未接通")
@@ -105,6 +106,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("case-search").addEventListener("click", () => show("cases"));
   $("cp-search").addEventListener("click", () => show("complaints"));
   $("fu-search").addEventListener("click", () => show("followups"));
+  $("fu-draw").addEventListener("click", async () => {
+    try {
+      const drawn = new Set((await api("/api/followups/draw", {body: {count: 5}})).followup_ids);
+      const names = (Admin.ledger || []).flatMap((e) => e.followups.filter((f) => drawn.has(f.id))
+        .map((f) => `${e.name}(${shortTime(f.called_at)} ${f.caller})`));
+      $("fu-drawn").textContent = names.length ? "本次抽取:" + names.join(";") : "没有待抽查的回访记录";
+    } catch (e) { alert(e.message); }
+  });
   for (const [code, name] of Object.entries(CASE_STATES)) $("case-state").append(el("option", {value: code, textContent: name}));
   $("complaint-create").addEventListener("click", () => api("/api/complaints", {body: formValues("complaint-form")})
     .then(() => show("complaints"), (e) => alert(e.message)));
