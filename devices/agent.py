@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -31,6 +32,14 @@ KEY_ACTIONS: dict[str, str] = {
 #: Chinese messages for the keypad's small display when a key cannot be carried out
 KEY_ERRORS = {"queue_empty": "无人等候", "conflict": "无当前号码", "forbidden": "无权操作", "not_found": "号码不存在",
               "invalid": "输入有误", "closed": "非办公时间"}
+
+
+def _guard(action: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+    """Run one device action; a failing device is logged and never keeps the others from their update."""
+    try:
+        action(*args, **kwargs)
+    except Exception:
+        log.exception("agent: device action %s failed", getattr(action, "__qualname__", action))
 
 
 class DeviceAgent:
@@ -135,6 +144,12 @@ class DeviceAgent:
 
     def apply_snapshot(self, snapshot: dict[str, Any]) -> None:
         """Show every window's current state (no voice: these calls were already spoken)."""
+        try:
+            self._apply_snapshot(snapshot)
+        except Exception:
+            log.exception("agent: applying the snapshot failed")
+
+    def _apply_snapshot(self, snapshot: dict[str, Any]) -> None:
         self.snapshots += 1
         self.waiting = {s["code"]: int(s.get("waiting", 0)) for s in snapshot.get("services", [])}
         self.windows = {int(w["number"]): w for w in snapshot.get("windows", [])}
@@ -142,15 +157,21 @@ class DeviceAgent:
             screen = self.devices.screens.get(number)
             if screen is not None:
                 if window.get("state") == "paused":
-                    screen.show_paused()
+                    _guard(screen.show_paused)
                 elif window.get("current"):
-                    screen.show_call(window["current"])
+                    _guard(screen.show_call, window["current"])
                 else:
-                    screen.show_idle()
+                    _guard(screen.show_idle)
         self._update_keypads()
 
     def handle_event(self, name: str, data: dict[str, Any]) -> None:
-        """React to one hall event."""
+        """React to one hall event (a device that fails is logged; the agent goes on with the next event)."""
+        try:
+            self._handle_event(name, data)
+        except Exception:
+            log.exception("agent: handling %s failed", name)
+
+    def _handle_event(self, name: str, data: dict[str, Any]) -> None:
         self.events_handled += 1
         window = data.get("window")
         window = int(window) if window is not None else None
@@ -160,27 +181,27 @@ class DeviceAgent:
             number = data["number"]
             state.update(current=number, state="open")
             if screen is not None:
-                screen.show_call(number)
+                _guard(screen.show_call, number)
             if self.devices.announcer is not None:
-                self.devices.announcer.announce(number, window, recall=name == "ticket.recalled")
+                _guard(self.devices.announcer.announce, number, window, recall=name == "ticket.recalled")
         elif name in ("ticket.finished", "ticket.skipped", "ticket.held") and window is not None:
             state["current"] = None
             if screen is not None:
-                screen.show_idle()
+                _guard(screen.show_idle)
         elif name == "ticket.transferred":
             source = data.get("from_window")
             if source is not None:
                 self.windows.setdefault(int(source), {"number": source})["current"] = None
                 if int(source) in self.devices.screens:
-                    self.devices.screens[int(source)].show_idle()
+                    _guard(self.devices.screens[int(source)].show_idle)
         elif name == "window.paused" and window is not None:
             state["state"] = "paused"
             if screen is not None:
-                screen.show_paused()
+                _guard(screen.show_paused)
         elif name == "window.opened" and window is not None:
             state["state"] = "open"
             if screen is not None:
-                screen.show_call(state["current"]) if state.get("current") else screen.show_idle()
+                _guard(screen.show_call, state["current"]) if state.get("current") else _guard(screen.show_idle)
         if name == "ticket.issued" and "service" in data and "waiting" in data:
             self.waiting[data["service"]] = int(data["waiting"])
         if self.devices.keypads:
@@ -193,7 +214,7 @@ class DeviceAgent:
 
     def _update_keypads(self) -> None:
         for number, keypad in self.devices.keypads.items():
-            keypad.show(self.windows.get(number, {}).get("current"), self.waiting_for(number))
+            _guard(keypad.show, self.windows.get(number, {}).get("current"), self.waiting_for(number))
 
     def _schedule_refresh(self) -> None:
         """Re-read the waiting counts shortly (calls and finishes change them; coalesce bursts)."""

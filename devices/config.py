@@ -34,7 +34,7 @@ OPTIONS: dict[str, frozenset[str]] = {
     "devices.buses": frozenset({"name", "port", "baudrate", "rs485", "rtscts", "retry_s"}),
     "devices.screens": frozenset({"window", "bus", "type", "address", "line_format"}),
     "devices.keypads": frozenset({"window", "bus", "address", "type", "display"}),
-    "devices.voice": frozenset({"type", "template", "command", "clips", "gap_ms", "chime"}),
+    "devices.voice": frozenset({"type", "template", "command", "clips", "gap_ms", "chime", "sim_speed"}),
 }
 
 
@@ -92,6 +92,7 @@ class VoiceConf:
     clips: Path | None = None
     gap_ms: int = 40
     chime: bool = True
+    sim_speed: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def parse_devices(config: HallConfig) -> DevicesConf:
     clips = c.get(v, "clips", vw, str, "")
     voice = VoiceConf(c.get(v, "type", vw, str, "command", VOICE_TYPES), template, tuple(command),
                       (config.path.parent / clips) if clips else None, c.get(v, "gap_ms", vw, int, 40, lo=0, hi=2000),
-                      c.get(v, "chime", vw, bool, True))
+                      c.get(v, "chime", vw, bool, True), float(c.get(v, "sim_speed", vw, (int, float), 1.0, lo=1, hi=100)))
 
     return DevicesConf(c.get(raw, "simulate", w, bool, False), Path(c.get(raw, "sim_dir", w, str, "var/devices")),
                        printer, layout, key_codes, texts, buses, screens, keypads, voice)

@@ -83,9 +83,19 @@ class FrameLayout:
         body = bytes([address, func]) + data
         return self.preamble + bytes([START]) + len_bytes + bytes([START]) + body + bytes([sum(body) % 256, END])
 
+    @property
+    def max_data(self) -> int:
+        """The most DATA bytes a frame can carry."""
+        limit = 255 if self.length_mode == "repeat" else 65535
+        return limit - (2 if self.length_counts == "addr_func_data" else 0)
+
     def encode_text(self, address: int, func_name: str, text: str) -> bytes:
-        """A frame carrying ``text`` (encoded, unencodable characters as ``?``)."""
-        return self.encode(address, self.func(func_name), text.encode(self.encoding, errors="replace"))
+        """A frame carrying ``text`` (encoded, unencodable characters as ``?``, cut to what a frame holds)."""
+        data = text.encode(self.encoding, errors="replace")
+        while len(data) > self.max_data:
+            text = text[:-1]
+            data = text.encode(self.encoding, errors="replace")
+        return self.encode(address, self.func(func_name), data)
 
 
 class FrameDecoder:

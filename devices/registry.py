@@ -123,7 +123,7 @@ def _announcer(config: HallConfig, conf: DevicesConf, simulate: bool) -> Announc
     except FileNotFoundError as exc:
         raise ConfigError(config.path, "devices.voice.clips", str(exc)) from None
     if simulate or v.type == "sim":
-        return SimAnnouncer(library, v.template, output_dir=conf.sim_dir / "voice")
+        return SimAnnouncer(library, v.template, output_dir=conf.sim_dir / "voice", time_scale=1 / v.sim_speed)
     return CommandAnnouncer(library, v.template, command=v.command)
 
 

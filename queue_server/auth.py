@@ -51,6 +51,8 @@ def create_token(db: Database, clock: Clock, role: str, window: int | None = Non
     if role in WINDOW_BOUND_ROLES and window is None:
         raise ValueError(f"a {role} token needs --window")
     token = secrets.token_urlsafe(24)
+    while token.startswith("-"):  # a leading dash would read as an option on a command line
+        token = secrets.token_urlsafe(24)
     with write_transaction(db):
         db["auth_tokens"].insert({
             "token_hash": hash_token(token), "role": role, "window": window, "name": name or role,

@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = [
     "queue_server.simulation.cli",
     "queue_server.reviews.cli",
     "kiosk.cli",
+    "queue_server.demo.cli",
 ]
 
 DEFAULT_DB = Path("var") / "govhall.db"

@@ -1,4 +1,4 @@
-"""The queue server's own subcommands: ``serve``, ``token create``, ``staff add`` and ``demo``."""
+"""The queue server's own subcommands: ``serve``, ``token create``, ``staff add``, ``backup`` and ``restore``."""
 from __future__ import annotations
 
 import argparse
@@ -12,10 +12,8 @@ from .auth import ROLES, add_staff, create_token
 from .backup import BackupError, backup, hold_server_lock, restore
 from .cli import add_config_arguments, load_config_or_exit
 from .clock import SystemClock
+from .config import ConfigError
 from .db import open_database
-
-DEMO_DIR = Path("var") / "demo"
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="run the queue server")
@@ -55,12 +53,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     restore_cmd.add_argument("--force", action="store_true", help="overwrite an existing database")
     restore_cmd.set_defaults(func=_restore)
 
-    demo = subparsers.add_parser("demo", help="run the demo hall on this machine (open at any hour)")
-    add_config_arguments(demo, db=False)
-    demo.add_argument("--dir", type=Path, default=DEMO_DIR, help=f"where the demo keeps its files (default: {DEMO_DIR})")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8080)
-    demo.set_defaults(func=_demo)
 
 
 def _check_window(config, role: str, window: int | None) -> None:
@@ -123,7 +115,11 @@ def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_
         print(f"无法启动: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     db = open_database(db_path)
-    app = create_app(config, db=db, clock=SystemClock(), open_all_hours=open_all_hours)
+    try:
+        app = create_app(config, db=db, clock=SystemClock(), open_all_hours=open_all_hours)
+    except ConfigError as exc:  # an area's own section ([tidal], [reviews]…) is checked as the app is built
+        print(f"配置错误 (config error): {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     base = f"http://{host}:{port}"
     print(f"{config.hall.name} 排队服务已启动: {base}/api/hall  接口文档: {base}/api/docs  数据库: {db_path}", flush=True)
     if banner:
@@ -133,23 +129,4 @@ def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_
 
 def _serve(args: argparse.Namespace) -> int:
     run_server(args.config, args.db, args.host, args.port, args.open_all_hours)
-    return 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    config = load_config_or_exit(args.config)
-    args.dir.mkdir(parents=True, exist_ok=True)
-    db_path = args.dir / "govhall.db"
-    db = open_database(db_path)
-    clock = SystemClock()
-    if not db.execute("select 1 from staff where staff_no = 'admin'").fetchone():
-        add_staff(db, clock, "admin", "大厅管理员", "admin", "govhall-demo")
-        add_staff(db, clock, "1001", "张晓明", "staff", "govhall-demo")
-    kiosk = create_token(db, clock, "kiosk", name="demo kiosk")
-    db.close()
-    banner = (f"演示账号: 管理员 工号 admin / 窗口人员 工号 1001, 密码 govhall-demo\n"
-              f"取号机令牌 (kiosk token): {kiosk}\n"
-              f"试一试: curl -X POST -H 'Authorization: Bearer {kiosk}' -d '{{\"service\":\"bdc_transfer\",\"request_id\":\"demo-1\"}}' "
-              f"http://{args.host}:{args.port}/api/tickets")
-    run_server(args.config, db_path, args.host, args.port, True, banner)
     return 0

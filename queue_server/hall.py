@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from .clock import Clock, from_iso, to_iso
 from .config import HallConfig
 from .db import write_transaction
-from .errors import ApiError, conflict, invalid, not_found
+from .errors import conflict, invalid, not_found
 from .events import Event
 from .hall_time import business_day, local
 from .hall_view import HallView, public_ticket

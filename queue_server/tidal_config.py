@@ -4,6 +4,7 @@ Layout (every key optional; defaults from DOMAIN.md)::
 
     [tidal]
     enabled = true
+    move_calm_windows = true  # an overloaded service may take a tidal window whose own service is calm again
     open_wait_min = 20        # upper threshold: estimated wait over this opens a tidal window
     open_waiting = 10         # ... or more than this many waiting
     close_wait_min = 10       # lower threshold on the wait
@@ -34,6 +35,7 @@ THRESHOLD_KEYS = {
     "open_wait_min": (float, 1, 480), "open_waiting": (int, 0, 10_000), "close_wait_min": (float, 0, 480),
     "close_waiting": (int, 0, 10_000), "hold_min": (float, 0, 480),
 }
+BOOL_KEYS = {"enabled": True, "move_calm_windows": True}
 GLOBAL_KEYS = {
     "ack_timeout_min": (float, 0.1, 120), "max_windows_per_service": (int, 1, 50), "check_interval_s": (float, 1, 3600),
 }
@@ -95,10 +97,12 @@ def tidal_settings(config: HallConfig) -> TidalSettings:
     """
     c = _Check(config)
     raw: dict[str, Any] = config.sections.get("tidal") or {}
-    c.unknown(raw, {"enabled", "services", "simulation"} | set(THRESHOLD_KEYS) | set(GLOBAL_KEYS), "tidal.")
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise c.fail("tidal.enabled", "应为 true 或 false (must be a boolean)")
+    c.unknown(raw, {"services", "simulation"} | set(BOOL_KEYS) | set(THRESHOLD_KEYS) | set(GLOBAL_KEYS), "tidal.")
+    flags = {}
+    for key, default in BOOL_KEYS.items():
+        flags[key] = raw.get(key, default)
+        if not isinstance(flags[key], bool):
+            raise c.fail(f"tidal.{key}", "应为 true 或 false (must be a boolean)")
     defaults = _thresholds(c, raw, "tidal.", Thresholds())
     overrides: dict[str, Thresholds] = {}
     for code, table in c.table(raw, "services", "tidal.").items():
@@ -110,7 +114,7 @@ def tidal_settings(config: HallConfig) -> TidalSettings:
         c.unknown(table, set(THRESHOLD_KEYS), where)
         overrides[code] = _thresholds(c, table, where, defaults)
     extra = {key: c.number(raw, key, "tidal.", spec) for key, spec in GLOBAL_KEYS.items() if key in raw}
-    return TidalSettings(enabled=enabled, defaults=defaults, overrides=overrides, **extra)
+    return TidalSettings(defaults=defaults, overrides=overrides, **flags, **extra)
 
 
 def simulation_profile(config: HallConfig) -> SimulationProfile:

@@ -16,11 +16,12 @@ from aiohttp import web
 from sqlite_utils import Database
 
 from queue_server import tidal_store as store
-from queue_server.clock import Clock, to_iso
+from queue_server.clock import Clock, from_iso, to_iso
 from queue_server.config import HallConfig
 from queue_server.db import write_transaction
 from queue_server.errors import conflict, invalid, not_found
 from queue_server.events import Event, EventBus
+from queue_server.hall_time import business_day
 from queue_server.policy.estimate import ServiceLoad, capacities, expected_wait_minutes
 from queue_server.policy.tidal import (
     CLOSE, ESCALATE, OPEN, Action, Decision, ServiceState, TidalSettings, TidalState, WindowState, choose_standby,
@@ -74,7 +75,7 @@ class TidalRunner:
                 without = expected_wait_minutes(bare)
             services[code] = ServiceState(code, load.waiting, expected_wait_minutes(load), without)
         windows = {}
-        for number, st, current, tidal in rows:
+        for number, st, current, _tidal in rows:
             conf = self.config.windows[number]
             windows[number] = WindowState(number, conf.standby, conf.tidal_services, conf.services, st or "closed",
                                           current is not None)
@@ -83,21 +84,49 @@ class TidalRunner:
                           store.blocked_services(self.db, self.clock.now()))
 
     # -- the policy loop -------------------------------------------------------------------------------------
+    def close_stale(self) -> list[Event]:
+        """Close openings left from an earlier business day (a tidal window never carries over to the next day)."""
+        now = self.clock.now()
+        today = business_day(now, self.config.hall)
+        events: list[Event] = []
+        stale = [r for r in store.open_rows(self.db)
+                 if business_day(from_iso(r["opened_at"]), self.config.hall) < today]
+        if not stale:
+            return events
+        reason = "营业日结束,潮汐窗口自动关闭"
+        with write_transaction(self.db):
+            for row in stale:
+                self._close_row(row["service"], row["window"], now, POLICY_ACTOR, reason)
+                store.log(self.db, now, "close", row["service"], row["window"], POLICY_ACTOR, reason)
+                events.append(Event("tidal.closed", {
+                    "window": row["window"], "service": row["service"],
+                    "service_name": self.config.services[row["service"]].name, "reason": reason, "manual": False,
+                }, frozenset({"hall", f"window:{row['window']}", "admin"})))
+        return events
+
     def run_once(self) -> Decision:
         """Decide and apply now; returns the decision."""
+        self.bus.publish_all(self.close_stale())
         now = self.clock.now()
         decision = decide(self.state(), now)
         events: list[Event] = []
+        memory = {(o.service, o.window): o for o in decision.openings}
+        updates = []
+        for row in store.open_rows(self.db):
+            op = memory.get((row["service"], row["window"]))
+            if op is None:
+                continue
+            change = {"below_since": to_iso(op.below_since), "escalated_at": to_iso(op.escalated_at)}
+            if any(row[k] != v for k, v in change.items()):
+                updates.append((row["id"], change))
+        if not decision.actions and not updates:
+            return decision  # nothing to write: no transaction, no fsync
         with write_transaction(self.db):
             for action in decision.actions:
                 events += self._apply(action, now)
-            memory = {(o.service, o.window): o for o in decision.openings}
-            for row in store.open_rows(self.db):
-                op = memory.get((row["service"], row["window"]))
-                if op is not None:
-                    self.db["tidal_openings"].update(row["id"], {
-                        "below_since": to_iso(op.below_since), "escalated_at": to_iso(op.escalated_at),
-                    })
+            for row_id, change in updates:
+                if self.db["tidal_openings"].get(row_id)["closed_at"] is None:
+                    self.db["tidal_openings"].update(row_id, change)
         self.bus.publish_all(events)
         return decision
 
@@ -220,8 +249,6 @@ class TidalRunner:
     def opening_view(self, row: dict) -> dict:
         """An opening as the API shows it (times in the hall's zone)."""
         import json
-
-        from queue_server.clock import from_iso
 
         def local(text):
             value = from_iso(text)

@@ -187,3 +187,17 @@ async def test_the_timer_runs_the_policy_without_any_event(server, api):
         assert [e["action"] for e in log["entries"]] == ["open", "escalate"]
     finally:
         task.cancel()
+
+
+async def test_a_tidal_window_does_not_carry_over_to_the_next_business_day(server, api):
+    admin = server.token("admin")
+    status, opened = await api.as_(admin).post("/api/tidal/open", {"service": "passport"})
+    assert status == 201
+    server.clock.advance(20 * 3600)  # Tuesday 05:00, after the 04:00 day start
+    _, run = await api.as_(admin).post("/api/tidal/run")
+    _, tidal = await api.as_(admin).get("/api/tidal")
+    assert tidal["open"] == []
+    _, hall = await api.get("/api/hall")
+    assert next(w for w in hall["windows"] if w["number"] == opened["window"])["tidal"] is None
+    _, log = await api.as_(admin).get("/api/tidal/log")
+    assert [(e["action"], e["reason"]) for e in log["entries"]] == [("close", "营业日结束,潮汐窗口自动关闭")]

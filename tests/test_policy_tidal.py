@@ -181,3 +181,21 @@ def test_a_second_window_for_one_service_waits_a_hold_time():
     clock.advance(60)
     d3 = decide(state({"bdc": (30, 60.0)}, d2.openings, settings=settings), clock.now())
     assert [(a.kind, a.window) for a in d3.actions] == [(OPEN, 32)]
+
+
+def test_a_calm_tidal_window_moves_to_an_overloaded_service_with_no_free_window():
+    """GIVEN window 31 on tax, whose queue is calm again (inside its hold), and bdc overloaded with 32 taken
+    WHEN the policy runs THEN 31 closes for tax and opens for bdc at once; a busy tax, or the setting off, keeps it."""
+    openings = (
+        Opening("tax", 31, START, acknowledged_at=START, below_since=START),
+        Opening("si", 32, START, acknowledged_at=START),
+    )
+    later = START.replace(minute=4)
+    d = decide(state({"tax": (1, 3.0), "si": (30, 60.0), "bdc": (12, 25.0)}, openings), later)
+    assert [(a.kind, a.service, a.window) for a in d.actions] == [(CLOSE, "tax", 31), (OPEN, "bdc", 31)]
+    assert "转去支援" in d.actions[0].reason
+    assert sorted((o.service, o.window) for o in d.openings) == [("bdc", 31), ("si", 32)]
+    busy_tax = decide(state({"tax": (8, 12.0), "si": (30, 60.0), "bdc": (12, 25.0)}, openings), later)
+    assert busy_tax.actions == ()
+    off = TidalSettings(move_calm_windows=False)
+    assert decide(state({"tax": (1, 3.0), "si": (30, 60.0), "bdc": (12, 25.0)}, openings, settings=off), later).actions == ()

@@ -45,6 +45,7 @@ def test_an_empty_section_gives_the_domain_defaults():
         ({"open_waiting": 5, "close_waiting": 5}, "tidal.close_waiting", "下限应低于上限"),
         ({"open_wait": 20}, "tidal.open_wait", "未知配置项"),
         ({"enabled": "yes"}, "tidal.enabled", "true"),
+        ({"move_calm_windows": 1}, "tidal.move_calm_windows", "true"),
         ({"services": {"nope": {}}}, "tidal.services.nope", "未定义的业务"),
         ({"services": {"si_card": {"ack_timeout_min": 5}}}, "tidal.services.si_card.ack_timeout_min", "未知配置项"),
         ({"services": {"si_card": {"close_waiting": 12}}}, "tidal.services.si_card.close_waiting", "下限"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 
 from queue_server.simulation.model import SimulationProfile
-from queue_server.tidal_config import GLOBAL_KEYS, THRESHOLD_KEYS
+from queue_server.tidal_config import BOOL_KEYS, GLOBAL_KEYS, THRESHOLD_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ def test_every_tidal_setting_is_documented():
     text = (ROOT / "docs" / "configuration.md").read_text("utf-8")
     section = text.split("## `[tidal]`", 1)[1].split("\n## ", 1)[0]
     top, simulation = section.split("`[tidal.simulation]`", 1)
-    assert _documented(top) == set(THRESHOLD_KEYS) | set(GLOBAL_KEYS) | {"enabled", "services", "simulation"}
+    assert _documented(top) == set(THRESHOLD_KEYS) | set(GLOBAL_KEYS) | set(BOOL_KEYS) | {"services", "simulation"}
     assert _documented(simulation) == {f.name for f in fields(SimulationProfile)}
 
 

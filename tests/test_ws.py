@@ -8,7 +8,6 @@ import os
 import socket
 
 import aiohttp
-import pytest
 
 from queue_server import ws as ws_module
 from tests.apiclient import Api

@@ -49,6 +49,8 @@ class TidalSettings:
     :param ack_timeout_min: minutes the standby staff have to acknowledge before the hall manager is alerted.
     :param max_windows_per_service: how many tidal windows one service may hold at once.
     :param check_interval_s: how often the server re-runs the policy when nothing happens.
+    :param move_calm_windows: when an overloaded service finds no free standby window, take one whose own tidal
+        service is already under its lower threshold (closing that opening early) instead of waiting for its hold.
     """
 
     enabled: bool = True
@@ -57,6 +59,7 @@ class TidalSettings:
     ack_timeout_min: float = 3.0
     max_windows_per_service: int = 1
     check_interval_s: float = 30.0
+    move_calm_windows: bool = True
 
     def for_service(self, service: str) -> Thresholds:
         """The thresholds that apply to ``service``.
@@ -257,6 +260,24 @@ def choose_standby(
     return chosen
 
 
+def _calm_window_to_move(service: str, kept: list[Opening], state: TidalState, now: datetime) -> WindowState | None:
+    """A policy-opened tidal window, qualified for ``service``, whose own service is at or under its lower threshold
+    now (the calmest first): moving it serves the hall better than holding it for its full hold time."""
+    best: tuple | None = None
+    chosen = None
+    for op in kept:
+        w = state.windows.get(op.window)
+        if op.manual or w is None or service not in w.tidal_services:
+            continue
+        calm = state.services.get(op.service, ServiceState(op.service, 0, 0.0))
+        if not is_below(calm, state.settings.for_service(op.service)):
+            continue
+        key = (calm.calm_wait_min, calm.waiting, op.window)
+        if best is None or key < best:
+            best, chosen = key, w
+    return chosen
+
+
 def decide(state: TidalState, now: datetime) -> Decision:
     """Decide what to open, close and escalate now.
 
@@ -304,6 +325,15 @@ def decide(state: TidalState, now: datetime) -> Decision:
             if mine and now - max(op.opened_at for op in mine) < timedelta(minutes=th.hold_min):
                 continue
             window = choose_standby(svc.code, state.windows, taken, state.services)
+            if window is None and settings.move_calm_windows:
+                window = _calm_window_to_move(svc.code, kept, state, now)
+                if window is not None:
+                    moved = next(op for op in kept if op.window == window.number)
+                    kept.remove(moved)
+                    calm = state.services.get(moved.service, ServiceState(moved.service, 0, 0.0))
+                    reason = f"转去支援{svc.code}:本业务已低于下限(预计 {calm.calm_wait_min:.0f} 分钟,{calm.waiting} 人)"
+                    actions.append(Action(CLOSE, moved.service, moved.window, reason,
+                                          _figures(calm, settings.for_service(moved.service))))
             if window is None:
                 continue
             taken.add(window.number)

@@ -98,11 +98,12 @@ class HallSimulation:
     :param quote: whether to quote an estimate to every ticket (off in pure queueing-theory runs).
     :param tick_min: minutes between policy ticks (and five times that between timeline samples); None for
         neither (a policy that never acts, in long queueing-theory runs).
+    :param no_show_wait_min: how long a window waits for a citizen who does not come before skipping.
     """
 
     def __init__(
         self, plan: DayPlan, policy: StaffingPolicy, tz: ZoneInfo | timezone = timezone.utc,
-        ack_delay_min: float = 1.5, quote: bool = True, tick_min: float | None = 1.0,
+        ack_delay_min: float = 1.5, quote: bool = True, tick_min: float | None = 1.0, no_show_wait_min: float = 2.0,
     ) -> None:
         self.plan = plan
         self.policy = policy
@@ -110,6 +111,7 @@ class HallSimulation:
         self.ack_delay_min = ack_delay_min
         self.quote = quote
         self.tick_min = tick_min
+        self.no_show_wait_min = no_show_wait_min
         self.rule = OrderRule(plan.class_order, plan.service_order_first)
         self.desks = {w.number: Desk(w) for w in plan.windows}
         self.services = list(plan.mean_min)
@@ -218,15 +220,13 @@ class HallSimulation:
         ticket.called = t
         d.current = ticket
         if ticket.no_show:
-            self.schedule(t + self.plan_no_show_wait, DONE, d)
+            self.schedule(t + self.no_show_wait_min, DONE, d)
         else:
             self.waits.append(t - ticket.arrival)
             self.waits_by_service.append((ticket.service, t - ticket.arrival))
             if self.quote:
                 self.accuracy.add(ticket.quoted_min, t - ticket.arrival)
             self.schedule(t + ticket.service_min, DONE, d)
-
-    plan_no_show_wait = 2.0
 
     def _arrive(self, tk: SimTicket, t: float) -> None:
         if self.quote:

@@ -76,6 +76,8 @@ class SimTicket:
     :param arrival: minutes since midnight it joined the queue.
     :param service_min: how long serving it takes (drawn in advance, so every policy sees the same day).
     :param no_show: whether its citizen is gone when called.
+    :param quoted_min: the wait estimate it was given at issue (set by the simulator).
+    :param called: the minute it was first called, -1 until then (set by the simulator).
     """
 
     id: int

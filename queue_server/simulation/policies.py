@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from queue_server.policy.erlang import share_waiting_over_fractional
 from queue_server.policy.estimate import expected_wait_minutes
-from queue_server.policy.tidal import CLOSE, ESCALATE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
+from queue_server.policy.tidal import CLOSE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
 from queue_server.policy.tidal import decide
 from queue_server.simulation.engine import HallSimulation
 
@@ -273,5 +273,3 @@ def make_policy(name: str, settings: TidalSettings):
         return ForesightTidalPolicy(settings)
     raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
 
-
-__all__ = ["ClairvoyantPolicy", "StaticPolicy", "TidalPolicy", "make_policy", "POLICY_NAMES", "ESCALATE"]

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import time as _time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 from queue_server.policy.tidal import TidalSettings
 from queue_server.simulation.engine import DayResult, HallSimulation
 from queue_server.simulation.model import DayPlan, SimTicket, SimulationProfile, WindowPlan, busy_days
-from queue_server.simulation.model import generate_tickets
+from queue_server.simulation.model import generate_tickets, is_workday
 from queue_server.simulation.policies import make_policy
 
 OVER_MIN = 20.0
@@ -93,8 +93,8 @@ def run_day(
         {code: float(s.minutes) for code, s in config.services.items()}, class_order_of(config),
         bool(getattr(getattr(config, "queue", None), "service_order_first", False)),
     )
-    sim = HallSimulation(plan, make_policy(policy, settings), config.hall.tz, profile.ack_delay_min)
-    sim.plan_no_show_wait = profile.no_show_wait_min
+    sim = HallSimulation(plan, make_policy(policy, settings), config.hall.tz, profile.ack_delay_min,
+                         no_show_wait_min=profile.no_show_wait_min)
     return sim.run()
 
 
@@ -177,9 +177,6 @@ def default_days(count: int, busy: bool, start: date = DEFAULT_START) -> list[da
     """``count`` business days from ``start``: only busy ones (Mondays, month start) when ``busy``."""
     if busy:
         return busy_days(start, count)
-    from queue_server.simulation.model import is_workday
-    from datetime import timedelta
-
     out, d = [], start
     while len(out) < count:
         if is_workday(d):

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from aiohttp import web
 
 from ..auth import require
 from ..clock import from_iso, to_iso
 from ..errors import field, invalid, read_json
+from ..hall_time import business_day
 from ..keys import BUS, CLOCK, CONFIG, DB, HALL
 from ..policy.estimate import EstimateAccuracy
 from ..tidal_runner import TIDAL, TidalRunner
@@ -75,7 +76,7 @@ async def _handle_ack(request: web.Request) -> web.Response:
 
 def _day_span(request: web.Request, text: str | None, name: str) -> date:
     if text is None:
-        return request.app[CLOCK].now().astimezone(request.app[CONFIG].hall.tz).date()
+        return business_day(request.app[CLOCK].now(), request.app[CONFIG].hall)
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -83,9 +84,9 @@ def _day_span(request: web.Request, text: str | None, name: str) -> date:
 
 
 def _utc_bounds(request: web.Request, first: date, last: date) -> tuple[str, str]:
-    tz = request.app[CONFIG].hall.tz
-    start = datetime.combine(first, time(0), tzinfo=tz)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
+    hall = request.app[CONFIG].hall  # a business day runs from day_starts_at to day_starts_at
+    start = datetime.combine(first, hall.day_starts_at, tzinfo=hall.tz)
+    end = datetime.combine(last + timedelta(days=1), hall.day_starts_at, tzinfo=hall.tz)
     return to_iso(start), to_iso(end)
 
 

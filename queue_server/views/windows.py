@@ -47,7 +47,12 @@ async def _handle_window_action(request: web.Request) -> web.Response:
     else:
         raise invalid("action", f"未知的窗口操作 {action!r}")
     publish(request, events)
-    return json_response(result)
+    return json_response(_staff_view(result))
+
+
+def _staff_view(result: dict) -> dict:
+    """What the counter sees: never the ticket's token, which would let staff submit the citizen's review."""
+    return {k: v for k, v in result.items() if k not in ("token", "status_url", "review_url")}
 
 
 async def _handle_get_window(request: web.Request) -> web.Response:

@@ -27,7 +27,7 @@ def with_devices(config: HallConfig, tmp_path: Path) -> HallConfig:
     return dataclasses.replace(config, sections={**config.sections, "devices": section})
 
 
-async def wait_until(predicate, timeout: float = 5.0) -> None:
+async def wait_until(predicate, timeout: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
@@ -51,7 +51,7 @@ async def devices(hall_config: HallConfig, tmp_path: Path):
 async def start_agent(devices: DeviceSet, url: str, token: str) -> tuple[DeviceAgent, asyncio.Task]:
     agent = DeviceAgent(devices, url, token, reconnect_s=0.05, max_reconnect_s=0.2)
     task = asyncio.create_task(agent.run())
-    await asyncio.wait_for(agent.connected.wait(), 5)
+    await asyncio.wait_for(agent.connected.wait(), 15)
     return agent, task
 
 
@@ -76,19 +76,19 @@ async def test_a_call_shows_on_the_screen_and_is_spoken(server, devices: DeviceS
     sims = devices.simulated
     agent, task = await start_agent(devices, server.url, server.token("agent"))
     try:
-        assert await in_thread(sims.screens[3].wait_for, "3号窗口", 3), "the snapshot sets the idle text"
+        assert await in_thread(sims.screens[3].wait_for, "3号窗口", 10), "the snapshot sets the idle text"
         async with aiohttp.ClientSession() as http:
             await issue(http, server.url, server.token("kiosk"), "bdc_transfer", "r1")
             staff = {"Authorization": f"Bearer {server.token('staff', 3)}"}
             async with http.post(f"{server.url}/api/windows/3/call", headers=staff) as r:
                 assert r.status == 200 and (await r.json())["number"] == "A001"
-            assert await in_thread(sims.screens[3].wait_for, "请A001号", 3)
+            assert await in_thread(sims.screens[3].wait_for, "请A001号", 10)
             async with http.post(f"{server.url}/api/windows/3/recall", headers=staff) as r:
                 assert r.status == 200
             await wait_until(lambda: len(devices.announcer.history) == 2)
             async with http.post(f"{server.url}/api/windows/3/finish", headers=staff) as r:
                 assert r.status == 200
-            assert await in_thread(sims.screens[3].wait_for, "3号窗口", 3, count=2)
+            assert await in_thread(sims.screens[3].wait_for, "3号窗口", 10, count=2)
         voice = devices.announcer.history
         assert [(h.number, h.window, h.recall) for h in voice] == [("A001", 3, False), ("A001", 3, True)]
         assert voice[0].utterance.text == "请A零零一号到三号窗口办理" and voice[1].started >= voice[0].ended
@@ -110,21 +110,21 @@ async def test_keypad_press_reaches_the_server_as_a_call(server, devices: Device
             await issue(http, server.url, server.token("kiosk"), "bdc_query", "r3")
             await wait_until(lambda: agent.waiting.get("bdc_query") == 2)
             await in_thread(sims.keypads[3].press, "call")
-            assert await in_thread(sims.keypads[3].wait_for_ack, "call", 3) is True
-            assert await in_thread(sims.keypads[3].wait_for_display, "A001 等1", 3)
-            assert await in_thread(sims.screens[3].wait_for, "请A001号", 3)
+            assert await in_thread(sims.keypads[3].wait_for_ack, "call", 10) is True
+            assert await in_thread(sims.keypads[3].wait_for_display, "A001 等1", 10)
+            assert await in_thread(sims.screens[3].wait_for, "请A001号", 10)
             async with http.get(f"{server.url}/api/hall") as r:
                 hall = await r.json()
             window3 = next(w for w in hall["windows"] if w["number"] == 3)
             assert window3["current"] == "A001"
             await in_thread(sims.keypads[3].press, "finish")
             await in_thread(sims.keypads[3].press, "call")
-            assert await in_thread(sims.screens[3].wait_for, "请A002号", 3)
+            assert await in_thread(sims.screens[3].wait_for, "请A002号", 10)
             await in_thread(sims.keypads[3].press, "finish")
             sims.keypads[3].acks.clear()
             await in_thread(sims.keypads[3].press, "call")
-            assert await in_thread(sims.keypads[3].wait_for_ack, "call", 3) is False
-            assert await in_thread(sims.keypads[3].wait_for_display, "无人等候", 3)
+            assert await in_thread(sims.keypads[3].wait_for_ack, "call", 10) is False
+            assert await in_thread(sims.keypads[3].wait_for_display, "无人等候", 10)
     finally:
         await stop_agent(task)
 
@@ -144,7 +144,7 @@ async def test_a_pulled_bus_cable_does_not_stop_the_agent(server, devices: Devic
         await wait_until(lambda: len(devices.announcer.history) == 1)
         assert devices.status()["buses"]["bus1"]["connected"] is False
         sims.ends["bus1"].plug()
-        assert await in_thread(sims.screens[3].wait_for, "请A001号", 3)
+        assert await in_thread(sims.screens[3].wait_for, "请A001号", 10)
     finally:
         await stop_agent(task)
 
@@ -165,16 +165,32 @@ async def test_agent_resumes_after_the_server_restarts(server_process, devices: 
             await issue(http, url, kiosk, "company_setup", "s2")
             async with http.post(f"{url}/api/windows/4/call", headers={"Authorization": f"Bearer {staff}"}) as r:
                 assert r.status == 200
-            assert await in_thread(sims.screens[4].wait_for, "请B001号", 5)
+            assert await in_thread(sims.screens[4].wait_for, "请B001号", 10)
             await in_thread(server_process.restart)
             await wait_until(lambda: agent.snapshots >= 2, 15)
-            assert await in_thread(sims.screens[4].wait_for, "请B001号", 5, count=2), "the new snapshot re-shows B001"
+            assert await in_thread(sims.screens[4].wait_for, "请B001号", 10, count=2), "the new snapshot re-shows B001"
             async with http.post(f"{url}/api/windows/4/finish", headers={"Authorization": f"Bearer {staff}"}) as r:
                 assert r.status == 200
-            assert await in_thread(sims.screens[4].wait_for, "4号窗口", 5, count=2)
+            assert await in_thread(sims.screens[4].wait_for, "4号窗口", 10, count=2)
             async with http.post(f"{url}/api/windows/4/call", headers={"Authorization": f"Bearer {staff}"}) as r:
                 assert r.status == 200
-            assert await in_thread(sims.screens[4].wait_for, "请B002号", 5)
+            assert await in_thread(sims.screens[4].wait_for, "请B002号", 10)
         await wait_until(lambda: [h.number for h in devices.announcer.history] == ["B001", "B002"])
     finally:
         await stop_agent(task)
+
+
+async def test_a_failing_screen_does_not_keep_the_voice_from_speaking(devices: DeviceSet) -> None:
+    """GIVEN window 3's screen driver raising WHEN a call event arrives THEN the voice still speaks it
+    and the next event is handled."""
+    agent = DeviceAgent(devices, "http://127.0.0.1:9", None)
+
+    def broken(number: str) -> bool:
+        raise RuntimeError("screen controller fault")
+
+    devices.screens[3].show_call = broken  # type: ignore[method-assign]
+    agent.handle_event("ticket.called", {"number": "A007", "window": 3})
+    agent.handle_event("ticket.called", {"number": "B001", "window": 4})
+    await asyncio.wait_for(devices.announcer.wait_idle(), 10)
+    assert [h.number for h in devices.announcer.history] == ["A007", "B001"]
+    assert agent.events_handled == 2

@@ -108,3 +108,28 @@ def test_network_printer_over_tcp(tmp_path: Path) -> None:
         printer.close()
         thread.join(timeout=3)
         listener.close()
+
+
+async def test_a_ticket_issued_by_the_server_prints_with_its_status_url(server) -> None:
+    """GIVEN a ticket issued by the real server WHEN printed THEN the printout carries its number, the service's
+    name, the wait, the hall-time issue time, the windows, the notice and a QR of the ticket's status URL."""
+    import aiohttp
+
+    from devices.printer.ticket import ticket_print_from_api
+
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{server.url}/api/tickets", json={"service": "bdc_mortgage", "request_id": "p1",
+                                                                 "priority": "elderly"},
+                             headers=server.auth("kiosk")) as r:
+            assert r.status == 201
+            ticket = await r.json()
+    from queue_server.keys import CONFIG
+
+    config = server.app[CONFIG]
+    printed = read_escpos(SimTicketPrinter().print_ticket(ticket_print_from_api(ticket, config)))
+    assert ticket["number"] in printed.lines and "不动产抵押登记" in printed.lines
+    assert printed.qr_payloads == [ticket["status_url"]]
+    assert "【老年人(65周岁以上)】" in printed.lines
+    assert "取号时间：2026-11-23 09:00:00" in printed.lines
+    assert "办理窗口：1、2、3号窗口" in printed.lines
+    assert all(line in printed.lines for line in config.hall.notice)

@@ -144,3 +144,11 @@ def test_link_to_missing_port_keeps_retrying(tmp_path: Path) -> None:
             end.pull()
     finally:
         link.stop()
+
+
+def test_overlong_text_is_cut_to_fit_a_frame() -> None:
+    layout = FrameLayout()
+    frame = layout.encode_text(1, "show", "长" * 300)
+    decoded = FrameDecoder(layout).feed(frame)
+    assert len(decoded) == 1 and len(decoded[0].data) == layout.max_data - 1  # 126 two-byte characters
+    assert decoded[0].data.decode("gbk") == "长" * 126

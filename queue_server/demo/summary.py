@@ -1,0 +1,78 @@
+"""The headless demo: play the morning, wait for the voice to finish speaking, and say what happened and where the
+pictures and sounds are."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from pathlib import Path
+
+from ..config import HallConfig
+from .morning import MorningReport, run_morning
+from .supervisor import DemoTokens, Processes
+
+LEVEL_NAMES = {"very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
+               "dissatisfied": "不满意", "very_dissatisfied": "非常不满意"}
+
+
+def play_and_report(config: HallConfig, url: str, tokens: DemoTokens, processes: Processes, args: argparse.Namespace) -> int:
+    """Run the scripted morning and print the summary; exit code 0 when everything went through."""
+    from devices.config import parse_devices
+    from devices.registry import printer_from_config
+
+    sim_dir = Path(parse_devices(config).sim_dir)
+    printer = printer_from_config(config, simulate=True)
+    print(f"脚本演示: {args.citizens} 位群众的繁忙上午 …", flush=True)
+    report = asyncio.run(run_morning(url, config, tokens, printer, citizens=args.citizens))
+    voice_dir = sim_dir / "voice"
+    spoken = _wait_for_voice(voice_dir, report.calls, processes)
+    _print_summary(config, report, args.dir, sim_dir, spoken)
+    problem = processes.check()
+    if problem:
+        report.problems.append(problem)
+    for line in report.problems:
+        print(f"  ! {line}")
+    return 1 if report.problems or not report.tickets else 0
+
+
+def _wait_for_voice(voice_dir: Path, calls: int, processes: Processes, limit_s: float = 120) -> int:
+    """Calls play one at a time in real time: wait (bounded) until the agent has spoken every call."""
+    deadline = time.monotonic() + limit_s
+    count = 0
+    while time.monotonic() < deadline and not processes.check():
+        count = len(list(voice_dir.glob("*.wav"))) if voice_dir.exists() else 0
+        if count >= calls:
+            break
+        time.sleep(0.5)
+    return count
+
+
+def _print_summary(config: HallConfig, report: MorningReport, workdir: Path, sim_dir: Path, spoken: int) -> None:
+    kpis = report.kpis or {}
+    print()
+    print(f"===== {config.hall.name} 演示上午小结 =====")
+    print(f"取号 {len(report.tickets)} 张(打印 {report.printed} 张),叫号 {report.calls} 次,办结 {report.finished} 件,"
+          f"过号 {report.no_shows} 个,评价 {report.reviews} 条")
+    actions = {"open": "开设", "close": "关闭", "ack": "确认", "escalate": "上报"}
+    for entry in report.tidal:
+        service = config.services.get(entry.get("service"))
+        print(f"潮汐窗口{actions.get(entry['action'], entry['action'])}: {entry.get('window')}号窗口 "
+              f"{service.name if service else entry.get('service')} — {entry.get('reason') or ''} ({entry.get('actor')})")
+    if report.bad_review:
+        print(f"差评: {report.bad_review.get('ticket')} {LEVEL_NAMES.get(report.bad_review.get('level'), '')},"
+              f"整改单 #{report.bad_review.get('rectification_id')}")
+    if report.rectification:
+        case = report.rectification
+        print(f"整改: 状态 {case.get('state')},回访期限 {case.get('callback_due')},整改期限 {case.get('rectify_due')}")
+    if kpis:
+        def pct(value):
+            return "-" if value is None else f"{value * 100:.0f}%"
+
+        print(f"指标: 平均等候 {kpis.get('mean_wait_min')} 分钟,好评率 {pct(kpis.get('good_rate'))},"
+              f"差评率 {pct(kpis.get('bad_rate'))},主动评价率 {pct(kpis.get('active_review_rate'))}")
+    print()
+    print("看一看、听一听:")
+    print(f"  号票 (ESC/POS 原始字节 .bin 与预览 .png): {sim_dir / 'tickets'}")
+    print(f"  叫号语音 (WAV, 已播报 {spoken}/{report.calls}):     {sim_dir / 'voice'}")
+    print(f"  窗口屏与设备日志:                         {workdir / 'logs' / 'devices.log'}")
+    print(f"  服务日志与数据库:                         {workdir / 'logs' / 'server.log'}, {workdir / 'govhall.db'}")
