@@ -26,6 +26,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--scale", type=float, default=None,
                         help="window scale for a desktop (default 0.5, 1.0 with --fullscreen)")
     parser.add_argument("--fullscreen", action="store_true", default=None, help="full screen (hall machines)")
+    parser.add_argument("--first-frame", action="store_true",
+                        help="print 'first frame' once the window has drawn, then quit (smoke tests, benchmarks)")
     parser.set_defaults(func=run)
 
 
@@ -81,5 +83,32 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("govhall kiosk --role review needs --window N (or [kiosk] window) of this hall")
     scale = args.scale if args.scale is not None else (1.0 if settings.fullscreen else 0.5)
     configure_window(args.role, scale, settings.fullscreen)
-    build_app(args.role, settings, config, simulate=args.simulate).run()
+    app = build_app(args.role, settings, config, simulate=args.simulate)
+    if args.first_frame:
+        _quit_after_first_frame(app)
+    app.run()
     return 0
+
+
+def _quit_after_first_frame(app: Any) -> None:
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    def _flipped(*_args: Any) -> None:
+        Window.unbind(on_flip=_flipped)
+        print("first frame", flush=True)
+        Clock.schedule_once(lambda _dt: app.stop(), 0)
+
+    Window.bind(on_flip=_flipped)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kiosk --role …``: the same as ``govhall kiosk --role …``."""
+    import logging
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m kiosk")
+    register(parser.add_subparsers())
+    args = parser.parse_args(["kiosk", *(sys.argv[1:] if argv is None else argv)])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.func(args) or 0

@@ -123,14 +123,22 @@ class ApiClient:
         return self.submit(self.request(method, path, json_body=json_body, params=params)).result()
 
     def close(self) -> None:
-        """Close the session and stop the loop thread."""
-        async def _close() -> None:
+        """Cancel what is running (feeds, calls), close the session, stop and close the loop thread."""
+        async def _shutdown() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             if self._session is not None:
                 await self._session.close()
+        if self.loop.is_closed():
+            return
         if self.loop.is_running():
             try:
-                self.submit(_close()).result(timeout=2)
+                self.submit(_shutdown()).result(timeout=3)
             except Exception:  # noqa: BLE001 - closing must not fail the app's shutdown
                 pass
             self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout=2)
+            self._thread.join(timeout=3)
+        if not self.loop.is_running():
+            self.loop.close()

@@ -42,6 +42,7 @@ class KioskApp(App):
         self.client = client or ApiClient(settings.server, settings.token or None)
         self.screens: ScreenManager | None = None
         self.idle: IdleTimer | None = None
+        self._factories: dict[str, Any] = {}
 
     # -- life cycle ----------------------------------------------------------------------------------------
     def build(self) -> ScreenManager:
@@ -57,8 +58,19 @@ class KioskApp(App):
         return self.screens
 
     def build_screens(self, screens: ScreenManager) -> None:
-        """Add the app's screens (subclasses)."""
+        """Add the app's screens (subclasses), directly or with :meth:`lazy_screen`."""
         raise NotImplementedError
+
+    def lazy_screen(self, name: str, factory: Any) -> None:
+        """Register a screen built on first use (keeps the cold start to the first frame short)."""
+        self._factories[name] = factory
+
+    def get_screen(self, name: str) -> Screen:
+        """Screen ``name``, building it now if it was registered lazily."""
+        assert self.screens is not None
+        if not self.screens.has_screen(name):
+            self.screens.add_widget(self._factories.pop(name)(self))
+        return self.screens.get_screen(name)
 
     def on_start(self) -> None:
         """Start network activity (subclasses extend)."""
@@ -89,8 +101,8 @@ class KioskApp(App):
     def go(self, name: str) -> Screen:
         """Show screen ``name`` and return it."""
         assert self.screens is not None
+        screen = self.get_screen(name)
         self.screens.current = name
-        screen = self.screens.get_screen(name)
         entered = getattr(screen, "entered", None)
         if entered is not None:
             entered()

@@ -56,7 +56,7 @@ class HallFeed:
     def stop(self) -> None:
         """Stop following and close the socket."""
         self._stopping = True
-        if self._task is not None:
+        if self._task is not None and self.client.loop.is_running():
             self.client.loop.call_soon_threadsafe(self._task.cancel)
 
     def _set_connected(self, connected: bool) -> None:

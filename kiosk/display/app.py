@@ -15,6 +15,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import ScreenManager
+from kivy.properties import ColorProperty
 from kivy.uix.stencilview import StencilView
 
 from kiosk.common import theme
@@ -31,8 +32,28 @@ FLASHES = 6
 load_kv(Path(__file__).with_name("display.kv"))
 
 
-class CallBanner(Banner):
-    """The latest call, in very large type."""
+class CallBox(BoxLayout):
+    """The latest call's panel; ``colour`` flashes."""
+
+    colour = ColorProperty(theme.SURFACE)
+
+
+class CallNumber(Label):
+    """The latest called number, as large as the TV allows."""
+
+
+class CallWhere(Label):
+    """Where the latest number should go."""
+
+
+class WindowCell(Label):
+    """One window's name and current number."""
+
+    colour = ColorProperty(theme.SURFACE)
+
+
+class PreviousCalls(Label):
+    """The calls before the latest one."""
 
 
 class Ticker(StencilView):
@@ -60,6 +81,7 @@ class BoardScreen(AppScreen):
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "board")
+        self.body.padding = THEME.gap
         top = BoxLayout(size_hint_y=None, height=THEME.fs_title * 1.6)
         top.add_widget(Heading(text=app.hall_config.hall.name, halign="left"))
         self.clock_label = Caption(text="", halign="right")
@@ -68,24 +90,32 @@ class BoardScreen(AppScreen):
         self.offline = Banner(text="", colour=theme.DANGER, opacity=0)
         self.body.add_widget(self.offline)
         middle = BoxLayout(spacing=THEME.gap * 2)
-        calls = BoxLayout(orientation="vertical", size_hint_x=0.55, spacing=THEME.gap)
-        calls.add_widget(SmallCaption(text="最新叫号"))
-        self.latest = CallBanner(text="", colour=theme.SURFACE)
+        calls = BoxLayout(orientation="vertical", size_hint_x=0.4, spacing=THEME.gap)
+        self.latest = CallBox()
+        self.latest.add_widget(SmallCaption(text="最新叫号"))
+        self.latest_number = CallNumber(text="")
+        self.latest.add_widget(self.latest_number)
+        self.latest_where = CallWhere(text="")
+        self.latest.add_widget(self.latest_where)
         calls.add_widget(self.latest)
-        self.previous = Caption(text="", valign="top")
+        self.previous = PreviousCalls(text="", size_hint_y=0.6)
         calls.add_widget(self.previous)
         middle.add_widget(calls)
-        right = BoxLayout(orientation="vertical", spacing=THEME.gap)
-        right.add_widget(SmallCaption(text="各窗口当前号码"))
-        self.windows = GridLayout(cols=3, spacing=THEME.gap / 2)
-        right.add_widget(self.windows)
-        middle.add_widget(right)
+        self.windows = GridLayout(cols=6, spacing=max(2, THEME.gap // 3), size_hint_x=0.6)
+        middle.add_widget(self.windows)
         self.body.add_widget(middle)
         self.tidal = Banner(text="", colour=theme.WARNING, opacity=0)
         self.body.add_widget(self.tidal)
         self.waiting = SmallCaption(text="")
         self.body.add_widget(self.waiting)
         self.body.add_widget(Ticker("　　".join(app.hall_config.hall.notice)))
+
+    @property
+    def latest_text(self) -> str:
+        """The latest call as one sentence (what the voice says, too)."""
+        if not self.latest_number.text:
+            return self.latest_where.text
+        return f"请 {self.latest_number.text} 号 {self.latest_where.text}"
 
     def draw(self, board: HallBoard) -> None:
         """Redraw from the board."""
@@ -94,9 +124,11 @@ class BoardScreen(AppScreen):
         self.offline.opacity = 0 if board.online else 1
         if board.calls:
             first = board.calls[0]
-            self.latest.text = f"请 {first.number} 号 到 {first.window_name or str(first.window) + '号窗口'} 办理"
+            self.latest_number.text = first.number
+            self.latest_where.text = f"到 {first.window_name or str(first.window) + '号窗口'} 办理"
         else:
-            self.latest.text = "" if board.online else "连接中断"
+            self.latest_number.text = ""
+            self.latest_where.text = "" if board.online else "连接中断"
         self.previous.text = "\n".join(f"{c.number}　→　{c.window_name or c.window}" for c in board.calls[1:])
         self.windows.clear_widgets()
         for number, window in sorted(board.windows.items()):
@@ -104,9 +136,12 @@ class BoardScreen(AppScreen):
             if isinstance(current, dict):
                 current = current.get("number")
             state = window.get("state")
-            text = f"{window.get('name') or board.window_names.get(number, number)}\n"
-            text += "暂停服务" if state == "paused" else "未开放" if state == "closed" else (current or "—")
-            self.windows.add_widget(Caption(text=text, font_name="NotoSansSC", halign="center"))
+            shown = "暂停服务" if state == "paused" else "未开放" if state == "closed" else (current or "—")
+            size = int(THEME.fs_body * 1.1)
+            name = window.get("name") or board.window_names.get(number, number)
+            self.windows.add_widget(WindowCell(
+                text=f"{name}\n[b][size={size}]{shown}[/size][/b]",
+                colour=theme.SURFACE if state == "open" else theme.BACKGROUND))
         notices = []
         for number, service in sorted(board.tidal.items()):
             name = config.services[service].name if service in config.services else service
@@ -145,7 +180,7 @@ class HallDisplayApp(KioskApp):
 
     @property
     def screen_board(self) -> BoardScreen:
-        return self.screens.get_screen("board")
+        return self.get_screen("board")
 
     def on_start(self) -> None:
         self.screen_board.draw(self.board)

@@ -38,8 +38,11 @@ class HallBoard:
         self.window_names.update({w["number"]: w.get("name") or f"{w['number']}号窗口" for w in data.get("windows", [])})
         self.waiting = {s["code"]: int(s.get("waiting") or 0) for s in data.get("services", [])}
         self.tidal = {n: w["tidal"] for n, w in self.windows.items() if w.get("tidal")}
-        self.calls = [Call(c["number"], c["window"], self.window_names.get(c["window"], ""))
-                      for c in data.get("recent_calls", [])[:MAX_CALLS]]
+        calls: list[Call] = []
+        for c in data.get("recent_calls", []):  # newest first; a recall repeats a number: show it once
+            if c["number"] not in {k.number for k in calls} and len(calls) < MAX_CALLS:
+                calls.append(Call(c["number"], c["window"], self.window_names.get(c["window"], "")))
+        self.calls = calls
 
     def apply(self, name: str, data: dict[str, Any]) -> Call | None:
         """Apply one event; return the call to announce (flash) when it is a call or recall."""

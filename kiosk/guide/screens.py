@@ -38,11 +38,22 @@ class GuideHomeScreen(AppScreen):
         self.body.add_widget(self.button("按拼音首字母查找（如“不动产”输入 BDC）", app.show_guide_search,
                                          colour=theme.PRIORITY, scale_h=1.3))
         self.body.add_widget(SmallCaption(text="或按部门浏览："))
-        scroll, grid = _scroll_list()
-        for code, dept in app.hall_config.departments.items():
-            grid.add_widget(self.button(dept.name, lambda c=code: app.show_guide_department(c)))
+        scroll, self.grid = _scroll_list()
         self.body.add_widget(scroll)
         self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
+
+    def entered(self) -> None:
+        """List the departments that have guides (the guide catalogue's own list)."""
+        self.app.client.call("GET", "/api/guides/departments", self._departments)
+
+    def _departments(self, result: ApiResult) -> None:
+        self.grid.clear_widgets()
+        if result.ok and isinstance(result.data, list):
+            departments = [(d["code"], d["name"]) for d in result.data if d.get("count", 1)]
+        else:  # a server without the department list: the hall's own departments
+            departments = [(code, d.name) for code, d in self.app.hall_config.departments.items()]
+        for code, name in departments:
+            self.grid.add_widget(self.button(name, lambda c=code, n=name: self.app.show_guide_department(c, n)))
 
 
 class GuideListScreen(AppScreen):
@@ -72,7 +83,7 @@ def fill_guides(app: Any, grid: GridLayout, message: Caption, result: ApiResult,
         message.text = "系统连接中断，暂时无法查询办事指南" if result.unreachable else (result.message or "查询失败")
         return 0
     guides = result.data if isinstance(result.data, list) else (result.data or {}).get("guides", [])
-    if department:
+    if department:  # the server filters too; this keeps the list right whatever it returns
         guides = [g for g in guides if g.get("department") == department]
     for guide in guides:
         button = BigButton(text=guide.get("name", guide.get("code", "")), scale_h=1.2)

@@ -85,7 +85,7 @@ class ReviewTabletApp(KioskApp):
     # -- review flow -------------------------------------------------------------------------------------
     def show_idle(self, refresh_only: bool = False) -> None:
         """The idle screen (or just refresh it when another screen shows)."""
-        self.screens.get_screen("idle").show(self.window_state, self.online)
+        self.get_screen("idle").show(self.window_state, self.online)
         if not refresh_only:
             self.pending = None
             self._stop_countdown()
@@ -130,7 +130,7 @@ class ReviewTabletApp(KioskApp):
 
     def _posted(self, body: dict[str, Any], result: ApiResult) -> None:
         self.pending = None
-        thanks = self.screens.get_screen("thanks")
+        thanks = self.get_screen("thanks")
         if result.ok:
             self.submitted.append(body)
             thanks.show(True, "您的意见是我们改进工作的动力")
@@ -170,4 +170,4 @@ class ReviewTabletApp(KioskApp):
             self._show_countdown()
 
     def _show_countdown(self) -> None:
-        self.screens.get_screen("levels").countdown.text = f"{self._deadline_left} 秒后自动关闭（不计评价）"
+        self.get_screen("levels").countdown.text = f"{self._deadline_left} 秒后自动关闭（不计评价）"

@@ -59,7 +59,7 @@ class StaffPanelApp(KioskApp):
 
     @property
     def panel(self) -> PanelScreen:
-        return self.screens.get_screen("panel")
+        return self.get_screen("panel")
 
     # -- login -------------------------------------------------------------------------------------------
     def log_in(self, staff_no: str, password: str, window: int) -> None:
@@ -68,7 +68,7 @@ class StaffPanelApp(KioskApp):
         self.client.call("POST", "/api/login", lambda r: self._logged_in(window, r), json_body=body)
 
     def _logged_in(self, window: int, result: ApiResult) -> None:
-        login = self.screens.get_screen("login")
+        login = self.get_screen("login")
         if not result.ok:
             login.show_problem("无法连接服务器，请稍后重试" if result.unreachable else
                                "工号或密码错误" if result.status == 401 else result.message or "登录失败")

@@ -47,12 +47,14 @@ class TicketKioskApp(KioskApp):
         self._refresh = Clock.create_trigger(self.refresh_snapshot, 0.3)
 
     def build_screens(self, screens: ScreenManager) -> None:
-        for screen in (HomeScreen(self), ServicesScreen(self), PriorityScreen(self), ConfirmScreen(self),
-                       WorkingScreen(self), TicketScreen(self), ErrorScreen(self), CheckInScreen(self),
-                       ProgressScreen(self), GuideHomeScreen(self), GuideListScreen(self), GuideSearchScreen(self),
-                       GuideScreen(self)):
-            screens.add_widget(screen)
-        screens.get_screen("home").set_online(False)
+        screens.add_widget(HomeScreen(self))
+        for name, factory in (("services", ServicesScreen), ("priority", PriorityScreen), ("confirm", ConfirmScreen),
+                              ("working", WorkingScreen), ("ticket", TicketScreen), ("error", ErrorScreen),
+                              ("checkin", CheckInScreen), ("progress", ProgressScreen), ("guides", GuideHomeScreen),
+                              ("guide_list", GuideListScreen), ("guide_search", GuideSearchScreen),
+                              ("guide", GuideScreen)):
+            self.lazy_screen(name, factory)
+        self.get_screen("home").set_online(False)
 
     def on_start(self) -> None:
         self.feed.start()
@@ -70,7 +72,7 @@ class TicketKioskApp(KioskApp):
 
     def _connection(self, online: bool) -> None:
         self.online = online
-        self.screens.get_screen("home").set_online(online)
+        self.get_screen("home").set_online(online)
 
     def refresh_snapshot(self, *_args: Any) -> None:
         """Re-read ``GET /api/hall`` (waiting counts change with every event)."""
@@ -79,7 +81,7 @@ class TicketKioskApp(KioskApp):
     def _hall_read(self, result: ApiResult) -> None:
         if result.ok:
             self.snapshot = result.data
-            if self.screens.current == "services":
+            if self.screens.current == "services":  # only then does the list exist
                 self._fill_services()
 
     def loads(self) -> dict[str, dict[str, Any]]:
@@ -97,7 +99,7 @@ class TicketKioskApp(KioskApp):
         self.refresh_snapshot()
 
     def _fill_services(self) -> None:
-        screen = self.screens.get_screen("services")
+        screen = self.get_screen("services")
         screen.show(screen.priority, self.loads())
 
     def show_priority(self) -> None:
@@ -106,7 +108,7 @@ class TicketKioskApp(KioskApp):
 
     def choose_service(self, service: str) -> None:
         """A service was tapped: priority tickets go through a confirm step, walk-ins are taken at once."""
-        priority = self.screens.get_screen("services").priority
+        priority = self.get_screen("services").priority
         if priority:
             self._choice = (service, priority)
             self.go("confirm").show(self.hall_config.services[service].name,
@@ -139,8 +141,8 @@ class TicketKioskApp(KioskApp):
     def _checked_in(self, outcome: IssueOutcome) -> None:
         if outcome.kind == "refused" and outcome.problem in ("not_found", "invalid", "conflict"):
             self._busy = False
-            messages = {"not_found": "未找到该预约，请核对预约号后重试", "conflict": "该预约已签到，请勿重复签到"}
-            self.screens.get_screen("checkin").show_problem(messages.get(outcome.problem, outcome.message))
+            text = "未找到该预约，请核对预约号后重试" if outcome.problem == "not_found" else outcome.detail
+            self.get_screen("checkin").show_problem(text or outcome.message)
             return
         self._issued(outcome)
 
@@ -171,11 +173,10 @@ class TicketKioskApp(KioskApp):
         """The pinyin-initials keypad."""
         self.go("guide_search")
 
-    def show_guide_department(self, department: str) -> None:
+    def show_guide_department(self, department: str, name: str) -> None:
         """The guides of one department."""
-        name = self.hall_config.departments[department].name
         self.client.call("GET", "/api/guides", lambda r: self.go("guide_list").show(name, r, department),
-                         params={"q": ""})
+                         params={"department": department})
 
     def show_guide(self, code: str) -> None:
         """One guide's page."""

@@ -32,12 +32,14 @@ class IssueOutcome:
     :param ticket: the server's ticket (API.md shape) when one was issued
     :param message: Chinese text for the citizen (empty when all went well)
     :param problem: machine-readable cause (``paper_out``, ``unreachable``, ``closed``, …)
+    :param detail: the server's own message when it refused
     """
 
     kind: str
     ticket: dict[str, Any] | None = None
     message: str = ""
     problem: str | None = None
+    detail: str = ""
 
 
 def ticket_print_for(ticket: dict[str, Any], config: Any, priority_label: str | None = None) -> Any:
@@ -111,7 +113,7 @@ class TicketIssuer:
             return IssueOutcome("refused", message=MSG_UNREACHABLE, problem="unreachable")
         if not result.ok:
             return IssueOutcome("refused", message=MSG_REFUSED.format(message=result.message or result.error),
-                                problem=result.error)
+                                problem=result.error, detail=result.message)
         ticket = result.data
         if self.printer is None:
             return IssueOutcome("print_failed", ticket, MSG_PRINT_FAILED, "no_printer")

@@ -22,32 +22,74 @@ ROOT = Path(__file__).resolve().parents[2]
 WINDOW_SIZES = {"ticket": (540, 960), "review": (640, 400), "staff": (640, 400), "display": (960, 540)}
 
 
-def run_scenario(test_file: str, function: str, ctx: dict[str, Any], out_dir: Path,
-                 timeout: float = 90) -> dict[str, Any]:
-    """Run ``function(factory, ctx)`` of the module at ``test_file`` in a fresh process; return its result.
+class ScenarioRun:
+    """A scenario running in its child process (see :func:`start_scenario`)."""
 
-    Raises AssertionError with the child's output when the scenario fails or hangs.
-    """
+    def __init__(self, proc: subprocess.Popen, function: str, out_dir: Path, timeout: float) -> None:
+        self.proc = proc
+        self.function = function
+        self.out_dir = out_dir
+        self.deadline = time.monotonic() + timeout
+
+    def wait_for(self, signal: str, timeout: float = 30) -> None:
+        """Wait until the scenario called ``driver.signal(signal)`` (e.g. its app is online)."""
+        path = self.out_dir / f"{self.function}.{signal}"
+        end = time.monotonic() + timeout
+        while not path.exists():
+            if self.proc.poll() is not None:
+                self.result()  # raises with the child's output
+            if time.monotonic() > end:
+                raise AssertionError(f"scenario {self.function} never signalled {signal!r}")
+            time.sleep(0.05)
+
+    def go(self, name: str) -> None:
+        """Let a scenario waiting in ``driver.wait_go(name)`` carry on."""
+        (self.out_dir / f"{self.function}.{name}.go").write_text("1")
+
+    def result(self) -> dict[str, Any]:
+        """Wait for the child; return the scenario's result, or raise with its output."""
+        log = self.out_dir / f"{self.function}.log"
+        try:
+            self.proc.wait(timeout=max(1.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"scenario {self.function} hung:\n{log.read_text()[-6000:]}") from None
+        result_file = self.out_dir / f"{self.function}.result.json"
+        if self.proc.returncode != 0 or not result_file.exists():
+            raise AssertionError(f"scenario {self.function} failed (rc={self.proc.returncode}):\n"
+                                 f"{log.read_text()[-8000:]}")
+        return json.loads(result_file.read_text())
+
+
+def start_scenario(test_file: str, function: str, ctx: dict[str, Any], out_dir: Path,
+                   timeout: float = 90) -> ScenarioRun:
+    """Start ``function(factory, ctx)`` of the module at ``test_file`` in a fresh process, without waiting."""
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = dict(ctx, out_dir=str(out_dir))
     ctx_file = out_dir / f"{function}.ctx.json"
     ctx_file.write_text(json.dumps(ctx, ensure_ascii=False))
+    for stale in out_dir.glob(f"{function}.*"):
+        if stale != ctx_file and stale.is_file():
+            stale.unlink()
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     env.update(KIVY_NO_ARGS="1", KIVY_LOG_MODE="PYTHON", KIVY_NO_CONFIG="1", KIVY_NO_FILELOG="1",
                KIVY_NO_CONSOLELOG="1", KIVY_HOME=tempfile.mkdtemp(prefix="govhall-kivy-"),
-               SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT))
-    try:
-        proc = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "tests.kiosk.harness", test_file, function,
-                               str(ctx_file), str(timeout - 5)],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"scenario {function} hung:\n{exc.stderr!s:.6000}") from None
-    result_file = out_dir / f"{function}.result.json"
-    if proc.returncode != 0 or not result_file.exists():
-        raise AssertionError(f"scenario {function} failed (rc={proc.returncode}):\n{proc.stdout[-3000:]}\n"
-                             f"{proc.stderr[-6000:]}")
-    return json.loads(result_file.read_text())
+               SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+    # output goes to files, not pipes: a chatty child must never block on a full pipe while the test waits
+    with open(out_dir / f"{function}.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "tests.kiosk.harness", test_file,
+                                 function, str(ctx_file), str(timeout - 5)], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, text=True)
+    return ScenarioRun(proc, function, out_dir, timeout)
+
+
+def run_scenario(test_file: str, function: str, ctx: dict[str, Any], out_dir: Path,
+                 timeout: float = 90) -> dict[str, Any]:
+    """Run a scenario to its end (see :func:`start_scenario`) and return its result."""
+    return start_scenario(test_file, function, ctx, out_dir, timeout).result()
 
 
 class Driver:
@@ -57,11 +99,12 @@ class Driver:
     :param out_dir: where screenshots go
     """
 
-    def __init__(self, app: Any, out_dir: Path) -> None:
+    def __init__(self, app: Any, out_dir: Path, function: str = "") -> None:
         from kivy.base import EventLoop
 
         self.app = app
         self.out_dir = out_dir
+        self.function = function
         self.loop = EventLoop
         self.shots: list[str] = []
 
@@ -134,6 +177,15 @@ class Driver:
         """Tap the button showing ``text``."""
         self.tap(self.find_button(text, exact))
 
+    def signal(self, name: str) -> None:
+        """Tell the parent test that this point was reached (see :meth:`ScenarioRun.wait_for`)."""
+        (self.out_dir / f"{self.function}.{name}").write_text("1")
+
+    def wait_go(self, name: str, timeout: float = 30) -> None:
+        """Pump frames until the parent test calls :meth:`ScenarioRun.go` with ``name``."""
+        path = self.out_dir / f"{self.function}.{name}.go"
+        self.wait_until(path.exists, timeout, f"the test's go-ahead {name!r}")
+
     def shot(self, name: str) -> str:
         """Save a screenshot of the whole window as ``<out_dir>/<name>.png``; return its path."""
         from kivy.core.window import Window
@@ -167,20 +219,21 @@ def _child(test_file: str, function: str, ctx_file: str, timeout: str = "60") ->
     spec.loader.exec_module(module)
     scenario = getattr(module, function)
     out_dir = Path(ctx["out_dir"])
-    result = scenario(DriverFactory(out_dir), ctx) or {}
+    result = scenario(DriverFactory(out_dir, function), ctx) or {}
     (out_dir / f"{function}.result.json").write_text(json.dumps(result, ensure_ascii=False, default=str))
 
 
 class DriverFactory:
     """Handed to a scenario: starts its app and returns a :class:`Driver` for it."""
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, function: str) -> None:
         self.out_dir = out_dir
+        self.function = function
 
     def start(self, app: Any) -> Driver:
         """Start ``app`` embedded and return its driver."""
         app.start_embedded()
-        driver = Driver(app, self.out_dir)
+        driver = Driver(app, self.out_dir, self.function)
         driver.pump(3)
         return driver
 

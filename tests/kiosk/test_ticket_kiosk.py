@@ -5,12 +5,10 @@ simulated printer; each ``test_*`` starts the server, runs the scenario and chec
 """
 from __future__ import annotations
 
-import json
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.kiosk.harness import run_scenario
+from tests.kiosk.harness import run_scenario, start_scenario
 
 SERVICE = "bdc_transfer"
 SERVICE_NAME = "不动产转移登记"
@@ -70,31 +68,248 @@ def scenario_take_number(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
             "outcomes": [o.ticket for o in app.outcomes], "shots": d.shots}
 
 
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        return json.loads(resp.read())
-
-
-def test_take_number_prints_the_recorded_ticket(server_process, shots: Path) -> None:
+def test_take_number_prints_the_recorded_ticket(kiosk_server, shots: Path) -> None:
     """GIVEN the demo hall WHEN a citizen taps 取号 then a service THEN the server's ticket is printed and shown."""
-    token = server_process.token("kiosk")
-    result = run_scenario(__file__, "scenario_take_number", {"role": "ticket", "url": server_process.url,
+    token = kiosk_server.token("kiosk")
+    before = kiosk_server.waiting(SERVICE)
+    result = run_scenario(__file__, "scenario_take_number", {"role": "ticket", "url": kiosk_server.url,
                                                               "token": token}, shots)
     first, second = result["outcomes"]
-    assert result["shown"]["number"] == first["number"] == "A001"
+    assert result["shown"]["number"] == first["number"]
     assert result["shown"]["qr"] == first["status_url"]
-    assert "前面还有 0 人等候" in result["shown"]["ahead"]
+    assert f"前面还有 {before} 人等候" in result["shown"]["ahead"]
     assert "请取走号票" in result["shown"]["status"]
     # the printer got both tickets, with the number, the service and the status page as a QR code
     assert len(result["printed"]) == 2
     ticket = result["printed"][0]
-    assert "A001" in ticket["lines"] and any(SERVICE_NAME in line for line in ticket["lines"])
+    assert first["number"] in ticket["lines"] and any(SERVICE_NAME in line for line in ticket["lines"])
     assert ticket["qr"] == [first["status_url"]]
     assert any("残疾人" in line for line in result["printed"][1]["lines"])
     # the server recorded exactly what was shown: the status page of the shown token answers with that number
     token_part = first["status_url"].rstrip("/").rsplit("/", 1)[-1]
-    status = _get(f"{server_process.url}/api/tickets/{token_part}")
-    assert status["number"] == "A001" and status["status"] == "waiting"
-    assert second["priority"] == "disabled" and second["number"] == result["priority"]["number"] == "A002"
+    status = kiosk_server.get(f"/api/tickets/{token_part}")
+    assert status["number"] == first["number"] and status["status"] == "waiting"
+    assert second["priority"] == "disabled" and second["number"] == result["priority"]["number"]
+    assert int(second["number"][1:]) == int(first["number"][1:]) + 1
+    assert kiosk_server.waiting(SERVICE) == before + 2
     for name in ("ticket-home", "ticket-services", "ticket-issued", "ticket-priority", "ticket-confirm"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def scenario_paper_out(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    app, printer = _ticket_app(ctx, fault="paper_out")
+    d = factory.start(app)
+    d.wait_until(lambda: app.online, what="online")
+    d.tap_text("取号", exact=True)
+    d.wait_screen("services")
+    d.tap_text(SERVICE_NAME)
+    screen = d.wait_screen("error")
+    d.shot("ticket-error-paper-out")
+    return {"message": screen.message.text, "jobs": len(printer.jobs),
+            "outcomes": [(o.kind, o.problem, o.ticket) for o in app.outcomes], "texts": d.texts()}
+
+
+def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
+    """GIVEN a kiosk printer without paper WHEN a citizen takes a number THEN no number is taken or shown, and the
+    screen sends the citizen to the desk."""
+    token = kiosk_server.token("kiosk")
+    before = kiosk_server.waiting(SERVICE)
+    result = run_scenario(__file__, "scenario_paper_out", {"role": "ticket", "url": kiosk_server.url,
+                                                            "token": token}, shots)
+    assert result["outcomes"] == [["refused", "paper_out", None]]
+    assert "缺纸" in result["message"] and "请到咨询台取号" in result["message"]
+    assert result["jobs"] == 0
+    assert not any(text.startswith("A0") for text in result["texts"])
+    assert kiosk_server.waiting(SERVICE) == before  # the server recorded nothing
+
+
+def scenario_server_down(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    app, printer = _ticket_app(ctx)
+    d = factory.start(app)
+    d.wait_until(lambda: app.online, what="online")
+    d.signal("online")
+    d.wait_go("server_stopped")
+    d.wait_until(lambda: not app.online, what="offline")
+    home = d.app.screen
+    d.shot("ticket-home-offline")
+    d.tap_text("取号", exact=True)
+    d.wait_screen("services")
+    d.tap_text(SERVICE_NAME)
+    screen = d.wait_screen("error", timeout=20)
+    d.shot("ticket-error-server-down")
+    return {"banner": home.offline.text, "message": screen.message.text, "jobs": len(printer.jobs),
+            "outcomes": [(o.kind, o.problem) for o in app.outcomes]}
+
+
+def test_server_down_sends_citizen_to_the_desk(server_process, shots: Path) -> None:
+    """GIVEN a kiosk online WHEN the server goes away THEN the home screen says so and taking a number ends on a
+    clear instruction, with nothing printed."""
+    token = server_process.token("kiosk")
+    run = start_scenario(__file__, "scenario_server_down", {"role": "ticket", "url": server_process.url,
+                                                             "token": token}, shots)
+    run.wait_for("online")
+    server_process.stop()
+    run.go("server_stopped")
+    result = run.result()
+    assert "连接中断" in result["banner"]
+    assert result["outcomes"] == [["refused", "unreachable"]]
+    assert "请到咨询台" in result["message"] and result["jobs"] == 0
+
+
+def scenario_print_fails(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    from devices.printer.base import PrinterStatus
+    from devices.printer.sim import SimTicketPrinter
+
+    class PaperRunsOutMidJob(SimTicketPrinter):
+        """Hardware race: the status check passes, then the paper runs out during the job."""
+
+        def status(self) -> PrinterStatus:
+            return PrinterStatus.ready()
+
+    app, _ = _ticket_app(ctx)
+    app.printer = app.issuer.printer = PaperRunsOutMidJob(Path(ctx["out_dir"]) / "printer-jam")
+    app.printer.inject_fault("paper_out")
+    d = factory.start(app)
+    d.tap_text("取号", exact=True)
+    d.wait_screen("services")
+    d.tap_text(SERVICE_NAME)
+    screen = d.wait_screen("ticket")
+    d.shot("ticket-print-failed")
+    return {"number": screen.number.text, "status": screen.status.text, "qr": screen.qr.data,
+            "outcome": [app.outcomes[0].kind, app.outcomes[0].problem, app.outcomes[0].ticket]}
+
+
+def test_print_failure_after_issue_shows_the_number(kiosk_server, shots: Path) -> None:
+    """GIVEN the paper runs out after the server issued the ticket THEN the recorded number stays on screen with
+    an instruction, and it is the server's ticket."""
+    token = kiosk_server.token("kiosk")
+    result = run_scenario(__file__, "scenario_print_fails", {"role": "ticket", "url": kiosk_server.url,
+                                                              "token": token}, shots)
+    kind, problem, ticket = result["outcome"]
+    assert (kind, problem) == ("print_failed", "paper_out")
+    assert result["number"] == ticket["number"]
+    assert result["qr"] == ticket["status_url"]
+    assert "打印失败" in result["status"] and "记下" in result["status"]
+    status = kiosk_server.get(f"/api/tickets/{ticket['token']}")
+    assert status["number"] == ticket["number"] and status["status"] == "waiting"
+
+
+def scenario_check_in(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    app, printer = _ticket_app(ctx)
+    d = factory.start(app)
+    d.tap_text("预约签到")
+    d.wait_screen("checkin")
+    for key in ctx["wrong_code"]:
+        d.tap_text(key, exact=True)
+    d.tap_text("确认签到")
+    screen = d.wait_until(lambda: d.app.screen.message.opacity and d.app.screen, what="not-found message")
+    d.shot("ticket-checkin-unknown")
+    unknown = screen.message.text
+    d.tap_text("清空")
+    for key in ctx["code"]:
+        d.tap_text(key, exact=True)
+    d.shot("ticket-checkin-typed")
+    typed = screen.code.text
+    d.tap_text("确认签到")
+    ticket_screen = d.wait_screen("ticket")
+    d.shot("ticket-checkin-done")
+    return {"unknown": unknown, "typed": typed, "number": ticket_screen.number.text, "printed": _decoded(printer)}
+
+
+def test_appointment_check_in_with_the_keypad(kiosk_server, shots: Path) -> None:
+    """GIVEN an appointment for now WHEN its code is typed on the keypad THEN the kiosk prints its ticket; a wrong
+    code stays on the keypad with a message."""
+    admin, kiosk = kiosk_server.token("admin"), kiosk_server.token("kiosk")
+    hall = kiosk_server.get("/api/hall")["hall"]
+    hour, minute = (int(x) for x in hall["now"][11:16].split(":"))
+    start = hour * 60 + minute
+    end = min(start + 30, 23 * 60 + 59)
+    slot = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+    status, body = kiosk_server.post("/api/appointments", {
+        "service": "si_card", "date": hall["business_day"], "slot": slot, "name": "李四", "phone": "13800001234"},
+        admin)
+    assert status in (200, 201), body
+    result = run_scenario(__file__, "scenario_check_in", {"role": "ticket", "url": kiosk_server.url,
+                                                           "token": kiosk, "code": body["code"],
+                                                           "wrong_code": f"{(int(body['code']) + 1) % 10**6:06d}"},
+                          shots)
+    assert "未找到" in result["unknown"] or "不存在" in result["unknown"]
+    assert result["typed"] == body["code"]
+    assert result["number"].startswith("C")  # 社会保障卡办理 has prefix C
+    assert result["number"] in result["printed"][0]["lines"]
+    assert any("社会保障卡办理" in line for line in result["printed"][0]["lines"])
+
+
+def scenario_guides(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    app, printer = _ticket_app(ctx)
+    d = factory.start(app)
+    d.tap_text("办事指南")
+    home = d.wait_screen("guides")
+    d.wait_until(lambda: home.grid.children, what="departments")
+    d.shot("guide-home")
+    departments = [b.text for b in reversed(home.grid.children)]
+    d.tap(list(reversed(home.grid.children))[0])
+    listing = d.wait_screen("guide_list")
+    d.wait_until(lambda: listing.grid.children, what="department guides")
+    d.shot("guide-department")
+    d.tap_text("返回")
+    d.wait_screen("guides")
+    d.tap_text("按拼音首字母")
+    search = d.wait_screen("guide_search")
+    for letter in "BDC":
+        d.tap_text(letter, exact=True)
+    d.wait_until(lambda: search.searches and search.grid.children, what="search results")
+    d.shot("guide-search")
+    found = [b.text for b in reversed(search.grid.children)]
+    d.tap(list(reversed(search.grid.children))[0])
+    guide = d.wait_screen("guide")
+    d.wait_until(lambda: guide.guide is not None, what="guide loaded")
+    d.shot("guide-page")
+    page = d.texts()
+    d.tap_text("打印告知单")
+    d.wait_until(lambda: guide.status.opacity, what="slip printed")
+    d.shot("guide-slip-printed")
+    return {"departments": departments, "found": found, "page": page, "status": guide.status.text,
+            "printed": _decoded(printer)}
+
+
+def test_guide_search_by_pinyin_initials_and_print_slip(kiosk_server, shots: Path) -> None:
+    """GIVEN the demo guide catalogue WHEN a citizen types B-D-C THEN 不动产 guides are listed, the guide's page shows
+    its elements, and 打印告知单 prints a one-time notification slip."""
+    token = kiosk_server.token("kiosk")
+    result = run_scenario(__file__, "scenario_guides", {"role": "ticket", "url": kiosk_server.url,
+                                                         "token": token}, shots)
+    assert result["departments"]
+    assert result["found"] and all("不动产" in name for name in result["found"][:1])
+    page = "\n".join(result["page"])
+    for heading in ("【申请材料】", "【办理时限】", "【收费标准】"):
+        assert heading in page
+    assert "已打印" in result["status"]
+    slip = result["printed"][0]["lines"]
+    assert "一次性告知单" in slip and any(result["found"][0] in line for line in slip)
+
+
+def scenario_idle_and_elder(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    from kiosk.common.theme import THEME
+
+    app, _ = _ticket_app(ctx)
+    d = factory.start(app)
+    normal = THEME.fs_button
+    d.tap_text("适老模式")
+    d.pump(3)
+    elder = THEME.fs_button
+    d.shot("ticket-home-elder")
+    d.tap_text("取号", exact=True)
+    d.wait_screen("services")
+    d.shot("ticket-services-elder")
+    d.wait_screen("home", timeout=10)  # idle_seconds later, with no touch
+    return {"normal": normal, "elder": elder, "elder_after_idle": THEME.elder}
+
+
+def test_idle_returns_home_and_elder_mode_enlarges_type(kiosk_server, shots: Path) -> None:
+    """GIVEN 适老模式 switched on WHEN nobody touches the kiosk for idle_seconds THEN it is back home, in the
+    configured (normal) mode."""
+    result = run_scenario(__file__, "scenario_idle_and_elder", {"role": "ticket", "url": kiosk_server.url,
+                                                                 "idle": 2}, shots)
+    assert result["elder"] > result["normal"] * 1.3
+    assert result["elder_after_idle"] is False

@@ -1,0 +1,62 @@
+"""The ``[kiosk]`` section: defaults, validation naming the field, documentation of every setting, and the
+``govhall kiosk`` command line."""
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk.common.settings import SETTINGS, KioskSettings, parse_kiosk_section
+from queue_server.config import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_match_the_declared_settings() -> None:
+    settings = parse_kiosk_section(None)
+    for setting in SETTINGS:
+        assert getattr(settings, setting.name) == setting.default
+    assert settings == KioskSettings()
+
+
+@pytest.mark.parametrize(("raw", "field"), [
+    ({"server": "ftp://x"}, "kiosk.server"),
+    ({"printer": "laser"}, "kiosk.printer"),
+    ({"idle_seconds": 5}, "kiosk.idle_seconds"),
+    ({"idle_seconds": "60"}, "kiosk.idle_seconds"),
+    ({"elder_mode": "yes"}, "kiosk.elder_mode"),
+    ({"review_timeout_seconds": 1000}, "kiosk.review_timeout_seconds"),
+    ({"window": -1}, "kiosk.window"),
+    ({"colour": "red"}, "kiosk.colour"),
+])
+def test_a_bad_value_names_its_field(raw: dict, field: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_kiosk_section(raw, "hall.toml")
+    assert caught.value.field == field and caught.value.path == "hall.toml"
+
+
+def test_values_and_overrides() -> None:
+    settings = parse_kiosk_section({"server": "https://hall.example:8443", "elder_mode": True, "window": 3})
+    assert settings.server == "https://hall.example:8443" and settings.elder_mode and settings.window == 3
+    assert settings.with_overrides(window=7, token=None).window == 7
+    assert settings.with_overrides(token=None).token == ""
+
+
+def test_every_setting_is_documented() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text("utf-8")
+    section = text.split("## `[kiosk]`", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
+    assert documented == {s.name for s in SETTINGS}
+
+
+def test_the_kiosk_subcommand_parses() -> None:
+    from kiosk import cli
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(["kiosk", "--role", "review", "--window", "3", "--server", "http://h:1"])
+    assert (args.role, args.window, args.server, args.func) == ("review", 3, "http://h:1", cli.run)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["kiosk", "--role", "cashier"])

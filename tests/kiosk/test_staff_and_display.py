@@ -1,0 +1,198 @@
+"""Staff panel (虚拟呼叫器) and hall display (综合屏) together against a real server: the panel calls next and
+the display shows it; hold/resume, transfer, pause/open; the display says 连接中断 when the server goes, and
+resnapshots when it is back."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.kiosk.conftest import KioskServer
+from tests.kiosk.harness import run_scenario, start_scenario
+
+WINDOW = 2
+SERVICE = "bdc_mortgage"
+
+
+def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    from kiosk.common.settings import KioskSettings
+    from kiosk.staff.app import StaffPanelApp
+    from queue_server.config import DEMO_CONFIG_PATH, load_config
+
+    app = StaffPanelApp(KioskSettings(server=ctx["url"], window=WINDOW), load_config(DEMO_CONFIG_PATH))
+    d = factory.start(app)
+    login = d.wait_screen("login")
+    login.staff_no.text, login.password.text = "2001", "wrong"
+    d.tap_text("登录")
+    d.wait_until(lambda: login.message.opacity, what="login refused")
+    d.shot("staff-login-refused")
+    seen: dict[str, Any] = {"refused": login.message.text}
+    login.password.text = "secret-2001"
+    d.tap_text("登录")
+    panel = d.wait_screen("panel")
+    d.wait_until(lambda: "李四" in panel.title.text, what="panel filled in")
+    d.shot("staff-panel")
+    seen["title"] = panel.title.text
+    seen["waiting_before"] = panel.waiting.text
+
+    def act(label: str, expect: str) -> str:
+        d.tap_text(label, exact=True)
+        d.wait_until(lambda: expect in panel.message.text, what=f"{label} → {expect}")
+        return panel.message.text
+
+    seen["call"] = act("叫号", "已叫号")
+    d.wait_until(lambda: panel.current.text == ctx["numbers"][0], what="current number")
+    d.shot("staff-called")
+    seen["recall"] = act("重呼", "已重呼")
+    seen["hold"] = act("挂起", "已挂起")
+    d.tap_text("回呼", exact=True)
+    d.wait_screen("pick")
+    d.shot("staff-pick-held")
+    d.tap_text(ctx["numbers"][0], exact=True)
+    d.wait_screen("panel")
+    d.wait_until(lambda: "已回呼" in panel.message.text, what="resumed")
+    seen["resume"] = panel.message.text
+    d.tap_text("转移", exact=True)
+    d.wait_screen("pick")
+    d.tap_text("不动产登记资料查询", exact=True)
+    d.tap_text("群众申请", exact=True)
+    d.wait_screen("panel")
+    d.wait_until(lambda: "已转移" in panel.message.text, what="transferred")
+    seen["transfer"] = panel.message.text
+    seen["call2"] = act("叫号", "已叫号")
+    d.wait_until(lambda: panel.current.text == ctx["numbers"][1], what="second number")
+    seen["finish"] = act("办结", "已办结")
+    d.tap_text("暂停服务")
+    d.wait_screen("pick")
+    d.tap_text("临时离开", exact=True)
+    d.wait_until(lambda: panel.pause_button.text == "恢复服务", what="paused")
+    d.shot("staff-paused")
+    seen["paused_title"] = panel.title.text
+    d.signal("paused")
+    d.wait_go("reopen")
+    d.tap_text("恢复服务")
+    d.wait_until(lambda: panel.pause_button.text == "暂停服务", what="open again")
+    seen["empty"] = act("叫号", "当前没有等候的号码") if ctx.get("expect_empty") else ""
+    return seen
+
+
+def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    from kiosk.common.settings import KioskSettings
+    from kiosk.display.app import HallDisplayApp
+    from queue_server.config import DEMO_CONFIG_PATH, load_config
+
+    app = HallDisplayApp(KioskSettings(server=ctx["url"]), load_config(DEMO_CONFIG_PATH))
+    d = factory.start(app)
+    board = d.wait_screen("board")
+    d.wait_until(lambda: app.board.online and board.windows.children, what="snapshot")
+    d.shot("display-start")
+    seen: dict[str, Any] = {"waiting_start": board.waiting.text}
+    d.signal("online")
+    first = ctx["numbers"][0]
+    d.wait_until(lambda: app.flashing is not None and app.flashing.number == first and first in board.latest_text,
+                 timeout=30, what="call flashes")
+    d.shot("display-call-flashing")
+    seen["latest"] = board.latest_text
+    d.wait_until(lambda: app.board.windows.get(WINDOW, {}).get("state") == "paused", timeout=30, what="pause")
+    d.pump(5)
+    d.shot("display-window-paused")
+    seen["calls"] = [(c.number, c.window) for c in app.board.calls]
+    seen["cells"] = d.texts()
+    d.signal("seen")
+    d.wait_until(lambda: not app.board.online, timeout=20, what="offline")
+    d.pump(3)
+    d.shot("display-offline")
+    seen["offline"] = board.offline.text
+    seen["offline_latest"] = board.latest_text
+    seen["offline_windows"] = len(board.windows.children)
+    snapshots = app.feed.snapshots
+    d.signal("offline")
+    d.wait_until(lambda: app.board.online and app.feed.snapshots > snapshots, timeout=30, what="back online")
+    d.pump(3)
+    d.shot("display-back")
+    seen["back_windows"] = len(board.windows.children)
+    return seen
+
+
+def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
+    """GIVEN 李四 (2001) at window 2, two waiting tickets, and the hall display WHEN the panel calls, recalls,
+    holds, resumes, transfers, calls again, finishes and pauses THEN the server did each, the display flashed
+    the call and shows the pause; when the server stops the display blanks under 连接中断, and resnapshots
+    when it returns."""
+    server = KioskServer(server_process)
+    server.add_staff("2001", "李四", "secret-2001")
+    kiosk = server.token("kiosk")
+    numbers = [server.post("/api/tickets", {"service": SERVICE, "request_id": f"panel-{i}"}, kiosk)[1]["number"]
+               for i in range(2)]
+    display = start_scenario(__file__, "scenario_display", {"role": "display", "url": server.url,
+                                                            "numbers": numbers}, shots)
+    display.wait_for("online")
+    staff = start_scenario(__file__, "scenario_staff", {"role": "staff", "url": server.url, "numbers": numbers,
+                                                        "expect_empty": True}, shots)
+    staff.wait_for("paused")
+    display.wait_for("seen")
+    staff.go("reopen")
+    panel = staff.result()
+    server_process.stop()
+    display.wait_for("offline")
+    server_process.start()
+    seen = display.result()
+
+    assert "工号或密码错误" in panel["refused"]
+    assert "不动产登记2" in panel["title"] and "李四（2001）" in panel["title"]
+    assert panel["call"] == f"已叫号 {numbers[0]}" and panel["recall"] == f"已重呼 {numbers[0]}"
+    assert panel["hold"] == f"已挂起 {numbers[0]}" and panel["resume"] == f"已回呼 {numbers[0]}"
+    assert panel["transfer"] == f"已转移 {numbers[0]}"
+    assert panel["call2"] == f"已叫号 {numbers[1]}" and panel["finish"] == f"已办结 {numbers[1]}"
+    assert "暂停服务" in panel["paused_title"]
+    assert panel["empty"] == "当前没有等候的号码"
+    # the server agrees: the first ticket moved to 资料查询, the second is finished
+    query = {s["code"]: s["waiting"] for s in server.get("/api/hall")["services"]}
+    assert query["bdc_query"] == 1 and query[SERVICE] == 0
+
+    assert seen["latest"] == f"请 {numbers[0]} 号 到 不动产登记2 办理"
+    assert (numbers[1], WINDOW) in [tuple(c) for c in seen["calls"]]
+    assert any(t.startswith("不动产登记2") and "暂停服务" in t for t in seen["cells"])
+    assert seen["calls"][0] == [numbers[1], WINDOW] and len({c[0] for c in seen["calls"]}) == len(seen["calls"])
+    assert "连接中断" in seen["offline"]
+    assert seen["offline_windows"] == 0 and numbers[0] not in seen["offline_latest"]
+    assert seen["back_windows"] > 0
+
+
+def scenario_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    from kiosk.common.settings import KioskSettings
+    from kiosk.staff.app import StaffPanelApp
+    from queue_server.config import DEMO_CONFIG_PATH, load_config
+
+    app = StaffPanelApp(KioskSettings(server=ctx["url"], window=31), load_config(DEMO_CONFIG_PATH))
+    d = factory.start(app)
+    login = d.wait_screen("login")
+    login.staff_no.text, login.password.text = "3101", "secret-3101"
+    d.tap_text("登录")
+    panel = d.wait_screen("panel")
+    d.wait_until(lambda: app.feed is not None and app.feed.connected, what="feed online")
+    d.signal("ready")
+    d.wait_until(lambda: panel.tidal.text, timeout=20, what="tidal order")
+    d.wait_until(lambda: "不动产转移登记" in panel.waiting.text, what="window now serves the tidal service")
+    d.shot("staff-tidal-order")
+    seen = {"order": panel.tidal.text, "waiting": panel.waiting.text}
+    d.tap_text("收到，开始办理潮汐业务")
+    d.wait_until(lambda: not panel.tidal.text, what="order acknowledged")
+    seen["message"] = panel.message.text
+    return seen
+
+
+def test_tidal_order_is_acknowledged_from_the_panel(server_process, shots: Path) -> None:
+    """GIVEN staff at standby window 31 WHEN the manager opens it as a tidal window for 不动产转移登记 THEN the
+    panel shows the order and its 收到 button records the acknowledgement."""
+    server = KioskServer(server_process)
+    server.add_staff("3101", "王五", "secret-3101")
+    admin = server.token("admin")
+    run = start_scenario(__file__, "scenario_tidal", {"role": "staff", "url": server.url}, shots)
+    run.wait_for("ready")
+    status, opened = server.post("/api/tidal/open", {"service": "bdc_transfer", "window": 31, "reason": "演练"},
+                                 admin)
+    assert status == 201, opened
+    seen = run.result()
+    assert "不动产转移登记" in seen["order"] and seen["message"] == "已确认潮汐业务"
+    [opening] = server.get("/api/tidal", admin)["open"]
+    assert opening["window"] == 31 and opening["acknowledged_at"] is not None
