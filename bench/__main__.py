@@ -5,7 +5,8 @@ import importlib
 import sys
 
 #: module names under bench/, each with ``main() -> None``
-BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies", "guides_search", "ticket_render", "call_latency"]
+BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies", "guides_search", "ticket_render", "call_latency",
+              "reviews_kpis", "reviews_http"]
 
 
 def main(argv: list[str]) -> int:

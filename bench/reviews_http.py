@@ -71,7 +71,7 @@ async def run(days: int, per_day: int) -> None:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the bound ephemeral port
+        port = site._server.sockets[0].getsockname()[1]
         url = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {create_token(db, SystemClock(), 'admin')}"}
         kpi_path = f"/api/kpis?from={first}&to={last}"
@@ -99,13 +99,16 @@ async def run(days: int, per_day: int) -> None:
         db.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark; ``argv`` as on the command line (none when run from ``python -m bench``)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.reviews_http", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=22)
     parser.add_argument("--per-day", type=int, default=1000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv or [])
     asyncio.run(run(args.days, args.per_day))
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -110,11 +110,12 @@ def median_ms(fn: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark; ``argv`` as on the command line (none when run from ``python -m bench``)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.reviews_kpis", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=22)
     parser.add_argument("--per-day", type=int, default=1000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv or [])
     config = load_config(DEMO_CONFIG_PATH)
     settings = load_review_settings(config)
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,4 +160,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -32,9 +32,12 @@ def _subscribers(url: str, ready, results, calls: int) -> None:
             ready.set()
 
             async def listen(ws) -> None:
-                for _ in range(calls):
+                seen = 0  # the k-th call event; other events (e.g. ticket.finished) are read and skipped
+                while seen < calls:
                     message = json.loads((await ws.receive()).data)
-                    arrivals.setdefault(message["seq"], []).append(time.time())
+                    if message["event"] == "ticket.called":
+                        seen += 1
+                        arrivals.setdefault(seen, []).append(time.time())
 
             await asyncio.gather(*(listen(ws) for ws in sockets))
             for ws in sockets:
@@ -45,7 +48,8 @@ def _subscribers(url: str, ready, results, calls: int) -> None:
 
 
 def _measure(ws_url: str, trigger) -> list[float]:
-    """Connect the subscribers, fire ``CALLS`` events via ``trigger(i)`` and return per-call latency in ms."""
+    """Connect the subscribers, fire ``CALLS`` events via ``trigger(i)`` (which returns when its timed request was
+    sent) and return per-call latency in ms."""
     ctx = multiprocessing.get_context("spawn")
     ready, results = ctx.Event(), ctx.Queue()
     child = ctx.Process(target=_subscribers, args=(ws_url, ready, results, CALLS))
@@ -58,8 +62,7 @@ def _measure(ws_url: str, trigger) -> list[float]:
     async def fire() -> None:
         async with aiohttp.ClientSession() as session:
             for i in range(1, CALLS + 1):
-                sent[i] = time.time()
-                await trigger(session, i)
+                sent[i] = await trigger(session, i)  # when the timed request left
                 await asyncio.sleep(0.03)
 
     asyncio.run(fire())
@@ -105,8 +108,10 @@ def main() -> None:
     time.sleep(1.5)
     try:
         async def bare_call(session, i):
+            started = time.time()
             async with session.post(f"http://127.0.0.1:{port}/call") as r:
                 await r.read()
+            return started
 
         base = _measure(f"http://127.0.0.1:{port}/ws", bare_call)
     finally:
@@ -134,10 +139,13 @@ def main() -> None:
             if i > 1:
                 async with session.post(f"{server.url}/api/windows/7/finish", headers=headers) as r:
                     await r.read()
+                await asyncio.sleep(0.05)  # let the finish event reach everyone before the timed call
+            started = time.time()
             async with session.post(f"{server.url}/api/windows/7/call", headers=headers) as r:
                 await r.read()
+            return started
 
-        # each round sends two events (finished, called); the subscriber counts CALLS messages of either kind
+        # from the second round on, finishing the previous ticket sends ticket.finished first; only calls are timed
         lat = _measure(f"{server.url}/api/ws?topics=hall", call)
     finally:
         server.stop()

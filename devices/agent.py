@@ -122,9 +122,35 @@ class DeviceAgent:
                 self.handle_event(name, data)
         log.info("agent: server closed the connection")
 
-    async def _watch_devices(self, interval_s: float = 2.0) -> None:
-        """Log each change of a device's health (a pulled cable, a failing sound device, and their recovery)."""
+    def health_report(self) -> list[dict[str, Any]]:
+        """Every device's state in the shape of ``POST /api/devices/report``."""
+        status = self.devices.status()
+        report = [{"device": f"总线 {name}", "kind": "bus", "ok": bool(bus["connected"]), "detail": bus["error"]}
+                  for name, bus in status["buses"].items()]
+        report += [{"device": f"{w}号窗口屏", "kind": "screen", "ok": bool(ok)} for w, ok in sorted(status["screens"].items())]
+        report += [{"device": f"{w}号窗口呼叫器", "kind": "keypad", "ok": bool(ok)} for w, ok in sorted(status["keypads"].items())]
+        if status["voice"] is not None:
+            report.append({"device": "语音播报", "kind": "voice", "ok": bool(status["voice"]["ok"]),
+                           "detail": status["voice"]["problem"]})
+        return report
+
+    async def _report_health(self) -> None:
+        """Tell the server how the devices are (this is also the agent's heartbeat); a failure is only logged."""
+        if self._session is None or not self.token:
+            return
+        try:
+            async with self._session.post(f"{self.server_url}/api/devices/report", json={"devices": self.health_report()},
+                                          timeout=aiohttp.ClientTimeout(total=5)) as r:
+                if r.status != 200:
+                    log.warning("agent: device report refused: %s", r.status)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            log.debug("agent: device report failed: %s", exc)
+
+    async def _watch_devices(self, interval_s: float = 2.0, report_every: int = 5) -> None:
+        """Log each change of a device's health (a pulled cable, a failing sound device, and their recovery), and
+        report it to the server on every change and every ``report_every`` rounds."""
         last: dict[str, object] = {}
+        rounds = 0
         while True:
             status = self.devices.status()
             current = {f"bus {name}": bus["connected"] for name, bus in status["buses"].items()}
@@ -137,6 +163,9 @@ class DeviceAgent:
                     else:
                         detail = status["voice"]["problem"] if device == "voice" else status["buses"][device[4:]]["error"]
                         log.warning("agent: %s is failing: %s", device, detail)
+            if current != last or rounds % report_every == 0:
+                await self._report_health()
+            rounds += 1
             last = current
             await asyncio.sleep(interval_s)
 
@@ -223,8 +252,9 @@ class DeviceAgent:
 
     async def _refresh_counts(self) -> None:
         await asyncio.sleep(0.1)
+        if self._session is None or self._session.closed:
+            return  # not following a server (stopped, or driven directly)
         try:
-            assert self._session is not None
             async with self._session.get(f"{self.server_url}/api/hall") as resp:
                 if resp.status == 200:
                     snapshot = await resp.json()

@@ -25,6 +25,7 @@ VIEW_MODULES = [
     "queue_server.views.reviews",
     "queue_server.views.admin",
     "queue_server.views.tidal",
+    "queue_server.views.devices",
 ]
 
 

@@ -63,8 +63,9 @@ def m001_queue_core(db: Database) -> None:
 from .guides.schema import migrations as guides_migrations  # noqa: E402
 from .reviews.schema import migrations as reviews_migrations  # noqa: E402
 from .tidal_store import migrations as tidal_migrations  # noqa: E402
+from .device_reports import migrations as device_migrations  # noqa: E402
 
-MIGRATION_SETS: list[Migrations] = [core, guides_migrations, reviews_migrations, tidal_migrations]
+MIGRATION_SETS: list[Migrations] = [core, guides_migrations, reviews_migrations, tidal_migrations, device_migrations]
 
 
 def apply_all(db: Database) -> None:

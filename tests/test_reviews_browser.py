@@ -6,6 +6,7 @@ import shutil
 
 import aiohttp
 import pytest
+from openpyxl import load_workbook
 
 from queue_server.auth import add_staff
 from queue_server.clock import SystemClock
@@ -60,6 +61,7 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
     office = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     admin = await office.new_page()
     await admin.goto(f"{desk.server.url}/admin")
+    assert await admin.title() == "示范县政务服务中心 · 管理后台"
     await admin.locator("#staff-no").fill("9001")
     await admin.locator("#password").fill("wrong-password")
     await admin.get_by_role("button", name="登录").click()
@@ -96,3 +98,45 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
     assert await admin.locator("#kpi-bad_rate").inner_text() == "50.0%"  # 1 bad of 2
     assert await admin.locator("#chart-rates svg rect[data-field=bad_rate]").count() >= 1
     await office.close()
+
+
+async def test_complaint_desk_and_excel_download_through_the_admin_page(browser, desk, tmp_path):
+    add_staff(desk.server.db, SystemClock(), "9002", "受理员乙", "admin", "desk-secret")
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page = await context.new_page()
+    await page.goto(f"{desk.server.url}/admin")
+    await page.locator("#staff-no").fill("9002")
+    await page.locator("#password").fill("desk-secret")
+    await page.get_by_role("button", name="登录").click()
+    await page.locator("#rv-rows").wait_for(state="attached")
+    await page.get_by_role("button", name="有诉即办").click()
+    await page.get_by_text("登记诉求").click()
+    form = page.locator("#complaint-form")
+    await form.locator("select[name=kind]").select_option("cannot_get_done")
+    await form.locator("input[name=complainant]").fill("张小三")
+    await form.locator("input[name=phone]").fill("13812341234")
+    await form.locator("select[name=service]").select_option("bdc_transfer")
+    await form.locator("input[name=responsible]").fill("李科长")
+    await form.locator("textarea[name=content]").fill("过户材料被要求三次补交")
+    await form.get_by_role("button", name="登记").click()
+    entry = page.locator("#cp-rows tr", has_text="过户材料被要求三次补交")
+    await entry.wait_for()
+    text = await entry.inner_text()
+    assert "张*三" in text and "张小三" not in text and "办不成事" in text and "已受理" in text
+    await entry.get_by_role("button", name="答复").click()
+    await page.locator("#action-fields textarea[name=answer]").fill("已帮办代办, 一次办结")
+    await page.get_by_role("button", name="确定").click()
+    await page.locator("#cp-rows tr", has_text="已答复").wait_for()
+
+    await page.get_by_role("button", name="数据导出").click()
+    card = page.locator("#export-links .card", has_text="有诉即办台账")
+    async with page.expect_download() as info:
+        await card.get_by_role("button", name="Excel").click()
+    download = await info.value
+    target = tmp_path / "complaints.xlsx"
+    await download.save_as(target)
+    rows = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert rows[1][1:8] == ("办不成事", "2026-11-23 09:00:00", "窗口", "张*三", "138****1234", "过户材料被要求三次补交",
+                            "不动产转移登记")
+    assert rows[1][9:13] == ("李科长", "2026-11-30 23:59:59", "已答复", "已帮办代办, 一次办结")
+    await context.close()

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_reviews_setting_is_documented():
     text = (ROOT / "docs" / "configuration.md").read_text("utf-8")
     section = text.split("## `[reviews]`", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE))
     assert documented == {s.name for s in SETTINGS}
 
 
@@ -26,3 +26,7 @@ async def test_openapi_lists_the_reviews_routes(server):
                  "/api/exports/{ledger}.{fmt}", "/r/{token}", "/admin"):
         assert path in paths, path
     assert "post" in paths["/api/reviews"]
+    assert paths["/api/kpis"]["get"]["security"] == [{"bearer": ["admin"]}]
+    assert "security" not in paths["/api/reviews"]["post"], "anyone holding the ticket token may review"
+    body = paths["/api/reviews"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["level"]["enum"][0] == "very_satisfied" and "429" in paths["/api/reviews"]["post"]["responses"]

@@ -17,6 +17,8 @@ async def day(server):
 
 
 async def test_day_figures_match_the_hand_count(day):
+    day.issue()  # a ticket on 15 December rolls the day: A003, skipped and left open, is now 'expired'
+    assert next(day.server.db.query("SELECT status FROM tickets WHERE number = 'A003'"))["status"] == "expired"
     k = await day.get("/api/kpis?from=2026-11-23&to=2026-11-23")
     assert (k["tickets"], k["served"], k["no_shows"]) == (6, 5, 1)
     assert k["mean_wait_min"] == 20.83  # (5+10+15+25+30+40)/6

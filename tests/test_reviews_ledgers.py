@@ -132,3 +132,20 @@ async def test_enterprise_followups_and_sampling(desk):
     assert [c["reached"] for c in calls] == [False, True]
     assert calls[1]["satisfaction_name"] == "非常满意" and calls[1]["samples"][0]["consistent"] is True
     assert len(await desk.get("/api/followups")) == 2
+
+
+async def test_supervision_draws_unsampled_calls_at_random(desk):
+    calls = []
+    for n in range(4):
+        _, ent = await desk.post("/api/enterprises", {"name": f"企业{n}", "credit_code": f"91411681MA9XYD12{n}0",
+                                                      "category": "existing"})
+        _, call = await desk.post(f"/api/enterprises/{ent['id']}/followups", {
+            "reached": n != 3, "conduct": "satisfied", "experience": "satisfied", "satisfaction": "satisfied"})
+        calls.append(call["id"])
+    await desk.post(f"/api/followups/{calls[0]}/samples", {"consistent": True})
+    status, drawn = await desk.post("/api/followups/draw", {"count": 10})
+    assert status == 200 and drawn["followup_ids"] == calls[1:3], "reached and not yet sampled only"
+    status, drawn = await desk.post("/api/followups/draw", {"count": 1})
+    assert len(drawn["followup_ids"]) == 1 and drawn["followup_ids"][0] in calls[1:3]
+    status, err = await desk.post("/api/followups/draw", {"count": 0})
+    assert status == 422 and err["field"] == "count"

@@ -112,7 +112,7 @@ async def test_bursts_from_one_device_are_rate_limited_and_flagged(desk):
     status, body = await desk.review(tickets[5]["token"])
     assert (status, body["error"]) == (429, "rate_limited")
     flags = await desk.get("/api/reviews/flags")
-    assert len(flags) == 1 and flags[0]["reason"] == "rate_limited" and flags[0]["device"].startswith("ip:")
+    assert len(flags) == 1 and flags[0]["reason"] == "rate_limited" and flags[0]["device"] == "phone:127.0.0.1:-"
     desk.server.clock.advance(61)
     status, body = await desk.review(tickets[5]["token"])
     assert status == 201
@@ -195,3 +195,57 @@ async def test_review_ledger_limit(desk):
     assert len(rows) == 2 and rows[0]["id"] > rows[1]["id"]
     async with desk.http.get(f"{desk.server.url}/api/reviews?limit=0", headers=desk.admin()) as r:
         assert r.status == 422
+
+
+async def test_phones_sharing_an_address_are_limited_one_by_one_and_together(desk):
+    tickets = [desk.serve(window=1 + n % 3) for n in range(7)]
+    phone_a, phone_b = {"X-Review-Device": "aaaa"}, {"X-Review-Device": "bbbb"}
+    for t in tickets[:5]:
+        assert (await desk.review(t["token"], headers=phone_a))[0] == 201
+    assert (await desk.review(tickets[5]["token"], headers=phone_a))[0] == 429
+    assert (await desk.review(tickets[5]["token"], headers=phone_b))[0] == 201, "another phone on the same WiFi"
+    # Probing with made-up tokens counts as well: 30 attempts per address per minute, whatever the ids say
+    # (5 from phone A, 1 from phone B and these 24; phone A's refused one was not counted).
+    for n in range(24):
+        status, _ = await desk.review(f"guess-{n}", headers={"X-Review-Device": f"rotating-{n}"})
+        assert status == 404
+    status, body = await desk.review(tickets[6]["token"], headers={"X-Review-Device": "fresh"})
+    assert (status, body["error"]) == (429, "rate_limited")
+    reasons = [f["reason"] for f in await desk.get("/api/reviews/flags")]
+    assert reasons == ["address_rate_limited", "rate_limited"]
+    desk.server.clock.advance(60)
+    status, _ = await desk.review(tickets[6]["token"], headers={"X-Review-Device": "fresh"})
+    assert status == 201
+    flagged = await desk.get("/api/reviews?flagged=1")
+    assert [r["ticket_number"] for r in flagged] == [tickets[6]["number"]]
+
+
+def test_forwarded_address_is_only_believed_from_a_trusted_proxy():
+    from aiohttp.test_utils import make_mocked_request
+
+    from queue_server.reviews.http import client_address
+
+    base = make_mocked_request("POST", "/api/reviews", headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.2"})
+    via_proxy = base.clone(remote="10.0.0.1")
+    assert client_address(via_proxy, frozenset({"10.0.0.1", "10.0.0.2"})) == "203.0.113.9"
+    assert client_address(via_proxy, frozenset({"10.0.0.1"})) == "10.0.0.2"
+    assert client_address(via_proxy, frozenset()) == "10.0.0.1", "an untrusted peer cannot choose its address"
+    assert client_address(base.clone(remote="198.51.100.7"), frozenset({"10.0.0.1"})) == "198.51.100.7"
+
+
+async def test_review_is_credited_to_who_served(desk):
+    desk.add_staff("1001", "张三")
+    desk.hall.set_staff(2, "1002", "李四")
+    served = desk.serve(window=1)  # finished by staff:1001 (the panel)
+    assert (await desk.review(served["token"]))[0] == 201
+    desk.issue()
+    desk.call(2, "1002")
+    keypad, _ = desk.hall.finish(2, "agent:keypad-2")  # a hardware keypad relayed by the device agent
+    assert (await desk.review(keypad["token"], channel="tablet", headers=desk.server.auth("tablet", 2)))[0] == 201
+    desk.issue()
+    desk.call(2, "1002")
+    late, _ = desk.hall.finish(2, "agent:keypad-2")
+    desk.server.clock.advance(3600)  # reviewed an hour later: the window's staff may have changed since
+    assert (await desk.review(late["token"], headers={"X-Review-Device": "p2"}))[0] == 201
+    rows = {r["ticket_number"]: (r["staff_no"], r["staff_name"]) for r in await desk.get("/api/reviews")}
+    assert rows == {served["number"]: ("1001", "张三"), keypad["number"]: ("1002", "李四"), late["number"]: (None, None)}

@@ -104,3 +104,15 @@ def test_negative_days_rejected() -> None:
     with pytest.raises(ValueError):
         WorkCalendar().add_workdays(date(2025, 1, 2), -1)
     assert WorkCalendar().add_workdays(date(2025, 1, 2), 0) == date(2025, 1, 2)
+
+
+def test_rate_limit_and_proxy_settings() -> None:
+    s = parse_review_settings(Path("hall.toml"), {"trusted_proxies": ["127.0.0.1", "::1"],
+                                                  "rate_limit_address_count": 50})
+    assert s.trusted_proxies == frozenset({"127.0.0.1", "::1"}) and s.rate_limit_address_count == 50
+    for raw, field in (({"trusted_proxies": ["nginx"]}, "reviews.trusted_proxies"),
+                       ({"trusted_proxies": "127.0.0.1"}, "reviews.trusted_proxies"),
+                       ({"rate_limit_address_count": 0}, "reviews.rate_limit_address_count")):
+        with pytest.raises(ConfigError) as err:
+            parse_review_settings(Path("hall.toml"), raw)
+        assert err.value.field == field

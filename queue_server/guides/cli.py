@@ -1,5 +1,9 @@
 """`govhall guides …`: import, export, lint and the same-source diff of the guide catalogue.
 
+`diff LOCAL PROVINCIAL` takes LOCAL as a file, or the word `db` for the database's catalogue (`--db`); with
+`--apply` the provincial version is written back there, and provincial-only items are added only when their
+hall service is one of the config's.
+
 Exit codes, for scripts: 0 all well; 1 lint findings, or differences left unapplied; 2 a file that cannot be
 read or does not validate (every problem is printed, by item or by sheet/row/column, and nothing is imported).
 """
@@ -39,19 +43,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lint.add_argument("--json", action="store_true", help="findings as JSON")
     lint.set_defaults(func=_lint)
 
-    diff = sub.add_parser("diff", help="same-source check: the hall's catalogue file against a provincial export")
-    diff.add_argument("local", type=Path, help="the hall's catalogue (JSON or .xlsx)")
+    diff = sub.add_parser("diff", help="same-source check: the hall's catalogue against a provincial export")
+    add_config_arguments(diff)
+    diff.add_argument("local", help="the hall's catalogue: a JSON or .xlsx file, or the word db for the database")
     diff.add_argument("provincial", type=Path, help="the provincial platform's export (JSON or .xlsx)")
     diff.add_argument("--apply", action="store_true", help="after listing, write the provincial version to LOCAL")
     diff.add_argument("--json", action="store_true", help="differences as JSON")
-    diff.add_argument("--config", type=Path, default=None,
-                      help="hall configuration: provincial-only items are added only for its services")
     diff.set_defaults(func=_diff)
 
 
-def _read_or_exit(path: Path, services: set[str] | None = None) -> Catalogue:
+def _read_or_exit(path: Path, services: set[str] | None = None, hall: bool = True) -> Catalogue:
     try:
-        return read_catalogue(path, services)
+        return read_catalogue(path, services, hall)
     except CatalogueError as exc:
         print(f"{path}: {len(exc.problems)} 处问题,未导入任何内容:", file=sys.stderr)
         for p in exc.problems:
@@ -104,8 +107,9 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    local = _read_or_exit(args.local)
-    provincial = _read_or_exit(args.provincial)
+    in_db = args.local == "db"
+    local = _stored(args) if in_db else _read_or_exit(Path(args.local))
+    provincial = _read_or_exit(args.provincial, hall=False)
     diffs = diff_catalogues(local, provincial)
     if args.json:
         print(json.dumps([d.as_dict() for d in diffs], ensure_ascii=False, indent=1))
@@ -113,10 +117,15 @@ def _diff(args: argparse.Namespace) -> int:
         print(format_differences(diffs))
     if not args.apply:
         return 1 if diffs else 0
-    services = set(load_config_or_exit(args.config).services) if args.config else None
-    merged, notes = apply_provincial(local, provincial, services)
+    config = load_config_or_exit(args.config)
+    merged, notes = apply_provincial(local, provincial, set(config.services))
     for note in notes:
         print(f"未采用:{note}", file=sys.stderr)
-    write_catalogue(merged, args.local)
-    print(f"已按省级版本更新 {args.local}。", file=sys.stderr if args.json else sys.stdout)
+    if in_db:
+        from queue_server.guides.store import replace_catalogue
+
+        replace_catalogue(_open_db(args), merged, to_iso(SystemClock().now()) or "")
+    else:
+        write_catalogue(merged, Path(args.local))
+    print(f"已按省级版本更新 {'数据库中的指南' if in_db else args.local}。", file=sys.stderr if args.json else sys.stdout)
     return 0

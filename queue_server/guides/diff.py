@@ -124,7 +124,7 @@ def apply_provincial(local: Catalogue, provincial: Catalogue,
     (when their hall service is known) and keeping local-only ones.  Returns it with notes on what was
     not taken over."""
     pairs, _, provincial_only = pair_guides(local, provincial)
-    taken = {a.code: replace(b, code=a.code, service=a.service, keywords=a.keywords) for a, b in pairs}
+    taken = {a.code: replace(b, code=a.code, service=a.service, keywords=a.keywords) for a, b in pairs}  # hall's own
     notes: list[str] = []
     result = Catalogue(departments=dict(local.departments), bundles=dict(local.bundles))
     for code, g in local.guides.items():

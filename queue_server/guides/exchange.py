@@ -7,10 +7,12 @@ half-read catalogue.
 """
 from __future__ import annotations
 
+import io
 import json
 import re
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
@@ -49,11 +51,12 @@ SHEETS: dict[str, list[Column]] = {"部门": DEPARTMENT_COLUMNS, "事项": GUIDE
 YES, NO = "是", "否"
 
 
-def read_catalogue(path: str | Path, services: set[str] | None = None) -> Catalogue:
-    """Read a catalogue file, JSON or .xlsx by its suffix; raise `CatalogueError` listing every problem."""
+def read_catalogue(path: str | Path, services: set[str] | None = None, hall: bool = True) -> Catalogue:
+    """Read a catalogue file, JSON or .xlsx by its suffix; raise `CatalogueError` listing every problem.
+    `hall=False` reads another platform's export, whose guides may lack the hall's `service`."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_excel(path, services)
+        return read_excel(path, services, hall)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -61,7 +64,33 @@ def read_catalogue(path: str | Path, services: set[str] | None = None) -> Catalo
     except json.JSONDecodeError as exc:
         raise CatalogueError([Problem(str(path), f"第{exc.lineno}行第{exc.colno}列",
                                       f"不是有效的 JSON:{exc.msg}")]) from exc
-    return catalogue_from_dict(data, services)
+    return catalogue_from_dict(data, services, hall)
+
+
+def read_catalogue_bytes(data: bytes, excel: bool, services: set[str] | None = None) -> Catalogue:
+    """Read an uploaded catalogue: .xlsx bytes when `excel`, else UTF-8 JSON."""
+    if excel:
+        return read_excel(io.BytesIO(data), services)
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CatalogueError([Problem("上传内容", "", "不是 UTF-8 编码的 JSON")]) from exc
+    except json.JSONDecodeError as exc:
+        raise CatalogueError([Problem("上传内容", f"第{exc.lineno}行第{exc.colno}列",
+                                      f"不是有效的 JSON:{exc.msg}")]) from exc
+    return catalogue_from_dict(parsed, services)
+
+
+def excel_bytes(cat: Catalogue) -> bytes:
+    """The catalogue as .xlsx bytes (for a download)."""
+    out = io.BytesIO()
+    write_excel(cat, out)
+    return out.getvalue()
+
+
+def json_text(cat: Catalogue) -> str:
+    """The catalogue in the JSON exchange format, as written to files."""
+    return json.dumps(catalogue_to_dict(cat), ensure_ascii=False, indent=1) + "\n"
 
 
 def write_catalogue(cat: Catalogue, path: str | Path) -> None:
@@ -70,8 +99,7 @@ def write_catalogue(cat: Catalogue, path: str | Path) -> None:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         write_excel(cat, path)
     else:
-        path.write_text(json.dumps(catalogue_to_dict(cat), ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
+        path.write_text(json_text(cat), encoding="utf-8")
 
 
 # -------------------------------------------------------------------------------------------- Excel out
@@ -86,8 +114,8 @@ def _cell(value: Any, kind: str) -> Any:
     return value or None
 
 
-def write_excel(cat: Catalogue, path: Path) -> None:
-    """Write the catalogue as a workbook with one sheet per row kind."""
+def write_excel(cat: Catalogue, path: Path | BinaryIO) -> None:
+    """Write the catalogue as a workbook with one sheet per row kind (to a path or a binary file object)."""
     data = catalogue_to_dict(cat)
     rows: dict[str, list[dict[str, Any]]] = {"部门": data["departments"], "事项": data["guides"],
                                              "一件事": data["bundles"], "材料": [], "常见问题": [], "表单": []}
@@ -174,6 +202,8 @@ class _SheetReader:
                 return False
             self.problems.append(Problem(where, self.column(key), f"应为“是”或“否”,而不是 {raw!r}"))
             return None
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # a phone number or code typed into a number cell
         return str(raw)
 
     def read(self, obj: dict[str, Any], row: int, reader: Any) -> Any:
@@ -189,10 +219,10 @@ class _SheetReader:
 _SUB_ROW = re.compile(r" (材料|问题|表单)\d+$")
 
 
-def _guide_only(obj: dict[str, Any], where: str, problems: list[Problem]) -> Any:
+def _guide_only(obj: dict[str, Any], where: str, problems: list[Problem], hall: bool = True) -> Any:
     """Read a guide row, leaving out problems of its materials/FAQ/forms (reported on their own sheets)."""
     found: list[Problem] = []
-    guide = guide_from_dict(obj, where, found)
+    guide = guide_from_dict(obj, where, found, hall)
     problems += [p for p in found if not _SUB_ROW.search(p.where)]
     return guide
 
@@ -203,12 +233,13 @@ def _require(obj: dict[str, Any], keys: tuple[str, ...], sheet: _SheetReader, ro
             sheet.problems.append(Problem(f"{sheet.title} 第{row}行", sheet.column(key), "不能为空"))
 
 
-def read_excel(path: Path, services: set[str] | None = None) -> Catalogue:
-    """Read a workbook written by `write_excel` (or filled in by hand in the same layout)."""
+def read_excel(path: Path | BinaryIO, services: set[str] | None = None, hall: bool = True) -> Catalogue:
+    """Read a workbook written by `write_excel` (or filled in by hand in the same layout), from a path or a
+    binary file object."""
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a bad file
-        raise CatalogueError([Problem(str(path), "", f"无法读取 Excel 文件:{exc}")]) from exc
+        raise CatalogueError([Problem(str(getattr(path, "name", "Excel")), "", f"无法读取 Excel 文件:{exc}")]) from exc
     problems: list[Problem] = []
     cat = Catalogue()
     try:
@@ -242,14 +273,14 @@ def read_excel(path: Path, services: set[str] | None = None) -> Catalogue:
                              sheets[title], row)
                 owner[target].append({k: v for k, v in obj.items() if v is not None})
         for row, code in order:
-            guide = sheets["事项"].read(guide_rows[code], row, _guide_only)
+            guide = sheets["事项"].read(guide_rows[code], row, partial(_guide_only, hall=hall))
             cat.guides[guide.code] = guide
         for row, obj in sheets["一件事"].rows():
             bundle = sheets["一件事"].read(obj, row, bundle_from_dict)
             cat.bundles[bundle.code] = bundle
     finally:
         wb.close()
-    check_catalogue(cat, problems, services)
+    check_catalogue(cat, problems, services if hall else None)
     if problems:
         raise CatalogueError(problems)
     return cat

@@ -237,8 +237,9 @@ def material_from_dict(obj: Any, where: str, problems: list[Problem]) -> Materia
                     required=r.flag("required", True), format=fmt, note=r.text("note"))
 
 
-def guide_from_dict(obj: Any, where: str, problems: list[Problem]) -> Guide:
-    """Read one guide; problems are appended to `problems`."""
+def guide_from_dict(obj: Any, where: str, problems: list[Problem], hall: bool = True) -> Guide:
+    """Read one guide; problems are appended to `problems`.  `hall=False` reads another platform's export,
+    which cannot know the hall's `service` codes: there it may be empty."""
     r = _Reader(obj, where, problems)
     code = r.text("code", required=True)
     if code:
@@ -255,7 +256,7 @@ def guide_from_dict(obj: Any, where: str, problems: list[Problem]) -> Guide:
         forms.append(Form(fr.text("name", required=True), fr.lines("fields"), fr.text("sample")))
     return Guide(
         code=code, name=r.text("name", required=True), department=r.text("department", required=True),
-        service=r.text("service", required=True), keywords=r.lines("keywords"), basis=r.lines("basis"),
+        service=r.text("service", required=hall), keywords=r.lines("keywords"), basis=r.lines("basis"),
         conditions=r.lines("conditions"), materials=materials, steps=r.lines("steps"),
         legal_days=r.days("legal_days"), promised_days=r.days("promised_days"), fee=r.text("fee"),
         appointment=r.flag("appointment", False), place=r.text("place"), hours=r.text("hours"),
@@ -292,8 +293,9 @@ def check_catalogue(cat: Catalogue, problems: list[Problem],
                 problems.append(Problem(f"一件事 {b.code}", "items", f"未知事项编码 {item}"))
 
 
-def catalogue_from_dict(data: Any, services: set[str] | None = None) -> Catalogue:
-    """Read a catalogue in the JSON exchange format; raise `CatalogueError` listing every problem."""
+def catalogue_from_dict(data: Any, services: set[str] | None = None, hall: bool = True) -> Catalogue:
+    """Read a catalogue in the JSON exchange format; raise `CatalogueError` listing every problem.
+    `hall=False`: another platform's export (the provincial one), whose guides may lack a hall `service`."""
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise CatalogueError([Problem("文件", "", "顶层应为对象")])
@@ -306,7 +308,7 @@ def catalogue_from_dict(data: Any, services: set[str] | None = None) -> Catalogu
             r.fail("code", f"部门编码 {code} 重复")
         cat.departments[code] = name
     for i, g in enumerate(top.objects("guides")):
-        guide = guide_from_dict(g, f"guides[{i}]", problems)
+        guide = guide_from_dict(g, f"guides[{i}]", problems, hall)
         if guide.code in cat.guides:
             problems.append(Problem(f"guides[{i}]", "code", f"事项编码 {guide.code} 重复"))
         cat.guides[guide.code] = guide
@@ -315,7 +317,7 @@ def catalogue_from_dict(data: Any, services: set[str] | None = None) -> Catalogu
         if bundle.code in cat.bundles:
             problems.append(Problem(f"bundles[{i}]", "code", f"一件事编码 {bundle.code} 重复"))
         cat.bundles[bundle.code] = bundle
-    check_catalogue(cat, problems, services)
+    check_catalogue(cat, problems, services if hall else None)
     if problems:
         raise CatalogueError(problems)
     return cat

@@ -16,6 +16,7 @@ from queue_server.guides.model import Guide
 
 LAW_BASIS = "《中华人民共和国行政许可法》第三十二条"
 PROBLEMS = {"missing": "缺少", "wrong": "有误"}
+CONDITION_PROBLEMS = {"missing": "不符合", "wrong": "有误"}
 
 
 class PickError(ValueError):
@@ -45,10 +46,12 @@ class SlipLine:
     element: str
     requirement: str
     note: str = ""
+    kind: str = "material"
 
     def text(self) -> str:
-        """The line as printed: “[缺少] 居民身份证(原件1份、复印件1份;公安机关)”."""
-        out = f"[{PROBLEMS[self.problem]}] {self.element}"
+        """The line as printed: “[缺少] 居民身份证(原件1份、复印件1份;公安机关)”, “[不符合] 受理条件:…”."""
+        labels = CONDITION_PROBLEMS if self.kind == "condition" else PROBLEMS
+        out = f"[{labels[self.problem]}] {self.element}"
         if self.requirement:
             out += f"({self.requirement})"
         if self.note:
@@ -83,7 +86,7 @@ class NotificationSlip:
             "number": self.number, "hall": self.hall_name, "guide": {"code": self.guide_code, "name": self.guide_name},
             "department": self.department, "applicant": self.applicant, "window": self.window,
             "staff": self.staff, "ticket": self.ticket,
-            "lines": [{"problem": ln.problem, "element": ln.element, "requirement": ln.requirement, "note": ln.note,
+            "lines": [{"kind": ln.kind, "problem": ln.problem, "element": ln.element, "requirement": ln.requirement, "note": ln.note,
                        "text": ln.text()} for ln in self.lines],
             "basis": list(self.basis), "consult_phone": self.consult_phone, "hall_phone": self.hall_phone,
             "supervision_phone": self.supervision_phone, "date": self.issued_on.isoformat(),
@@ -96,7 +99,8 @@ def slip_from_dict(data: dict[str, Any]) -> NotificationSlip:
     return NotificationSlip(
         hall_name=data["hall"], guide_code=data["guide"]["code"], guide_name=data["guide"]["name"],
         department=data["department"],
-        lines=tuple(SlipLine(ln["problem"], ln["element"], ln["requirement"], ln["note"]) for ln in data["lines"]),
+        lines=tuple(SlipLine(ln["problem"], ln["element"], ln["requirement"], ln["note"], ln.get("kind", "material"))
+                    for ln in data["lines"]),
         basis=tuple(data["basis"]), consult_phone=data["consult_phone"], hall_phone=data["hall_phone"],
         supervision_phone=data["supervision_phone"], issued_on=date.fromisoformat(data["date"]),
         number=data["number"], applicant=data["applicant"], window=data["window"], staff=data["staff"],
@@ -151,7 +155,8 @@ def slip_lines(guide: Guide, picks: list[Pick]) -> tuple[SlipLine, ...]:
         elif pick.kind == "condition":
             if not 1 <= pick.index <= len(guide.conditions):
                 raise PickError(f"{where}.index", f"该事项没有第 {pick.index} 项受理条件")
-            lines.append(SlipLine(pick.problem, "受理条件:" + guide.conditions[pick.index - 1], "", pick.note.strip()))
+            lines.append(SlipLine(pick.problem, "受理条件:" + guide.conditions[pick.index - 1], "", pick.note.strip(),
+                                  kind="condition"))
         else:
             raise PickError(f"{where}.kind", "应为 material(材料)或 condition(受理条件)")
     return tuple(lines)

@@ -58,14 +58,14 @@ def pick_form_html(guide: Guide) -> str:
     The page posts to `POST /api/guides/{code}/notices` with the token given as `?token=` (the staff panel
     opens it that way) and then shows the printable slip."""
     e = html.escape
-    choice = ('<select name="{name}"><option value="">齐全</option><option value="missing">缺少</option>'
+    choice = ('<select name="{name}"><option value="">{ok}</option><option value="missing">{missing}</option>'
               '<option value="wrong">有误</option></select>')
     materials = "".join(
-        f"<label>{choice.format(name=f'material-{i}')} {i}. {e(m.name)} <span class=muted>"
+        f"<label>{choice.format(name=f'material-{i}', ok='齐全', missing='缺少')} {i}. {e(m.name)} <span class=muted>"
         f"({e(material_requirement(guide, i))})</span> <input type=text name=\"note-material-{i}\" "
         f"placeholder=\"说明\"></label>" for i, m in enumerate(guide.materials, start=1))
     conditions = "".join(
-        f"<label>{choice.format(name=f'condition-{i}')} {i}. {e(c)} <input type=text "
+        f"<label>{choice.format(name=f'condition-{i}', ok='符合', missing='不符合')} {i}. {e(c)} <input type=text "
         f"name=\"note-condition-{i}\" placeholder=\"说明\"></label>" for i, c in enumerate(guide.conditions, start=1))
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>一次性告知 - {e(guide.name)}</title>
 <style>{_STYLE}</style></head><body><h1>一次性告知:{e(guide.name)}</h1>

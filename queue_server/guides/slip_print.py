@@ -29,7 +29,7 @@ def notification_slip_document(slip: NotificationSlip, width_mm: int = 80, url: 
         blocks.append(Line(f"编号:{slip.number}", align="center"))
     blocks += [Rule(), Line(f"{slip.applicant or '申请人'}:"),
                Line(f"您申请办理的“{slip.guide_name}”事项,尚需补正以下全部内容:")]
-    blocks += [Line(f"{n}. {line.text()}", bold=line.problem == "missing")
+    blocks += [Line(f"{n}. {line.text()}", bold=True)
                for n, line in enumerate(slip.lines, start=1)]
     blocks += [Line("请一次性补齐后再来办理。"), Rule(), Line("依据:" + ";".join(slip.basis)),
                Line(f"咨询电话:{slip.consult_phone}"), Line(f"大厅电话:{slip.hall_phone}"),

@@ -20,7 +20,7 @@ from queue_server.config import ConfigError, HallConfig
 from queue_server.db import write_transaction
 from queue_server.guides.exchange import read_catalogue
 from queue_server.guides.model import (
-    Catalogue, bundle_from_dict, bundle_to_dict, guide_from_dict, guide_to_dict,
+    Catalogue, CatalogueError, bundle_from_dict, bundle_to_dict, guide_from_dict, guide_to_dict,
 )
 from queue_server.guides.schema import migrations  # noqa: F401  (re-exported for MIGRATION_SETS)
 from queue_server.guides.search import GuideIndex
@@ -101,7 +101,12 @@ def ensure_catalogue(db: Database, config: HallConfig, imported_at: str = "") ->
     """Load the configured catalogue file when the database has never had one."""
     if catalogue_revision(db) == 0:
         settings = guides_settings(config)
-        replace_catalogue(db, read_catalogue(settings.catalogue, set(config.services)), imported_at)
+        try:
+            cat = read_catalogue(settings.catalogue, set(config.services))
+        except CatalogueError as exc:  # start-up names the setting and the first problem, not a traceback
+            raise ConfigError(config.path, "guides.catalogue",
+                              f"{settings.catalogue} 有 {len(exc.problems)} 处问题,首个:{exc.problems[0]}") from exc
+        replace_catalogue(db, cat, imported_at)
 
 
 class GuideLibrary:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from queue_server.errors import conflict, invalid, not_found
+from queue_server.hall_time import business_day
 from queue_server.reviews.common import iso, local_iso, log_action, mask_name, mask_phone, parse, text_field
 from queue_server.reviews.settings import ReviewSettings
 
@@ -42,7 +43,7 @@ def create(db: Database, body: dict[str, Any], settings: ReviewSettings, config:
         raise invalid("department", "未知部门")
     tz = config.hall.tz
     row = {
-        "kind": kind, "received_at": iso(now), "business_day": now.astimezone(tz).date().isoformat(),
+        "kind": kind, "received_at": iso(now), "business_day": business_day(now, config.hall).isoformat(),
         "channel": channel, "complainant": text_field(body, "complainant", limit=50),
         "phone": text_field(body, "phone", required=False, limit=20),
         "content": text_field(body, "content", limit=2000), "service": service, "department": department,

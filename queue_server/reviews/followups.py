@@ -3,6 +3,7 @@ conduct, handling experience and satisfaction, and supervision's sampling of tho
 """
 from __future__ import annotations
 
+import random
 import re
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from queue_server.errors import conflict, invalid, not_found
+from queue_server.hall_time import business_day
 from queue_server.reviews.common import iso, local_iso, log_action, mask_phone, text_field
 from queue_server.reviews.levels import LEVELS, level_name
 
@@ -28,7 +30,7 @@ def add_enterprise(db: Database, body: dict[str, Any], config: Any, actor: str, 
     service = body.get("service") or None
     if service is not None and service not in config.services:
         raise invalid("service", "未知事项类别")
-    served_on = body.get("served_on") or now.astimezone(config.hall.tz).date().isoformat()
+    served_on = body.get("served_on") or business_day(now, config.hall).isoformat()
     try:
         date.fromisoformat(served_on)
     except (TypeError, ValueError):
@@ -89,6 +91,14 @@ def add_sample(db: Database, followup_id: int, body: dict[str, Any], actor: str,
                         list(row.values()))
     log_action(db, "followup", followup_id, "sample", actor, "一致" if consistent else "不一致", now)
     return {"id": cursor.lastrowid, **row}
+
+
+def draw_for_sampling(db: Database, count: int, rng: random.Random) -> list[int]:
+    """Pick ``count`` reached call-backs no one has sampled yet, at random, for supervision to verify."""
+    pool = [r[0] for r in db.execute(
+        "SELECT f.id FROM followups f WHERE f.reached = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM followup_samples s WHERE s.followup_id = f.id) ORDER BY f.id").fetchall()]
+    return sorted(rng.sample(pool, min(count, len(pool))))
 
 
 def ledger(db: Database, tz: Any, *, category: str | None = None, full: bool = False) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ class ReviewsState:
 
     settings: ReviewSettings
     limiter: RateLimiter
+    address_limiter: RateLimiter
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -38,7 +39,19 @@ def install_state(app: web.Application) -> None:
         return
     settings = load_review_settings(app[CONFIG])
     app[REVIEWS_STATE] = ReviewsState(
-        settings, RateLimiter(app[CLOCK], settings.rate_limit_count, settings.rate_limit_seconds))
+        settings, RateLimiter(app[CLOCK], settings.rate_limit_count, settings.rate_limit_seconds),
+        RateLimiter(app[CLOCK], settings.rate_limit_address_count, settings.rate_limit_seconds))
+
+
+def client_address(request: web.Request, trusted_proxies: frozenset[str]) -> str:
+    """The phone's address: the peer, or behind a trusted reverse proxy the nearest untrusted X-Forwarded-For hop."""
+    address = request.remote or "?"
+    if address in trusted_proxies:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        for hop in reversed(hops):
+            if hop not in trusted_proxies:
+                return hop
+    return address
 
 
 def state(request: web.Request) -> ReviewsState:
@@ -89,7 +102,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     """The request's JSON object, or 422 naming the body."""
     try:
         body = await request.json()
-    except Exception:  # noqa: BLE001 - any parse failure is the client's bad input
+    except Exception:
         raise invalid("body", "请求体应为 JSON 对象") from None
     if not isinstance(body, dict):
         raise invalid("body", "请求体应为 JSON 对象")

@@ -1,8 +1,9 @@
 """KPIs computed from the records only (tickets, ticket_log, reviews, cases, complaints); nothing is typed in.
 
 Definitions (a rate is ``None`` when there is nothing to count):
-- ``tickets``: tickets issued on the business days; ``served``: those finished; ``no_shows``: those that ended as
-  no-shows (过号 and never served).
+- ``tickets``: tickets issued on the business days; ``served``: those finished; ``no_shows``: those skipped as
+  absent (过号, from the ticket log) and never served — counted from the log because a 过号 ticket left open is
+  later closed as ``expired`` at the day's end.
 - wait of a ticket: from issue (or appointment check-in) to its first call; ``mean_wait_min``, ``p90_wait_min``
   (nearest rank: the ⌈0.9·n⌉-th smallest) and ``share_over_20_min`` (strictly more than 20 minutes) over the
   tickets that were called.
@@ -50,6 +51,7 @@ class TicketFact:
     staff: str | None
     status: str
     wait_min: float | None
+    skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def compute(facts: Facts, now: datetime) -> dict[str, Any]:
     return {
         "tickets": len(facts.tickets),
         "served": served,
-        "no_shows": sum(1 for t in facts.tickets if t.status == "no_show"),
+        "no_shows": sum(1 for t in facts.tickets if t.skipped and t.status != "finished"),
         "mean_wait_min": sum(waits) / len(waits) if waits else None,
         "p90_wait_min": p90(waits),
         "share_over_20_min": _rate(sum(1 for w in waits if w > WAIT_TARGET_MIN), len(waits)),
@@ -233,6 +235,7 @@ def load_facts(db: Database, config: Any, day_from: str, day_to: str) -> Facts:
                                   [day_from, day_to]).fetchall())
     finishers = dict(db.execute(f"SELECT l.ticket_id, l.actor {span} = 'finish' ORDER BY l.id",
                                 [day_from, day_to]).fetchall())
+    skipped = {r[0] for r in db.execute(f"SELECT DISTINCT l.ticket_id {span} = 'skip'", [day_from, day_to])}
     rows = [(*r, first_calls.get(r[0]), finishers.get(r[0])) for r in db.execute(
         "SELECT id, business_day, service, window, status, issued_at, called_at FROM tickets "
         "WHERE business_day BETWEEN ? AND ?", [day_from, day_to]).fetchall()]
@@ -241,7 +244,8 @@ def load_facts(db: Database, config: Any, day_from: str, day_to: str) -> Facts:
         first = parse(first_call) or parse(called_at)
         wait = None if first is None else (first - parse(issued_at)).total_seconds() / 60
         tickets.append(TicketFact(tid, day, service, departments.get(service), window,
-                                  staff_by_actor.get(finisher, finisher) if finisher else None, status, wait))
+                                  staff_by_actor.get(finisher, finisher) if finisher else None, status, wait,
+                                  tid in skipped))
     reviews = [
         ReviewFact(tid, day, service, department, window, staff, level, bool(invited), voided_at is not None)
         for tid, day, service, department, window, staff, level, invited, voided_at in db.execute(

@@ -25,7 +25,9 @@ class Reviewer:
 
     :param kind: ``tablet`` (a counter tablet bound to ``window``), ``citizen`` (holds the ticket token),
         ``terminal`` (a hall kiosk that scanned the ticket) or ``invitation`` (supervision entering a 电话邀评).
-    :param device: the rate-limit key: the tablet's token id, or the phone's address.
+    :param device: the rate-limit key: the tablet's or kiosk's token id, or the phone (address + the review page's
+        random device id).
+    :param address: a phone's network address, limited as a whole too (many phones share the hall's WiFi).
     :param name: the rater shown in exports (empty for an anonymous citizen) or the staff member entering it.
     """
 
@@ -33,6 +35,7 @@ class Reviewer:
     device: str
     window: int | None = None
     name: str = ""
+    address: str | None = None
 
 
 def ticket_by_token(db: Database, token: str) -> dict[str, Any]:
@@ -106,24 +109,29 @@ def check_reviewable(db: Database, ticket: dict[str, Any], reviewer: Reviewer, s
             raise ApiError(403, "forbidden", "已超过评价期限")
 
 
-def _served_by(db: Database, ticket: dict[str, Any]) -> tuple[str | None, str | None]:
-    """工号 and name of who finished the ticket: from the finishing log line, else the window's current staff."""
-    row = db.execute(
-        "SELECT actor FROM ticket_log WHERE ticket_id = ? AND action = 'finish' "
-        "ORDER BY id DESC LIMIT 1", [ticket["id"]]).fetchone()
-    staff_no = name = None
-    if ticket.get("window") is not None:
-        w = db.execute("SELECT staff_no, staff_name FROM windows WHERE number = ?", [ticket["window"]]).fetchone()
-        if w:
-            staff_no, name = w
+def _served_by(db: Database, ticket: dict[str, Any], settings: ReviewSettings,
+               now: Any) -> tuple[str | None, str | None]:
+    """工号 and name of who finished the ticket.
+
+    From the finishing log line (the core logs ``role:工号``); when that names no staff account (a keypad relayed
+    by the device agent), the window's logged-in staff, but only while the finish is recent enough for them to
+    still be the same person.
+    """
+    row = db.execute("SELECT actor FROM ticket_log WHERE ticket_id = ? AND action = 'finish' ORDER BY id DESC LIMIT 1",
+                     [ticket["id"]]).fetchone()
     who = actor_who(row[0]) if row else None
     if who:
-        # The core logs ``role:工号`` (or the token's name); match it to the staff table.
-        s = db.execute("SELECT staff_no, name FROM staff WHERE staff_no = ? OR name = ? LIMIT 1",
-                       [who, who]).fetchone()
-        if s:
-            staff_no, name = s
-    return staff_no, name
+        found = db.execute("SELECT staff_no, name FROM staff WHERE staff_no = ? OR name = ? LIMIT 1",
+                           [who, who]).fetchone()
+        if found:
+            return found[0], found[1]
+    finished_at = parse(ticket.get("finished_at"))
+    recent = finished_at is not None and now - finished_at <= timedelta(minutes=settings.tablet_review_minutes)
+    if recent and ticket.get("window") is not None:
+        current = db.execute("SELECT staff_no, staff_name FROM windows WHERE number = ?", [ticket["window"]]).fetchone()
+        if current:
+            return current[0], current[1]
+    return None, None
 
 
 def insert_review(db: Database, ticket: dict[str, Any], reviewer: Reviewer, settings: ReviewSettings,
@@ -131,7 +139,7 @@ def insert_review(db: Database, ticket: dict[str, Any], reviewer: Reviewer, sett
                   flagged: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Store the review and, for a bad level, open its rectification case (inside the caller's transaction)."""
     service = config.services.get(ticket["service"])
-    staff_no, staff_name = _served_by(db, ticket)
+    staff_no, staff_name = _served_by(db, ticket, settings, now)
     review = {
         "ticket_id": ticket["id"], "ticket_number": ticket["number"], "business_day": ticket["business_day"],
         "service": ticket["service"], "department": service.department if service else None,

@@ -5,6 +5,7 @@ start-up and raises ``ConfigError(path, "reviews.<field>", "<what is wrong>")`` 
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,6 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bad_reasons", list(DEFAULT_BAD_REASONS), "差评原因选项"),
     Setting("rate_limit_count", 5, "同一设备在 rate_limit_seconds 内最多提交的评价数"),
     Setting("rate_limit_seconds", 60, "限流统计窗口(秒)"),
+    Setting("rate_limit_address_count", 30, "同一网络地址(如大厅WiFi)上所有手机在窗口内最多提交的评价数"),
+    Setting("trusted_proxies", [], "可信反向代理地址; 经其转发的请求按 X-Forwarded-For 识别手机地址"),
     Setting("tablet_review_minutes", 10, "评价器只能评价本窗口刚办结(此分钟数内)的号"),
     Setting("public_review_days", 7, "凭号票二维码可评价的天数(自办结起)"),
     Setting("extra_workdays", [], "额外工作日 YYYY-MM-DD (覆盖 chinese_calendar)"),
@@ -53,6 +56,8 @@ class ReviewSettings:
     bad_reasons: tuple[str, ...] = DEFAULT_BAD_REASONS
     rate_limit_count: int = 5
     rate_limit_seconds: float = 60.0
+    rate_limit_address_count: int = 30
+    trusted_proxies: frozenset[str] = frozenset()
     tablet_review_minutes: int = 10
     public_review_days: int = 7
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
@@ -118,6 +123,14 @@ def parse_review_settings(path: Path, raw: dict[str, Any] | None) -> ReviewSetti
     seconds = raw.get("rate_limit_seconds", 60)
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 1 <= seconds <= 86400:
         raise ConfigError(path, f"{SECTION}.rate_limit_seconds", "必须是 1 到 86400 之间的秒数")
+    proxies = raw.get("trusted_proxies", [])
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise ConfigError(path, f"{SECTION}.trusted_proxies", "必须是地址文字列表")
+    for proxy in proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise ConfigError(path, f"{SECTION}.trusted_proxies", f"无效地址 {proxy!r}") from None
     workdays, holidays = _dates(path, raw, "extra_workdays"), _dates(path, raw, "extra_holidays")
     if set(workdays) & set(holidays):
         raise ConfigError(path, f"{SECTION}.extra_workdays", "同一日期不能既是工作日又是休息日")
@@ -129,6 +142,8 @@ def parse_review_settings(path: Path, raw: dict[str, Any] | None) -> ReviewSetti
         bad_reasons=tuple(r.strip() for r in reasons),
         rate_limit_count=_int(path, raw, "rate_limit_count", 5, 1, 1000),
         rate_limit_seconds=float(seconds),
+        rate_limit_address_count=_int(path, raw, "rate_limit_address_count", 30, 1, 100000),
+        trusted_proxies=frozenset(proxies),
         tablet_review_minutes=_int(path, raw, "tablet_review_minutes", 10, 1, 24 * 60),
         public_review_days=_int(path, raw, "public_review_days", 7, 1, 365),
         calendar=WorkCalendar(workdays, holidays),

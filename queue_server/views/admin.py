@@ -5,10 +5,13 @@ One page at ``/admin`` with plain JavaScript (no CDN: the hall has no internet);
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from queue_server.keys import CONFIG
 
 WEB = Path(__file__).resolve().parent.parent / "reviews" / "web"
 STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts.js": "application/javascript",
@@ -16,8 +19,8 @@ STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts
 
 
 async def _handle_get_admin_page(request: web.Request) -> web.Response:
-    return web.Response(text=(WEB / "admin.html").read_text("utf-8"), content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    page = (WEB / "admin.html").read_text("utf-8").replace("{{hall}}", html.escape(request.app[CONFIG].hall.name))
+    return web.Response(text=page, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
 
 
 async def _handle_get_static(request: web.Request) -> web.Response:
@@ -29,7 +32,8 @@ async def _handle_get_static(request: web.Request) -> web.Response:
 
 
 OPENAPI_PATHS: dict[str, Any] = {
-    "/admin": {"get": {"summary": "管理后台 (HTML): 实时大厅、差评整改、有诉即办、企业回访、统计、导出"}},
+    "/admin": {"get": {"summary": "管理后台 Admin pages (HTML): 实时大厅、评价台账、差评整改、有诉即办、企业回访、统计、导出",
+                       "responses": {"200": {"description": "the page; log in with an admin 工号"}}}},
 }
 
 

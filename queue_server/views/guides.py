@@ -1,7 +1,8 @@
 """Routes of the service guides: search, whole guides, department browsing, bundles, and the one-time
 notification slip (recorded through the API, printable as an HTML page).
 
-`GET /api/guides?q=` and `GET /api/guides/{code}` are API.md's fixed contract; the rest is this area's own.
+`GET /api/guides?q=` and `GET /api/guides/{code}` are API.md's fixed contract; the rest is this area's own,
+including the managers' lint, export and import (`PUT /api/guides/catalogue`, admin).
 On start-up an empty database gets the configured catalogue (`[guides] catalogue`, the demo by default).
 """
 from __future__ import annotations
@@ -14,17 +15,20 @@ from aiohttp import web
 from ..auth import require
 from ..clock import to_iso
 from ..db import write_transaction
-from ..errors import field, invalid, not_found, read_json
+from ..errors import ApiError, field, invalid, not_found, read_json
 from ..guides.bundles import merge_bundle
-from ..guides.model import guide_to_dict
+from ..guides.exchange import excel_bytes, json_text, read_catalogue_bytes
+from ..guides.lint import lint_catalogue
+from ..guides.model import CatalogueError, guide_to_dict
 from ..guides.notice import NotificationSlip, Pick, PickError, build_slip, slip_from_dict, slip_html
 from ..guides.page import guide_html, pick_form_html
-from ..guides.store import GuideLibrary, ensure_catalogue, guides_settings
+from ..guides.store import GuideLibrary, ensure_catalogue, guides_settings, replace_catalogue
 from ..keys import CLOCK, CONFIG, DB
 from .common import json_response
 
 GUIDES: web.AppKey[GuideLibrary] = web.AppKey("guides", GuideLibrary)
 MAX_LIMIT = 200
+MAX_QUERY = 64
 
 
 def _library(request: web.Request) -> GuideLibrary:
@@ -49,6 +53,8 @@ async def _handle_search(request: web.Request) -> web.Response:
     """Ranked search (`q`), optionally within one department; without `q`, the department's or all guides."""
     lib = _library(request)
     q = request.query.get("q", "").strip()
+    if len(q) > MAX_QUERY:
+        raise invalid("q", f"检索词不能超过 {MAX_QUERY} 个字")
     department = request.query.get("department", "").strip()
     limit_text = request.query.get("limit", "20" if q else "")
     limit: int | None = None  # browsing (no q) lists every guide unless a limit is asked for
@@ -189,6 +195,60 @@ def _guide_or_404_page(request: web.Request):
     return guide
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+async def _handle_lint(request: web.Request) -> web.Response:
+    """The quality lint of the stored catalogue, for the managers' pages."""
+    require(request, "admin")
+    cat = _library(request).catalogue
+    findings = lint_catalogue(cat)
+    return json_response({"checked": len(cat.guides), "flagged": len({f.code for f in findings}),
+                          "findings": [f.as_dict() for f in findings]})
+
+
+async def _handle_export(request: web.Request) -> web.Response:
+    """The stored catalogue as a download: `?format=json` (default) or `xlsx`."""
+    require(request, "admin")
+    fmt = request.query.get("format", "json")
+    cat = _library(request).catalogue
+    if fmt == "xlsx":
+        return web.Response(body=excel_bytes(cat), content_type=XLSX,
+                            headers={"Content-Disposition": 'attachment; filename="guides.xlsx"'})
+    if fmt == "json":
+        return web.Response(text=json_text(cat), content_type="application/json",
+                            headers={"Content-Disposition": 'attachment; filename="guides.json"'})
+    raise invalid("format", "应为 json 或 xlsx")
+
+
+async def _handle_import(request: web.Request) -> web.Response:
+    """Replace the catalogue with an uploaded JSON or .xlsx body; every problem is listed, nothing is kept of
+    a bad file."""
+    require(request, "admin")
+    excel = request.content_type == XLSX
+    if not excel and request.content_type != "application/json":
+        raise ApiError(415, "invalid", f"Content-Type 应为 application/json 或 {XLSX}")
+    chunks: list[bytes] = []  # read by hand: the app's 1 MB body limit is too small for a county's catalogue
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_UPLOAD:
+            raise ApiError(413, "too_large", "指南文件超过 20 MB")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    config, clock, db = request.app[CONFIG], request.app[CLOCK], request.app[DB]
+    try:
+        cat = read_catalogue_bytes(data, excel, set(config.services))
+    except CatalogueError as exc:
+        raise ApiError(422, "invalid", f"指南有 {len(exc.problems)} 处问题,未导入:{exc.problems[0]}",
+                       problems=[{"where": p.where, "field": p.field, "message": p.message}
+                                 for p in exc.problems]) from None
+    revision = replace_catalogue(db, cat, to_iso(clock.now()) or "")
+    return json_response({"revision": revision, "guides": len(cat.guides), "departments": len(cat.departments),
+                          "bundles": len(cat.bundles)})
+
+
 def setup(app: web.Application) -> None:
     """Load the catalogue into an empty database and add the guide routes."""
     config, db = app[CONFIG], app[DB]
@@ -199,6 +259,9 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/guides/departments", _handle_departments)
     app.router.add_get("/api/guides/bundles", _handle_bundles)
     app.router.add_get("/api/guides/bundles/{code}", _handle_bundle)
+    app.router.add_get("/api/guides/lint", _handle_lint)
+    app.router.add_get("/api/guides/export", _handle_export)
+    app.router.add_put("/api/guides/catalogue", _handle_import)
     app.router.add_get("/api/guides/notices/{token}", _handle_notice_json)
     app.router.add_get("/api/guides/{code}", _handle_get)
     app.router.add_post("/api/guides/{code}/notices", _handle_create_notice)
@@ -224,6 +287,17 @@ OPENAPI_PATHS = {
     "/api/guides/bundles/{code}": {"get": {
         "summary": "一件事: merged materials (shared once, largest counts), combined form fields, total promised days",
         "responses": {"200": {"description": "merged bundle"}, "404": {"description": "not_found"}}}},
+    "/api/guides/lint": {"get": {"summary": "指南质量检查 Lint of the stored catalogue (admin)",
+                                 "security": [{"bearer": []}],
+                                 "responses": {"200": {"description": "{checked, flagged, findings}"}}}},
+    "/api/guides/export": {"get": {
+        "summary": "导出指南 Download the catalogue (admin)", "security": [{"bearer": []}],
+        "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "xlsx"]}}],
+        "responses": {"200": {"description": "the JSON exchange format or an .xlsx workbook"}}}},
+    "/api/guides/catalogue": {"put": {
+        "summary": "导入指南 Replace the catalogue with a JSON or .xlsx body (admin)", "security": [{"bearer": []}],
+        "responses": {"200": {"description": "{revision, guides, departments, bundles}"},
+                      "422": {"description": "invalid, with problems [{where, field, message}]; nothing imported"}}}},
     "/api/guides/notices/{token}": {"get": {
         "summary": "一次性告知单 A recorded slip as JSON (for printing on the ticket printer)",
         "responses": {"200": {"description": "slip"}, "404": {"description": "not_found"}}}},

@@ -3,22 +3,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import __version__
+from .. import __version__, device_reports
 from ..auth import login, presented_token, principal, hash_token
 from ..db import write_transaction
 from ..clock import to_iso
 from ..errors import field, read_json, unauthorized
-from ..keys import CLOCK, DB, HALL, HUB
+from ..keys import CLOCK, CONFIG, DB, HALL, HUB
 from .common import json_response
 
 
 async def _handle_health(request: web.Request) -> web.Response:
+    """Server, database and every reported device (printer paper, screen links, voice, last heartbeat)."""
+    devices: list[dict] = []
     try:
         request.app[DB].execute("select 1").fetchone()
         db_state = "ok"
+        devices = device_reports.current(request.app[DB], request.app[CLOCK].now(), request.app[CONFIG].hall.tz)
     except Exception:  # a broken database must still produce an answer
         db_state = "error"
-    return json_response({"status": "ok" if db_state == "ok" else "degraded", "db": db_state, "version": __version__},
+    down = [d for d in devices if not d["ok"]]
+    return json_response({"status": "ok" if db_state == "ok" else "degraded", "db": db_state, "version": __version__,
+                          "devices": devices, "devices_down": len(down)},
                          status=200 if db_state == "ok" else 503)
 
 
@@ -68,7 +73,8 @@ def setup(app: web.Application) -> None:
 
 
 OPENAPI_PATHS = {
-    "/api/health": {"get": {"summary": "健康检查 Health", "responses": {"200": {"description": '{"status","db","version"}'}}}},
+    "/api/health": {"get": {"summary": "健康检查 Health: server, database, reported devices",
+                            "responses": {"200": {"description": '{"status","db","version","devices","devices_down"}'}}}},
     "/api/hall": {"get": {"summary": "大厅快照 Hall snapshot",
                           "responses": {"200": {"description": "services, windows, recent_calls"}}}},
     "/api/ws": {"get": {"summary": "WebSocket: ?topics=hall,window:3; snapshot then ordered events with seq",

@@ -5,6 +5,7 @@ hall manager).
 """
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from queue_server.db import write_transaction
 from queue_server.errors import invalid, not_found
 from queue_server.keys import CONFIG, DB
 from queue_server.reviews import complaints, exports, followups, kpis, rectification
+from queue_server.reviews.api_doc import LEDGER_PATHS
 from queue_server.reviews.common import case_history
 from queue_server.reviews.http import actor_name, day_range, json_body, now, run_read, state, today
 
@@ -94,6 +96,17 @@ async def _handle_add_sample(request: web.Request) -> web.Response:
     with write_transaction(db):
         row = followups.add_sample(db, int(request.match_info["id"]), body, actor_name(principal), now(request))
     return web.json_response(row, status=201)
+
+
+async def _handle_draw_samples(request: web.Request) -> web.Response:
+    """Supervision's random draw of call-backs to verify (抽查); the draw itself is not stored."""
+    require(request, "admin")
+    body = await json_body(request)
+    count = body.get("count", 5)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
+        raise invalid("count", "抽查数量应为 1 到 100 之间的整数")
+    ids = followups.draw_for_sampling(request.app[DB], count, random.SystemRandom())
+    return web.json_response({"followup_ids": ids})
 
 
 async def _handle_get_kpis(request: web.Request) -> web.Response:
@@ -186,26 +199,7 @@ async def _handle_get_export(request: web.Request) -> web.Response:
         "Content-Type": ctype, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
-OPENAPI_PATHS: dict[str, Any] = {
-    "/api/complaints": {"get": {"summary": "有诉即办台账 ?state&kind&from&to&overdue (admin)"},
-                        "post": {"summary": "登记诉求 {kind, complainant, phone, content, service?, window?, "
-                                            "responsible} (admin)"}},
-    "/api/complaints/{id}": {"get": {"summary": "诉求详情及处理记录 (admin)"}},
-    "/api/complaints/{id}/{action}": {"post": {"summary": "handle / resolve{answer} / confirm{confirmation} / "
-                                                          "assign{responsible} (admin)"}},
-    "/api/followups": {"get": {"summary": "企业回访台账 ?category=new|existing (admin)"}},
-    "/api/enterprises": {"post": {"summary": "登记服务企业 {name, credit_code, category, ...} (admin)"}},
-    "/api/enterprises/{id}/followups": {"post": {"summary": "回访记录 {reached, conduct, experience, "
-                                                           "satisfaction, notes} (admin)"}},
-    "/api/followups/{id}/samples": {"post": {"summary": "督查抽查 {consistent, note} (admin)"}},
-    "/api/kpis": {"get": {"summary": "指标 ?from&to (admin), 全部由记录计算"}},
-    "/api/kpis/breakdown": {"get": {"summary": "分组指标 ?by=day|week|month|quarter|window|staff|service|"
-                                               "department&from&to (admin)"}},
-    "/api/kpis/ranking": {"get": {"summary": "单位季度考核排名 ?from&to (admin; 默认本季度)"}},
-    "/api/alerts": {"get": {"summary": "逾期预警: 回访/整改/诉求 (admin)"}},
-    "/api/exports/{ledger}.{fmt}": {"get": {"summary": "导出 reviews|rectifications|complaints|followups|gbt39046 "
-                                                       "为 csv|xlsx ?from&to (admin)"}},
-}
+OPENAPI_PATHS: dict[str, Any] = LEDGER_PATHS
 
 
 def setup(app: web.Application) -> None:
@@ -218,6 +212,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/enterprises", _handle_add_enterprise)
     app.router.add_post(r"/api/enterprises/{id:\d+}/followups", _handle_add_followup)
     app.router.add_post(r"/api/followups/{id:\d+}/samples", _handle_add_sample)
+    app.router.add_post("/api/followups/draw", _handle_draw_samples)
     app.router.add_get("/api/kpis", _handle_get_kpis)
     app.router.add_get("/api/kpis/breakdown", _handle_get_kpi_breakdown)
     app.router.add_get("/api/kpis/ranking", _handle_get_ranking)

@@ -13,11 +13,21 @@ from queue_server.db import write_transaction
 from queue_server.errors import ApiError, invalid
 from queue_server.events import Event
 from queue_server.keys import CONFIG, DB
-from queue_server.reviews import rectification, records
+from queue_server.reviews import records, rectification
+from queue_server.reviews.api_doc import REVIEW_PATHS
 from queue_server.reviews.common import case_history, iso, text_field
-from queue_server.reviews.http import (actor_name, day_range, install_state, int_query, json_body, now, publish,
-                                       state)
-from queue_server.reviews.levels import BAD_LEVELS, CHANNELS, LEVELS
+from queue_server.reviews.http import (
+    actor_name,
+    client_address,
+    day_range,
+    install_state,
+    int_query,
+    json_body,
+    now,
+    publish,
+    state,
+)
+from queue_server.reviews.levels import BAD_LEVELS, LEVELS
 from queue_server.views import review_ledgers
 
 WEB = Path(__file__).resolve().parent.parent / "reviews" / "web"
@@ -35,19 +45,50 @@ def _reviewer(request: web.Request, body: dict[str, Any]) -> records.Reviewer:
     rater = body.get("rater") or ""
     if not isinstance(rater, str) or len(rater) > 50:
         raise invalid("rater", "评价人不超过50字")
-    return records.Reviewer("citizen", f"ip:{request.remote}", None, rater.strip())
+    address = client_address(request, state(request).settings.trusted_proxies)
+    # The review page sends a random id it keeps in localStorage; phones sharing the hall's WiFi are told apart by
+    # it, and the address as a whole has its own, higher limit (an attacker can rotate ids, not addresses).
+    phone_id = request.headers.get("X-Review-Device", "")[:64] or "-"
+    return records.Reviewer("citizen", f"phone:{address}:{phone_id}", None, rater.strip(), address=address)
+
+
+def _check_rate(request: web.Request, reviewer: records.Reviewer, token: Any) -> None:
+    """Count this attempt (refused ones too: a device probing tokens is a burst) or refuse it with 429 + a flag."""
+    st, db = state(request), request.app[DB]
+    refusal = None
+    if not st.limiter.allow(reviewer.device):
+        refusal = (reviewer.device, "rate_limited")
+    elif reviewer.address is not None and not st.address_limiter.allow(f"ip:{reviewer.address}"):
+        refusal = (f"ip:{reviewer.address}", "address_rate_limited")
+    if refusal is not None:
+        tail = token[-6:] if isinstance(token, str) else ""
+        with write_transaction(db):
+            db.execute("INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)",
+                       [*refusal, tail, iso(now(request))])
+        raise ApiError(429, "rate_limited", "提交过于频繁, 请稍后再试")
+    st.limiter.record(reviewer.device)
+    if reviewer.address is not None:
+        st.address_limiter.record(f"ip:{reviewer.address}")
+
+
+def _recently_refused(st: Any, reviewer: records.Reviewer) -> bool:
+    """Whether this device or its address was refused lately: its reviews are then flagged for supervision."""
+    if st.limiter.recently_refused(reviewer.device):
+        return True
+    return reviewer.address is not None and st.address_limiter.recently_refused(f"ip:{reviewer.address}")
 
 
 async def _handle_create_review(request: web.Request) -> web.Response:
     body = await json_body(request)
     reviewer = _reviewer(request, body)
+    token = body.get("ticket_token")
+    _check_rate(request, reviewer, token)
     st = state(request)
     db, config, at = request.app[DB], request.app[CONFIG], now(request)
     level, reasons, comment, channel = records.validate_review_body(body, st.settings)
     allowed = {"tablet": ("tablet",), "terminal": ("terminal",)}.get(reviewer.kind, CITIZEN_CHANNELS)
     if channel not in allowed:
         raise invalid("channel", "此渠道只能为 " + "/".join(allowed))
-    token = body.get("ticket_token")
     if not isinstance(token, str) or not token:
         if reviewer.kind != "tablet":
             raise invalid("ticket_token", "缺少号票凭证 ticket_token")
@@ -56,17 +97,10 @@ async def _handle_create_review(request: web.Request) -> web.Response:
             raise ApiError(409, "conflict", "本窗口没有刚办结的号")
     else:
         ticket = records.ticket_by_token(db, token)
-    if not st.limiter.allow(reviewer.device):
-        with write_transaction(db):
-            db.execute("INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)",
-                       [reviewer.device, "rate_limited", (token or "")[-6:], iso(at)])
-        raise ApiError(429, "rate_limited", "提交过于频繁, 请稍后再试")
-    # Every attempt counts, refused ones (409, 403) too: a device probing tokens is a burst as well.
-    st.limiter.record(reviewer.device)
     with write_transaction(db):
         records.check_reviewable(db, ticket, reviewer, st.settings, at)
         review, case = records.insert_review(db, ticket, reviewer, st.settings, config, at, level, reasons,
-                                             comment, channel, st.limiter.recently_refused(reviewer.device))
+                                             comment, channel, _recently_refused(st, reviewer))
     await _publish_review(request.app, review, case)
     return web.json_response(_created(review, case, config), status=201)
 
@@ -236,25 +270,7 @@ async def _handle_case_action(request: web.Request) -> web.Response:
     return web.json_response(rectification.case_json(case, request.app[CONFIG].hall.tz, at))
 
 
-OPENAPI_PATHS: dict[str, Any] = {
-    "/api/reviews": {
-        "post": {"summary": "提交评价 (评价器/扫码; 一次一评; 差评需原因)", "responses": {
-            "201": {"description": "已评价"}, "409": {"description": "conflict: 已评价或未办结"},
-            "422": {"description": "invalid"}, "429": {"description": "rate_limited"}}},
-        "get": {"summary": "评价台账 (admin) ?from&to&level&channel&window&flagged&limit (最新在前, 默认1000条)"}},
-    "/api/reviews/form/{token}": {"get": {"summary": "评价页所需的号票信息 (凭号票凭证)"}},
-    "/api/reviews/{id}/void": {"post": {"summary": "作废恶意/误评 {reason, approver} (admin, 不删除)"}},
-    "/api/reviews/unrated": {"get": {"summary": "未评价的办结号 ?from&to (admin)"}},
-    "/api/reviews/invitations": {"post": {"summary": "邀评记录; 电话邀评当场录入评价 (admin)"}},
-    "/api/reviews/flags": {"get": {"summary": "被限流/异常的提交设备 (admin)"}},
-    "/api/rectifications": {"get": {"summary": "差评整改案件 ?state&from&to&window&overdue (admin)"}},
-    "/api/rectifications/{id}": {"get": {"summary": "整改案件详情及处理记录 (admin)"}},
-    "/api/rectifications/{id}/{action}": {"post": {
-        "summary": "整改操作 call_back{note} / start{responsible} / rectify{measures} / verdict{verdict} / "
-                   "assign{responsible} (admin)"}},
-    "/r/{token}": {"get": {"summary": "手机评价页 (HTML)"}},
-    **review_ledgers.OPENAPI_PATHS,
-}
+OPENAPI_PATHS: dict[str, Any] = {**REVIEW_PATHS, **review_ledgers.OPENAPI_PATHS}
 
 
 def setup(app: web.Application) -> None:

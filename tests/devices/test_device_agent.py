@@ -143,10 +143,26 @@ async def test_a_pulled_bus_cable_does_not_stop_the_agent(server, devices: Devic
                 assert r.status == 200
         await wait_until(lambda: len(devices.announcer.history) == 1)
         assert devices.status()["buses"]["bus1"]["connected"] is False
+        assert await bus_health(server.url, "总线 bus1") is False  # the server's health page shows it down
         sims.ends["bus1"].plug()
         assert await in_thread(sims.screens[3].wait_for, "请A001号", 10)
+        assert await bus_health(server.url, "总线 bus1", want=True) is True
     finally:
         await stop_agent(task)
+
+
+async def bus_health(url: str, device: str, want: bool = False, seconds: float = 15) -> bool | None:
+    """The device's ``ok`` in ``GET /api/health`` once it reads ``want`` (or the last value seen)."""
+    seen = None
+    async with aiohttp.ClientSession() as http:
+        for _ in range(int(seconds * 10)):
+            async with http.get(f"{url}/api/health") as r:
+                body = await r.json()
+            seen = next((d["ok"] for d in body["devices"] if d["device"] == device), None)
+            if seen is want:
+                return seen
+            await asyncio.sleep(0.1)
+    return seen
 
 
 @pytest.mark.timeout(90)

@@ -2,10 +2,19 @@
 notification slips recorded by staff and printable as HTML, and a catalogue re-imported by another process."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
 import aiohttp
 
 from queue_server.db import open_database
+from queue_server.guides.exchange import excel_bytes, json_text, write_catalogue
 from queue_server.guides.store import catalogue_revision, load_catalogue, replace_catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_search_contract(server):
@@ -27,6 +36,8 @@ async def test_search_contract(server):
             assert [h["code"] for h in await r.json()] == ["bdc-001", "bdc-002", "bdc-003", "bdc-004", "bdc-005"]
         async with s.get(f"{server.url}/api/guides", params={"q": "hz", "limit": "0"}) as r:
             assert r.status == 422 and (await r.json())["error"] == "invalid"
+        async with s.get(f"{server.url}/api/guides", params={"q": "办" * 65}) as r:
+            assert r.status == 422 and (await r.json())["message"].startswith("q:")
         async with s.get(f"{server.url}/api/guides", params={"department": "nope"}) as r:
             assert r.status == 422 and "department" in (await r.json())["message"]
 
@@ -79,7 +90,7 @@ async def test_notification_slip(server):
         assert [ln["text"] for ln in slip["lines"]] == [
             "[缺少] 不动产买卖合同(原件1份;买卖双方)",
             "[有误] 结婚证(原件1份、复印件1份;婚姻登记机关):结婚证姓名与身份证不一致",
-            "[缺少] 受理条件:已缴清交易税费",
+            "[不符合] 受理条件:已缴清交易税费",
         ]
         assert slip["basis"][0] == "《中华人民共和国行政许可法》第三十二条"
         assert slip["supervision_phone"] == "0394-4212345" and slip["hall_phone"] == "0394-4211234"
@@ -121,3 +132,75 @@ async def test_openapi_lists_guide_routes(server):
         async with s.get(f"{server.url}/api/openapi.json") as r:
             paths = (await r.json())["paths"]
     assert {"/api/guides", "/api/guides/{code}", "/api/guides/{code}/notices", "/api/guides/bundles/{code}"} <= set(paths)
+
+
+def test_running_govhall_serve_sees_a_cli_import(server_process, tmp_path, demo_catalogue):
+    """A real `govhall serve` process loads the demo catalogue; `govhall guides import` run beside it changes
+    what it answers without a restart."""
+    def get(path: str):
+        with urllib.request.urlopen(server_process.url + path, timeout=10) as r:
+            return json.loads(r.read())
+
+    assert get("/api/guides?q=bdcdj")[0]["code"] == "bdc-005"
+    demo_catalogue.guides.pop("bdc-005")
+    smaller = tmp_path / "smaller.xlsx"
+    write_catalogue(demo_catalogue, smaller)
+    done = subprocess.run([sys.executable, "-m", "queue_server", "guides", "import", "--db", str(server_process.db_path),
+                           str(smaller)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "bdc-005" not in [h["code"] for h in get("/api/guides?q=bdcdj")]
+    assert len(get("/api/guides")) == 96
+
+
+async def test_admin_lint_export_and_import(server, demo_catalogue):
+    admin = server.auth("admin")
+    async with aiohttp.ClientSession() as s:
+        async with s.get(f"{server.url}/api/guides/lint", headers=server.auth("staff", 1)) as r:
+            assert r.status == 403
+        async with s.get(f"{server.url}/api/guides/lint", headers=admin) as r:
+            report = await r.json()
+        assert (report["checked"], report["flagged"], len(report["findings"])) == (97, 6, 20)
+        async with s.get(f"{server.url}/api/guides/export", params={"format": "xlsx"}, headers=admin) as r:
+            assert r.status == 200 and r.content_type.endswith("spreadsheetml.sheet")
+            workbook = await r.read()
+        async with s.get(f"{server.url}/api/guides/export", headers=admin) as r:
+            assert (await r.read()).decode() == (ROOT / "assets" / "guides" / "demo.json").read_text("utf-8")
+        # a spoiled workbook: 422 listing the row and column, and the old catalogue stays
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        wb = load_workbook(BytesIO(workbook))
+        wb["事项"]["J3"].value = "三天"
+        spoiled = BytesIO()
+        wb.save(spoiled)
+        xlsx = {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", **admin}
+        async with s.put(f"{server.url}/api/guides/catalogue", data=spoiled.getvalue(), headers=xlsx) as r:
+            assert r.status == 422
+            body = await r.json()
+        assert body["problems"] == [{"where": "事项 第3行", "field": "列J(承诺时限)",
+                                     "message": "应为不小于 0 的整数,而不是 '三天'"}]
+        assert catalogue_revision(server.db) == 1
+        async with s.put(f"{server.url}/api/guides/catalogue", data=b"{}", headers={"Content-Type": "text/plain",
+                                                                                 **admin}) as r:
+            assert r.status == 415
+        demo_catalogue.guides.pop("zhsl-006")
+        async with s.put(f"{server.url}/api/guides/catalogue", data=excel_bytes(demo_catalogue), headers=xlsx) as r:
+            assert r.status == 200
+            assert await r.json() == {"revision": 2, "guides": 96, "departments": 12, "bundles": 6}
+        # a JSON catalogue over the app's 1 MB body limit still goes in (a county has ~1,300 items)
+        from dataclasses import replace
+
+        big = replace(demo_catalogue, guides=dict(demo_catalogue.guides))
+        for i in range(900):
+            g = demo_catalogue.guides["bdc-002"]
+            big.guides[f"x-{i:04d}"] = replace(g, code=f"x-{i:04d}", name=f"{g.name}{i}")
+        body = json_text(big).encode()
+        assert len(body) > 1024 * 1024
+        async with s.put(f"{server.url}/api/guides/catalogue", data=BytesIO(body),
+                         headers={"Content-Type": "application/json", **admin}) as r:
+            assert r.status == 200, await r.text()
+            assert (await r.json())["guides"] == 996
+        async with s.get(f"{server.url}/api/guides/lint", headers=admin) as r:
+            assert (await r.json())["flagged"] == 5

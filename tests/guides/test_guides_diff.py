@@ -102,3 +102,49 @@ def test_cli_diff_and_apply_with_excel_provincial_file(demo_catalogue, tmp_path)
     assert applied.returncode == 0, applied.stderr
     assert "承诺办结时限" in applied.stdout  # the changes are shown before they are taken
     assert read_catalogue(local_path).guides["bdc-002"].promised_days == 5
+
+
+def test_cli_diff_against_the_database_and_apply_there(demo_catalogue, tmp_path):
+    from queue_server.db import open_database
+    from queue_server.guides.store import load_catalogue, replace_catalogue
+
+    local, provincial = _local_and_provincial(demo_catalogue)
+    db_path, prov_path = tmp_path / "h.db", tmp_path / "provincial.json"
+    db = open_database(db_path)
+    replace_catalogue(db, local)
+    db.close()
+    write_catalogue(provincial, prov_path)
+    cmd = [sys.executable, "-m", "queue_server", "guides", "diff", "--db", str(db_path), "db", str(prov_path)]
+    shown = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 1 and "要素不一致事项 3 项" in shown.stdout
+    applied = subprocess.run(cmd + ["--apply"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert applied.returncode == 0, applied.stderr
+    db = open_database(db_path)
+    stored = load_catalogue(db)
+    db.close()
+    assert stored.guides["bdc-002"].promised_days == 5 and "hj-099" in stored.guides
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "要素不一致事项 1 项" in again.stdout  # only the code difference of the item paired by name is left
+
+
+def test_provincial_export_without_hall_services(demo_catalogue, tmp_path, hall_config):
+    """The provincial platform knows nothing of the hall's services: its export has no `service` values."""
+    local, provincial = _local_and_provincial(demo_catalogue)
+    data = catalogue_to_dict(provincial)
+    for g in data["guides"]:
+        del g["service"]
+    prov_path = tmp_path / "provincial.json"
+    prov_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    xlsx = tmp_path / "provincial.xlsx"
+    write_catalogue(catalogue_from_dict(data, hall=False), xlsx)
+    for path in (prov_path, xlsx):
+        theirs = read_catalogue(path, hall=False)
+        assert len(diff_catalogues(local, theirs)) == 9
+        merged, notes = apply_provincial(local, theirs, set(hall_config.services))
+        assert merged.guides["bdc-002"].service == "bdc_transfer" and "hj-099" not in merged.guides
+        assert len(notes) == 1 and "hj-099" in notes[0]
+    local_path = tmp_path / "local.json"
+    write_catalogue(local, local_path)
+    cmd = [sys.executable, "-m", "queue_server", "guides", "diff", str(local_path), str(xlsx)]
+    shown = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 1, shown.stderr

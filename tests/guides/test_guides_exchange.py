@@ -53,6 +53,18 @@ def test_database_round_trip(demo_catalogue, tmp_path):
     db.close()
 
 
+def test_numbers_typed_into_text_cells(demo_catalogue, tmp_path):
+    xlsx = tmp_path / "guides.xlsx"
+    write_catalogue(demo_catalogue, xlsx)
+    wb = load_workbook(xlsx)
+    header = [c.value for c in wb["事项"][1]]
+    wb["事项"].cell(row=2, column=header.index("监督电话") + 1).value = 12345.0
+    wb["事项"].cell(row=2, column=header.index("法定时限") + 1).value = 30.0
+    wb.save(xlsx)
+    guide = read_catalogue(xlsx).guides["bdc-001"]
+    assert (guide.supervise_phone, guide.legal_days) == ("12345", 30)
+
+
 def _spoil(xlsx: Path) -> None:
     wb = load_workbook(xlsx)
     guides = wb["事项"]
@@ -150,6 +162,14 @@ def test_guides_config_section(hall_config, tmp_path):
     ensure_catalogue(db, config)
     assert list(load_catalogue(db).guides) == ["bdc-001", "bdc-002", "bdc-003"]
     db.close()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"guides": [{"code": "x"}]}', encoding="utf-8")
+    fresh = open_database(tmp_path / "fresh.db")
+    with pytest.raises(ConfigError) as info:
+        ensure_catalogue(fresh, dc_replace(hall_config, path=tmp_path / "hall.toml",
+                                           sections={"guides": {"catalogue": "bad.json"}}))
+    fresh.close()
+    assert info.value.field == "guides.catalogue" and "事项 x" in info.value.problem
     for section, field in (({"catalogue": "nope.json"}, "guides.catalogue"), ({"catalogue": 3}, "guides.catalogue"),
                            ({"catalog": "x"}, "guides.catalog")):
         with pytest.raises(ConfigError) as info:

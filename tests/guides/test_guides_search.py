@@ -18,6 +18,9 @@ def names(index: GuideIndex, demo_catalogue, query: str, limit: int = 20) -> lis
 def test_initials_bdcdj_rank_the_registration_item_first(index, demo_catalogue):
     found = names(index, demo_catalogue, "bdcdj")
     assert found[0] == "不动产登记资料查询"
+    # then the names whose initials hold b-d-c-d-j in order, from the first syllable (不动产…登记)
+    scattered = {"不动产更正登记", "不动产继承转移登记", "不动产抵押权首次登记", "不动产抵押权注销登记"}
+    assert set(found[1:5]) == scattered
     # every other 不动产 item is still found, through its department 不动产登记中心
     assert {g.name for g in demo_catalogue.guides.values() if g.department == "bdc"} <= set(found)
 

@@ -29,7 +29,8 @@ function formValues(id) {
 
 Admin.loaders.reviews = async () => {
   const params = {from: $("rv-from").value, to: $("rv-to").value, level: $("rv-level").value,
-                  channel: $("rv-channel").value, flagged: $("rv-flagged").checked ? "1" : ""};
+                  channel: $("rv-channel").value, window: $("rv-window").value,
+                  flagged: $("rv-flagged").checked ? "1" : ""};
   const reviews = await api("/api/reviews" + query(params));
   fill("rv-rows", reviews.map((r) => row([r.id, r.business_day, r.ticket_number, r.window, r.level_name,
     r.reasons.join("、") + (r.comment ? "(" + r.comment + ")" : ""), r.channel_name + (r.invited ? "·邀评" : ""),
@@ -50,8 +51,8 @@ Admin.loaders.reviews = async () => {
 };
 
 Admin.loaders.cases = async () => {
-  const cases = await api("/api/rectifications" + query({state: $("case-state").value,
-                                                         overdue: $("case-overdue").checked ? "1" : ""}));
+  const cases = await api("/api/rectifications" + query({state: $("case-state").value, from: $("case-from").value,
+    to: $("case-to").value, overdue: $("case-overdue").checked ? "1" : ""}));
   fill("case-rows", cases.map((c) => {
     const actions = (CASE_ACTIONS[c.state] || []).map(([action, text, fields]) =>
       button(text, () => openAction(`${text} · ${c.ticket}`, fields,
@@ -61,13 +62,15 @@ Admin.loaders.cases = async () => {
         (v) => api(`/api/rectifications/${c.id}/assign`, {body: v}))));
     }
     const warn = {callback: "回访逾期", rectify: "整改逾期"}[c.overdue] || (c.on_time === false ? "逾期完成" : "");
-    return row([c.id, c.ticket, c.window, c.level_name, CASE_STATES[c.state] || c.state, c.responsible,
+    const verdict = {satisfied: "(群众满意)", dissatisfied: "(群众不满意)"}[c.verdict] || "";
+    return row([c.id, c.ticket, c.window, c.level_name, (CASE_STATES[c.state] || c.state) + verdict, c.responsible,
                 shortTime(c.callback_due), shortTime(c.rectify_due), warn, el("span", {}, ...actions)], !!c.overdue);
   }));
 };
 
 Admin.loaders.complaints = async () => {
-  const rows = await api("/api/complaints" + query({state: $("cp-state").value}));
+  const rows = await api("/api/complaints" + query({state: $("cp-state").value, kind: $("cp-kind").value,
+    from: $("cp-from").value, to: $("cp-to").value, overdue: $("cp-overdue").checked ? "1" : ""}));
   fill("cp-rows", rows.map((c) => row([c.id, c.kind_name, c.complainant, c.content,
     [Admin.services[c.service] || "", c.window ? c.window + "号窗口" : ""].filter(Boolean).join(" "), c.responsible,
     shortTime(c.due_at), c.state_name, c.answer, c.overdue ? "逾期" : "",
@@ -78,7 +81,8 @@ Admin.loaders.complaints = async () => {
 };
 
 Admin.loaders.followups = async () => {
-  const ledger = await api("/api/followups");
+  const ledger = await api("/api/followups" + query({category: $("fu-category").value}));
+  Admin.ledger = ledger;
   fill("fu-rows", ledger.map((e) => row([e.name + " " + e.credit_code, e.category_name, [e.contact, e.phone].join(" "),
     e.served_on, e.followups.map((f) => `${shortTime(f.called_at)} ${f.caller} ` + (f.reached
       ? `态度${f.conduct_name}/体验${f.experience_name}/满意度${f.satisfaction_name}` : "未接通")
@@ -101,6 +105,15 @@ document.addEventListener("DOMContentLoaded", () => {
   $("rv-search").addEventListener("click", () => show("reviews"));
   $("case-search").addEventListener("click", () => show("cases"));
   $("cp-search").addEventListener("click", () => show("complaints"));
+  $("fu-search").addEventListener("click", () => show("followups"));
+  $("fu-draw").addEventListener("click", async () => {
+    try {
+      const drawn = new Set((await api("/api/followups/draw", {body: {count: 5}})).followup_ids);
+      const names = (Admin.ledger || []).flatMap((e) => e.followups.filter((f) => drawn.has(f.id))
+        .map((f) => `${e.name}(${shortTime(f.called_at)} ${f.caller})`));
+      $("fu-drawn").textContent = names.length ? "本次抽取:" + names.join(";") : "没有待抽查的回访记录";
+    } catch (e) { alert(e.message); }
+  });
   for (const [code, name] of Object.entries(CASE_STATES)) $("case-state").append(el("option", {value: code, textContent: name}));
   $("complaint-create").addEventListener("click", () => api("/api/complaints", {body: formValues("complaint-form")})
     .then(() => show("complaints"), (e) => alert(e.message)));
