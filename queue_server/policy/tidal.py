@@ -51,6 +51,8 @@ class TidalSettings:
     :param check_interval_s: how often the server re-runs the policy when nothing happens.
     :param move_calm_windows: when an overloaded service finds no free standby window, take one whose own tidal
         service is already under its lower threshold (closing that opening early) instead of waiting for its hold.
+    :param cross_window_support: when no standby window can take an overloaded service, ask the calmest regular
+        window whose staff are trained for it (跨窗口支援) to take it up first; nobody is added to the hall.
     """
 
     enabled: bool = True
@@ -60,6 +62,7 @@ class TidalSettings:
     max_windows_per_service: int = 1
     check_interval_s: float = 30.0
     move_calm_windows: bool = True
+    cross_window_support: bool = True
 
     def for_service(self, service: str) -> Thresholds:
         """The thresholds that apply to ``service``.
@@ -104,6 +107,8 @@ class WindowState:
     :param services: the window's own services.
     :param state: ``open``, ``paused`` or ``closed``.
     :param busy: whether it is serving or calling a ticket right now.
+    :param support_services: services a regular window's staff are trained for beyond their own (see
+        :func:`cross_trained`); the policy may ask them to take one up when their own queues are calm.
     """
 
     number: int
@@ -112,6 +117,14 @@ class WindowState:
     services: tuple[str, ...] = ()
     state: str = "closed"
     busy: bool = False
+    support_services: tuple[str, ...] = ()
+
+    def may_take(self, service: str) -> bool:
+        """Whether this window may hold a tidal opening for ``service``.
+
+        :param service: a service code.
+        """
+        return service in self.tidal_services or service in self.support_services
 
 
 @dataclass(frozen=True)
@@ -260,6 +273,80 @@ def choose_standby(
     return chosen
 
 
+def cross_trained(
+    windows: Mapping[int, tuple[bool, tuple[str, ...], tuple[str, ...]]], department_of: Mapping[str, str],
+) -> dict[int, tuple[str, ...]]:
+    """The services each regular window's staff may take up as cross-window support (跨窗口支援).
+
+    A counter's staff know their own department's items, and the hall trains them for the group a standby window
+    gathers when that group includes one of their own items (e.g. 社保 staff for the 社保/医保/公积金 group).
+
+    :param windows: ``number -> (standby, services, tidal_services)`` for every window.
+    :param department_of: each service's department code.
+    """
+    groups = [set(tidal) for standby, _own, tidal in windows.values() if standby and tidal]
+    out: dict[int, tuple[str, ...]] = {}
+    for number, (standby, own, _tidal) in windows.items():
+        if standby:
+            continue
+        departments = {department_of.get(s) for s in own}
+        extra = [s for s in sorted(department_of) if department_of[s] in departments and s not in own]
+        for group in groups:
+            if group & set(own):
+                extra += [s for s in sorted(group) if s not in own and s not in extra]
+        out[number] = tuple(extra)
+    return out
+
+
+def own_pressure(window: WindowState, services: Mapping[str, ServiceState]) -> tuple[float, int]:
+    """The worst estimated wait and the total waiting count over a window's own services.
+
+    :param window: the window.
+    :param services: every service's queue.
+    """
+    own = [services[s] for s in window.services if s in services]
+    return max((s.estimated_wait_min for s in own), default=0.0), sum(s.waiting for s in own)
+
+
+def choose_support(
+    service: str, windows: Mapping[int, WindowState], taken: set[int], services: Mapping[str, ServiceState],
+    settings: TidalSettings,
+) -> WindowState | None:
+    """The calmest staffed regular window trained for ``service`` whose own services are all at or under their lower
+    thresholds (so its own citizens do not pay for the help), or None.
+
+    :param service: the overloaded service.
+    :param windows: every window.
+    :param taken: windows already holding a tidal opening.
+    :param services: every service's queue.
+    :param settings: the hall's tidal rules (the lower thresholds of the window's own services).
+    """
+    best: tuple | None = None
+    chosen: WindowState | None = None
+    for w in windows.values():
+        if w.standby or w.number in taken or w.state != "open" or service not in w.support_services:
+            continue
+        own = [services[s] for s in w.services if s in services]
+        if any(not is_below(s, settings.for_service(s.code)) for s in own):
+            continue
+        wait, waiting = own_pressure(w, services)
+        key = (wait, waiting, w.busy, w.number)
+        if best is None or key < best:
+            best, chosen = key, w
+    return chosen
+
+
+def _own_overloaded(window: WindowState | None, state: TidalState) -> ServiceState | None:
+    """A supporting regular window's own service that has passed its upper threshold (time to go back), if any."""
+    if window is None or window.standby:
+        return None
+    for code in window.services:
+        svc = state.services.get(code)
+        if svc is not None and is_over(svc, state.settings.for_service(code)):
+            return svc
+    return None
+
+
 def _calm_window_to_move(service: str, kept: list[Opening], state: TidalState, now: datetime) -> WindowState | None:
     """A policy-opened tidal window, qualified for ``service``, whose own service is at or under its lower threshold
     now (the calmest first): moving it serves the hall better than holding it for its full hold time."""
@@ -267,7 +354,7 @@ def _calm_window_to_move(service: str, kept: list[Opening], state: TidalState, n
     chosen = None
     for op in kept:
         w = state.windows.get(op.window)
-        if op.manual or w is None or service not in w.tidal_services:
+        if op.manual or w is None or not w.may_take(service):
             continue
         calm = state.services.get(op.service, ServiceState(op.service, 0, 0.0))
         if not is_below(calm, state.settings.for_service(op.service)):
@@ -291,6 +378,12 @@ def decide(state: TidalState, now: datetime) -> Decision:
     for op in state.openings:
         svc = state.services.get(op.service, ServiceState(op.service, 0, 0.0))
         th = settings.for_service(op.service)
+        home = None if op.manual else _own_overloaded(state.windows.get(op.window), state)
+        if home is not None:
+            figures = _figures(home, settings.for_service(home.code)) | {"supported": op.service}
+            reason = f"本窗口{home.code}业务回升(预计 {home.estimated_wait_min:.0f} 分钟,{home.waiting} 人),结束支援"
+            actions.append(Action(CLOSE, op.service, op.window, reason, figures))
+            continue
         if not op.manual and is_below(svc, th):
             since = op.below_since or now
             if now - since >= timedelta(minutes=th.hold_min):
@@ -334,9 +427,16 @@ def decide(state: TidalState, now: datetime) -> Decision:
                     reason = f"转去支援{svc.code}:本业务已低于下限(预计 {calm.calm_wait_min:.0f} 分钟,{calm.waiting} 人)"
                     actions.append(Action(CLOSE, moved.service, moved.window, reason,
                                           _figures(calm, settings.for_service(moved.service))))
+            reason, figures = open_reason(svc, th), _figures(svc, th)
+            if window is None and settings.cross_window_support:
+                window = choose_support(svc.code, state.windows, taken, state.services, settings)
+                if window is not None:
+                    wait, waiting = own_pressure(window, state.services)
+                    reason += f";{window.number}号窗口本业务平稳(预计 {wait:.0f} 分钟,{waiting} 人),跨窗口支援"
+                    figures |= {"support": True, "own_wait_min": round(wait, 1), "own_waiting": waiting}
             if window is None:
                 continue
             taken.add(window.number)
-            actions.append(Action(OPEN, svc.code, window.number, open_reason(svc, th), _figures(svc, th)))
+            actions.append(Action(OPEN, svc.code, window.number, reason, figures))
             kept.append(Opening(svc.code, window.number, now))
     return Decision(tuple(actions), tuple(kept))

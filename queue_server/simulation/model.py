@@ -100,6 +100,7 @@ class WindowPlan:
     :param tidal_services: what it may be opened for.
     :param shifts: (start, end) minutes when its staff take new tickets (a standby window has none by default).
     :param breaks: (start, minutes) of its staff's breaks.
+    :param support_services: what a regular window's staff may take up as cross-window support.
     """
 
     number: int
@@ -108,6 +109,7 @@ class WindowPlan:
     tidal_services: tuple[str, ...] = ()
     shifts: tuple[tuple[float, float], ...] = ()
     breaks: tuple[tuple[float, float], ...] = ()
+    support_services: tuple[str, ...] = ()
 
 
 @dataclass

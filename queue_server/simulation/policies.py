@@ -66,7 +66,8 @@ class TidalPolicy:
         for d in sim.desks.values():
             state = "open" if d.available else ("paused" if d.staffed else "closed")
             windows[d.number] = WindowState(
-                d.number, d.plan.standby, d.plan.tidal_services, d.own, state, d.current is not None
+                d.number, d.plan.standby, d.plan.tidal_services, d.own, state, d.current is not None,
+                d.plan.support_services,
             )
         now = sim.now(t)
         # Simulated staff acknowledge when they reach the window.

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from queue_server.policy.tidal import TidalSettings
+from queue_server.policy.tidal import TidalSettings, cross_trained
 from queue_server.simulation.engine import DayResult, HallSimulation
 from queue_server.simulation.model import DayPlan, SimTicket, SimulationProfile, WindowPlan, busy_days
 from queue_server.simulation.model import generate_tickets, is_workday
@@ -30,11 +30,22 @@ def sessions_of(config) -> tuple[tuple[float, float], ...]:
     return tuple((_minutes(a), _minutes(b)) for a, b in config.hall.business_hours)
 
 
-def windows_for(config, policy: str, sessions: tuple[tuple[float, float], ...], break_min: float) -> list[WindowPlan]:
-    """The windows' shifts and breaks under ``policy``.
+def support_of(config) -> dict[int, tuple[str, ...]]:
+    """What each regular window's staff may take up as cross-window support (see
+    :func:`queue_server.policy.tidal.cross_trained`)."""
+    return cross_trained(
+        {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in config.windows.items()},
+        {code: s.department for code, s in config.services.items()},
+    )
 
-    Regular windows work every session with one staggered break per session. Standby windows have no shift,
-    except under ``static`` where they work like regular windows, serving their ``tidal_services``.
+
+def windows_for(config, policy: str, sessions: tuple[tuple[float, float], ...], break_min: float) -> list[WindowPlan]:
+    """The windows' shifts and breaks under ``policy``: the same people on the same hours for every policy but
+    ``regular``.
+
+    Every staffed window works every session with one staggered break per session. A standby window's staff serve
+    its ``tidal_services`` as fixed services (today's practice), until the tidal policy gives it one service to call
+    first. Under ``regular`` (the hall without standby staff) standby windows have no shift.
 
     :param config: the hall configuration.
     :param policy: the policy name.
@@ -42,15 +53,17 @@ def windows_for(config, policy: str, sessions: tuple[tuple[float, float], ...], 
     :param break_min: break length (0 for none).
     """
     plans = []
+    support = support_of(config)
     for i, w in enumerate(sorted(config.windows.values(), key=lambda w: w.number)):
-        staffed = not w.standby or policy == "static"
-        services = tuple(w.services) if not w.standby else (tuple(w.tidal_services) if policy == "static" else ())
+        staffed = not w.standby or policy != "regular"
+        services = tuple(w.services) if not w.standby else (tuple(w.tidal_services) if staffed else ())
         shifts = tuple(sessions) if staffed else ()
         breaks = ()
         if staffed and break_min > 0:
             stagger = (i * 0.618034) % 1.0
             breaks = tuple((s + (e - s) * (0.25 + 0.5 * stagger), break_min) for s, e in sessions if e - s > 2 * break_min)
-        plans.append(WindowPlan(w.number, services, w.standby, tuple(w.tidal_services), shifts, breaks))
+        plans.append(WindowPlan(w.number, services, w.standby, tuple(w.tidal_services), shifts, breaks,
+                                support.get(w.number, ())))
     return plans
 
 
