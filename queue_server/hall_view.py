@@ -129,11 +129,16 @@ class HallView:
     # -- windows and services -----------------------------------------------------------------------------------
 
     def window_services(self, window: int, tidal_service: str | None = ...) -> list[str]:  # type: ignore[assignment]
-        """The services a window calls for now: its own, plus a tidal assignment."""
+        """The services a window calls for now: its own, plus a tidal assignment. A standby window's own services
+        are its tidal group (its staff serve the group until the tidal policy gives them one service first)."""
         if tidal_service is ...:
             row = self.db.execute("select tidal_service from windows where number = ?", [window]).fetchone()
             tidal_service = row[0] if row else None
-        services = list(self.config.windows[window].services)
+        conf = self.config.windows[window]
+        if conf.standby:
+            group = list(conf.tidal_services)
+            return [tidal_service] + [s for s in group if s != tidal_service] if tidal_service else group
+        services = list(conf.services)
         if tidal_service and tidal_service not in services:
             services.append(tidal_service)
         return services
