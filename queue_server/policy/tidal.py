@@ -63,6 +63,7 @@ class TidalSettings:
     check_interval_s: float = 30.0
     move_calm_windows: bool = True
     cross_window_support: bool = True
+    lookahead_min: float = 0.0
 
     def for_service(self, service: str) -> Thresholds:
         """The thresholds that apply to ``service``.
@@ -82,19 +83,22 @@ class ServiceState:
     :param wait_without_tidal_min: the same estimate as if the service's tidal windows were gone; a tidal window
         closes only when this too is calm, so closing it does not at once bring the queue back (no flapping).
         None when the service has no tidal window or the caller cannot tell.
+    :param projected_wait_min: the estimated wait ``lookahead_min`` from now at the arrival rate the hall's history
+        shows for this time of day (:func:`queue_server.policy.estimate.projected_wait_minutes`); None without
+        look-ahead. It opens a window before the queue builds and keeps one open before a known surge.
     """
 
     code: str
     waiting: int
     estimated_wait_min: float
     wait_without_tidal_min: float | None = None
+    projected_wait_min: float | None = None
 
     @property
     def calm_wait_min(self) -> float:
-        """The wait the closing rule looks at: the larger of the two estimates."""
-        if self.wait_without_tidal_min is None:
-            return self.estimated_wait_min
-        return max(self.estimated_wait_min, self.wait_without_tidal_min)
+        """The wait the closing rule looks at: the largest of the estimates (now, without tidal help, projected)."""
+        return max(w for w in (self.estimated_wait_min, self.wait_without_tidal_min, self.projected_wait_min)
+                   if w is not None)
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,9 @@ def is_over(service: ServiceState, th: Thresholds) -> bool:
     :param service: the service's queue.
     :param th: its thresholds.
     """
-    return service.estimated_wait_min > th.open_wait_min or service.waiting > th.open_waiting
+    projected = service.projected_wait_min
+    return (service.estimated_wait_min > th.open_wait_min or service.waiting > th.open_waiting
+            or (projected is not None and projected > th.open_wait_min))
 
 
 def is_below(service: ServiceState, th: Thresholds) -> bool:
@@ -223,6 +229,7 @@ def _figures(service: ServiceState, th: Thresholds) -> dict:
         "wait_without_tidal_min": (
             None if service.wait_without_tidal_min is None else round(service.wait_without_tidal_min, 1)
         ),
+        "projected_wait_min": None if service.projected_wait_min is None else round(service.projected_wait_min, 1),
         "open_wait_min": th.open_wait_min,
         "open_waiting": th.open_waiting,
         "close_wait_min": th.close_wait_min,
@@ -242,6 +249,8 @@ def open_reason(service: ServiceState, th: Thresholds) -> str:
         parts.append(f"预计等候 {service.estimated_wait_min:.0f} 分钟,超过 {th.open_wait_min:g} 分钟")
     if service.waiting > th.open_waiting:
         parts.append(f"等候 {service.waiting} 人,超过 {th.open_waiting} 人")
+    if not parts and service.projected_wait_min is not None:
+        parts.append(f"按往日同时段来人推算,预计等候将达 {service.projected_wait_min:.0f} 分钟,超过 {th.open_wait_min:g} 分钟")
     return ";".join(parts)
 
 

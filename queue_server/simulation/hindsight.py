@@ -101,15 +101,20 @@ class ClairvoyantPolicy:
     """The best schedule found for the day with the day known in advance (see the module docstring).
 
     :param settings: the hall's tidal rules (the online tidal policy it starts from).
+    :param history: the arrivals-by-hour history the online tidal policy looks ahead with.
     :param horizons: foresight horizons (minutes) to try.
     :param search_evals: how many simulated days the local search may spend.
+    :param also: further online tidal settings whose schedules it replays as candidates (e.g. the hall's own
+        thresholds next to tuned ones), so it is never worse than those either.
     """
 
     name = "clairvoyant"
 
-    def __init__(self, settings: TidalSettings, horizons: tuple[float, ...] = (10.0, 20.0, 30.0),
-                 search_evals: int = 24) -> None:
+    def __init__(self, settings: TidalSettings, history=None, horizons: tuple[float, ...] = (10.0, 20.0, 30.0),
+                 search_evals: int = 24, also: tuple[TidalSettings, ...] = ()) -> None:
         self.settings = settings
+        self.history = history
+        self.also = also
         self.horizons = horizons
         self.search_evals = search_evals
         self.best: list[Move] = []
@@ -128,8 +133,9 @@ class ClairvoyantPolicy:
 
         self.evaluations = 0
         candidates: list[tuple[tuple[int, float], list[Move]]] = [(score(self._run(sim, ReplayPolicy([]))), [])]
-        online = self._run(sim, TidalPolicy(self.settings))
-        candidates.append((score(online), schedule_of(online, sim.ack_delay_min)))
+        for settings in (self.settings, *self.also):
+            online = self._run(sim, TidalPolicy(settings, self.history))
+            candidates.append((score(online), schedule_of(online, sim.ack_delay_min)))
         for horizon in self.horizons:
             seen = self._run(sim, ForesightTidalPolicy(self.settings, horizon))
             candidates.append((score(seen), schedule_of(seen, 0.0)))

@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from queue_server.policy.estimate import expected_wait_minutes
+from queue_server.policy.estimate import expected_wait_minutes, projected_wait_minutes
 from queue_server.policy.tidal import CLOSE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
 from queue_server.policy.tidal import decide
 from queue_server.simulation.engine import HallSimulation
 from queue_server.simulation.hindsight import ClairvoyantPolicy
+from queue_server.simulation.model import ArrivalHistory
 
 TARGET_WAIT_MIN = 20.0
 
@@ -46,8 +47,9 @@ class TidalPolicy:
 
     name = "tidal"
 
-    def __init__(self, settings: TidalSettings) -> None:
+    def __init__(self, settings: TidalSettings, history: ArrivalHistory | None = None) -> None:
         self.settings = settings
+        self.history = history
         self.openings: tuple = ()
 
     def start(self, sim: HallSimulation) -> None:
@@ -59,10 +61,12 @@ class TidalPolicy:
         loads = sim.loads()
         tidal_desks = {d.tidal for d in sim.desks.values() if d.tidal is not None}
         without = sim.loads(tidal=False) if tidal_desks else {}
+        ahead = self.settings.lookahead_min if self.history is not None else 0.0
         services = {
             s: ServiceState(
                 s, load.waiting, expected_wait_minutes(load),
                 expected_wait_minutes(without[s]) if s in tidal_desks else None,
+                projected_wait_minutes(load, self.history.rate(s, t, ahead), ahead) if ahead > 0 else None,
             )
             for s, load in loads.items()
         }
@@ -104,8 +108,9 @@ class ForesightTidalPolicy(TidalPolicy):
 
     name = "foresight"
 
-    def __init__(self, settings: TidalSettings, horizon_min: float = 20.0) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: TidalSettings, horizon_min: float = 20.0,
+                 history: ArrivalHistory | None = None) -> None:
+        super().__init__(settings, history)
         self.horizon_min = horizon_min
 
     def start(self, sim: HallSimulation) -> None:
@@ -144,21 +149,24 @@ class ForesightTidalPolicy(TidalPolicy):
 POLICY_NAMES = ("static", "regular", "tidal", "clairvoyant", "foresight")
 
 
-def make_policy(name: str, settings: TidalSettings):
+def make_policy(name: str, settings: TidalSettings, history: ArrivalHistory | None = None,
+                also: tuple[TidalSettings, ...] = ()):
     """The policy called ``name`` (one of :data:`POLICY_NAMES`).
 
     :param name: the policy's name.
-    :param settings: the hall's tidal rules (used by ``tidal``).
+    :param settings: the hall's tidal rules (used by ``tidal`` and the policies built on it).
+    :param history: the hall's arrivals-by-hour history (the tidal policy's look-ahead).
+    :param also: for ``clairvoyant``: further online tidal settings to be never worse than.
     """
     if name in ("static", "regular"):
         policy = StaticPolicy()
         policy.name = name
         return policy
     if name == "tidal":
-        return TidalPolicy(settings)
+        return TidalPolicy(settings, history)
     if name == "clairvoyant":
-        return ClairvoyantPolicy(settings)
+        return ClairvoyantPolicy(settings, history, also=also)
     if name == "foresight":
-        return ForesightTidalPolicy(settings)
+        return ForesightTidalPolicy(settings, history=history)
     raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
 

@@ -14,7 +14,7 @@ import numpy as np
 from queue_server.policy.tidal import TidalSettings, cross_trained
 from queue_server.simulation.engine import DayResult, HallSimulation
 from queue_server.simulation.model import DayPlan, SimTicket, SimulationProfile, WindowPlan, busy_days
-from queue_server.simulation.model import generate_tickets, is_workday
+from queue_server.simulation.model import expected_arrivals, generate_tickets, is_workday
 from queue_server.simulation.policies import make_policy
 
 OVER_MIN = 20.0
@@ -88,7 +88,8 @@ def draw_day(config, profile: SimulationProfile, day: date, seed: int, scale: fl
 
 
 def run_day(
-    config, settings: TidalSettings, profile: SimulationProfile, policy: str, day: date, tickets: list[SimTicket]
+    config, settings: TidalSettings, profile: SimulationProfile, policy: str, day: date, tickets: list[SimTicket],
+    also: tuple[TidalSettings, ...] = (),
 ) -> DayResult:
     """Run one day's ``tickets`` under ``policy``.
 
@@ -98,6 +99,7 @@ def run_day(
     :param policy: the policy name.
     :param day: the date.
     :param tickets: the day's tickets (copied, so the list can be reused for another policy).
+    :param also: for ``clairvoyant``: further online tidal settings it must never be worse than.
     """
     sessions = sessions_of(config)
     fresh = [SimTicket(t.id, t.service, t.kind, t.arrival, t.service_min, t.no_show) for t in tickets]
@@ -106,7 +108,8 @@ def run_day(
         {code: float(s.minutes) for code, s in config.services.items()}, class_order_of(config),
         bool(getattr(getattr(config, "queue", None), "service_order_first", False)),
     )
-    sim = HallSimulation(plan, make_policy(policy, settings), config.hall.tz, profile.ack_delay_min,
+    history = expected_arrivals(day, sessions, plan.mean_min, profile)
+    sim = HallSimulation(plan, make_policy(policy, settings, history, also), config.hall.tz, profile.ack_delay_min,
                          no_show_wait_min=profile.no_show_wait_min)
     return sim.run()
 
@@ -165,7 +168,7 @@ def summarize(policy: str, results: list[DayResult], seconds: list[float]) -> Su
 
 def simulate_days(
     config, settings: TidalSettings, profile: SimulationProfile, policy: str, days: list[date], seed: int,
-    scale: float = 1.0,
+    scale: float = 1.0, also: tuple[TidalSettings, ...] = (),
 ) -> tuple[Summary, list[DayResult]]:
     """Simulate ``days`` under ``policy`` and summarise.
 
@@ -176,12 +179,13 @@ def simulate_days(
     :param days: the dates to simulate.
     :param seed: the seed (the same seed gives the same citizens under every policy).
     :param scale: multiplies each day's volume.
+    :param also: for ``clairvoyant``: further online tidal settings it must never be worse than.
     """
     results, seconds = [], []
     for day in days:
         started = _time.perf_counter()
         tickets = draw_day(config, profile, day, seed, scale)
-        results.append(run_day(config, settings, profile, policy, day, tickets))
+        results.append(run_day(config, settings, profile, policy, day, tickets, also))
         seconds.append(_time.perf_counter() - started)
     return summarize(policy, results, seconds), results
 
