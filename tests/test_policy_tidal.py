@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+
+import pytest
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -239,3 +241,21 @@ def test_cross_trained_counters_know_their_department_and_the_standby_groups_tha
     assert cross_trained(windows, department) == {
         7: ("si_pension", "mi_enroll"), 9: ("si_card",), 14: (),
     }
+
+
+def test_look_ahead_opens_before_the_queue_builds_and_keeps_a_window_before_a_known_surge():
+    """GIVEN a calm queue now but a projected wait over the upper threshold (history says citizens are coming)
+    THEN a window opens, with the projection in the reason; a tidal window does not close while the projection is
+    above the lower threshold."""
+    from queue_server.policy.estimate import ServiceLoad, projected_wait_minutes
+
+    load = ServiceLoad("bdc", 2, 1.0, (), 10.0)
+    assert projected_wait_minutes(load, 0.0, 15) == pytest.approx(5.0)  # 20 min of work, 15 served: 5 left
+    assert projected_wait_minutes(load, 0.3, 15) == pytest.approx(50.0)  # + 4.5 tickets × 10 min
+    calm_now = TidalState(TidalSettings(), {"bdc": ServiceState("bdc", 2, 20.0, None, 50.0)}, STANDBY)
+    d = decide(calm_now, START)
+    assert [(a.kind, a.service) for a in d.actions] == [(OPEN, "bdc")]
+    assert "往日同时段" in d.actions[0].reason and d.actions[0].figures["projected_wait_min"] == 50.0
+    later = START.replace(minute=30)
+    surge_coming = TidalState(TidalSettings(), {"bdc": ServiceState("bdc", 0, 0.0, 0.0, 12.0)}, STANDBY, d.openings)
+    assert decide(surge_coming, later).openings[0].below_since is None

@@ -170,7 +170,8 @@ class HallSimulation:
         arrive at an unstaffed standby window) it calls ``service`` first, then its own services."""
         d = self.desks[number]
         d.tidal = service
-        d.closing = False
+        if not d.plan.shifts:  # a window with shifts of its own keeps closing when its shift has ended
+            d.closing = False
         d.assigned = True
         wait = self.ack_delay_min if delay is None else delay
         if wait <= 0:
@@ -195,8 +196,9 @@ class HallSimulation:
         self._set_serves(d, (d.tidal,) + tuple(s for s in d.own if s != d.tidal))
         if d.staffed:
             self._try_call(d, t)
-        else:
+        elif not d.plan.shifts:  # a standby window with no staff of its own: its staff come now
             self._on(d, t)
+        # else its own staff are off (lunch, evening): they take the service up when their shift starts
 
     # -- internals ------------------------------------------------------------------------------------------
     def _reindex(self, d: Desk, old: tuple[str, ...], new: tuple[str, ...]) -> None:
