@@ -6,6 +6,12 @@ service has stayed calm for the hold time, or escalate an opening nobody acknowl
 SQL and reads no clock: the queue server and the hall simulator feed it the same state and apply its answer, and
 persist the returned openings (with their ``below_since`` memory) for the next call.
 
+Staff flow with the tide; nobody is added. An opening goes first to a qualified standby window (its staff are at it
+all day, serving their group; the opening gives them one service to call first). With none free, it goes to the
+calmest staffed regular window whose staff are trained for the service (:func:`cross_trained`) and whose own
+services are all under their lower thresholds (跨窗口支援); that support ends at once when one of the window's own
+services passes its upper threshold.
+
 Hysteresis: a service opens above the *upper* threshold (wait over ``open_wait_min`` **or** more than
 ``open_waiting`` waiting) and closes only after it has stayed at or under the *lower* threshold (wait at most
 ``close_wait_min`` **and** at most ``close_waiting`` waiting) for ``hold_min`` minutes without interruption.
