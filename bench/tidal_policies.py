@@ -10,6 +10,8 @@ windows' staff and the standby staff, who serve their standby window's group of 
 - ``tidal``: the server's tidal policy with the hall's configured rule (DOMAIN.md defaults).
 - ``tidal, tuned``: the same policy with the rule chosen by ``bench.tidal_tuning`` on training seeds 101–103;
   this benchmark evaluates on seeds 1–3.
+- ``crosstrained``: no tidal moves: a fixed plan from history in which every regular counter also serves the
+  trained service with the most expected work per window, all day (what cross-training alone gives).
 - ``clairvoyant``: the best schedule of tidal moves found for each day knowing the whole day
   (:mod:`queue_server.simulation.hindsight`); it replays the online policies' own schedules among its candidates, so
   it is never worse than them on any day. The "bound check" lines verify that day by day.
@@ -47,6 +49,7 @@ def compare(seeds: int, days: int) -> dict:
         "regular": ("regular", settings, ()),
         "tidal": ("tidal", settings, ()),
         "tidal, tuned": ("tidal", best, ()),
+        "crosstrained": ("crosstrained", settings, ()),
         "clairvoyant": ("clairvoyant", best, (settings,)),
     }
     summaries, per_day = {}, {}
@@ -63,7 +66,7 @@ def compare(seeds: int, days: int) -> dict:
     hours = {k: v.staff_hours for k, v in summaries.items()}
     print()
     print("bound check (clairvoyant share over 20 min against each online policy with the same people, day by day):")
-    for label in ("static", "tidal", "tidal, tuned"):
+    for label in ("static", "tidal", "tidal, tuned", "crosstrained"):
         worse = sum(1 for c, o in zip(per_day["clairvoyant"], per_day[label]) if c > o + 1e-12)
         print(f"  vs {label:13}: clairvoyant worse on {worse} of {len(per_day[label])} days; "
               f"mean {over['clairvoyant']:.2%} vs {over[label]:.2%}")

@@ -7,8 +7,9 @@ any online policy: it could simply have made the same moves.
 
 :class:`ClairvoyantPolicy` searches, for each day, with the day's real citizens and service times in hand:
 
-1. the schedules of the online policies run on that day (``static``: no moves; ``tidal``: the server's policy) —
-   this makes it never worse than them on any day, by construction;
+1. the schedules of the online policies run on that day (``static``: no moves; ``tidal``: the server's policy;
+   ``crosstrained``: a fixed plan from history) — this makes it never worse than them on any day, by construction;
+   and the same fixed plan made from the day's actual work;
 2. the tidal policy fed with perfect foresight (the next 10, 20 or 30 minutes of arrivals counted as already
    waiting) and staff who take up a move at once;
 3. a local search from the best of those: each move in turn started 10 minutes earlier with no delay, or its
@@ -97,6 +98,61 @@ def score(result: DayResult) -> tuple[int, float]:
     return sum(1 for w in result.waits if w > OVER_MIN), sum(result.waits)
 
 
+def standing_support(plan: DayPlan, work: dict[str, float] | None = None) -> list[Move]:
+    """A schedule that, at the start of the day, gives every regular window with trained services the one with the
+    most work per window serving it; the moves stay all day (a fixed cross-training plan).
+
+    :param plan: the day.
+    :param work: expected minutes of work per service (from history); default: the day's actual tickets (known
+        only in hindsight).
+    """
+    if work is None:
+        work = {}
+        for tk in plan.tickets:
+            work[tk.service] = work.get(tk.service, 0.0) + tk.service_min
+    serving: dict[str, float] = {}
+    for w in plan.windows:
+        for s in w.services:
+            serving[s] = serving.get(s, 0.0) + 1.0 / len(w.services)
+    start = min((s for s, _ in plan.sessions), default=0.0)
+    moves = []
+    for w in plan.windows:
+        if w.standby or not w.support_services:
+            continue
+        best = max(w.support_services, key=lambda s: (work.get(s, 0.0) / (serving.get(s, 0.0) + 1.0), s))
+        serving[best] = serving.get(best, 0.0) + 0.5
+        moves.append(Move(start, OPEN, best, w.number, 0.0))
+    return moves
+
+
+def history_work(history, mean_min: dict[str, float]) -> dict[str, float]:
+    """Expected minutes of work per service over a day, from the arrivals-by-hour history and configured minutes.
+
+    :param history: an :class:`~queue_server.simulation.model.ArrivalHistory`.
+    :param mean_min: configured minutes per service.
+    """
+    return {s: sum(r * (e - b) for b, e, r in spans) * mean_min.get(s, 10.0) for s, spans in history.per_min.items()}
+
+
+class StandingSupportPolicy(ReplayPolicy):
+    """``crosstrained``: a fixed cross-training plan, no tidal moves: at the day's start every regular counter also
+    takes up the trained service with the most expected work per window (from arrivals-by-hour history), all day.
+
+    :param history: the hall's arrivals-by-hour history.
+    """
+
+    name = "crosstrained"
+
+    def __init__(self, history) -> None:
+        super().__init__([])
+        self.history = history
+
+    def start(self, sim: HallSimulation) -> None:
+        """Plan the day from history."""
+        self.moves = standing_support(sim.plan, history_work(self.history, sim.plan.mean_min))
+        self._next = 0
+
+
 class ClairvoyantPolicy:
     """The best schedule found for the day with the day known in advance (see the module docstring).
 
@@ -139,6 +195,11 @@ class ClairvoyantPolicy:
         for horizon in self.horizons:
             seen = self._run(sim, ForesightTidalPolicy(self.settings, horizon))
             candidates.append((score(seen), schedule_of(seen, 0.0)))
+        standing = standing_support(sim.plan)
+        candidates.append((score(self._run(sim, ReplayPolicy(standing))), standing))
+        if self.history is not None:  # the online cross-trained plan, so it is never worse than that either
+            planned = standing_support(sim.plan, history_work(self.history, sim.plan.mean_min))
+            candidates.append((score(self._run(sim, ReplayPolicy(planned))), planned))
         best_score, best = min(candidates, key=lambda c: c[0])
         budget = self.search_evals
         for i in range(len(best)):

@@ -7,6 +7,8 @@
   the same estimates) gives a standby window, or a calm cross-trained counter, one service to call first.
 - ``clairvoyant``: the yardstick: the best schedule of tidal moves found for the day knowing the whole day
   (:mod:`.hindsight`); never worse than ``static`` or ``tidal`` on any day, by construction.
+- ``crosstrained``: no tidal moves; a fixed cross-training plan from history (every regular counter also serves
+  one trained service all day), to show what a plan without the tide gives.
 - ``foresight``: the tidal policy seeing the next 20 minutes of arrivals, with staff taking moves up at once.
 
 Every policy but ``regular`` has the same people on the same hours: the regular windows' staff and the standby
@@ -21,7 +23,7 @@ from queue_server.policy.estimate import expected_wait_minutes, projected_wait_m
 from queue_server.policy.tidal import CLOSE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
 from queue_server.policy.tidal import decide
 from queue_server.simulation.engine import HallSimulation
-from queue_server.simulation.hindsight import ClairvoyantPolicy
+from queue_server.simulation.hindsight import ClairvoyantPolicy, StandingSupportPolicy
 from queue_server.simulation.model import ArrivalHistory
 
 TARGET_WAIT_MIN = 20.0
@@ -146,7 +148,7 @@ class ForesightTidalPolicy(TidalPolicy):
         return replace(base, services=services)
 
 
-POLICY_NAMES = ("static", "regular", "tidal", "clairvoyant", "foresight")
+POLICY_NAMES = ("static", "regular", "tidal", "crosstrained", "clairvoyant", "foresight")
 
 
 def make_policy(name: str, settings: TidalSettings, history: ArrivalHistory | None = None,
@@ -164,6 +166,10 @@ def make_policy(name: str, settings: TidalSettings, history: ArrivalHistory | No
         return policy
     if name == "tidal":
         return TidalPolicy(settings, history)
+    if name == "crosstrained":
+        if history is None:
+            raise ValueError("crosstrained needs the arrivals-by-hour history")
+        return StandingSupportPolicy(history)
     if name == "clairvoyant":
         return ClairvoyantPolicy(settings, history, also=also)
     if name == "foresight":
