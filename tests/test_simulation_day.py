@@ -114,9 +114,11 @@ def test_replaying_a_policys_moves_reproduces_its_day(setup):
 def test_clairvoyant_is_never_worse_than_the_online_policies_and_keeps_the_budget(setup):
     config, settings, profile = setup
     tickets = draw_day(config, profile, MONDAY, seed=1)
-    results = {p: run_day(config, settings, profile, p, MONDAY, tickets) for p in ("static", "tidal", "clairvoyant")}
+    policies = ("static", "tidal", "crosstrained", "clairvoyant")
+    results = {p: run_day(config, settings, profile, p, MONDAY, tickets) for p in policies}
     over = {p: sum(1 for w in r.waits if w > 20) for p, r in results.items()}
-    assert over["clairvoyant"] <= min(over["static"], over["tidal"])
+    assert over["clairvoyant"] <= min(over["static"], over["tidal"], over["crosstrained"])
+    assert results["crosstrained"].tidal_openings > 0 and over["crosstrained"] < over["static"]
     assert over["clairvoyant"] < over["static"]  # it does find better moves than standing still
     clair = results["clairvoyant"]
     assert clair.staff_min / 60 <= results["static"].staff_min / 60 + 0.5
