@@ -10,7 +10,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.common import theme
 from kiosk.common.theme import THEME
-from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel, SmallCaption
+from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel
 from kiosk.ticketing.screens import AppScreen
 
 STATUS_NAMES = {"called": "已叫号", "serving": "办理中", "waiting": "等候中", "held": "已挂起"}

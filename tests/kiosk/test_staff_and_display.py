@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.kiosk.conftest import KioskServer
-from tests.kiosk.harness import run_scenario, start_scenario
+from tests.kiosk.harness import start_scenario
 
 WINDOW = 2
 SERVICE = "bdc_mortgage"
