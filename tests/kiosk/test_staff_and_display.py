@@ -181,18 +181,37 @@ def scenario_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     return seen
 
 
+def scenario_display_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    from kiosk.common.settings import KioskSettings
+    from kiosk.display.app import HallDisplayApp
+    from queue_server.config import DEMO_CONFIG_PATH, load_config
+
+    app = HallDisplayApp(KioskSettings(server=ctx["url"]), load_config(DEMO_CONFIG_PATH))
+    d = factory.start(app)
+    board = d.wait_screen("board")
+    d.wait_until(lambda: app.board.online, what="online")
+    d.signal("online")
+    d.wait_until(lambda: board.tidal.text, timeout=20, what="tidal notice")
+    d.pump(3)
+    d.shot("display-tidal")
+    return {"notice": board.tidal.text}
+
+
 def test_tidal_order_is_acknowledged_from_the_panel(server_process, shots: Path) -> None:
     """GIVEN staff at standby window 31 WHEN the manager opens it as a tidal window for 不动产转移登记 THEN the
-    panel shows the order and its 收到 button records the acknowledgement."""
+    panel shows the order and its 收到 button records the acknowledgement, and the hall display announces it."""
     server = KioskServer(server_process)
     server.add_staff("3101", "王五", "secret-3101")
     admin = server.token("admin")
+    display = start_scenario(__file__, "scenario_display_tidal", {"role": "display", "url": server.url}, shots)
     run = start_scenario(__file__, "scenario_tidal", {"role": "staff", "url": server.url}, shots)
     run.wait_for("ready")
+    display.wait_for("online")
     status, opened = server.post("/api/tidal/open", {"service": "bdc_transfer", "window": 31, "reason": "演练"},
                                  admin)
     assert status == 201, opened
     seen = run.result()
     assert "不动产转移登记" in seen["order"] and seen["message"] == "已确认潮汐业务"
+    assert display.result()["notice"] == "潮汐窗口1 临时增开“不动产转移登记”（潮汐窗口）"
     [opening] = server.get("/api/tidal", admin)["open"]
     assert opening["window"] == 31 and opening["acknowledged_at"] is not None
