@@ -186,7 +186,7 @@ class Hall(HallView):
         if state["current_ticket_id"] is not None:
             current = self.ticket_by_id(state["current_ticket_id"])
             raise conflict(f"当前号码 {current['number']} 尚未办结,请先办结、过号或挂起")
-        services = self.window_services(window)
+        services = self.current_services(window)
         chosen = pick_next(self.waiting_tickets(services, window), window, services, self.order_rule)
         if chosen is None:
             raise conflict("当前没有等候的号码", code="queue_empty")

@@ -118,7 +118,7 @@ class HallView:
 
     def service_load(self, service: str) -> ServiceLoad:
         """One service's queue state (see :meth:`service_loads`), read with targeted queries."""
-        open_services = [self.window_services(r[0], r[4]) for r in self._window_rows() if r[1] == "open" and r[0] in self.config.windows]
+        open_services = self._open_window_services()
         rows = self.db.execute(
             "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
             "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
@@ -128,15 +128,20 @@ class HallView:
 
     # -- windows and services -----------------------------------------------------------------------------------
 
-    def window_services(self, window: int, tidal_service: str | None = ...) -> list[str]:  # type: ignore[assignment]
-        """The services a window calls for now: its own, plus a tidal assignment."""
-        if tidal_service is ...:
-            row = self.db.execute("select tidal_service from windows where number = ?", [window]).fetchone()
-            tidal_service = row[0] if row else None
+    def window_services(self, window: int, tidal_service: str | None) -> list[str]:
+        """The services a window calls for: its own in priority order, then its tidal assignment."""
         services = list(self.config.windows[window].services)
         if tidal_service and tidal_service not in services:
             services.append(tidal_service)
         return services
+
+    def current_services(self, window: int) -> list[str]:
+        """:meth:`window_services` with the window's tidal assignment as stored now."""
+        row = self.db.execute("select tidal_service from windows where number = ?", [window]).fetchone()
+        return self.window_services(window, row[0] if row else None)
+
+    def _open_window_services(self) -> list[list[str]]:
+        return [self.window_services(r[0], r[4]) for r in self._window_rows() if r[1] == "open" and r[0] in self.config.windows]
 
     def _window_rows(self) -> list[tuple]:
         return self.db.execute(
@@ -163,7 +168,7 @@ class HallView:
         counts: dict[str, int] = dict(self.db.execute(
             "select service, count(*) from tickets where business_day = ? and status in ('waiting', 'transferred') "
             "group by service", [self.today()]).fetchall())
-        open_services = [self.window_services(r[0], r[4]) for r in self._window_rows() if r[1] == "open" and r[0] in self.config.windows]
+        open_services = self._open_window_services()
         recent: dict[str, list[float]] = defaultdict(list)
         rows = self.db.execute(
             "select service, called_at, finished_at from tickets where business_day = ? and status = 'finished' "

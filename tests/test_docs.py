@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.config import CORE_OPTIONS
+from queue_server.config import CORE_OPTIONS, EXTENSION_SECTIONS
+from queue_server.guides.store import GUIDES_OPTIONS
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text("utf-8")
 
@@ -18,3 +19,14 @@ def test_core_section_is_documented(section):
     part = DOC.split(heading, 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", part, flags=re.M))
     assert documented == set(CORE_OPTIONS[section])
+
+
+@pytest.mark.parametrize("section", EXTENSION_SECTIONS)
+def test_every_area_section_has_its_part(section):
+    """Each area's own test checks its options row by row; here: no section is left without a part."""
+    assert f"## `[{section}]`" in DOC
+
+
+def test_guides_options_are_documented():
+    part = DOC.split("## `[guides]`", 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^\| `([a-z_]+)` \|", part, flags=re.M)) == set(GUIDES_OPTIONS)

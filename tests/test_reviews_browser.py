@@ -82,6 +82,18 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
     assert status == 201
     await admin.locator("#rv-rows tr", has_text=later["number"]).wait_for(timeout=5000)
 
+    # A device the agent reports down shows on the live hall page.
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{desk.server.url}/api/devices/report", headers=desk.server.auth("agent"), json={"devices": [
+                {"device": "语音播报", "kind": "voice", "ok": False, "detail": "声卡无响应"},
+                {"device": "总线 hall-a", "kind": "bus", "ok": True}]}) as r:
+            assert r.status == 200
+    await admin.get_by_role("button", name="实时大厅").click()
+    banner = admin.locator("#hall-devices")
+    await banner.wait_for()
+    assert "语音播报" in await banner.inner_text() and "声卡无响应" in await banner.inner_text()
+    assert "hall-a" not in await banner.inner_text()
+
     await admin.get_by_role("button", name="差评整改").click()
     case_row = admin.locator("#case-rows tr", has_text=ticket["number"])
     await case_row.wait_for()

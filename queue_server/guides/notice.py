@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from queue_server.guides.model import Guide
+from queue_server.privacy import mask_name  # noqa: F401 - slips mask the applicant's name
 
 LAW_BASIS = "《中华人民共和国行政许可法》第三十二条"
 PROBLEMS = {"missing": "缺少", "wrong": "有误"}
@@ -105,16 +106,6 @@ def slip_from_dict(data: dict[str, Any]) -> NotificationSlip:
         supervision_phone=data["supervision_phone"], issued_on=date.fromisoformat(data["date"]),
         number=data["number"], applicant=data["applicant"], window=data["window"], staff=data["staff"],
         ticket=data["ticket"])
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 张小三 → 张*三 (personal-information rules for anything printed)."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def date_text(day: date) -> str:

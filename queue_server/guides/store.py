@@ -35,10 +35,14 @@ class GuidesSettings:
     catalogue: Path
 
 
+#: the `[guides]` options (docs/configuration.md documents each; a test checks)
+GUIDES_OPTIONS = frozenset({"catalogue"})
+
+
 def guides_settings(config: HallConfig) -> GuidesSettings:
     """Validate `[guides]`; a relative `catalogue` is relative to the config file's folder."""
     section = config.sections.get("guides") or {}
-    unknown = set(section) - {"catalogue"}
+    unknown = set(section) - GUIDES_OPTIONS
     if unknown:
         raise ConfigError(config.path, f"guides.{sorted(unknown)[0]}", "未知的配置项")
     value = section.get("catalogue")

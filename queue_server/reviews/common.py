@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlite_utils import Database
+from queue_server.privacy import mask_name, mask_phone  # noqa: F401 - the ledgers import them from here
 
 
 def iso(instant: datetime | None) -> str | None:
@@ -49,24 +50,6 @@ def actor_who(actor: str | None) -> str | None:
     if not actor:
         return None
     return actor.split(":", 1)[1] if ":" in actor else actor
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 张小三 → 张*三 (DOMAIN.md privacy rule)."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str) -> str:
-    """13812341234 → 138****1234; anything short is starred out entirely."""
-    digits = phone.strip()
-    if len(digits) >= 7:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    return "*" * len(digits)
 
 
 def text_field(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 500) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import __version__, device_reports
-from ..auth import login, presented_token, principal, hash_token
-from ..db import write_transaction
+from ..auth import hash_token, login, presented_token, principal
 from ..clock import to_iso
-from ..errors import field, read_json, unauthorized
+from ..db import write_transaction
+from ..errors import field, invalid, read_json, unauthorized
 from ..keys import CLOCK, CONFIG, DB, HALL, HUB
 from .common import json_response
 
@@ -42,8 +42,6 @@ async def _handle_login(request: web.Request) -> web.Response:
     window = field(body, "window", int, required=False)
     hall = request.app[HALL]
     if window is not None and window not in hall.config.windows:
-        from ..errors import invalid
-
         raise invalid("window", f"没有 {window} 号窗口")
     token, info = login(request.app[DB], request.app[CLOCK], field(body, "staff_no", str), field(body, "password", str), window)
     if info["role"] == "staff":

@@ -6,6 +6,7 @@ itself from ``GET /api/tickets/{token}``; no app, no external scripts.
 from __future__ import annotations
 
 import html
+import json
 
 from aiohttp import web
 
@@ -70,8 +71,6 @@ async def _handle_status_page(request: web.Request) -> web.Response:
                 f'content="width=device-width, initial-scale=1"><title>号码不存在</title></head><body>'
                 f'<h2>{hall_name}</h2><p>没有找到这个号码,请核对二维码或到服务台咨询。</p></body></html>')
         return web.Response(text=body, content_type="text/html", status=404)
-    import json
-
     initial = json.dumps({k: ticket[k] for k in ("status", "ahead", "estimated_wait_min", "window")})
     page = _PAGE.format(
         hall=hall_name, number=html.escape(ticket["number"]), service=html.escape(ticket["service_name"]),

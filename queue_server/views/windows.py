@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..auth import require
-from ..errors import field, invalid, not_found, read_json
+from ..errors import field, not_found, read_json
 from ..keys import HALL
 from .common import json_response, publish, window_number
 
@@ -13,39 +13,33 @@ from .common import json_response, publish, window_number
 WINDOW_ROLES = ("staff", "admin", "agent")
 
 
+def _text(body: dict, name: str) -> str | None:
+    return field(body, name, str, required=False)
+
+
+#: action → how it is carried out: (hall, window, actor, body) → (result, events)
+_ACTIONS = {
+    "call": lambda hall, n, actor, body: hall.call_next(n, actor),
+    "recall": lambda hall, n, actor, body: hall.recall(n, actor),
+    "start": lambda hall, n, actor, body: hall.start(n, actor),
+    "finish": lambda hall, n, actor, body: hall.finish(n, actor),
+    "skip": lambda hall, n, actor, body: hall.skip(n, actor, _text(body, "reason")),
+    "hold": lambda hall, n, actor, body: hall.hold(n, actor, _text(body, "reason")),
+    "resume": lambda hall, n, actor, body: hall.resume(n, field(body, "ticket", str), actor),
+    "requeue": lambda hall, n, actor, body: hall.requeue(n, field(body, "ticket", str), actor),
+    "transfer": lambda hall, n, actor, body: hall.transfer(
+        n, actor, field(body, "reason", str), _text(body, "to_service"), field(body, "to_window", int, required=False)),
+    "pause": lambda hall, n, actor, body: hall.pause(n, actor, field(body, "reason", str)),
+    "open": lambda hall, n, actor, body: hall.open(n, actor),
+}
+ACTIONS = tuple(_ACTIONS)
+
+
 async def _handle_window_action(request: web.Request) -> web.Response:
     number = window_number(request)
     who = require(request, *WINDOW_ROLES, window=number)
-    action = request.match_info["action"]
-    hall = request.app[HALL]
     body = await read_json(request, optional=True)
-    actor = who.actor
-    if action == "call":
-        result, events = hall.call_next(number, actor)
-    elif action == "recall":
-        result, events = hall.recall(number, actor)
-    elif action == "start":
-        result, events = hall.start(number, actor)
-    elif action == "finish":
-        result, events = hall.finish(number, actor)
-    elif action == "skip":
-        result, events = hall.skip(number, actor, field(body, "reason", str, required=False))
-    elif action == "hold":
-        result, events = hall.hold(number, actor, field(body, "reason", str, required=False))
-    elif action == "resume":
-        result, events = hall.resume(number, field(body, "ticket", str), actor)
-    elif action == "requeue":
-        result, events = hall.requeue(number, field(body, "ticket", str), actor)
-    elif action == "transfer":
-        to_window = field(body, "to_window", int, required=False)
-        result, events = hall.transfer(number, actor, field(body, "reason", str),
-                                       field(body, "to_service", str, required=False), to_window)
-    elif action == "pause":
-        result, events = hall.pause(number, actor, field(body, "reason", str))
-    elif action == "open":
-        result, events = hall.open(number, actor)
-    else:
-        raise invalid("action", f"未知的窗口操作 {action!r}")
+    result, events = _ACTIONS[request.match_info["action"]](request.app[HALL], number, who.actor, body)
     publish(request, events)
     return json_response(_staff_view(result))
 
@@ -67,9 +61,6 @@ async def _handle_get_window(request: web.Request) -> web.Response:
     view["waiting"] = waiting
     view["waiting_total"] = sum(waiting.values())
     return json_response(view)
-
-
-ACTIONS = ("call", "recall", "start", "finish", "skip", "hold", "resume", "requeue", "transfer", "pause", "open")
 
 
 def setup(app: web.Application) -> None:
