@@ -59,6 +59,7 @@ class StaffPanelApp(KioskApp):
 
     @property
     def panel(self) -> PanelScreen:
+        """The panel screen."""
         return self.get_screen("panel")
 
     # -- login -------------------------------------------------------------------------------------------
