@@ -61,7 +61,8 @@ class PanelScreen(AppScreen):
     ACTIONS = (("叫号", "call", theme.PRIORITY), ("重呼", "recall", theme.PRIMARY),
                ("开始办理", "start", theme.PRIMARY), ("办结", "finish", theme.PRIORITY),
                ("过号", "skip", theme.DANGER), ("挂起", "hold", theme.SURFACE),
-               ("回呼", "resume", theme.SURFACE), ("转移", "transfer", theme.SURFACE))
+               ("回呼", "resume", theme.SURFACE), ("转移", "transfer", theme.SURFACE),
+               ("过号重排", "requeue", theme.SURFACE))
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "panel")
@@ -91,7 +92,7 @@ class PanelScreen(AppScreen):
         self.body.add_widget(middle)
         self.message = Banner(text="", colour=theme.SURFACE)
         self.body.add_widget(self.message)
-        grid = GridLayout(cols=4, spacing=THEME.gap, size_hint_y=None)
+        grid = GridLayout(cols=5, spacing=THEME.gap, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for label, action, colour in self.ACTIONS:
             button = BigButton(text=label, colour=colour)

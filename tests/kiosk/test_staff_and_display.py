@@ -60,6 +60,14 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     seen["transfer"] = panel.message.text
     seen["call2"] = act("叫号", "已叫号")
     d.wait_until(lambda: panel.current.text == ctx["numbers"][1], what="second number")
+    seen["skip"] = act("过号", "已过号")
+    d.tap_text("过号重排", exact=True)
+    d.wait_screen("pick")
+    d.tap_text(ctx["numbers"][1], exact=True)
+    d.wait_screen("panel")
+    d.wait_until(lambda: "重新排队" in panel.message.text, what="requeued")
+    seen["requeue"] = panel.message.text
+    seen["call3"] = act("叫号", "已叫号")
     seen["finish"] = act("办结", "已办结")
     d.tap_text("暂停服务")
     d.wait_screen("pick")
@@ -115,7 +123,7 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 
 def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
     """GIVEN 李四 (2001) at window 2, two waiting tickets, and the hall display WHEN the panel calls, recalls,
-    holds, resumes, transfers, calls again, finishes and pauses THEN the server did each, the display flashed
+    holds, resumes, transfers, calls again, skips, re-queues the late citizen, calls, finishes and pauses THEN the server did each, the display flashed
     the call and shows the pause; when the server stops the display blanks under 连接中断, and resnapshots
     when it returns."""
     server = KioskServer(server_process)
@@ -142,7 +150,9 @@ def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
     assert panel["call"] == f"已叫号 {numbers[0]}" and panel["recall"] == f"已重呼 {numbers[0]}"
     assert panel["hold"] == f"已挂起 {numbers[0]}" and panel["resume"] == f"已回呼 {numbers[0]}"
     assert panel["transfer"] == f"已转移 {numbers[0]}"
-    assert panel["call2"] == f"已叫号 {numbers[1]}" and panel["finish"] == f"已办结 {numbers[1]}"
+    assert panel["call2"] == f"已叫号 {numbers[1]}" and panel["skip"] == f"已过号 {numbers[1]}"
+    assert panel["requeue"] == f"{numbers[1]} 已重新排队" and panel["call3"] == f"已叫号 {numbers[1]}"
+    assert panel["finish"] == f"已办结 {numbers[1]}"
     assert "暂停服务" in panel["paused_title"]
     assert panel["empty"] == "当前没有等候的号码"
     # the server agrees: the first ticket moved to 资料查询, the second is finished
