@@ -63,8 +63,8 @@ def test_the_kiosk_subcommand_parses() -> None:
 
 
 def test_every_role_starts_and_draws_its_first_frame(tmp_path: Path) -> None:
-    """``python -m kiosk --role R --first-frame`` (what ``govhall kiosk`` runs) opens each app offscreen, draws a
-    frame and quits cleanly, even with no server to talk to."""
+    """``govhall kiosk --role R --first-frame`` opens each app offscreen, draws a frame and quits cleanly, even
+    with no server to talk to."""
     import os
     import subprocess
     import sys
@@ -77,7 +77,8 @@ def test_every_role_starts_and_draws_its_first_frame(tmp_path: Path) -> None:
     # no printer: this only checks that each app starts; printing is covered by test_ticket_kiosk.py
     config.write_text(demo + '\n[kiosk]\nprinter = "none"\nwindow = 3\n', "utf-8")
     procs = {role: subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "--role", role, "--first-frame", "--config", str(config), "--server",
+        [sys.executable, "-m", "queue_server", "kiosk", "--role", role, "--first-frame", "--config", str(config),
+         "--server",
          "http://127.0.0.1:9"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for role in ("ticket", "review", "staff", "display")}
     for role, proc in procs.items():
