@@ -5,6 +5,7 @@ simulated printer; each ``test_*`` starts the server, runs the scenario and chec
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -171,10 +172,13 @@ def scenario_print_fails(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from devices.printer.base import PrinterStatus
     from devices.printer.sim import SimTicketPrinter
 
+    answer = threading.Event()
+
     class PaperRunsOutMidJob(SimTicketPrinter):
-        """Hardware race: the status check passes, then the paper runs out during the job."""
+        """Hardware race: a slow status check passes, then the paper runs out during the job."""
 
         def status(self) -> PrinterStatus:
+            answer.wait(10)  # a slow printer keeps the 请稍候 screen up long enough to photograph it
             return PrinterStatus.ready()
 
     app, _ = _ticket_app(ctx)
@@ -184,6 +188,9 @@ def scenario_print_fails(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.tap_text("取号", exact=True)
     d.wait_screen("services")
     d.tap_text(SERVICE_NAME)
+    d.wait_screen("working")
+    d.shot("ticket-working")
+    answer.set()
     screen = d.wait_screen("ticket")
     d.shot("ticket-print-failed")
     return {"number": screen.number.text, "status": screen.status.text, "qr": screen.qr.data,
