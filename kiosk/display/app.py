@@ -180,6 +180,7 @@ class HallDisplayApp(KioskApp):
 
     @property
     def screen_board(self) -> BoardScreen:
+        """The one screen of the display."""
         return self.get_screen("board")
 
     def on_start(self) -> None:

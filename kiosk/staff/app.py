@@ -22,7 +22,7 @@ PAUSE_REASONS = ("午间休息", "临时离开", "业务培训", "系统故障")
 TRANSFER_REASONS = ("非本窗口业务", "需其他窗口协办", "群众申请")
 DONE = {"call": "已叫号 {number}", "recall": "已重呼 {number}", "start": "开始办理 {number}",
         "finish": "已办结 {number}", "skip": "已过号 {number}", "hold": "已挂起 {number}",
-        "resume": "已回呼 {number}", "transfer": "已转移 {number}"}
+        "resume": "已回呼 {number}", "transfer": "已转移 {number}", "requeue": "{number} 已重新排队"}
 
 
 class StaffPanelApp(KioskApp):
@@ -37,7 +37,8 @@ class StaffPanelApp(KioskApp):
         super().__init__(settings, config, client=client, **kwargs)
         self.window: int = settings.window
         self.view: dict[str, Any] = {}
-        self.held: list[str] = []
+        self.held: list[str] = []      # numbers this panel put on hold (挂起), for 回呼
+        self.skipped: list[str] = []   # numbers this panel skipped (过号), for 过号重排
         self.tidal_order: dict[str, Any] | None = None
         self.feed: HallFeed | None = None
         self.last_result: ApiResult | None = None
@@ -59,6 +60,7 @@ class StaffPanelApp(KioskApp):
 
     @property
     def panel(self) -> PanelScreen:
+        """The panel screen."""
         return self.get_screen("panel")
 
     # -- login -------------------------------------------------------------------------------------------
@@ -122,6 +124,9 @@ class StaffPanelApp(KioskApp):
         if action == "resume":
             self.go("pick").show("回呼哪个挂起的号码？", [(n, n) for n in self.held],
                                  lambda number: self.post(action, {"ticket": number}))
+        elif action == "requeue":
+            self.go("pick").show("哪个过号的群众已到场？（按本大厅规则重新排队）", [(n, n) for n in self.skipped],
+                                 lambda number: self.post(action, {"ticket": number}))
         elif action == "transfer":
             current = self.view.get("current_service")
             choices = [(s.name, s.code) for s in self.hall_config.services.values() if s.code != current]
@@ -153,8 +158,13 @@ class StaffPanelApp(KioskApp):
             number = (result.data or {}).get("number", "") if isinstance(result.data, dict) else ""
             if action == "hold" and number:
                 self.held.append(number)
+            if action == "skip" and number:
+                self.skipped.append(number)
             if action == "resume" and body:
                 self.held = [n for n in self.held if n != body["ticket"]]
+            if action == "requeue" and body:
+                self.skipped = [n for n in self.skipped if n != body["ticket"]]
+                number = body["ticket"]
             text = DONE.get(action, {"pause": "已暂停服务", "open": "已恢复服务"}.get(action, "完成"))
             self.panel.say(text.format(number=number), theme.PRIORITY)
         elif result.error == "queue_empty":

@@ -10,7 +10,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.common import theme
 from kiosk.common.theme import THEME
-from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel, SmallCaption
+from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel
 from kiosk.ticketing.screens import AppScreen
 
 STATUS_NAMES = {"called": "已叫号", "serving": "办理中", "waiting": "等候中", "held": "已挂起"}
@@ -28,11 +28,15 @@ class LoginScreen(AppScreen):
     def __init__(self, app: Any) -> None:
         super().__init__(app, "login")
         self.body.add_widget(Heading(text="虚拟呼叫器 · 工作人员登录"))
-        self.staff_no = _field("工号")
-        self.password = _field("密码", password=True)
-        self.window = _field("窗口号", text=str(app.settings.window or ""))
-        for widget in (self.staff_no, self.password, self.window):
-            self.body.add_widget(widget)
+        self.staff_no = _field("请输入工号")
+        self.password = _field("请输入密码", password=True)
+        self.window = _field("请输入窗口号", text=str(app.settings.window or ""))
+        form = GridLayout(cols=2, spacing=THEME.gap, size_hint_y=None)
+        form.bind(minimum_height=form.setter("height"))
+        for label, widget in (("工号", self.staff_no), ("密码", self.password), ("窗口", self.window)):
+            form.add_widget(Caption(text=label, size_hint_x=0.25, height=widget.height))
+            form.add_widget(widget)
+        self.body.add_widget(form)
         self.message = Banner(text="", colour=theme.DANGER, opacity=0)
         self.body.add_widget(self.message)
         self.body.add_widget(self.button("登录", self.submit))
@@ -57,17 +61,20 @@ class PanelScreen(AppScreen):
     ACTIONS = (("叫号", "call", theme.PRIORITY), ("重呼", "recall", theme.PRIMARY),
                ("开始办理", "start", theme.PRIMARY), ("办结", "finish", theme.PRIORITY),
                ("过号", "skip", theme.DANGER), ("挂起", "hold", theme.SURFACE),
-               ("回呼", "resume", theme.SURFACE), ("转移", "transfer", theme.SURFACE))
+               ("回呼", "resume", theme.SURFACE), ("转移", "transfer", theme.SURFACE),
+               ("过号重排", "requeue", theme.SURFACE))
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "panel")
-        top = BoxLayout(size_hint_y=None, height=THEME.fs_title * 1.6, spacing=THEME.gap)
-        self.title = Heading(text="", halign="left")
+        top = BoxLayout(size_hint_y=None, height=THEME.button_h, spacing=THEME.gap)
+        self.title = Caption(text="", halign="left", bold=True, size_hint_y=1, shorten=True)
         top.add_widget(self.title)
         self.pause_button = BigButton(text="暂停服务", colour=theme.SURFACE, size_hint_x=0.35)
         self.pause_button.bind(on_release=lambda _b: app.toggle_pause())
         top.add_widget(self.pause_button)
         self.body.add_widget(top)
+        self.paused = Banner(text="", colour=theme.WARNING)
+        self.body.add_widget(self.paused)
         self.tidal = Banner(text="", colour=theme.WARNING, opacity=0)
         self.body.add_widget(self.tidal)
         self.tidal_ack = BigButton(text="收到，开始办理潮汐业务", colour=theme.PRIORITY, opacity=0, disabled=True)
@@ -75,7 +82,6 @@ class PanelScreen(AppScreen):
         self.body.add_widget(self.tidal_ack)
         middle = BoxLayout(spacing=THEME.gap)
         current = BoxLayout(orientation="vertical")
-        current.add_widget(SmallCaption(text="当前号码"))
         self.current = NumberLabel(text="—")
         current.add_widget(self.current)
         self.current_info = Caption(text="")
@@ -86,7 +92,7 @@ class PanelScreen(AppScreen):
         self.body.add_widget(middle)
         self.message = Banner(text="", colour=theme.SURFACE)
         self.body.add_widget(self.message)
-        grid = GridLayout(cols=4, spacing=THEME.gap, size_hint_y=None)
+        grid = GridLayout(cols=5, spacing=THEME.gap, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for label, action, colour in self.ACTIONS:
             button = BigButton(text=label, colour=colour)
@@ -99,11 +105,13 @@ class PanelScreen(AppScreen):
         staff = f"{view.get('staff_name') or ''}（{view.get('staff_no') or ''}）" if view.get("staff_no") else ""
         state = WINDOW_STATES.get(view.get("state", ""), view.get("state", ""))
         self.title.text = f"{self.app.window_name()} · {staff} · {state}"
+        paused = view.get("state") == "paused"
+        self.paused.text = f"本窗口暂停服务（{view.get('pause_reason') or '暂停'}）" if paused else ""
         self.pause_button.text = "恢复服务" if view.get("state") == "paused" else "暂停服务"
         self.current.text = view.get("current") or "—"
         service = self.app.hall_config.services.get(view.get("current_service") or "")
         status = STATUS_NAMES.get(view.get("current_status") or "", view.get("current_status") or "")
-        self.current_info.text = f"{service.name} · {status}" if service and view.get("current") else "无"
+        self.current_info.text = f"{service.name} · {status}" if service and view.get("current") else "当前没有号码"
         lines = ["等候人数："]
         for code, count in (view.get("waiting") or {}).items():
             srv = self.app.hall_config.services.get(code)

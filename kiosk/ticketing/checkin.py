@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.common import theme
@@ -65,8 +66,9 @@ class ProgressScreen(AppScreen):
         self.body.add_widget(Caption(text="用手机扫描号票上的二维码，可随时查看您的排队进度。"))
         self.body.add_widget(SmallCaption(text="各窗口正在办理："))
         self.table = LargeCaption(text="")
-        self.body.add_widget(self.table)
-        self.body.add_widget(Widget())
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(self.table)
+        self.body.add_widget(scroll)
         self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
 
     def show(self, snapshot: dict[str, Any] | None) -> None:
@@ -76,8 +78,9 @@ class ProgressScreen(AppScreen):
             return
         lines = []
         for window in snapshot.get("windows", []):
-            current = window.get("current") or "—"
+            current = window.get("current")
             if isinstance(current, dict):
-                current = current.get("number", "—")
-            lines.append(f"{window.get('name') or str(window.get('number')) + '号窗口'}：{current}")
-        self.table.text = "\n".join(lines) or "暂无"
+                current = current.get("number")
+            if current:  # only windows serving someone: 34 idle windows would bury the answer
+                lines.append(f"{window.get('name') or str(window.get('number')) + '号窗口'}：{current}")
+        self.table.text = "\n".join(lines) or "暂无正在办理的号码"

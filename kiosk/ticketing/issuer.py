@@ -8,12 +8,15 @@ UI thread.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
 from kiosk.common.api import ApiClient, ApiResult
+
+log = logging.getLogger(__name__)
 
 # Citizen-facing messages (Chinese UI text).
 MSG_UNREACHABLE = "系统暂时无法连接，无法取号。\n请到咨询台由工作人员为您取号。"
@@ -64,6 +67,15 @@ def ticket_print_for(ticket: dict[str, Any], config: Any, priority_label: str | 
     )
 
 
+def _outcome(future: Any) -> IssueOutcome:
+    """The future's outcome; an unexpected failure becomes a refusal (the kiosk must never hang on 请稍候)."""
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - logged, and the citizen is sent to the desk
+        log.exception("taking a number failed")
+        return IssueOutcome("refused", message=MSG_UNREACHABLE, problem="error")
+
+
 class TicketIssuer:
     """Takes numbers for one kiosk.
 
@@ -91,7 +103,7 @@ class TicketIssuer:
 
     def _start(self, post: Callable[[], Any], label: str | None, on_done: Callable[[IssueOutcome], None]) -> None:
         future = self.client.submit(self._issue(post, label))
-        future.add_done_callback(lambda f: self.client.deliver(lambda: on_done(f.result())))
+        future.add_done_callback(lambda f: self.client.deliver(lambda: on_done(_outcome(f))))
 
     async def _post(self, path: str, body: dict[str, Any] | None) -> ApiResult:
         result = await self.client.request("POST", path, json_body=body)

@@ -60,3 +60,28 @@ def test_the_kiosk_subcommand_parses() -> None:
     assert (args.role, args.window, args.server, args.func) == ("review", 3, "http://h:1", cli.run)
     with pytest.raises(SystemExit):
         parser.parse_args(["kiosk", "--role", "cashier"])
+
+
+def test_every_role_starts_and_draws_its_first_frame(tmp_path: Path) -> None:
+    """``govhall kiosk --role R --first-frame`` opens each app offscreen, draws a frame and quits cleanly, even
+    with no server to talk to."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    env.update(SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy", KIVY_NO_ARGS="1", KIVY_NO_CONFIG="1",
+               KIVY_NO_FILELOG="1", KIVY_HOME=str(tmp_path / "kivy"), PYTHONPATH=str(ROOT))
+    config = tmp_path / "hall.toml"
+    demo = (ROOT / "assets" / "halls" / "demo.toml").read_text("utf-8")
+    # no printer: this only checks that each app starts; printing is covered by test_ticket_kiosk.py
+    config.write_text(demo + '\n[kiosk]\nprinter = "none"\nwindow = 3\n', "utf-8")
+    procs = {role: subprocess.Popen(
+        [sys.executable, "-m", "queue_server", "kiosk", "--role", role, "--first-frame", "--config", str(config),
+         "--server",
+         "http://127.0.0.1:9"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for role in ("ticket", "review", "staff", "display")}
+    for role, proc in procs.items():
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, f"{role}: {out[-3000:]}"
+        assert "first frame" in out.splitlines(), role

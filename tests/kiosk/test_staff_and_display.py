@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.kiosk.conftest import KioskServer
-from tests.kiosk.harness import run_scenario, start_scenario
+from tests.kiosk.harness import start_scenario
 
 WINDOW = 2
 SERVICE = "bdc_mortgage"
@@ -60,6 +60,14 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     seen["transfer"] = panel.message.text
     seen["call2"] = act("叫号", "已叫号")
     d.wait_until(lambda: panel.current.text == ctx["numbers"][1], what="second number")
+    seen["skip"] = act("过号", "已过号")
+    d.tap_text("过号重排", exact=True)
+    d.wait_screen("pick")
+    d.tap_text(ctx["numbers"][1], exact=True)
+    d.wait_screen("panel")
+    d.wait_until(lambda: "重新排队" in panel.message.text, what="requeued")
+    seen["requeue"] = panel.message.text
+    seen["call3"] = act("叫号", "已叫号")
     seen["finish"] = act("办结", "已办结")
     d.tap_text("暂停服务")
     d.wait_screen("pick")
@@ -115,7 +123,7 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 
 def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
     """GIVEN 李四 (2001) at window 2, two waiting tickets, and the hall display WHEN the panel calls, recalls,
-    holds, resumes, transfers, calls again, finishes and pauses THEN the server did each, the display flashed
+    holds, resumes, transfers, calls again, skips, re-queues the late citizen, calls, finishes and pauses THEN the server did each, the display flashed
     the call and shows the pause; when the server stops the display blanks under 连接中断, and resnapshots
     when it returns."""
     server = KioskServer(server_process)
@@ -142,7 +150,9 @@ def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
     assert panel["call"] == f"已叫号 {numbers[0]}" and panel["recall"] == f"已重呼 {numbers[0]}"
     assert panel["hold"] == f"已挂起 {numbers[0]}" and panel["resume"] == f"已回呼 {numbers[0]}"
     assert panel["transfer"] == f"已转移 {numbers[0]}"
-    assert panel["call2"] == f"已叫号 {numbers[1]}" and panel["finish"] == f"已办结 {numbers[1]}"
+    assert panel["call2"] == f"已叫号 {numbers[1]}" and panel["skip"] == f"已过号 {numbers[1]}"
+    assert panel["requeue"] == f"{numbers[1]} 已重新排队" and panel["call3"] == f"已叫号 {numbers[1]}"
+    assert panel["finish"] == f"已办结 {numbers[1]}"
     assert "暂停服务" in panel["paused_title"]
     assert panel["empty"] == "当前没有等候的号码"
     # the server agrees: the first ticket moved to 资料查询, the second is finished
@@ -181,18 +191,37 @@ def scenario_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     return seen
 
 
+def scenario_display_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    from kiosk.common.settings import KioskSettings
+    from kiosk.display.app import HallDisplayApp
+    from queue_server.config import DEMO_CONFIG_PATH, load_config
+
+    app = HallDisplayApp(KioskSettings(server=ctx["url"]), load_config(DEMO_CONFIG_PATH))
+    d = factory.start(app)
+    board = d.wait_screen("board")
+    d.wait_until(lambda: app.board.online, what="online")
+    d.signal("online")
+    d.wait_until(lambda: board.tidal.text, timeout=20, what="tidal notice")
+    d.pump(3)
+    d.shot("display-tidal")
+    return {"notice": board.tidal.text}
+
+
 def test_tidal_order_is_acknowledged_from_the_panel(server_process, shots: Path) -> None:
     """GIVEN staff at standby window 31 WHEN the manager opens it as a tidal window for 不动产转移登记 THEN the
-    panel shows the order and its 收到 button records the acknowledgement."""
+    panel shows the order and its 收到 button records the acknowledgement, and the hall display announces it."""
     server = KioskServer(server_process)
     server.add_staff("3101", "王五", "secret-3101")
     admin = server.token("admin")
+    display = start_scenario(__file__, "scenario_display_tidal", {"role": "display", "url": server.url}, shots)
     run = start_scenario(__file__, "scenario_tidal", {"role": "staff", "url": server.url}, shots)
     run.wait_for("ready")
+    display.wait_for("online")
     status, opened = server.post("/api/tidal/open", {"service": "bdc_transfer", "window": 31, "reason": "演练"},
                                  admin)
     assert status == 201, opened
     seen = run.result()
     assert "不动产转移登记" in seen["order"] and seen["message"] == "已确认潮汐业务"
+    assert display.result()["notice"] == "潮汐窗口1 临时增开“不动产转移登记”（潮汐窗口）"
     [opening] = server.get("/api/tidal", admin)["open"]
     assert opening["window"] == 31 and opening["acknowledged_at"] is not None

@@ -5,6 +5,7 @@ simulated printer; each ``test_*`` starts the server, runs the scenario and chec
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,10 @@ def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
     """GIVEN a kiosk printer without paper WHEN a citizen takes a number THEN no number is taken or shown, and the
     screen sends the citizen to the desk."""
     token = kiosk_server.token("kiosk")
+    # someone is being served at window 7 (社保1), for the 查询进度 screen
+    kiosk_server.post("/api/tickets", {"service": "si_enroll", "request_id": "progress-1"}, token)
+    status, called = kiosk_server.post("/api/windows/7/call", {}, kiosk_server.token("staff", 7))
+    assert status == 200, called
     before = kiosk_server.waiting(SERVICE)
     result = run_scenario(__file__, "scenario_paper_out", {"role": "ticket", "url": kiosk_server.url,
                                                             "token": token}, shots)
@@ -127,7 +132,7 @@ def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
     assert result["jobs"] == 0
     assert not any(text.startswith("A0") for text in result["texts"])
     assert kiosk_server.waiting(SERVICE) == before  # the server recorded nothing
-    assert "不动产登记1：" in result["progress"]  # 查询进度 lists what each window serves now
+    assert result["progress"] == f"社保1：{called['number']}"  # 查询进度 lists the windows serving someone
 
 
 def scenario_server_down(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -167,10 +172,13 @@ def scenario_print_fails(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from devices.printer.base import PrinterStatus
     from devices.printer.sim import SimTicketPrinter
 
+    answer = threading.Event()
+
     class PaperRunsOutMidJob(SimTicketPrinter):
-        """Hardware race: the status check passes, then the paper runs out during the job."""
+        """Hardware race: a slow status check passes, then the paper runs out during the job."""
 
         def status(self) -> PrinterStatus:
+            answer.wait(10)  # a slow printer keeps the 请稍候 screen up long enough to photograph it
             return PrinterStatus.ready()
 
     app, _ = _ticket_app(ctx)
@@ -180,6 +188,9 @@ def scenario_print_fails(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.tap_text("取号", exact=True)
     d.wait_screen("services")
     d.tap_text(SERVICE_NAME)
+    d.wait_screen("working")
+    d.shot("ticket-working")
+    answer.set()
     screen = d.wait_screen("ticket")
     d.shot("ticket-print-failed")
     return {"number": screen.number.text, "status": screen.status.text, "qr": screen.qr.data,

@@ -1,0 +1,50 @@
+"""The hall display's model (``kiosk.display.board.HallBoard``): snapshot, events in order, offline blanking."""
+from __future__ import annotations
+
+from kiosk.display.board import MAX_CALLS, HallBoard
+
+SNAPSHOT = {
+    "services": [{"code": "bdc_transfer", "waiting": 4}, {"code": "si_card", "waiting": 0}],
+    "windows": [{"number": 1, "name": "不动产登记1", "state": "open", "current": "A001", "tidal": None},
+                {"number": 31, "name": "潮汐窗口1", "state": "closed", "current": None, "tidal": None}],
+    "recent_calls": [{"number": "A001", "window": 1}, {"number": "A001", "window": 1},
+                     {"number": "C002", "window": 7}],
+}
+
+
+def test_snapshot_then_events() -> None:
+    board = HallBoard()
+    board.load_snapshot(SNAPSHOT)
+    assert board.online and board.waiting == {"bdc_transfer": 4, "si_card": 0}
+    assert [(c.number, c.window) for c in board.calls] == [("A001", 1), ("C002", 7)]  # a recall is listed once
+
+    call = board.apply("ticket.called", {"number": "A002", "window": 1, "window_name": "不动产登记1"})
+    assert call is not None and (call.number, call.window_name) == ("A002", "不动产登记1")
+    assert board.windows[1]["current"] == "A002" and board.calls[0].number == "A002"
+    assert board.apply("ticket.finished", {"number": "A002", "window": 1}) is None
+    assert board.windows[1]["current"] is None
+    board.apply("window.paused", {"window": 1, "state": "paused", "reason": "午间休息"})
+    assert board.windows[1]["state"] == "paused"
+    board.apply("ticket.issued", {"service": "si_card", "waiting": 1})
+    assert board.waiting["si_card"] == 1
+    board.apply("tidal.opened", {"window": 31, "service": "bdc_transfer"})
+    assert board.tidal == {31: "bdc_transfer"}
+    board.apply("tidal.closed", {"window": 31, "service": "bdc_transfer"})
+    assert board.tidal == {}
+
+
+def test_calls_are_capped_and_recall_moves_to_top() -> None:
+    board = HallBoard()
+    board.load_snapshot(SNAPSHOT)
+    for i in range(10):
+        board.apply("ticket.called", {"number": f"B{i:03d}", "window": 4})
+    board.apply("ticket.recalled", {"number": "B005", "window": 4})
+    assert len(board.calls) == MAX_CALLS and board.calls[0].number == "B005"
+    assert len({c.number for c in board.calls}) == MAX_CALLS
+
+
+def test_offline_forgets_everything() -> None:
+    board = HallBoard()
+    board.load_snapshot(SNAPSHOT)
+    board.go_offline()
+    assert not board.online and not board.calls and not board.windows and not board.waiting
