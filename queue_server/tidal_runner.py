@@ -207,7 +207,8 @@ class TidalRunner:
         return self.opening_view(self.db["tidal_openings"].get(row["id"]))
 
     def open_by_hand(self, service: str, window: int | None, actor: str, reason: str) -> dict:
-        """A manager opens a tidal window for ``service`` (on ``window`` or the best free standby window)."""
+        """A manager opens a tidal window for ``service`` (on ``window`` — a standby window of its group, or a
+        regular counter trained for it — or the best free standby window)."""
         if service not in self.config.services:
             raise invalid("service", f"未定义的业务 {service!r}")
         state = self.state()
@@ -221,13 +222,14 @@ class TidalRunner:
             raise not_found(f"没有 {window} 号窗口")
         elif window in taken:
             raise conflict(f"{window} 号窗口已开设潮汐业务")
-        if service not in self.config.windows[window].tidal_services:
+        trained = self.support.get(window, ())
+        if service not in self.config.windows[window].tidal_services and service not in trained:
             raise invalid("window", f"{window} 号窗口不能开设 {self.config.services[service].name} 潮汐业务")
         now = self.clock.now()
         svc = state.services[service]
         figures = {"waiting": svc.waiting, "estimated_wait_min": round(svc.estimated_wait_min, 1)}
         with write_transaction(self.db):
-            self.hall.set_tidal(window, service, actor, reason)
+            self.hall.set_tidal(window, service, actor, reason, trained)
             opening_id = store.insert_opening(self.db, service, window, now, actor, True, reason, figures)
             store.log(self.db, now, "manual_open", service, window, actor, reason, figures)
         ack_due = now + timedelta(minutes=self.settings.ack_timeout_min)

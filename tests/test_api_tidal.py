@@ -137,6 +137,8 @@ async def test_manager_opens_and_closes_by_hand(server, api):
     assert status == 409 and "没有可开设" in body["message"]
     status, body = await api.as_(admin).post("/api/tidal/open", {"service": "passport", "window": 31})
     assert status == 422 and body["error"] == "invalid"
+    status, body = await api.as_(admin).post("/api/tidal/open", {"service": "passport", "window": 7})  # 社保 staff
+    assert status == 422 and body["error"] == "invalid"
     status, body = await api.as_(admin).post("/api/tidal/open", {"service": "nope"})
     assert status == 422
     status, opened = await api.as_(admin).post("/api/tidal/open", {"service": "passport", "reason": "旅游旺季"})
@@ -243,3 +245,17 @@ async def test_a_calm_trained_counter_supports_an_overloaded_service_and_goes_ho
     _, hall = await api.get("/api/hall")
     window = next(w for w in hall["windows"] if w["number"] == 30)
     assert window["tidal"] is None and window["state"] == "open" and "hpf_loan" not in window["services"]
+
+
+async def test_manager_asks_a_trained_counter_to_support_by_hand(server, api):
+    admin = server.token("admin")
+    status, opened = await api.as_(admin).post("/api/tidal/open", {"service": "hpf_loan", "window": 30,
+                                                                   "reason": "公积金贷款集中办理"})
+    assert status == 201 and opened["window"] == 30 and opened["manual"]
+    _, hall = await api.get("/api/hall")
+    window = next(w for w in hall["windows"] if w["number"] == 30)
+    assert window["tidal"] == "hpf_loan" and window["services"][-1] == "hpf_loan"
+    status, _ = await api.as_(admin).post("/api/tidal/close", {"window": 30})
+    assert status == 200
+    _, hall = await api.get("/api/hall")
+    assert next(w for w in hall["windows"] if w["number"] == 30)["tidal"] is None
