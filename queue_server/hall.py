@@ -321,18 +321,26 @@ class Hall(HallView):
             self.db.execute("update windows set staff_no = ?, staff_name = ?, updated_at = ? where number = ?",
                             [staff_no, staff_name, to_iso(self.clock.now()), window])
 
-    def set_tidal(self, window: int, service: str | None, actor: str, reason: str) -> Events:
-        """Give a standby window a tidal service (opening it), or take it away (``service=None``, closing it)."""
+    def set_tidal(self, window: int, service: str | None, actor: str, reason: str,
+                  trained: tuple[str, ...] = ()) -> Events:
+        """Give a window a tidal service (a standby window opening for it, or a regular window's staff taking it up
+        as cross-window support when they are ``trained`` for it), or take it away (``service=None``).
+
+        Opening puts the window in service; closing leaves its state alone: its staff stay and go back to their
+        own services (a standby window: its whole tidal group)."""
         conf = self.config.windows.get(window)
         if conf is None:
             raise not_found(f"没有 {window} 号窗口")
-        if service is not None and service not in conf.tidal_services:
+        if service is not None and service not in conf.tidal_services and service not in trained:
             raise invalid("service", f"{window} 号窗口不能开设 {service} 潮汐业务")
         now = to_iso(self.clock.now())
-        state = "open" if service else ("closed" if conf.standby else "open")
         with write_transaction(self.db):
-            self.db.execute("update windows set tidal_service = ?, state = ?, updated_at = ? where number = ?",
-                            [service, state, now, window])
+            if service is not None:
+                self.db.execute("update windows set tidal_service = ?, state = 'open', updated_at = ? where number = ?",
+                                [service, now, window])
+            else:
+                self.db.execute("update windows set tidal_service = null, updated_at = ? where number = ?",
+                                [now, window])
             self.db["window_log"].insert({"window": window, "action": "tidal_open" if service else "tidal_close",
                                           "actor": actor, "reason": reason, "at": now,
                                           "data": json.dumps({"service": service}, ensure_ascii=False)})

@@ -129,8 +129,14 @@ class HallView:
     # -- windows and services -----------------------------------------------------------------------------------
 
     def window_services(self, window: int, tidal_service: str | None) -> list[str]:
-        """The services a window calls for: its own in priority order, then its tidal assignment."""
-        services = list(self.config.windows[window].services)
+        """The services a window calls for: its own in priority order, then its tidal assignment. A standby
+        window's own services are its tidal group (its staff serve the group until the tidal policy gives them one
+        service to call first)."""
+        conf = self.config.windows[window]
+        if conf.standby:
+            group = list(conf.tidal_services)
+            return [tidal_service] + [s for s in group if s != tidal_service] if tidal_service else group
+        services = list(conf.services)
         if tidal_service and tidal_service not in services:
             services.append(tidal_service)
         return services

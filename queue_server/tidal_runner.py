@@ -1,6 +1,10 @@
 """The server side of the tidal policy: feed :func:`queue_server.policy.tidal.decide` the live hall, apply its
 answer, and handle what people do by hand (a manager opening or closing, standby staff acknowledging).
 
+The policy may also ask a calm regular window whose staff are trained for an overloaded service to take it up
+(跨窗口支援, ``figures.support``): the ``tidal.opened`` event then goes to that window's panel and keypad, its staff
+acknowledge the same way, and it goes back to its own services when the opening closes. Nobody is added to the hall.
+
 Every change to the hall (a bus event) schedules one run on the event loop, and a timer runs it every
 ``check_interval_s`` as well (holds and acknowledgement timeouts expire with no event). Each run reads the state,
 decides, and for every action writes the window's tidal service (``Hall.set_tidal``), the opening and the audit
@@ -25,7 +29,7 @@ from queue_server.hall_time import business_day
 from queue_server.policy.estimate import ServiceLoad, capacities, expected_wait_minutes
 from queue_server.policy.tidal import (
     CLOSE, ESCALATE, OPEN, Action, Decision, ServiceState, TidalSettings, TidalState, WindowState, choose_standby,
-    decide,
+    cross_trained, decide,
 )
 from queue_server.tidal_config import tidal_settings
 
@@ -52,6 +56,10 @@ class TidalRunner:
         self.hall = hall
         self.bus = bus
         self.settings = settings or tidal_settings(config)
+        self.support = cross_trained(
+            {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in config.windows.items()},
+            {code: s.department for code, s in config.services.items()},
+        ) if self.settings.cross_window_support else {}
         self._pending = False
 
     # -- reading the hall ------------------------------------------------------------------------------------
@@ -78,7 +86,7 @@ class TidalRunner:
         for number, st, current, _tidal in rows:
             conf = self.config.windows[number]
             windows[number] = WindowState(number, conf.standby, conf.tidal_services, conf.services, st or "closed",
-                                          current is not None)
+                                          current is not None, self.support.get(number, ()))
         openings = tuple(store.as_opening(r) for r in store.open_rows(self.db))
         return TidalState(self.settings, services, windows, openings,
                           store.blocked_services(self.db, self.clock.now()))
@@ -136,7 +144,8 @@ class TidalRunner:
                 "reason": action.reason, "figures": action.figures}
         topics = frozenset({"hall", f"window:{action.window}", "admin"})
         if action.kind == OPEN:
-            self.hall.set_tidal(action.window, action.service, POLICY_ACTOR, action.reason)
+            self.hall.set_tidal(action.window, action.service, POLICY_ACTOR, action.reason,
+                                self.support.get(action.window, ()))
             store.insert_opening(self.db, action.service, action.window, now, POLICY_ACTOR, False, action.reason,
                                  action.figures)
             store.log(self.db, now, "open", action.service, action.window, POLICY_ACTOR, action.reason, action.figures)

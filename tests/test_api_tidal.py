@@ -201,3 +201,45 @@ async def test_a_tidal_window_does_not_carry_over_to_the_next_business_day(serve
     assert next(w for w in hall["windows"] if w["number"] == opened["window"])["tidal"] is None
     _, log = await api.as_(admin).get("/api/tidal/log")
     assert [(e["action"], e["reason"]) for e in log["entries"]] == [("close", "营业日结束,潮汐窗口自动关闭")]
+
+
+async def test_a_calm_trained_counter_supports_an_overloaded_service_and_goes_home_when_its_own_queue_rises(
+        server, api):
+    """GIVEN hpf_loan (25 min, windows 12 and 13 only; no standby window may take it) and 综合受理3 (window 30,
+    trained for 公积金 items through its hpf_withdraw) with nothing waiting WHEN the loan queue passes the threshold
+    THEN window 30 is asked to take it up (nobody is added), its staff acknowledge and call a loan ticket; WHEN its own
+    general intake queue passes the upper threshold THEN the support ends at once, with the reason in the log."""
+    kiosk, admin, staff30 = server.token("kiosk"), server.token("admin"), server.token("staff", 30)
+    async with api.session.ws_connect(f"{server.url}/api/ws?topics=window:30&token={staff30}") as ws:
+        assert json.loads((await ws.receive()).data)["event"] == "snapshot"
+        loans = [await take(api, kiosk, "hpf_loan") for _ in range(2)]
+        opened = await tidal_open(api, admin)
+        assert [(o["service"], o["window"]) for o in opened] == [("hpf_loan", 30)]
+        assert opened[0]["figures"]["support"] is True and opened[0]["figures"]["own_waiting"] == 0
+        assert "跨窗口支援" in opened[0]["reason"]
+        while True:
+            message = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
+            if message["event"] == "tidal.opened":
+                break
+        assert message["data"]["service"] == "hpf_loan"
+    status, _ = await api.as_(staff30).post("/api/windows/30/tidal/ack")
+    assert status == 200
+    _, hall = await api.get("/api/hall")
+    window = next(w for w in hall["windows"] if w["number"] == 30)
+    assert window["tidal"] == "hpf_loan" and "hpf_loan" in window["services"] and "general_intake" in window["services"]
+    status, called = await api.as_(staff30).post("/api/windows/30/call")
+    assert status == 200 and called["number"] == loans[0]["number"]
+    for _ in range(11):  # its own 综合受理 queue passes 10 waiting
+        await take(api, kiosk, "general_intake")
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+        _, tidal = await api.as_(admin).get("/api/tidal")
+        if not tidal["open"]:
+            break
+    assert tidal["open"] == []
+    _, log = await api.as_(admin).get("/api/tidal/log")
+    assert [e["action"] for e in log["entries"]] == ["open", "ack", "close"]
+    assert "结束支援" in log["entries"][-1]["reason"]
+    _, hall = await api.get("/api/hall")
+    window = next(w for w in hall["windows"] if w["number"] == 30)
+    assert window["tidal"] is None and window["state"] == "open" and "hpf_loan" not in window["services"]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+
+import pytest
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -199,3 +201,61 @@ def test_a_calm_tidal_window_moves_to_an_overloaded_service_with_no_free_window(
     assert busy_tax.actions == ()
     off = TidalSettings(move_calm_windows=False)
     assert decide(state({"tax": (1, 3.0), "si": (30, 60.0), "bdc": (12, 25.0)}, openings, settings=off), later).actions == ()
+
+
+def test_cross_window_support_takes_the_calmest_trained_counter_and_returns_when_its_own_queue_rises():
+    """GIVEN no standby window for 'loan' and two regular counters trained for it WHEN 'loan' passes its upper
+    threshold THEN the counter whose own services are calmest takes it up (never one whose own queue is above its
+    lower threshold, never an untrained or paused one); WHEN that counter's own service passes its upper threshold
+    THEN the support closes at once, whatever the hold time."""
+    windows = {
+        30: WindowState(30, False, (), ("intake",), "open", support_services=("loan",)),
+        31: WindowState(31, False, (), ("card",), "open", support_services=("loan",)),
+        32: WindowState(32, False, (), ("idle",), "open"),  # calm, but not trained
+        33: WindowState(33, False, (), ("quiet",), "paused", support_services=("loan",)),  # staff away
+    }
+    busy = {"loan": (3, 30.0), "intake": (1, 4.0), "card": (0, 0.0), "idle": (0, 0.0), "quiet": (0, 0.0)}
+    d = decide(state(busy, windows=windows), START)
+    assert [(a.kind, a.service, a.window) for a in d.actions] == [(OPEN, "loan", 31)]
+    assert d.actions[0].figures["support"] is True and "跨窗口支援" in d.actions[0].reason
+    not_calm = busy | {"card": (6, 12.0)}  # above card's lower threshold: 31 must not go, 30 may
+    assert [a.window for a in decide(state(not_calm, windows=windows), START).actions] == [30]
+    off = TidalSettings(cross_window_support=False)
+    assert decide(state(busy, windows=windows, settings=off), START).actions == ()
+    later = START.replace(minute=2)
+    risen = busy | {"card": (11, 25.0)}
+    d2 = decide(state(risen, d.openings, windows=windows), later)
+    assert (d2.actions[0].kind, d2.actions[0].window) == (CLOSE, 31) and "结束支援" in d2.actions[0].reason
+    assert d2.actions[0].figures["supported"] == "loan"
+    assert [(a.kind, a.window) for a in d2.actions[1:]] == [(OPEN, 30)]  # the next calmest takes over
+
+
+def test_cross_trained_counters_know_their_department_and_the_standby_groups_that_share_their_items():
+    from queue_server.policy.tidal import cross_trained
+
+    windows = {
+        7: (False, ("si_card",), ()), 9: (False, ("si_pension",), ()), 14: (False, ("id_card",), ()),
+        32: (True, (), ("si_card", "mi_enroll")),
+    }
+    department = {"si_card": "rsj", "si_pension": "rsj", "mi_enroll": "ybj", "id_card": "hj"}
+    assert cross_trained(windows, department) == {
+        7: ("si_pension", "mi_enroll"), 9: ("si_card",), 14: (),
+    }
+
+
+def test_look_ahead_opens_before_the_queue_builds_and_keeps_a_window_before_a_known_surge():
+    """GIVEN a calm queue now but a projected wait over the upper threshold (history says citizens are coming)
+    THEN a window opens, with the projection in the reason; a tidal window does not close while the projection is
+    above the lower threshold."""
+    from queue_server.policy.estimate import ServiceLoad, projected_wait_minutes
+
+    load = ServiceLoad("bdc", 2, 1.0, (), 10.0)
+    assert projected_wait_minutes(load, 0.0, 15) == pytest.approx(5.0)  # 20 min of work, 15 served: 5 left
+    assert projected_wait_minutes(load, 0.3, 15) == pytest.approx(50.0)  # + 4.5 tickets × 10 min
+    calm_now = TidalState(TidalSettings(), {"bdc": ServiceState("bdc", 2, 20.0, None, 50.0)}, STANDBY)
+    d = decide(calm_now, START)
+    assert [(a.kind, a.service) for a in d.actions] == [(OPEN, "bdc")]
+    assert "往日同时段" in d.actions[0].reason and d.actions[0].figures["projected_wait_min"] == 50.0
+    later = START.replace(minute=30)
+    surge_coming = TidalState(TidalSettings(), {"bdc": ServiceState("bdc", 0, 0.0, 0.0, 12.0)}, STANDBY, d.openings)
+    assert decide(surge_coming, later).openings[0].below_since is None

@@ -68,8 +68,9 @@ def test_a_busy_day_under_each_policy(setup):
         assert min(r.waits) >= 0
     share = {p: np.mean(np.array(r.waits) > 20) for p, r in results.items()}
     hours = {p: r.staff_min / 60 for p, r in results.items()}
-    assert share["tidal"] < 0.7 * share["regular"]
-    assert hours["regular"] < hours["tidal"] < hours["static"]
+    assert share["tidal"] < 0.7 * share["regular"]  # (against static it wins on average, not on every day)
+    # the same people on the same hours as today's practice: tidal moves staff, it adds nobody
+    assert hours["regular"] < hours["tidal"] <= hours["static"] + 0.5
     assert results["tidal"].tidal_openings > 0 and results["regular"].tidal_openings == 0
     kinds = [e[1] for e in results["tidal"].events]
     assert kinds.count("open") == results["tidal"].tidal_openings and "close" in kinds
@@ -90,13 +91,50 @@ def test_priority_tickets_go_first(setup):
     assert wait["priority"] < 0.5 * wait["walk_in"]
 
 
-def test_clairvoyant_staffs_standby_windows_only_in_business_hours(setup):
+def test_replaying_a_policys_moves_reproduces_its_day(setup):
+    """The clairvoyant's guarantee rests on this: the simulator is deterministic, so an online policy's schedule of
+    moves, replayed, gives exactly its day."""
+    from queue_server.simulation.engine import HallSimulation
+    from queue_server.simulation.hindsight import ReplayPolicy, schedule_of
+    from queue_server.simulation.model import DayPlan
+    from queue_server.simulation.runner import class_order_of, windows_for
+
+    config, settings, profile = setup
+    tickets = draw_day(config, profile, TUESDAY, seed=7)
+    online = run_day(config, settings, profile, "tidal", TUESDAY, tickets)
+    sessions = sessions_of(config)
+    plan = DayPlan(TUESDAY, tickets, windows_for(config, "tidal", sessions, profile.break_min), sessions,
+                   {c: float(s.minutes) for c, s in config.services.items()}, class_order_of(config))
+    replayed = HallSimulation(plan, ReplayPolicy(schedule_of(online, profile.ack_delay_min)), config.hall.tz,
+                              profile.ack_delay_min, no_show_wait_min=profile.no_show_wait_min).run()
+    assert online.tidal_openings > 0
+    assert replayed.waits == online.waits and replayed.staff_min == pytest.approx(online.staff_min)
+
+
+def test_clairvoyant_is_never_worse_than_the_online_policies_and_keeps_the_budget(setup):
     config, settings, profile = setup
     tickets = draw_day(config, profile, MONDAY, seed=1)
-    result = run_day(config, settings, profile, "clairvoyant", MONDAY, tickets)
-    lunch = [staffed for t, _, staffed in result.timeline if 12 * 60 + 40 <= t < 13 * 60 + 30]
-    assert lunch and max(lunch) == 0
-    assert result.tidal_openings > 0
+    results = {p: run_day(config, settings, profile, p, MONDAY, tickets) for p in ("static", "tidal", "clairvoyant")}
+    over = {p: sum(1 for w in r.waits if w > 20) for p, r in results.items()}
+    assert over["clairvoyant"] <= min(over["static"], over["tidal"])
+    assert over["clairvoyant"] < over["static"]  # it does find better moves than standing still
+    clair = results["clairvoyant"]
+    assert clair.staff_min / 60 <= results["static"].staff_min / 60 + 0.5
+    lunch = [staffed for t, _, staffed in clair.timeline if 12 * 60 + 40 <= t < 13 * 60 + 30]
+    assert lunch and max(lunch) == 0  # nobody is brought in out of hours
+
+
+def test_the_arrival_history_matches_the_days_drawn_on_average(setup):
+    from queue_server.simulation.model import expected_arrivals
+
+    config, _, profile = setup
+    minutes = {c: float(s.minutes) for c, s in config.services.items()}
+    history = expected_arrivals(TUESDAY, sessions_of(config), minutes, profile)
+    days = [draw_day(config, profile, TUESDAY, seed) for seed in range(20)]
+    drawn = np.mean([sum(1 for t in day if 9 * 60 <= t.arrival < 10 * 60) for day in days])
+    assert sum(history.rate(s, 9 * 60, 60) * 60 for s in minutes) == pytest.approx(drawn, rel=0.05)
+    assert history.rate("si_card", 9 * 60, 60) > 1.5 * history.rate("si_card", 11 * 60, 60)  # the morning peak
+    assert history.rate("si_card", 12 * 60 + 30, 30) == 0.0  # lunch: nobody comes
 
 
 def test_busy_days_are_mondays_or_month_start_business_days():

@@ -89,6 +89,20 @@ def expected_wait_minutes(load: ServiceLoad, ahead: int | None = None) -> float:
     return n * load.mean_service_min / capacity
 
 
+def projected_wait_minutes(load: ServiceLoad, arrivals_per_min: float, lookahead_min: float) -> float:
+    """The estimated wait of a ticket taken ``lookahead_min`` from now, if citizens keep arriving at the rate the
+    hall's history shows for this time of day and the windows open now keep serving (a fluid projection).
+
+    :param load: the service's queue and capacity now.
+    :param arrivals_per_min: expected arrivals per minute over the look-ahead (from arrivals-by-hour history).
+    :param lookahead_min: how far ahead to look.
+    """
+    capacity = load.capacity if load.capacity > 0 else 1.0
+    m = load.mean_service_min
+    work = (load.waiting + arrivals_per_min * lookahead_min) * m - capacity * lookahead_min
+    return max(0.0, work) / capacity
+
+
 def estimate_wait_minutes(ahead: int, load: ServiceLoad) -> int | None:
     """Whole minutes until a ticket with ``ahead`` people in front is called; ``None`` when no window serves it now.
 

@@ -6,6 +6,12 @@ service has stayed calm for the hold time, or escalate an opening nobody acknowl
 SQL and reads no clock: the queue server and the hall simulator feed it the same state and apply its answer, and
 persist the returned openings (with their ``below_since`` memory) for the next call.
 
+Staff flow with the tide; nobody is added. An opening goes first to a qualified standby window (its staff are at it
+all day, serving their group; the opening gives them one service to call first). With none free, it goes to the
+calmest staffed regular window whose staff are trained for the service (:func:`cross_trained`) and whose own
+services are all under their lower thresholds (跨窗口支援); that support ends at once when one of the window's own
+services passes its upper threshold.
+
 Hysteresis: a service opens above the *upper* threshold (wait over ``open_wait_min`` **or** more than
 ``open_waiting`` waiting) and closes only after it has stayed at or under the *lower* threshold (wait at most
 ``close_wait_min`` **and** at most ``close_waiting`` waiting) for ``hold_min`` minutes without interruption.
@@ -51,6 +57,8 @@ class TidalSettings:
     :param check_interval_s: how often the server re-runs the policy when nothing happens.
     :param move_calm_windows: when an overloaded service finds no free standby window, take one whose own tidal
         service is already under its lower threshold (closing that opening early) instead of waiting for its hold.
+    :param cross_window_support: when no standby window can take an overloaded service, ask the calmest regular
+        window whose staff are trained for it (跨窗口支援) to take it up first; nobody is added to the hall.
     """
 
     enabled: bool = True
@@ -60,6 +68,8 @@ class TidalSettings:
     max_windows_per_service: int = 1
     check_interval_s: float = 30.0
     move_calm_windows: bool = True
+    cross_window_support: bool = True
+    lookahead_min: float = 0.0
 
     def for_service(self, service: str) -> Thresholds:
         """The thresholds that apply to ``service``.
@@ -79,19 +89,22 @@ class ServiceState:
     :param wait_without_tidal_min: the same estimate as if the service's tidal windows were gone; a tidal window
         closes only when this too is calm, so closing it does not at once bring the queue back (no flapping).
         None when the service has no tidal window or the caller cannot tell.
+    :param projected_wait_min: the estimated wait ``lookahead_min`` from now at the arrival rate the hall's history
+        shows for this time of day (:func:`queue_server.policy.estimate.projected_wait_minutes`); None without
+        look-ahead. It opens a window before the queue builds and keeps one open before a known surge.
     """
 
     code: str
     waiting: int
     estimated_wait_min: float
     wait_without_tidal_min: float | None = None
+    projected_wait_min: float | None = None
 
     @property
     def calm_wait_min(self) -> float:
-        """The wait the closing rule looks at: the larger of the two estimates."""
-        if self.wait_without_tidal_min is None:
-            return self.estimated_wait_min
-        return max(self.estimated_wait_min, self.wait_without_tidal_min)
+        """The wait the closing rule looks at: the largest of the estimates (now, without tidal help, projected)."""
+        return max(w for w in (self.estimated_wait_min, self.wait_without_tidal_min, self.projected_wait_min)
+                   if w is not None)
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,8 @@ class WindowState:
     :param services: the window's own services.
     :param state: ``open``, ``paused`` or ``closed``.
     :param busy: whether it is serving or calling a ticket right now.
+    :param support_services: services a regular window's staff are trained for beyond their own (see
+        :func:`cross_trained`); the policy may ask them to take one up when their own queues are calm.
     """
 
     number: int
@@ -112,6 +127,14 @@ class WindowState:
     services: tuple[str, ...] = ()
     state: str = "closed"
     busy: bool = False
+    support_services: tuple[str, ...] = ()
+
+    def may_take(self, service: str) -> bool:
+        """Whether this window may hold a tidal opening for ``service``.
+
+        :param service: a service code.
+        """
+        return service in self.tidal_services or service in self.support_services
 
 
 @dataclass(frozen=True)
@@ -190,7 +213,9 @@ def is_over(service: ServiceState, th: Thresholds) -> bool:
     :param service: the service's queue.
     :param th: its thresholds.
     """
-    return service.estimated_wait_min > th.open_wait_min or service.waiting > th.open_waiting
+    projected = service.projected_wait_min
+    return (service.estimated_wait_min > th.open_wait_min or service.waiting > th.open_waiting
+            or (projected is not None and projected > th.open_wait_min))
 
 
 def is_below(service: ServiceState, th: Thresholds) -> bool:
@@ -210,6 +235,7 @@ def _figures(service: ServiceState, th: Thresholds) -> dict:
         "wait_without_tidal_min": (
             None if service.wait_without_tidal_min is None else round(service.wait_without_tidal_min, 1)
         ),
+        "projected_wait_min": None if service.projected_wait_min is None else round(service.projected_wait_min, 1),
         "open_wait_min": th.open_wait_min,
         "open_waiting": th.open_waiting,
         "close_wait_min": th.close_wait_min,
@@ -229,6 +255,8 @@ def open_reason(service: ServiceState, th: Thresholds) -> str:
         parts.append(f"预计等候 {service.estimated_wait_min:.0f} 分钟,超过 {th.open_wait_min:g} 分钟")
     if service.waiting > th.open_waiting:
         parts.append(f"等候 {service.waiting} 人,超过 {th.open_waiting} 人")
+    if not parts and service.projected_wait_min is not None:
+        parts.append(f"按往日同时段来人推算,预计等候将达 {service.projected_wait_min:.0f} 分钟,超过 {th.open_wait_min:g} 分钟")
     return ";".join(parts)
 
 
@@ -260,6 +288,80 @@ def choose_standby(
     return chosen
 
 
+def cross_trained(
+    windows: Mapping[int, tuple[bool, tuple[str, ...], tuple[str, ...]]], department_of: Mapping[str, str],
+) -> dict[int, tuple[str, ...]]:
+    """The services each regular window's staff may take up as cross-window support (跨窗口支援).
+
+    A counter's staff know their own department's items, and the hall trains them for the group a standby window
+    gathers when that group includes one of their own items (e.g. 社保 staff for the 社保/医保/公积金 group).
+
+    :param windows: ``number -> (standby, services, tidal_services)`` for every window.
+    :param department_of: each service's department code.
+    """
+    groups = [set(tidal) for standby, _own, tidal in windows.values() if standby and tidal]
+    out: dict[int, tuple[str, ...]] = {}
+    for number, (standby, own, _tidal) in windows.items():
+        if standby:
+            continue
+        departments = {department_of.get(s) for s in own}
+        extra = [s for s in sorted(department_of) if department_of[s] in departments and s not in own]
+        for group in groups:
+            if group & set(own):
+                extra += [s for s in sorted(group) if s not in own and s not in extra]
+        out[number] = tuple(extra)
+    return out
+
+
+def own_pressure(window: WindowState, services: Mapping[str, ServiceState]) -> tuple[float, int]:
+    """The worst estimated wait and the total waiting count over a window's own services.
+
+    :param window: the window.
+    :param services: every service's queue.
+    """
+    own = [services[s] for s in window.services if s in services]
+    return max((s.estimated_wait_min for s in own), default=0.0), sum(s.waiting for s in own)
+
+
+def choose_support(
+    service: str, windows: Mapping[int, WindowState], taken: set[int], services: Mapping[str, ServiceState],
+    settings: TidalSettings,
+) -> WindowState | None:
+    """The calmest staffed regular window trained for ``service`` whose own services are all at or under their lower
+    thresholds (so its own citizens do not pay for the help), or None.
+
+    :param service: the overloaded service.
+    :param windows: every window.
+    :param taken: windows already holding a tidal opening.
+    :param services: every service's queue.
+    :param settings: the hall's tidal rules (the lower thresholds of the window's own services).
+    """
+    best: tuple | None = None
+    chosen: WindowState | None = None
+    for w in windows.values():
+        if w.standby or w.number in taken or w.state != "open" or service not in w.support_services:
+            continue
+        own = [services[s] for s in w.services if s in services]
+        if any(not is_below(s, settings.for_service(s.code)) for s in own):
+            continue
+        wait, waiting = own_pressure(w, services)
+        key = (wait, waiting, w.busy, w.number)
+        if best is None or key < best:
+            best, chosen = key, w
+    return chosen
+
+
+def _own_overloaded(window: WindowState | None, state: TidalState) -> ServiceState | None:
+    """A supporting regular window's own service that has passed its upper threshold (time to go back), if any."""
+    if window is None or window.standby:
+        return None
+    for code in window.services:
+        svc = state.services.get(code)
+        if svc is not None and is_over(svc, state.settings.for_service(code)):
+            return svc
+    return None
+
+
 def _calm_window_to_move(service: str, kept: list[Opening], state: TidalState, now: datetime) -> WindowState | None:
     """A policy-opened tidal window, qualified for ``service``, whose own service is at or under its lower threshold
     now (the calmest first): moving it serves the hall better than holding it for its full hold time."""
@@ -267,7 +369,7 @@ def _calm_window_to_move(service: str, kept: list[Opening], state: TidalState, n
     chosen = None
     for op in kept:
         w = state.windows.get(op.window)
-        if op.manual or w is None or service not in w.tidal_services:
+        if op.manual or w is None or not w.may_take(service):
             continue
         calm = state.services.get(op.service, ServiceState(op.service, 0, 0.0))
         if not is_below(calm, state.settings.for_service(op.service)):
@@ -291,6 +393,12 @@ def decide(state: TidalState, now: datetime) -> Decision:
     for op in state.openings:
         svc = state.services.get(op.service, ServiceState(op.service, 0, 0.0))
         th = settings.for_service(op.service)
+        home = None if op.manual else _own_overloaded(state.windows.get(op.window), state)
+        if home is not None:
+            figures = _figures(home, settings.for_service(home.code)) | {"supported": op.service}
+            reason = f"本窗口{home.code}业务回升(预计 {home.estimated_wait_min:.0f} 分钟,{home.waiting} 人),结束支援"
+            actions.append(Action(CLOSE, op.service, op.window, reason, figures))
+            continue
         if not op.manual and is_below(svc, th):
             since = op.below_since or now
             if now - since >= timedelta(minutes=th.hold_min):
@@ -334,9 +442,16 @@ def decide(state: TidalState, now: datetime) -> Decision:
                     reason = f"转去支援{svc.code}:本业务已低于下限(预计 {calm.calm_wait_min:.0f} 分钟,{calm.waiting} 人)"
                     actions.append(Action(CLOSE, moved.service, moved.window, reason,
                                           _figures(calm, settings.for_service(moved.service))))
+            reason, figures = open_reason(svc, th), _figures(svc, th)
+            if window is None and settings.cross_window_support:
+                window = choose_support(svc.code, state.windows, taken, state.services, settings)
+                if window is not None:
+                    wait, waiting = own_pressure(window, state.services)
+                    reason += f";{window.number}号窗口本业务平稳(预计 {wait:.0f} 分钟,{waiting} 人),跨窗口支援"
+                    figures |= {"support": True, "own_wait_min": round(wait, 1), "own_waiting": waiting}
             if window is None:
                 continue
             taken.add(window.number)
-            actions.append(Action(OPEN, svc.code, window.number, open_reason(svc, th), _figures(svc, th)))
+            actions.append(Action(OPEN, svc.code, window.number, reason, figures))
             kept.append(Opening(svc.code, window.number, now))
     return Decision(tuple(actions), tuple(kept))

@@ -42,7 +42,7 @@ class Desk:
 
     __slots__ = (
         "plan", "number", "own", "tidal", "serves", "staffed", "on_break", "closing", "current",
-        "on_since", "staff_min", "assigned",
+        "on_since", "staff_min", "assigned", "in_shift",
     )
 
     def __init__(self, plan: WindowPlan) -> None:
@@ -54,7 +54,8 @@ class Desk:
         self.staffed = False
         self.on_break = False
         self.closing = False
-        self.assigned = False  # a standby window with staff on the way or on duty
+        self.assigned = False  # on tidal duty (staff on the way, or at the window)
+        self.in_shift = False  # inside one of its own shifts (its own staff are here anyway)
         self.current: SimTicket | None = None
         self.on_since: float | None = None
         self.staff_min = 0.0
@@ -165,24 +166,39 @@ class HallSimulation:
 
     # -- actions the policies take ----------------------------------------------------------------------------
     def assign_tidal(self, number: int, service: str, t: float, delay: float | None = None) -> None:
-        """Put standby window ``number`` on duty for ``service``; its staff start after ``delay`` minutes."""
+        """Put window ``number`` on tidal duty for ``service``: after ``delay`` minutes (its staff acknowledge, or
+        arrive at an unstaffed standby window) it calls ``service`` first, then its own services."""
         d = self.desks[number]
-        self._set_serves(d, (service,) + tuple(s for s in d.own if s != service))
         d.tidal = service
-        d.closing = False
-        if not d.assigned:
-            d.assigned = True
-            self.schedule(t + (self.ack_delay_min if delay is None else delay), STAFF_ARRIVES, d)
+        if not d.plan.shifts:  # a window with shifts of its own keeps closing when its shift has ended
+            d.closing = False
+        d.assigned = True
+        wait = self.ack_delay_min if delay is None else delay
+        if wait <= 0:
+            self._take_up(d, t)
+        else:
+            self.schedule(t + wait, STAFF_ARRIVES, (d, service))
 
     def release_tidal(self, number: int, t: float) -> None:
-        """Take window ``number`` off tidal duty: it finishes its ticket, then its staff leave."""
+        """Take window ``number`` off tidal duty: it goes back to its own services; a window with no shift of its
+        own (or past its shift) finishes its ticket, then its staff leave."""
         d = self.desks[number]
         d.tidal = None
         self._set_serves(d, d.own)
         d.assigned = False
+        if d.in_shift:
+            return
         d.closing = True
         if d.staffed and d.current is None:
             self._off(d, t)
+
+    def _take_up(self, d: Desk, t: float) -> None:
+        self._set_serves(d, (d.tidal,) + tuple(s for s in d.own if s != d.tidal))
+        if d.staffed:
+            self._try_call(d, t)
+        elif not d.plan.shifts:  # a standby window with no staff of its own: its staff come now
+            self._on(d, t)
+        # else its own staff are off (lunch, evening): they take the service up when their shift starts
 
     # -- internals ------------------------------------------------------------------------------------------
     def _reindex(self, d: Desk, old: tuple[str, ...], new: tuple[str, ...]) -> None:
@@ -296,10 +312,12 @@ class HallSimulation:
                     self.schedule(t + SAMPLE_EVERY_MIN * self.tick_min, SAMPLE)
             elif kind == SHIFT_START:
                 obj.closing = False  # type: ignore[union-attr]
+                obj.in_shift = True  # type: ignore[union-attr]
                 self._on(obj, t)  # type: ignore[arg-type]
             elif kind == SHIFT_END:
                 d = obj  # type: ignore[assignment]
                 d.closing = True
+                d.in_shift = False
                 if d.current is None and not (d.available and self.any_waiting(d.serves)):
                     self._off(d, t)
                 else:
@@ -317,9 +335,9 @@ class HallSimulation:
                     d.on_since = t
                     self._try_call(d, t)
             elif kind == STAFF_ARRIVES:
-                d = obj  # type: ignore[assignment]
-                if d.assigned:
-                    self._on(d, t)
+                d, service = obj  # type: ignore[misc]
+                if d.assigned and d.tidal == service:
+                    self._take_up(d, t)
         for d in self.desks.values():
             if d.on_since is not None:
                 d.staff_min += self.t - d.on_since

@@ -100,6 +100,7 @@ class WindowPlan:
     :param tidal_services: what it may be opened for.
     :param shifts: (start, end) minutes when its staff take new tickets (a standby window has none by default).
     :param breaks: (start, minutes) of its staff's breaks.
+    :param support_services: what a regular window's staff may take up as cross-window support.
     """
 
     number: int
@@ -108,6 +109,7 @@ class WindowPlan:
     tidal_services: tuple[str, ...] = ()
     shifts: tuple[tuple[float, float], ...] = ()
     breaks: tuple[tuple[float, float], ...] = ()
+    support_services: tuple[str, ...] = ()
 
 
 @dataclass
@@ -254,3 +256,57 @@ def generate_tickets(
     for i, tk in enumerate(tickets):
         tk.id = i
     return tickets
+
+
+@dataclass(frozen=True)
+class ArrivalHistory:
+    """Expected arrivals per minute by service and clock hour: what a hall learns from its past days' tickets (the
+    simulator takes it from the demand profile, without the day's random wobbles).
+
+    :param per_min: ``service -> ((start, end, arrivals per minute), ...)`` spans in minutes since midnight.
+    """
+
+    per_min: Mapping[str, tuple[tuple[float, float, float], ...]]
+
+    def rate(self, service: str, t: float, lookahead_min: float) -> float:
+        """Mean arrivals per minute of ``service`` over ``[t, t + lookahead_min)``.
+
+        :param service: the service code.
+        :param t: minutes since midnight.
+        :param lookahead_min: the span's length.
+        """
+        if lookahead_min <= 0:
+            return 0.0
+        end = t + lookahead_min
+        total = sum(r * max(0.0, min(e, end) - max(s, t)) for s, e, r in self.per_min.get(service, ()))
+        return total / lookahead_min
+
+
+def expected_arrivals(
+    day: date, sessions: tuple[tuple[float, float], ...], services: Mapping[str, float], profile: SimulationProfile,
+) -> ArrivalHistory:
+    """The hall's arrivals-by-hour history for a day like ``day`` (same weekday and month-start surges).
+
+    :param day: the date.
+    :param sessions: business-hour spans.
+    :param services: configured minutes by service code (only the codes matter).
+    :param profile: the demand profile.
+    """
+    weights = {s: float(profile.mix.get(s, 1.0)) for s in services}
+    total_w = sum(weights.values()) or 1.0
+    segments: list[tuple[float, float, float]] = []
+    for start, end in sessions:
+        t = start
+        while t < end - 1e-9:
+            hour_end = min(end, (math.floor(t / 60) + 1) * 60)
+            segments.append((t, hour_end, profile.hourly.get(int(t // 60), 0.5)))
+            t = hour_end
+    mass = sum((e - s) * w for s, e, w in segments) or 1.0
+    open_minutes = sum(e - s for s, e in sessions) or 1.0
+    out = {}
+    for code in services:
+        volume = profile.tickets_per_day * weights[code] / total_w * day_factor(day, profile, code)
+        walk = volume * (1 - profile.appointment_share)
+        booked = volume * profile.appointment_share / open_minutes
+        out[code] = tuple((s, e, walk * w / mass + booked) for s, e, w in segments)
+    return ArrivalHistory(out)

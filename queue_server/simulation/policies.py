@@ -1,23 +1,28 @@
 """Staffing policies the simulator compares.
 
 - ``static``: today's practice. Every window, standby ones included, is staffed for the whole business hours and
-  serves a fixed list of services (a standby window its ``tidal_services``).
+  serves a fixed list of services (a standby window its ``tidal_services``); nothing moves.
 - ``regular``: only the regular windows are staffed; standby staff stay in the back office all day.
-- ``tidal``: regular windows as in ``regular``; standby windows are opened and closed by
-  :func:`queue_server.policy.tidal.decide`, the same code the server runs, fed with the same estimates.
-- ``clairvoyant``: a yardstick that knows the day's arrivals in advance and, slot by slot, puts each standby window
-  on the service where one more window saves the most waits over 20 minutes by the Erlang C formula.
+- ``tidal``: the same people as ``static``; :func:`queue_server.policy.tidal.decide` (the server's code, fed with
+  the same estimates) gives a standby window, or a calm cross-trained counter, one service to call first.
+- ``clairvoyant``: the yardstick: the best schedule of tidal moves found for the day knowing the whole day
+  (:mod:`.hindsight`); never worse than ``static`` or ``tidal`` on any day, by construction.
+- ``foresight``: the tidal policy seeing the next 20 minutes of arrivals, with staff taking moves up at once.
+
+Every policy but ``regular`` has the same people on the same hours: the regular windows' staff and the standby
+staff, who serve their standby window's group of services until a move gives them one to call first.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
 
-from queue_server.policy.erlang import share_waiting_over_fractional
-from queue_server.policy.estimate import expected_wait_minutes
+from queue_server.policy.estimate import expected_wait_minutes, projected_wait_minutes
 from queue_server.policy.tidal import CLOSE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
 from queue_server.policy.tidal import decide
 from queue_server.simulation.engine import HallSimulation
+from queue_server.simulation.hindsight import ClairvoyantPolicy
+from queue_server.simulation.model import ArrivalHistory
 
 TARGET_WAIT_MIN = 20.0
 
@@ -42,8 +47,9 @@ class TidalPolicy:
 
     name = "tidal"
 
-    def __init__(self, settings: TidalSettings) -> None:
+    def __init__(self, settings: TidalSettings, history: ArrivalHistory | None = None) -> None:
         self.settings = settings
+        self.history = history
         self.openings: tuple = ()
 
     def start(self, sim: HallSimulation) -> None:
@@ -55,10 +61,12 @@ class TidalPolicy:
         loads = sim.loads()
         tidal_desks = {d.tidal for d in sim.desks.values() if d.tidal is not None}
         without = sim.loads(tidal=False) if tidal_desks else {}
+        ahead = self.settings.lookahead_min if self.history is not None else 0.0
         services = {
             s: ServiceState(
                 s, load.waiting, expected_wait_minutes(load),
                 expected_wait_minutes(without[s]) if s in tidal_desks else None,
+                projected_wait_minutes(load, self.history.rate(s, t, ahead), ahead) if ahead > 0 else None,
             )
             for s, load in loads.items()
         }
@@ -66,7 +74,8 @@ class TidalPolicy:
         for d in sim.desks.values():
             state = "open" if d.available else ("paused" if d.staffed else "closed")
             windows[d.number] = WindowState(
-                d.number, d.plan.standby, d.plan.tidal_services, d.own, state, d.current is not None
+                d.number, d.plan.standby, d.plan.tidal_services, d.own, state, d.current is not None,
+                d.plan.support_services,
             )
         now = sim.now(t)
         # Simulated staff acknowledge when they reach the window.
@@ -89,122 +98,6 @@ class TidalPolicy:
         self.openings = decision.openings
 
 
-def _over_count(lam: float, m: float, c: float, backlog: float, minutes: float) -> float:
-    """Expected arrivals in a slot that wait over 20 minutes: the larger of the Erlang C figure (random waits of
-    a stable queue) and a fluid figure (the backlog and any overload draining at capacity ``c``).
-
-    :param lam: arrivals per minute.
-    :param m: mean service minutes.
-    :param c: windows (fractional).
-    :param backlog: minutes of work already queued at the slot's start.
-    :param minutes: the slot's length.
-    """
-    n = lam * minutes
-    if n <= 0:
-        return 0.0
-    if c <= 0:
-        return n
-    erlang = share_waiting_over_fractional(lam, 1 / m, c, TARGET_WAIT_MIN)
-    # Fluid wait of a ticket arriving at τ: (backlog + (λm − c)τ) / c minutes; the share of τ where it exceeds 20.
-    start, end = backlog / c, (backlog + (lam * m - c) * minutes) / c
-    if start > TARGET_WAIT_MIN and end > TARGET_WAIT_MIN:
-        fluid = 1.0
-    elif start <= TARGET_WAIT_MIN and end <= TARGET_WAIT_MIN:
-        fluid = 0.0
-    else:
-        crossing = (TARGET_WAIT_MIN - start) / (end - start)
-        fluid = 1 - crossing if end > start else crossing
-    return n * max(erlang, fluid)
-
-
-class ClairvoyantPolicy:
-    """Standby staffing planned slot by slot from the day's actual arrivals (a hindsight yardstick).
-
-    For each slot (30 minutes by default), in time order, it knows every ticket that will arrive and how long each
-    will take. It carries each service's backlog forward as a fluid (work left over from the slot before), and
-    puts standby windows, one at a time, on the service where one more window saves the most waits over 20
-    minutes by the Erlang C formula on that slot's arrivals plus backlog. Planned staff are at the window when the
-    slot starts (no acknowledgement delay).
-
-    :param slot_min: planning slot length in minutes.
-    :param min_saving: a standby window is staffed only if it saves at least this many waits over 20 minutes in
-        the slot (so the plan does not buy staff-hours for nothing).
-    """
-
-    name = "clairvoyant"
-
-    def __init__(self, slot_min: float = 30.0, min_saving: float = 0.1) -> None:
-        self.slot_min = slot_min
-        self.min_saving = min_saving
-        self.plan: dict[int, dict[int, str]] = {}
-        self._applied: dict[int, str] = {}
-
-    def start(self, sim: HallSimulation) -> None:
-        """Plan every slot of the day."""
-        day = sim.plan
-        counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        work: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for tk in day.tickets:
-            k = int(tk.arrival // self.slot_min)
-            counts[k][tk.service] += 1
-            work[k][tk.service] += tk.service_min
-        regular: dict[str, float] = defaultdict(float)
-        for w in day.windows:
-            if not w.standby and w.services:
-                for s in w.services:
-                    regular[s] += 1.0 / len(w.services)
-        standby = [w for w in day.windows if w.standby]
-        backlog: dict[str, float] = defaultdict(float)  # minutes of work left over
-        self.plan = {}
-        for k in range(min(counts, default=0), max(counts, default=-1) + 1):
-            t0, t1 = k * self.slot_min, (k + 1) * self.slot_min
-            minutes = sum(max(0.0, min(e, t1) - max(s, t0)) for s, e in day.sessions)
-            if minutes <= 0:
-                continue
-            mean = {s: work[k][s] / n for s, n in counts[k].items()}
-            services = set(counts[k]) | {s for s, b in backlog.items() if b > 0}
-            cap = dict(regular)
-            assignment: dict[int, str] = {}
-            free = list(standby)
-            while free:
-                best = None
-                for w in free:
-                    for s in w.tidal_services:
-                        if s not in services:
-                            continue
-                        m = mean.get(s) or day.mean_min[s]
-                        lam = counts[k].get(s, 0) / minutes
-                        c = cap.get(s, 0.0)
-                        saving = _over_count(lam, m, c, backlog[s], minutes) - _over_count(
-                            lam, m, c + 1, backlog[s], minutes)
-                        if best is None or saving > best[0]:
-                            best = (saving, w, s)
-                if best is None or best[0] < self.min_saving:
-                    break
-                _, w, s = best
-                assignment[w.number] = s
-                cap[s] = cap.get(s, 0.0) + 1.0
-                free.remove(w)
-            self.plan[k] = assignment
-            for s in services:
-                backlog[s] = max(0.0, backlog[s] + work[k].get(s, 0.0) - cap.get(s, 0.0) * minutes)
-        self._applied = {}
-
-    def tick(self, sim: HallSimulation, t: float) -> None:
-        """Staff the planned standby windows for the current slot (nobody out of business hours)."""
-        in_hours = any(start <= t < end for start, end in sim.plan.sessions)
-        wanted = self.plan.get(int(t // self.slot_min), {}) if in_hours else {}
-        for number, service in list(self._applied.items()):
-            if wanted.get(number) != service:
-                sim.release_tidal(number, t)
-                del self._applied[number]
-        for number, service in wanted.items():
-            if self._applied.get(number) != service:
-                sim.assign_tidal(number, service, t, delay=0.0)
-                sim.tidal_openings += 1
-                self._applied[number] = service
-
-
 class ForesightTidalPolicy(TidalPolicy):
     """The tidal policy fed with perfect foresight: each service's queue as it will be ``horizon_min`` minutes
     ahead (the tickets that will arrive by then counted as waiting already), and staff who arrive at once.
@@ -215,8 +108,9 @@ class ForesightTidalPolicy(TidalPolicy):
 
     name = "foresight"
 
-    def __init__(self, settings: TidalSettings, horizon_min: float = 20.0) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: TidalSettings, horizon_min: float = 20.0,
+                 history: ArrivalHistory | None = None) -> None:
+        super().__init__(settings, history)
         self.horizon_min = horizon_min
 
     def start(self, sim: HallSimulation) -> None:
@@ -255,21 +149,24 @@ class ForesightTidalPolicy(TidalPolicy):
 POLICY_NAMES = ("static", "regular", "tidal", "clairvoyant", "foresight")
 
 
-def make_policy(name: str, settings: TidalSettings):
+def make_policy(name: str, settings: TidalSettings, history: ArrivalHistory | None = None,
+                also: tuple[TidalSettings, ...] = ()):
     """The policy called ``name`` (one of :data:`POLICY_NAMES`).
 
     :param name: the policy's name.
-    :param settings: the hall's tidal rules (used by ``tidal``).
+    :param settings: the hall's tidal rules (used by ``tidal`` and the policies built on it).
+    :param history: the hall's arrivals-by-hour history (the tidal policy's look-ahead).
+    :param also: for ``clairvoyant``: further online tidal settings to be never worse than.
     """
     if name in ("static", "regular"):
         policy = StaticPolicy()
         policy.name = name
         return policy
     if name == "tidal":
-        return TidalPolicy(settings)
+        return TidalPolicy(settings, history)
     if name == "clairvoyant":
-        return ClairvoyantPolicy()
+        return ClairvoyantPolicy(settings, history, also=also)
     if name == "foresight":
-        return ForesightTidalPolicy(settings)
+        return ForesightTidalPolicy(settings, history=history)
     raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
 

@@ -11,10 +11,10 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from queue_server.policy.tidal import TidalSettings
+from queue_server.policy.tidal import TidalSettings, cross_trained
 from queue_server.simulation.engine import DayResult, HallSimulation
 from queue_server.simulation.model import DayPlan, SimTicket, SimulationProfile, WindowPlan, busy_days
-from queue_server.simulation.model import generate_tickets, is_workday
+from queue_server.simulation.model import expected_arrivals, generate_tickets, is_workday
 from queue_server.simulation.policies import make_policy
 
 OVER_MIN = 20.0
@@ -30,11 +30,22 @@ def sessions_of(config) -> tuple[tuple[float, float], ...]:
     return tuple((_minutes(a), _minutes(b)) for a, b in config.hall.business_hours)
 
 
-def windows_for(config, policy: str, sessions: tuple[tuple[float, float], ...], break_min: float) -> list[WindowPlan]:
-    """The windows' shifts and breaks under ``policy``.
+def support_of(config) -> dict[int, tuple[str, ...]]:
+    """What each regular window's staff may take up as cross-window support (see
+    :func:`queue_server.policy.tidal.cross_trained`)."""
+    return cross_trained(
+        {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in config.windows.items()},
+        {code: s.department for code, s in config.services.items()},
+    )
 
-    Regular windows work every session with one staggered break per session. Standby windows have no shift,
-    except under ``static`` where they work like regular windows, serving their ``tidal_services``.
+
+def windows_for(config, policy: str, sessions: tuple[tuple[float, float], ...], break_min: float) -> list[WindowPlan]:
+    """The windows' shifts and breaks under ``policy``: the same people on the same hours for every policy but
+    ``regular``.
+
+    Every staffed window works every session with one staggered break per session. A standby window's staff serve
+    its ``tidal_services`` as fixed services (today's practice), until the tidal policy gives it one service to call
+    first. Under ``regular`` (the hall without standby staff) standby windows have no shift.
 
     :param config: the hall configuration.
     :param policy: the policy name.
@@ -42,15 +53,17 @@ def windows_for(config, policy: str, sessions: tuple[tuple[float, float], ...], 
     :param break_min: break length (0 for none).
     """
     plans = []
+    support = support_of(config)
     for i, w in enumerate(sorted(config.windows.values(), key=lambda w: w.number)):
-        staffed = not w.standby or policy == "static"
-        services = tuple(w.services) if not w.standby else (tuple(w.tidal_services) if policy == "static" else ())
+        staffed = not w.standby or policy != "regular"
+        services = tuple(w.services) if not w.standby else (tuple(w.tidal_services) if staffed else ())
         shifts = tuple(sessions) if staffed else ()
         breaks = ()
         if staffed and break_min > 0:
             stagger = (i * 0.618034) % 1.0
             breaks = tuple((s + (e - s) * (0.25 + 0.5 * stagger), break_min) for s, e in sessions if e - s > 2 * break_min)
-        plans.append(WindowPlan(w.number, services, w.standby, tuple(w.tidal_services), shifts, breaks))
+        plans.append(WindowPlan(w.number, services, w.standby, tuple(w.tidal_services), shifts, breaks,
+                                support.get(w.number, ())))
     return plans
 
 
@@ -75,7 +88,8 @@ def draw_day(config, profile: SimulationProfile, day: date, seed: int, scale: fl
 
 
 def run_day(
-    config, settings: TidalSettings, profile: SimulationProfile, policy: str, day: date, tickets: list[SimTicket]
+    config, settings: TidalSettings, profile: SimulationProfile, policy: str, day: date, tickets: list[SimTicket],
+    also: tuple[TidalSettings, ...] = (),
 ) -> DayResult:
     """Run one day's ``tickets`` under ``policy``.
 
@@ -85,6 +99,7 @@ def run_day(
     :param policy: the policy name.
     :param day: the date.
     :param tickets: the day's tickets (copied, so the list can be reused for another policy).
+    :param also: for ``clairvoyant``: further online tidal settings it must never be worse than.
     """
     sessions = sessions_of(config)
     fresh = [SimTicket(t.id, t.service, t.kind, t.arrival, t.service_min, t.no_show) for t in tickets]
@@ -93,7 +108,8 @@ def run_day(
         {code: float(s.minutes) for code, s in config.services.items()}, class_order_of(config),
         bool(getattr(getattr(config, "queue", None), "service_order_first", False)),
     )
-    sim = HallSimulation(plan, make_policy(policy, settings), config.hall.tz, profile.ack_delay_min,
+    history = expected_arrivals(day, sessions, plan.mean_min, profile)
+    sim = HallSimulation(plan, make_policy(policy, settings, history, also), config.hall.tz, profile.ack_delay_min,
                          no_show_wait_min=profile.no_show_wait_min)
     return sim.run()
 
@@ -152,7 +168,7 @@ def summarize(policy: str, results: list[DayResult], seconds: list[float]) -> Su
 
 def simulate_days(
     config, settings: TidalSettings, profile: SimulationProfile, policy: str, days: list[date], seed: int,
-    scale: float = 1.0,
+    scale: float = 1.0, also: tuple[TidalSettings, ...] = (),
 ) -> tuple[Summary, list[DayResult]]:
     """Simulate ``days`` under ``policy`` and summarise.
 
@@ -163,12 +179,13 @@ def simulate_days(
     :param days: the dates to simulate.
     :param seed: the seed (the same seed gives the same citizens under every policy).
     :param scale: multiplies each day's volume.
+    :param also: for ``clairvoyant``: further online tidal settings it must never be worse than.
     """
     results, seconds = [], []
     for day in days:
         started = _time.perf_counter()
         tickets = draw_day(config, profile, day, seed, scale)
-        results.append(run_day(config, settings, profile, policy, day, tickets))
+        results.append(run_day(config, settings, profile, policy, day, tickets, also))
         seconds.append(_time.perf_counter() - started)
     return summarize(policy, results, seconds), results
 

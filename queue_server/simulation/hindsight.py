@@ -1,0 +1,167 @@
+"""The clairvoyant yardstick: the best staffing schedule found for one day while knowing that whole day.
+
+A staffing *schedule* is the list of tidal moves of one day — at minute ``t`` put window ``w`` on service ``s``
+(its staff take it up after ``delay`` minutes) or take it off. Replaying the moves an online policy made reproduces
+its day exactly (the simulator is deterministic), so a planner that knows the day can always do at least as well as
+any online policy: it could simply have made the same moves.
+
+:class:`ClairvoyantPolicy` searches, for each day, with the day's real citizens and service times in hand:
+
+1. the schedules of the online policies run on that day (``static``: no moves; ``tidal``: the server's policy) —
+   this makes it never worse than them on any day, by construction;
+2. the tidal policy fed with perfect foresight (the next 10, 20 or 30 minutes of arrivals counted as already
+   waiting) and staff who take up a move at once;
+3. a local search from the best of those: each move in turn started 10 minutes earlier with no delay, or its
+   closing 15 minutes later, kept when the day's count of waits over 20 minutes falls (ties: less total wait).
+
+Every candidate is the same people on the same hours (only where they serve changes), so the budget is the same as
+``static`` and ``tidal``. It is a bound in the sense "the best we found with hindsight": the true optimum can only
+be lower, so the gap printed between ``tidal`` and ``clairvoyant`` underestimates the true gap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from queue_server.policy.tidal import CLOSE, OPEN, TidalSettings
+from queue_server.simulation.engine import DayResult, HallSimulation
+from queue_server.simulation.model import DayPlan, SimTicket
+
+OVER_MIN = 20.0
+
+
+@dataclass(frozen=True)
+class Move:
+    """One tidal move of a schedule.
+
+    :param t: the simulated minute (a policy tick).
+    :param kind: ``open`` or ``close``.
+    :param service: the service.
+    :param window: the window.
+    :param delay: minutes until the staff take an opening up.
+    """
+
+    t: float
+    kind: str
+    service: str
+    window: int
+    delay: float = 0.0
+
+
+def schedule_of(result: DayResult, delay: float) -> list[Move]:
+    """The moves an online policy made on a day (from its audit trail), each opening taken up after ``delay``.
+
+    :param result: the day the policy ran.
+    :param delay: the acknowledgement delay the policy's staff had.
+    """
+    return [Move(t, kind, service, window, delay) for t, kind, service, window, _ in result.events
+            if kind in (OPEN, CLOSE)]
+
+
+class ReplayPolicy:
+    """Makes the moves of a schedule at their minutes (a close only undoes the opening it names).
+
+    :param moves: the schedule.
+    """
+
+    name = "replay"
+
+    def __init__(self, moves: list[Move]) -> None:
+        self.moves = sorted(moves, key=lambda m: m.t)
+        self._next = 0
+
+    def start(self, sim: HallSimulation) -> None:
+        """Start from the first move."""
+        self._next = 0
+
+    def tick(self, sim: HallSimulation, t: float) -> None:
+        """Make every move due by minute ``t``."""
+        while self._next < len(self.moves) and self.moves[self._next].t <= t:
+            m = self.moves[self._next]
+            self._next += 1
+            if m.kind == OPEN:
+                sim.assign_tidal(m.window, m.service, t, delay=m.delay)
+                sim.tidal_openings += 1
+            elif sim.desks[m.window].tidal == m.service:
+                sim.release_tidal(m.window, t)
+            sim.events.append((t, m.kind, m.service, m.window, "按事后最优排班"))
+
+
+def fresh_plan(plan: DayPlan) -> DayPlan:
+    """The same day with untouched tickets (a simulation marks its tickets)."""
+    tickets = [SimTicket(t.id, t.service, t.kind, t.arrival, t.service_min, t.no_show) for t in plan.tickets]
+    return replace(plan, tickets=tickets)
+
+
+def score(result: DayResult) -> tuple[int, float]:
+    """What the search minimises: waits over 20 minutes, then total wait."""
+    return sum(1 for w in result.waits if w > OVER_MIN), sum(result.waits)
+
+
+class ClairvoyantPolicy:
+    """The best schedule found for the day with the day known in advance (see the module docstring).
+
+    :param settings: the hall's tidal rules (the online tidal policy it starts from).
+    :param history: the arrivals-by-hour history the online tidal policy looks ahead with.
+    :param horizons: foresight horizons (minutes) to try.
+    :param search_evals: how many simulated days the local search may spend.
+    :param also: further online tidal settings whose schedules it replays as candidates (e.g. the hall's own
+        thresholds next to tuned ones), so it is never worse than those either.
+    """
+
+    name = "clairvoyant"
+
+    def __init__(self, settings: TidalSettings, history=None, horizons: tuple[float, ...] = (10.0, 20.0, 30.0),
+                 search_evals: int = 24, also: tuple[TidalSettings, ...] = ()) -> None:
+        self.settings = settings
+        self.history = history
+        self.also = also
+        self.horizons = horizons
+        self.search_evals = search_evals
+        self.best: list[Move] = []
+        self._replay = ReplayPolicy([])
+        self.evaluations = 0
+
+    def _run(self, sim: HallSimulation, policy) -> DayResult:
+        self.evaluations += 1
+        twin = HallSimulation(fresh_plan(sim.plan), policy, sim.tz, sim.ack_delay_min, sim.quote, sim.tick_min,
+                              sim.no_show_wait_min)
+        return twin.run()
+
+    def start(self, sim: HallSimulation) -> None:
+        """Search the day, then replay the best schedule found."""
+        from queue_server.simulation.policies import ForesightTidalPolicy, TidalPolicy
+
+        self.evaluations = 0
+        candidates: list[tuple[tuple[int, float], list[Move]]] = [(score(self._run(sim, ReplayPolicy([]))), [])]
+        for settings in (self.settings, *self.also):
+            online = self._run(sim, TidalPolicy(settings, self.history))
+            candidates.append((score(online), schedule_of(online, sim.ack_delay_min)))
+        for horizon in self.horizons:
+            seen = self._run(sim, ForesightTidalPolicy(self.settings, horizon))
+            candidates.append((score(seen), schedule_of(seen, 0.0)))
+        best_score, best = min(candidates, key=lambda c: c[0])
+        budget = self.search_evals
+        for i in range(len(best)):
+            if budget <= 0:
+                break
+            m = best[i]
+            tries = []
+            if m.kind == OPEN:
+                tries.append(replace(m, t=max(0.0, m.t - 10.0), delay=0.0))
+            else:
+                tries.append(replace(m, t=m.t + 15.0))
+            for alt in tries:
+                if budget <= 0:
+                    break
+                budget -= 1
+                trial = best[:i] + [alt] + best[i + 1:]
+                s = score(self._run(sim, ReplayPolicy(trial)))
+                if s < best_score:
+                    best_score, best = s, trial
+        self.best = best
+        self._replay = ReplayPolicy(best)
+        self._replay.start(sim)
+
+    def tick(self, sim: HallSimulation, t: float) -> None:
+        """Replay the chosen schedule."""
+        self._replay.tick(sim, t)
