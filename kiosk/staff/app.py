@@ -128,15 +128,24 @@ class StaffPanelApp(KioskApp):
             self.go("pick").show("哪个过号的群众已到场？（按本大厅规则重新排队）", [(n, n) for n in self.skipped],
                                  lambda number: self.post(action, {"ticket": number}))
         elif action == "transfer":
-            current = self.view.get("current_service")
-            choices = [(s.name, s.code) for s in self.hall_config.services.values() if s.code != current]
-            self.go("pick").show("转移到哪项业务？", choices, self._transfer_reason)
+            self.go("pick").show("转移到：", [("其他业务", "service"), ("指定窗口", "window")], self._transfer_target)
         else:
             self.post(action, None)
 
-    def _transfer_reason(self, service: str) -> None:
+    def _transfer_target(self, kind: str) -> None:
+        if kind == "service":
+            current = self.view.get("current_service")
+            choices = [(s.name, {"to_service": s.code}) for s in self.hall_config.services.values()
+                       if s.code != current]
+            self.go("pick").show("转移到哪项业务？", choices, self._transfer_reason)
+        else:
+            choices = [(w.name, {"to_window": w.number}) for w in self.hall_config.windows.values()
+                       if w.number != self.window]
+            self.go("pick").show("转移到哪个窗口？", choices, self._transfer_reason)
+
+    def _transfer_reason(self, target: dict[str, Any]) -> None:
         self.go("pick").show("转移原因", [(r, r) for r in TRANSFER_REASONS],
-                             lambda reason: self.post("transfer", {"to_service": service, "reason": reason}))
+                             lambda reason: self.post("transfer", {**target, "reason": reason}))
 
     def toggle_pause(self) -> None:
         """暂停服务 (with a reason) or 恢复服务."""

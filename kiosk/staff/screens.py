@@ -5,6 +5,7 @@ from typing import Any, Callable
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
@@ -141,8 +142,9 @@ class PickScreen(AppScreen):
         self.body.add_widget(self.heading)
         self.grid = GridLayout(cols=3, spacing=THEME.gap, size_hint_y=None)
         self.grid.bind(minimum_height=self.grid.setter("height"))
-        self.body.add_widget(self.grid)
-        self.body.add_widget(Widget())
+        self.scroll = ScrollView(do_scroll_x=False)  # 30-odd services or windows do not fit on one screen
+        self.scroll.add_widget(self.grid)
+        self.body.add_widget(self.scroll)
         self.body.add_widget(self.button("取消", lambda: app.go("panel"), colour=theme.SURFACE))
 
     def show(self, heading: str, choices: list[tuple[str, Any]], on_pick: Callable[[Any], None]) -> None:
@@ -155,3 +157,4 @@ class PickScreen(AppScreen):
             self.grid.add_widget(button)
         if not choices:
             self.grid.add_widget(Caption(text="没有可选项"))
+        self.scroll.scroll_y = 1  # a new list starts at its top

@@ -100,7 +100,7 @@ class TicketKioskApp(KioskApp):
 
     def _fill_services(self) -> None:
         screen = self.get_screen("services")
-        screen.show(screen.priority, self.loads())
+        screen.show(screen.priority, self.loads(), keep_scroll=True)
 
     def show_priority(self) -> None:
         """绿色通道: choose the category first."""

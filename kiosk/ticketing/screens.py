@@ -76,15 +76,15 @@ class ServicesScreen(AppScreen):
         self.body.add_widget(self.heading)
         self.list = GridLayout(cols=1, spacing=THEME.gap, size_hint_y=None)
         self.list.bind(minimum_height=self.list.setter("height"))
-        scroll = ScrollView(do_scroll_x=False)
-        scroll.add_widget(self.list)
-        self.body.add_widget(scroll)
+        self.scroll = ScrollView(do_scroll_x=False)
+        self.scroll.add_widget(self.list)
+        self.body.add_widget(self.scroll)
         self.priority_button = self.button("绿色通道（优先办理）", app.show_priority,
                                            colour=theme.PRIORITY)
         self.body.add_widget(self.priority_button)
         self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
 
-    def show(self, priority: str | None, loads: dict[str, dict[str, Any]]) -> None:
+    def show(self, priority: str | None, loads: dict[str, dict[str, Any]], keep_scroll: bool = False) -> None:
         """Fill the list; ``loads`` maps service code to the snapshot's service entry."""
         self.priority = priority
         config = self.app.hall_config
@@ -94,6 +94,8 @@ class ServicesScreen(AppScreen):
             self.heading.text = "请选择办理的业务"
         self.priority_button.opacity = 0 if priority or not config.priority_categories else 1
         self.priority_button.disabled = bool(priority) or not config.priority_categories
+        if not keep_scroll:  # a refresh of the counts keeps the citizen's place in the list
+            self.scroll.scroll_y = 1
         self.list.clear_widgets()
         for dept_code, dept in config.departments.items():
             services = [s for s in config.services.values() if s.department == dept_code]

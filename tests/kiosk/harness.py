@@ -162,6 +162,7 @@ class Driver:
         self.pump(2)
 
     def _scroll_into_view(self, widget: Any) -> None:
+        """Scroll the enclosing ScrollView (if any) until ``widget`` is inside its visible area."""
         from kivy.uix.scrollview import ScrollView
 
         parent = widget.parent
@@ -169,9 +170,18 @@ class Driver:
             if parent.parent is parent:  # the Window is its own parent
                 return
             parent = parent.parent
-        if parent is not None:
-            parent.scroll_to(widget, padding=10, animate=False)
-            self.pump(2)
+        if parent is None or self._visible_in(widget, parent):
+            return
+        parent.scroll_to(widget, padding=10, animate=False)
+        self.pump(3)
+        if not self._visible_in(widget, parent):
+            raise AssertionError(f"cannot scroll {getattr(widget, 'text', widget)!r} into view")
+
+    @staticmethod
+    def _visible_in(widget: Any, view: Any) -> bool:
+        x, y = widget.to_window(*widget.center)
+        vx, vy = view.to_window(view.x, view.y)
+        return vx <= x <= vx + view.width and vy <= y <= vy + view.height
 
     def tap_text(self, text: str, exact: bool = False) -> None:
         """Tap the button showing ``text``."""

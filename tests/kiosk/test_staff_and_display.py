@@ -46,6 +46,7 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     seen["hold"] = act("挂起", "已挂起")
     d.tap_text("回呼", exact=True)
     d.wait_screen("pick")
+    d.wait_until(lambda: d.app.screen.grid.children, what="held numbers")
     d.shot("staff-pick-held")
     d.tap_text(ctx["numbers"][0], exact=True)
     d.wait_screen("panel")
@@ -53,7 +54,11 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     seen["resume"] = panel.message.text
     d.tap_text("转移", exact=True)
     d.wait_screen("pick")
+    d.tap_text("其他业务", exact=True)
+    pick = d.app.screen
+    d.wait_until(lambda: "哪项业务" in pick.heading.text, what="service choices")
     d.tap_text("不动产登记资料查询", exact=True)
+    d.wait_until(lambda: pick.heading.text == "转移原因", what="reasons")
     d.tap_text("群众申请", exact=True)
     d.wait_screen("panel")
     d.wait_until(lambda: "已转移" in panel.message.text, what="transferred")
