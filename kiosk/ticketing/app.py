@@ -20,6 +20,11 @@ from kiosk.ticketing.screens import (ConfirmScreen, ErrorScreen, HomeScreen, Pri
                                      TicketScreen, WorkingScreen)
 
 
+#: seconds between printer reports (the server counts a kiosk silent for 60 s as down)
+REPORT_SECONDS = 20
+PRINTER_PROBLEMS = ("paper_out", "cover_open", "offline", "error", "print_failed")
+
+
 class TicketKioskApp(KioskApp):
     """The 1080×1920 portrait ticket kiosk.
 
@@ -58,10 +63,30 @@ class TicketKioskApp(KioskApp):
 
     def on_start(self) -> None:
         self.feed.start()
+        self.report_devices()
+        self._reporting = Clock.schedule_interval(self.report_devices, REPORT_SECONDS)
 
     def on_stop(self) -> None:
+        if getattr(self, "_reporting", None) is not None:
+            self._reporting.cancel()
         self.feed.stop()
         super().on_stop()
+
+    def report_devices(self, *_args: Any) -> None:
+        """Tell the server how the printer is (paper, cover, link); the report is also this kiosk's heartbeat,
+        so ``/api/health`` and the admin page show a kiosk that went silent."""
+        printer = self.printer
+
+        async def _report() -> None:
+            if printer is None:
+                devices = [{"device": "取号机", "kind": "kiosk", "ok": True, "detail": "未配置打印机"}]
+            else:
+                status = await asyncio.get_running_loop().run_in_executor(None, printer.status)
+                devices = [{"device": "取号机打印机", "kind": "printer", "ok": status.ok,
+                            "detail": None if status.ok else status.message}]
+            await self.client.request("POST", "/api/devices/report", json_body={"devices": devices})
+
+        self.client.submit(_report())
 
     # -- hall feed ---------------------------------------------------------------------------------------
     def _snapshot(self, data: dict[str, Any]) -> None:
@@ -149,6 +174,8 @@ class TicketKioskApp(KioskApp):
     def _issued(self, outcome: IssueOutcome) -> None:
         self._busy = False
         self.outcomes.append(outcome)
+        if outcome.problem in PRINTER_PROBLEMS:
+            self.report_devices()  # staff learn of paper out at once, not at the next heartbeat
         if outcome.ticket is not None:
             self.go("ticket").show(outcome)
         else:

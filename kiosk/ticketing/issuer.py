@@ -11,9 +11,9 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Callable
 
+from devices.printer.ticket import ticket_print_from_api
 from kiosk.common.api import ApiClient, ApiResult
 
 log = logging.getLogger(__name__)
@@ -45,28 +45,6 @@ class IssueOutcome:
     detail: str = ""
 
 
-def ticket_print_for(ticket: dict[str, Any], config: Any, priority_label: str | None = None) -> Any:
-    """The ``TicketPrint`` of a server ticket, with the hall's name, notice lines and time zone."""
-    from devices.printer.document import TicketPrint
-
-    service = config.services.get(ticket["service"])
-    windows = [w.number for w in config.windows.values() if ticket["service"] in w.services and not w.standby]
-    hint = "、".join(f"{n}号" for n in sorted(windows)) + "窗口" if windows else None
-    return TicketPrint(
-        hall_name=config.hall.name,
-        service_name=service.name if service else ticket["service"],
-        number=ticket["number"],
-        ahead=int(ticket.get("ahead") or 0),
-        estimated_wait_min=ticket.get("estimated_wait_min"),
-        issued_at=datetime.fromisoformat(ticket["issued_at"]),
-        tz=config.hall.tz,
-        status_url=ticket["status_url"],
-        notice=list(config.hall.notice),
-        priority_label=priority_label,
-        window_hint=hint,
-    )
-
-
 def _outcome(future: Any) -> IssueOutcome:
     """The future's outcome; an unexpected failure becomes a refusal (the kiosk must never hang on 请稍候)."""
     try:
@@ -94,15 +72,14 @@ class TicketIssuer:
         body: dict[str, Any] = {"service": service, "request_id": uuid.uuid4().hex}
         if priority:
             body["priority"] = priority
-        label = self.config.priority_categories.get(priority) if priority else None
-        self._start(lambda: self._post("/api/tickets", body), label, on_done)
+        self._start(lambda: self._post("/api/tickets", body), on_done)
 
     def check_in(self, code: str, on_done: Callable[[IssueOutcome], None]) -> None:
         """Check in appointment ``code`` and print its ticket; ``on_done`` runs on the UI thread."""
-        self._start(lambda: self._post(f"/api/appointments/{code}/check-in", None), None, on_done)
+        self._start(lambda: self._post(f"/api/appointments/{code}/check-in", None), on_done)
 
-    def _start(self, post: Callable[[], Any], label: str | None, on_done: Callable[[IssueOutcome], None]) -> None:
-        future = self.client.submit(self._issue(post, label))
+    def _start(self, post: Callable[[], Any], on_done: Callable[[IssueOutcome], None]) -> None:
+        future = self.client.submit(self._issue(post))
         future.add_done_callback(lambda f: self.client.deliver(lambda: on_done(_outcome(f))))
 
     async def _post(self, path: str, body: dict[str, Any] | None) -> ApiResult:
@@ -113,7 +90,7 @@ class TicketIssuer:
             result = await self.client.request("POST", path, json_body=body)
         return result
 
-    async def _issue(self, post: Callable[[], Any], label: str | None) -> IssueOutcome:
+    async def _issue(self, post: Callable[[], Any]) -> IssueOutcome:
         loop = asyncio.get_running_loop()
         if self.printer is not None:
             status = await loop.run_in_executor(None, self.printer.status)
@@ -130,7 +107,7 @@ class TicketIssuer:
         if self.printer is None:
             return IssueOutcome("print_failed", ticket, MSG_PRINT_FAILED, "no_printer")
         try:
-            document = ticket_print_for(ticket, self.config, label)
+            document = ticket_print_from_api(ticket, self.config)
             await loop.run_in_executor(None, self.printer.print_ticket, document)
         except Exception as exc:  # noqa: BLE001 - any printing failure leaves the citizen with the on-screen number
             return IssueOutcome("print_failed", ticket, MSG_PRINT_FAILED, getattr(exc, "problem", "error"))

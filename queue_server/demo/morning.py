@@ -59,7 +59,7 @@ class Hall:
 async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer: Any, *, citizens: int = 48,
                       seed: int = 2026) -> MorningReport:
     """Play the morning against the server at ``url``; ``printer`` is the kiosk's (simulated) ticket printer."""
-    from kiosk.ticketing.issuer import ticket_print_for
+    from devices.printer.ticket import ticket_print_from_api
 
     rng = random.Random(seed)
     report = MorningReport()
@@ -76,8 +76,7 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
                 report.problems.append(f"取号失败 {service}: {ticket.get('message')}")
                 return
             report.tickets.append(ticket)
-            label = config.priority_categories.get(priority) if priority else None
-            printer.print_ticket(ticket_print_for(ticket, config, label))
+            printer.print_ticket(ticket_print_from_api(ticket, config))
             report.printed += 1
 
         services = [s for s, weight in DEMAND for _ in range(weight)]
@@ -92,7 +91,7 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
                 status, ticket = await hall.call("POST", f"/api/appointments/{booked['code']}/check-in", tokens.kiosk)
                 if status == 201:
                     report.tickets.append(ticket)
-                    printer.print_ticket(ticket_print_for(ticket, config))
+                    printer.print_ticket(ticket_print_from_api(ticket, config))
                     report.printed += 1
 
         await _take_up_tidal_windows(hall, tokens, staff, report)

@@ -132,6 +132,8 @@ def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
     assert result["jobs"] == 0
     assert not any(text.startswith("A0") for text in result["texts"])
     assert kiosk_server.waiting(SERVICE) == before  # the server recorded nothing
+    printer = next(d for d in kiosk_server.get("/api/health")["devices"] if d["device"] == "取号机打印机")
+    assert printer["ok"] is False and "缺纸" in printer["detail"]  # reported to the server for the staff
     assert result["progress"] == f"社保1：{called['number']}"  # 查询进度 lists the windows serving someone
 
 
