@@ -149,6 +149,17 @@ class HallView:
     def _open_window_services(self) -> list[list[str]]:
         return [self.window_services(r[0], r[4]) for r in self._window_rows() if r[1] == "open" and r[0] in self.config.windows]
 
+    def set_aside(self, window: int) -> tuple[list[str], list[str]]:
+        """Today's numbers this window put on hold (for 回呼) and skipped that may still re-queue (for 过号重排)."""
+        rows = self.db.execute(
+            "select number, status, requeues from tickets where business_day = ? and window = ? "
+            "and status in ('held', 'no_show') order by id", [self.today(), window]).fetchall()
+        rules = self.config.queue
+        held = [n for n, status, _ in rows if status == "held"]
+        skipped = [n for n, status, requeues in rows
+                   if status == "no_show" and rules.requeue != "none" and requeues < rules.max_requeues]
+        return held, skipped
+
     def _window_rows(self) -> list[tuple]:
         return self.db.execute(
             "select w.number, w.state, w.current_ticket_id, w.pause_reason, w.tidal_service, w.staff_no, w.staff_name, "

@@ -83,11 +83,13 @@ async def test_every_counter_operation(server, api):
     assert status == 200 and recalled["number"] == a["number"]
     status, held = await w1.post("/api/windows/1/hold", {"reason": "缺少身份证复印件"})
     assert held["status"] == "held"
+    assert (await w1.get("/api/windows/1"))[1]["held"] == [a["number"]]  # for the panel's 回呼 list
     assert (await w1.post("/api/windows/1/call"))[1]["number"] == b["number"]
     status, body = await w1.post("/api/windows/1/resume", {"ticket": a["number"]})
     assert status == 409  # b is still at the counter
     status, skipped = await w1.post("/api/windows/1/skip", {"reason": "未到场"})
     assert skipped["status"] == "no_show"
+    assert (await w1.get("/api/windows/1"))[1]["skipped"] == [b["number"]]  # for 过号重排
     status, resumed = await w1.post("/api/windows/1/resume", {"ticket": a["number"]})
     assert status == 200 and resumed["status"] == "called"
     status, started = await w1.post("/api/windows/1/start")

@@ -37,8 +37,6 @@ class StaffPanelApp(KioskApp):
         super().__init__(settings, config, client=client, **kwargs)
         self.window: int = settings.window
         self.view: dict[str, Any] = {}
-        self.held: list[str] = []      # numbers this panel put on hold (挂起), for 回呼
-        self.skipped: list[str] = []   # numbers this panel skipped (过号), for 过号重排
         self.tidal_order: dict[str, Any] | None = None
         self.feed: HallFeed | None = None
         self.last_result: ApiResult | None = None
@@ -122,10 +120,11 @@ class StaffPanelApp(KioskApp):
     def act(self, action: str) -> None:
         """One of the panel's buttons."""
         if action == "resume":
-            self.go("pick").show("回呼哪个挂起的号码？", [(n, n) for n in self.held],
+            # the server's lists: numbers held or skipped at this window today, whoever did it
+            self.go("pick").show("回呼哪个挂起的号码？", [(n, n) for n in self.view.get("held", [])],
                                  lambda number: self.post(action, {"ticket": number}))
         elif action == "requeue":
-            self.go("pick").show("哪个过号的群众已到场？（按本大厅规则重新排队）", [(n, n) for n in self.skipped],
+            self.go("pick").show("哪个过号的群众已到场？（按本大厅规则重新排队）", [(n, n) for n in self.view.get("skipped", [])],
                                  lambda number: self.post(action, {"ticket": number}))
         elif action == "transfer":
             self.go("pick").show("转移到：", [("其他业务", "service"), ("指定窗口", "window")], self._transfer_target)
@@ -165,14 +164,7 @@ class StaffPanelApp(KioskApp):
         self.last_result = result
         if result.ok:
             number = (result.data or {}).get("number", "") if isinstance(result.data, dict) else ""
-            if action == "hold" and number:
-                self.held.append(number)
-            if action == "skip" and number:
-                self.skipped.append(number)
-            if action == "resume" and body:
-                self.held = [n for n in self.held if n != body["ticket"]]
             if action == "requeue" and body:
-                self.skipped = [n for n in self.skipped if n != body["ticket"]]
                 number = body["ticket"]
             text = DONE.get(action, {"pause": "已暂停服务", "open": "已恢复服务"}.get(action, "完成"))
             self.panel.say(text.format(number=number), theme.PRIORITY)

@@ -60,6 +60,7 @@ async def _handle_get_window(request: web.Request) -> web.Response:
     waiting = {code: hall.waiting_count(code) for code in view["services"]}
     view["waiting"] = waiting
     view["waiting_total"] = sum(waiting.values())
+    view["held"], view["skipped"] = hall.set_aside(number)
     return json_response(view)
 
 
