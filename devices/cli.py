@@ -7,8 +7,10 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from devices.agent import DeviceAgent
+from devices.config import with_sim_dir
 from devices.registry import DeviceSet, build_devices
 from queue_server.cli import add_config_arguments, load_config_or_exit
 from queue_server.config import ConfigError
@@ -29,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"an agent role token (govhall token create --role agent); default ${TOKEN_ENV}")
     parser.add_argument("--simulate", action="store_true",
                         help="simulated devices on pseudo-terminals; tickets and WAVs under [devices] sim_dir")
+    parser.add_argument("--sim-dir", type=Path, help="where simulated devices keep their files (overrides [devices] sim_dir)")
     parser.set_defaults(func=run)
 
 
@@ -60,6 +63,8 @@ async def _main(devices: DeviceSet, server: str, token: str | None) -> None:
 def run(args: argparse.Namespace) -> int:
     """Start the agent; exit 2 on a config problem (which names the field)."""
     config = load_config_or_exit(args.config)
+    if args.sim_dir is not None:
+        config = with_sim_dir(config, args.sim_dir)
     try:
         devices = build_devices(config, simulate=args.simulate)
     except ConfigError as exc:

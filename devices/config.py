@@ -6,7 +6,7 @@ and what is wrong, so a hall with a typo in its device list never starts half-co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -268,5 +268,16 @@ def parse_devices(config: HallConfig) -> DevicesConf:
                        printer, layout, key_codes, texts, buses, screens, keypads, voice)
 
 
-__all__ = ["DevicesConf", "PrinterConf", "BusConf", "ScreenConf", "KeypadConf", "VoiceConf", "parse_devices",
+def with_sim_dir(config: HallConfig, sim_dir: Path) -> HallConfig:
+    """The same hall with ``[devices] sim_dir`` set to ``sim_dir`` (``--sim-dir`` of ``devices``, ``kiosk``, ``demo``).
+
+    :param config: the loaded hall config (unchanged)
+    :param sim_dir: where simulated devices keep their tickets, WAVs and pseudo-terminals
+    """
+    devices = dict(config.sections.get("devices") or {})
+    devices["sim_dir"] = str(sim_dir)
+    return replace(config, sections={**config.sections, "devices": devices})
+
+
+__all__ = ["DevicesConf", "with_sim_dir", "PrinterConf", "BusConf", "ScreenConf", "KeypadConf", "VoiceConf", "parse_devices",
            "KEYS"]

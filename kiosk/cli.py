@@ -23,6 +23,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--token", help="device token (overrides [kiosk] token; or GOVHALL_KIOSK_TOKEN)")
     parser.add_argument("--window", type=int, help="window number (review tablet, staff panel)")
     parser.add_argument("--simulate", action="store_true", help="use the simulated ticket printer")
+    parser.add_argument("--sim-dir", type=Path, help="where the simulated printer saves tickets (overrides [devices] sim_dir)")
     parser.add_argument("--scale", type=float, default=None,
                         help="window scale for a desktop (default 0.5, 1.0 with --fullscreen)")
     parser.add_argument("--fullscreen", action="store_true", default=None, help="full screen (hall machines)")
@@ -76,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
     from queue_server.config import DEMO_CONFIG_PATH, load_config
 
     config = load_config(args.config or DEMO_CONFIG_PATH)
+    if args.sim_dir is not None:
+        from devices.config import with_sim_dir
+
+        config = with_sim_dir(config, args.sim_dir)
     settings = kiosk_settings(config).with_overrides(
         server=args.server, token=args.token or os.environ.get("GOVHALL_KIOSK_TOKEN"), window=args.window,
         fullscreen=args.fullscreen)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
@@ -21,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--open-all-hours", action="store_true", help="issue tickets outside business hours (drills, demos)")
+    serve.add_argument("--public-url", help="the address phones reach the server at (overrides [hall] public_url)")
     serve.set_defaults(func=_serve)
 
     token = subparsers.add_parser("token", help="manage API tokens")
@@ -106,9 +108,15 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_hours: bool, banner: str = "") -> None:
-    """Start the server and block until interrupted."""
+def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_hours: bool, banner: str = "",
+               public_url: str | None = None) -> None:
+    """Start the server and block until interrupted; ``public_url`` replaces ``[hall] public_url`` (QR codes)."""
     config = load_config_or_exit(config_path)
+    if public_url:
+        if not public_url.startswith(("http://", "https://")):
+            print(f"--public-url 应以 http:// 或 https:// 开头: {public_url!r}", file=sys.stderr)
+            raise SystemExit(2)
+        config = replace(config, hall=replace(config.hall, public_url=public_url.rstrip("/")))
     try:
         lock = hold_server_lock(db_path)  # noqa: F841 - held until the process ends
     except BackupError as exc:
@@ -128,5 +136,5 @@ def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_
 
 
 def _serve(args: argparse.Namespace) -> int:
-    run_server(args.config, args.db, args.host, args.port, args.open_all_hours)
+    run_server(args.config, args.db, args.host, args.port, args.open_all_hours, public_url=args.public_url)
     return 0

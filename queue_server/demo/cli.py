@@ -5,6 +5,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..cli import add_config_arguments, load_config_or_exit
 from .supervisor import DEMO_PASSWORD, Processes, has_screen, port_is_free, prepare, wait_for_port
@@ -25,7 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config_or_exit(args.config)
+    from devices.config import with_sim_dir
+
+    # Everything the demo makes (tickets, WAVs, pseudo-terminals, logs, database) lands under --dir.
+    config = with_sim_dir(load_config_or_exit(args.config), args.dir)
     if not port_is_free(args.host, args.port):
         print(f"端口 {args.port} 已被占用: 用 --port 换一个,或先停止占用它的程序", file=sys.stderr)
         return 2
@@ -37,10 +41,11 @@ def run(args: argparse.Namespace) -> int:
     headless = args.headless or not has_screen()
     try:
         processes.start("server", "serve", "--config", str(args.config), "--db", str(db_path), "--host", args.host,
-                        "--port", str(args.port), "--open-all-hours")
+                        "--port", str(args.port), "--open-all-hours",
+                        "--public-url", demo_public_url(config.hall.public_url, url))
         wait_for_port(args.host, args.port, processes)
         processes.start("devices", "devices", "--config", str(args.config), "--server", url, f"--token={tokens.agent}",
-                        "--simulate")
+                        "--simulate", "--sim-dir", str(args.dir))
         print(f"{config.hall.name} 演示大厅已启动: {url}/admin  (管理员 工号 admin, 密码 {DEMO_PASSWORD})", flush=True)
         if headless:
             from .summary import play_and_report
@@ -63,9 +68,17 @@ def run(args: argparse.Namespace) -> int:
         processes.stop()
 
 
+def demo_public_url(configured: str, url: str) -> str:
+    """The address the demo's QR codes point to: the hall's own public address, unless it is a loopback address
+    (as in the demo hall), which is then the port this demo really listens on."""
+    host = urlsplit(configured).hostname or ""
+    return url if host in ("127.0.0.1", "localhost", "::1") else configured
+
+
 def _start_kiosks(processes: Processes, args: argparse.Namespace, url: str, tokens) -> None:
     common = ["--config", str(args.config), "--server", url]
-    processes.start("kiosk-ticket", "kiosk", "--role", "ticket", "--simulate", f"--token={tokens.kiosk}", *common)
+    processes.start("kiosk-ticket", "kiosk", "--role", "ticket", "--simulate", "--sim-dir", str(args.dir),
+                    f"--token={tokens.kiosk}", *common)
     processes.start("kiosk-display", "kiosk", "--role", "display", f"--token={tokens.display}", *common)
     processes.start("kiosk-staff", "kiosk", "--role", "staff", "--window", "1", *common)
     processes.start("kiosk-review", "kiosk", "--role", "review", "--window", "1", f"--token={tokens.tablets[1]}", *common)

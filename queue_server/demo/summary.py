@@ -22,10 +22,11 @@ def play_and_report(config: HallConfig, url: str, tokens: DemoTokens, processes:
 
     sim_dir = Path(parse_devices(config).sim_dir)
     printer = printer_from_config(config, simulate=True)
+    voice_dir = sim_dir / "voice"
+    earlier = _wav_files(voice_dir)  # an earlier demo in the same folder left its calls: count only this morning's
     print(f"脚本演示: {args.citizens} 位群众的繁忙上午 …", flush=True)
     report = asyncio.run(run_morning(url, config, tokens, printer, citizens=args.citizens))
-    voice_dir = sim_dir / "voice"
-    spoken = _wait_for_voice(voice_dir, report.calls, processes)
+    spoken = _wait_for_voice(voice_dir, report.calls, processes, earlier)
     _print_summary(config, report, args.dir, sim_dir, spoken)
     problem = processes.check()
     if problem:
@@ -35,12 +36,16 @@ def play_and_report(config: HallConfig, url: str, tokens: DemoTokens, processes:
     return 1 if report.problems or not report.tickets else 0
 
 
-def _wait_for_voice(voice_dir: Path, calls: int, processes: Processes, limit_s: float = 120) -> int:
-    """Calls play one at a time in real time: wait (bounded) until the agent has spoken every call."""
+def _wav_files(voice_dir: Path) -> set[Path]:
+    return set(voice_dir.glob("*.wav")) if voice_dir.exists() else set()
+
+
+def _wait_for_voice(voice_dir: Path, calls: int, processes: Processes, earlier: set[Path], limit_s: float = 120) -> int:
+    """Calls play one at a time in real time: wait (bounded) until the agent has spoken every call of this run."""
     deadline = time.monotonic() + limit_s
     count = 0
     while time.monotonic() < deadline and not processes.check():
-        count = len(list(voice_dir.glob("*.wav"))) if voice_dir.exists() else 0
+        count = len(_wav_files(voice_dir) - earlier)
         if count >= calls:
             break
         time.sleep(0.5)

@@ -1,0 +1,43 @@
+"""``govhall demo --headless`` as a newcomer runs it with ``--dir`` and ``--port``: every file it makes lands under
+that folder, and the tickets' QR codes point at the port the demo really listens on."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from devices.escpos_reader import read_escpos
+from queue_server.demo.cli import demo_public_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_keeps_its_files_under_dir_and_its_qr_codes_on_its_port(tmp_path: Path) -> None:
+    """GIVEN a working folder and a free port other than the config's 8080
+    WHEN the headless demo plays a short morning there
+    THEN tickets and WAVs are under --dir (nothing under ./var), and each ticket's QR opens /t/ on that port."""
+    port = _free_port()
+    workdir = tmp_path / "mydemo"
+    run = subprocess.run([sys.executable, "-m", "queue_server", "demo", "--dir", str(workdir), "--port", str(port),
+                          "--headless", "--citizens", "6"], cwd=tmp_path, capture_output=True, text=True, timeout=150,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not (tmp_path / "var").exists(), "the demo wrote outside --dir"
+    tickets = sorted((workdir / "tickets").glob("*.bin"))
+    assert tickets and len(list((workdir / "tickets").glob("*.png"))) == len(tickets)
+    assert list((workdir / "voice").glob("*.wav"))
+    payloads = read_escpos(tickets[0].read_bytes()).qr_payloads
+    assert payloads and payloads[0].startswith(f"http://127.0.0.1:{port}/t/"), payloads
+    assert str(workdir / "tickets") in run.stdout
+
+
+def test_a_real_public_address_is_kept() -> None:
+    assert demo_public_url("http://127.0.0.1:8080", "http://127.0.0.1:9000") == "http://127.0.0.1:9000"
+    assert demo_public_url("https://hall.example.cn", "http://127.0.0.1:9000") == "https://hall.example.cn"
