@@ -25,7 +25,7 @@ from kiosk.common.settings import KioskSettings
 from kiosk.common.theme import THEME
 from kiosk.common.widgets import Banner, Caption, Heading, SmallCaption, load_kv
 from kiosk.common.ws import HallFeed
-from kiosk.display.board import Call, HallBoard
+from kiosk.display.board import Call, HallBoard, call_where, cell_title, window_label
 from kiosk.ticketing.screens import AppScreen
 
 FLASHES = 6
@@ -125,11 +125,11 @@ class BoardScreen(AppScreen):
         if board.calls:
             first = board.calls[0]
             self.latest_number.text = first.number
-            self.latest_where.text = f"到 {first.window_name or str(first.window) + '号窗口'} 办理"
+            self.latest_where.text = call_where(first)
         else:
             self.latest_number.text = ""
             self.latest_where.text = "" if board.online else "连接中断"
-        self.previous.text = "\n".join(f"{c.number}　→　{c.window_name or c.window}" for c in board.calls[1:])
+        self.previous.text = "\n".join(f"{c.number}　→　{window_label(c.window)}" for c in board.calls[1:])
         self.windows.clear_widgets()
         for number, window in sorted(board.windows.items()):
             current = window.get("current")
@@ -138,14 +138,14 @@ class BoardScreen(AppScreen):
             state = window.get("state")
             shown = "暂停服务" if state == "paused" else "未开放" if state == "closed" else (current or "—")
             size = int(THEME.fs_body * 1.1)
-            name = window.get("name") or board.window_names.get(number, number)
+            name = window.get("name") or board.window_names.get(number, "")
             self.windows.add_widget(WindowCell(
-                text=f"{name}\n[b][size={size}]{shown}[/size][/b]",
+                text=f"{cell_title(number, name)}\n[b][size={size}]{shown}[/size][/b]",
                 colour=theme.SURFACE if state == "open" else theme.BACKGROUND))
         notices = []
         for number, service in sorted(board.tidal.items()):
             name = config.services[service].name if service in config.services else service
-            notices.append(f"{board.window_names.get(number, number)} 临时增开“{name}”（潮汐窗口）")
+            notices.append(f"{window_label(number)} 临时增开“{name}”（潮汐窗口）")
         self.tidal.text = "　".join(notices)
         self.tidal.opacity = 1 if notices else 0
         busy = [(config.services[c].name, n) for c, n in board.waiting.items() if n and c in config.services]

@@ -20,6 +20,21 @@ class Call:
     window_name: str = ""
 
 
+def window_label(number: int) -> str:
+    """A window as citizens look for it, by the number over the counter (as the voice and the LED say it)."""
+    return f"{number}号窗口"
+
+
+def call_where(call: Call) -> str:
+    """Where the latest call sends the citizen: 到 3号窗口 办理 (the voice says 请A001号到3号窗口办理)."""
+    return f"到 {window_label(call.window)} 办理"
+
+
+def cell_title(number: int, name: str) -> str:
+    """A window cell's title: its number first (what hangs over the counter), then its name."""
+    return f"{number}号 {name}" if name and name != window_label(number) else window_label(number)
+
+
 @dataclass
 class HallBoard:
     """The display's picture of the hall."""

@@ -1,7 +1,7 @@
 """The hall display's model (``kiosk.display.board.HallBoard``): snapshot, events in order, offline blanking."""
 from __future__ import annotations
 
-from kiosk.display.board import MAX_CALLS, HallBoard
+from kiosk.display.board import MAX_CALLS, Call, HallBoard, call_where, cell_title
 
 SNAPSHOT = {
     "services": [{"code": "bdc_transfer", "waiting": 4}, {"code": "si_card", "waiting": 0}],
@@ -48,3 +48,10 @@ def test_offline_forgets_everything() -> None:
     board.load_snapshot(SNAPSHOT)
     board.go_offline()
     assert not board.online and not board.calls and not board.windows and not board.waiting
+
+
+def test_calls_and_cells_name_the_window_by_its_number() -> None:
+    """Citizens look for the number over the counter; the voice says 请A001号到2号窗口办理."""
+    assert call_where(Call("A001", 2, "不动产登记2")) == "到 2号窗口 办理"
+    assert cell_title(2, "不动产登记2") == "2号 不动产登记2"
+    assert cell_title(5, "") == cell_title(5, "5号窗口") == "5号窗口"

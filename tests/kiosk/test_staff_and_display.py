@@ -164,9 +164,9 @@ def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
     query = {s["code"]: s["waiting"] for s in server.get("/api/hall")["services"]}
     assert query["bdc_query"] == 1 and query[SERVICE] == 0
 
-    assert seen["latest"] == f"请 {numbers[0]} 号 到 不动产登记2 办理"
+    assert seen["latest"] == f"请 {numbers[0]} 号 到 {WINDOW}号窗口 办理"  # as the voice and the LED say it
     assert (numbers[1], WINDOW) in [tuple(c) for c in seen["calls"]]
-    assert any(t.startswith("不动产登记2") and "暂停服务" in t for t in seen["cells"])
+    assert any(t.startswith(f"{WINDOW}号 不动产登记2") and "暂停服务" in t for t in seen["cells"])
     assert seen["calls"][0] == [numbers[1], WINDOW] and len({c[0] for c in seen["calls"]}) == len(seen["calls"])
     assert "连接中断" in seen["offline"]
     assert seen["offline_windows"] == 0 and numbers[0] not in seen["offline_latest"]
@@ -227,6 +227,6 @@ def test_tidal_order_is_acknowledged_from_the_panel(server_process, shots: Path)
     assert status == 201, opened
     seen = run.result()
     assert "不动产转移登记" in seen["order"] and seen["message"] == "已确认潮汐业务"
-    assert display.result()["notice"] == "潮汐窗口1 临时增开“不动产转移登记”（潮汐窗口）"
+    assert display.result()["notice"] == "31号窗口 临时增开“不动产转移登记”（潮汐窗口）"
     [opening] = server.get("/api/tidal", admin)["open"]
     assert opening["window"] == 31 and opening["acknowledged_at"] is not None
