@@ -37,10 +37,10 @@ a.button{{display:block;text-align:center;background:#0d47a1;color:#fff;padding:
  <div class="row"><span>预计等候</span><b id="wait">{wait}</b></div>
 </div>
 <div class="card" id="review" hidden><a class="button" href="{review_url}">评价本次服务</a></div>
-<p class="muted">页面每15秒自动刷新。请留意大厅叫号,过号请到服务台咨询。</p>
+<p class="muted">页面每15秒自动刷新。请留意大厅叫号，过号请到服务台咨询。</p>
 </main>
 <script>
-const STATUS = {{waiting:"等候中", transferred:"已转移,等候中", called:"请到窗口办理", serving:"办理中",
+const STATUS = {{waiting:"等候中", transferred:"已转移，等候中", called:"请到窗口办理", serving:"办理中",
   finished:"已办结", no_show:"已过号", held:"已挂起", expired:"已过期"}};
 function show(t) {{
   document.getElementById("status").textContent = STATUS[t.status] || t.status;
@@ -69,7 +69,7 @@ async def _handle_status_page(request: web.Request) -> web.Response:
     if ticket is None:
         body = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
                 f'content="width=device-width, initial-scale=1"><title>号码不存在</title></head><body>'
-                f'<h2>{hall_name}</h2><p>没有找到这个号码,请核对二维码或到服务台咨询。</p></body></html>')
+                f'<h2>{hall_name}</h2><p>没有找到这个号码，请核对二维码或到服务台咨询。</p></body></html>')
         return web.Response(text=body, content_type="text/html", status=404)
     initial = json.dumps({k: ticket[k] for k in ("status", "ahead", "estimated_wait_min", "window")})
     page = _PAGE.format(
