@@ -125,6 +125,21 @@ class TicketPrint:
             raise ValueError("TicketPrint.issued_at must be timezone-aware")
 
 
+def queue_position_lines(ahead: int, estimated_wait_min: int | None) -> list[str]:
+    """How a ticket tells the citizen where they stand, the same on paper and on the kiosk's screen.
+
+    Nobody ahead reads 前面没有人等候 (not "前面还有0人"), and an estimate under a minute reads 不到1分钟
+    (not "约0分钟").
+
+    :param ahead: people waiting before this ticket
+    :param estimated_wait_min: the server's estimate in minutes, or ``None`` when it has none
+    """
+    lines = ["前面没有人等候" if ahead <= 0 else f"前面还有{ahead}人等候"]
+    if estimated_wait_min is not None:
+        lines.append("预计等候不到1分钟" if estimated_wait_min < 1 else f"预计等候约{estimated_wait_min}分钟")
+    return lines
+
+
 def ticket_document(t: TicketPrint, width_mm: int = 80) -> PrintDocument:
     """Lay out a queue ticket.
 
@@ -144,9 +159,7 @@ def ticket_document(t: TicketPrint, width_mm: int = 80) -> PrintDocument:
     ]
     if t.priority_label:
         blocks.append(Line(f"【{t.priority_label}】", bold=True, align="center"))
-    blocks.append(Line(f"前面还有{t.ahead}人等候", align="center"))
-    if t.estimated_wait_min is not None:
-        blocks.append(Line(f"预计等候约{t.estimated_wait_min}分钟", align="center"))
+    blocks += [Line(text, align="center") for text in queue_position_lines(t.ahead, t.estimated_wait_min)]
     if t.window_hint:
         blocks.append(Line(f"办理窗口：{t.window_hint}", align="center"))
     blocks.append(Line(f"取号时间：{local:%Y-%m-%d %H:%M:%S}", align="center"))

@@ -12,6 +12,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
+from devices.printer.document import queue_position_lines
 from kiosk.common import theme
 from kiosk.common.theme import THEME
 from kiosk.common.widgets import (Banner, BigButton, Caption, Column, Heading, KioskScreen, LargeCaption,
@@ -189,10 +190,7 @@ class TicketScreen(AppScreen):
         service = self.app.hall_config.services.get(ticket.get("service"))
         self.number.text = ticket.get("number", "")
         self.service.text = service.name if service else ticket.get("service", "")
-        text = f"前面还有 {ticket.get('ahead', 0)} 人等候"
-        if ticket.get("estimated_wait_min") is not None:
-            text += f"\n预计等候约 {ticket['estimated_wait_min']} 分钟"
-        self.ahead.text = text
+        self.ahead.text = "\n".join(queue_position_lines(ticket.get("ahead", 0), ticket.get("estimated_wait_min")))
         self.qr.data = ticket.get("status_url", "")
         if outcome.kind == "printed":
             self.status.text = "请取走号票，留意大厅屏幕和语音叫号"

@@ -196,3 +196,10 @@ def test_reader_understands_python_escpos_own_output() -> None:
     assert [img.size for img in printed.images] == [(64, 32), (64, 32)]
     assert all(img.convert("L").getextrema() == (0, 0) for img in printed.images), "black squares stay black"
     assert [c.partial for c in printed.cuts] == [False, True]
+
+
+def test_nobody_ahead_reads_as_such_not_as_zero_people() -> None:
+    """GIVEN a ticket with nobody ahead and an estimate under a minute WHEN it prints THEN it says so in words."""
+    lines = read_escpos(SimTicketPrinter(width_mm=58).print_ticket(make_ticket(ahead=0, estimated_wait_min=0))).lines
+    assert "前面没有人等候" in lines and "预计等候不到1分钟" in lines
+    assert not any("前面还有0人" in line or "约0分钟" in line for line in lines)

@@ -78,7 +78,8 @@ def test_take_number_prints_the_recorded_ticket(kiosk_server, shots: Path) -> No
     first, second = result["outcomes"]
     assert result["shown"]["number"] == first["number"]
     assert result["shown"]["qr"] == first["status_url"]
-    assert f"前面还有 {before} 人等候" in result["shown"]["ahead"]
+    assert (f"前面还有{before}人等候" if before else "前面没有人等候") in result["shown"]["ahead"]
+    assert "0人" not in result["shown"]["ahead"] and "约0分钟" not in result["shown"]["ahead"]
     assert "请取走号票" in result["shown"]["status"]
     # the printer got both tickets, with the number, the service and the status page as a QR code
     assert len(result["printed"]) == 2
