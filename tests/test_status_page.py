@@ -30,6 +30,11 @@ async def test_status_page_follows_the_ticket(server, tmp_path):
             assert await page.locator("#number").inner_text() == mine["number"]
             assert await page.locator("#ahead").inner_text() == "2 人"
             assert await page.locator("#called").is_hidden()
+            await page.evaluate("show({status: 'waiting', ahead: 0, estimated_wait_min: 0, window: null})")
+            assert await page.locator("#ahead").inner_text() == "没有人，即将叫号"  # not "0 人" / "约 0 分钟"
+            assert await page.locator("#wait").inner_text() == "不到 1 分钟"
+            await page.evaluate("refresh()")
+            await page.locator("#ahead", has_text="2 人").wait_for()
             await page.screenshot(path=str(tmp_path / "status-waiting.png"))
             for _ in range(3):  # window 8 calls and finishes the two ahead, then calls this one
                 async with http.post(f"{server.url}/api/windows/8/call", headers=staff) as r:

@@ -45,8 +45,9 @@ const STATUS = {{waiting:"等候中", transferred:"已转移，等候中", calle
 function show(t) {{
   document.getElementById("status").textContent = STATUS[t.status] || t.status;
   const waiting = t.status === "waiting" || t.status === "transferred";
-  document.getElementById("ahead").textContent = waiting ? t.ahead + " 人" : "-";
-  document.getElementById("wait").textContent = waiting && t.estimated_wait_min !== null ? "约 " + t.estimated_wait_min + " 分钟" : "-";
+  document.getElementById("ahead").textContent = !waiting ? "-" : t.ahead > 0 ? t.ahead + " 人" : "没有人，即将叫号";
+  const wait = t.estimated_wait_min;
+  document.getElementById("wait").textContent = !waiting || wait === null ? "-" : wait < 1 ? "不到 1 分钟" : "约 " + wait + " 分钟";
   const called = document.getElementById("called");
   called.hidden = !(t.status === "called" || t.status === "serving");
   if (!called.hidden) called.textContent = "请到 " + t.window + " 号窗口办理";
