@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,21 +75,26 @@ def _printer(settings: Any, config: Any, simulate: bool) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Start the chosen app and run until its window closes."""
     from kiosk.common.settings import kiosk_settings
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.cli import load_config_or_exit
+    from queue_server.config import DEMO_CONFIG_PATH, ConfigError
 
-    config = load_config(args.config or DEMO_CONFIG_PATH)
+    config = load_config_or_exit(args.config or DEMO_CONFIG_PATH)
     if args.sim_dir is not None:
         from devices.config import with_sim_dir
 
         config = with_sim_dir(config, args.sim_dir)
-    settings = kiosk_settings(config).with_overrides(
-        server=args.server, token=args.token or os.environ.get("GOVHALL_KIOSK_TOKEN"), window=args.window,
-        fullscreen=args.fullscreen)
-    if args.role == "review" and settings.window not in config.windows:
-        raise SystemExit("govhall kiosk --role review needs --window N (or [kiosk] window) of this hall")
-    scale = args.scale if args.scale is not None else (1.0 if settings.fullscreen else 0.5)
-    configure_window(args.role, scale, settings.fullscreen)
-    app = build_app(args.role, settings, config, simulate=args.simulate)
+    try:  # a bad [kiosk] or [devices] section: say which field, as serve and devices do, not a traceback
+        settings = kiosk_settings(config).with_overrides(
+            server=args.server, token=args.token or os.environ.get("GOVHALL_KIOSK_TOKEN"), window=args.window,
+            fullscreen=args.fullscreen)
+        if args.role == "review" and settings.window not in config.windows:
+            raise SystemExit("govhall kiosk --role review needs --window N (or [kiosk] window) of this hall")
+        scale = args.scale if args.scale is not None else (1.0 if settings.fullscreen else 0.5)
+        configure_window(args.role, scale, settings.fullscreen)
+        app = build_app(args.role, settings, config, simulate=args.simulate)
+    except ConfigError as exc:
+        print(f"配置错误 (config error): {exc}", file=sys.stderr)
+        return 2
     if args.first_frame:
         _quit_after_first_frame(app)
     app.run()

@@ -85,3 +85,20 @@ def test_every_role_starts_and_draws_its_first_frame(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, f"{role}: {out[-3000:]}"
         assert "first frame" in out.splitlines(), role
+
+
+@pytest.mark.parametrize("extra, named", [('\n[kiosk]\nidle_seconds = 1\n', "kiosk.idle_seconds"),
+                                          ('\n[hall]\n', "hall")])
+def test_a_bad_config_stops_the_kiosk_with_the_field_not_a_traceback(tmp_path: Path, extra: str, named: str) -> None:
+    """Like ``serve`` and ``devices``: exit 2 with the file and the field, no Python traceback for the installer."""
+    import subprocess
+    import sys
+
+    config = tmp_path / "hall.toml"
+    config.write_text((ROOT / "assets" / "halls" / "demo.toml").read_text("utf-8") + extra, "utf-8")
+    run = subprocess.run([sys.executable, "-m", "queue_server", "kiosk", "--role", "display", "--first-frame",
+                          "--config", str(config)], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                              "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1", "KIVY_HOME": str(tmp_path / "k")})
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and str(config) in run.stderr and named in run.stderr, run.stderr
