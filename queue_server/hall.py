@@ -149,7 +149,7 @@ class Hall(HallView):
         """Check in an appointment at the kiosk: a ticket ahead of walk-ins when on time, a walk-in when late."""
         row = self.db.execute("select service, date, slot, status, ticket_id from appointments where code = ?", [code]).fetchone()
         if row is None:
-            raise not_found("预约码不存在,请核对后重新输入")
+            raise not_found("预约码不存在，请核对后重新输入")
         service, day, slot, status, ticket_id = row
         if status == "checked_in":
             return self.ticket_by_id(ticket_id), False, []
@@ -157,13 +157,13 @@ class Hall(HallView):
             raise conflict("该预约已取消或失效")
         today = self.today()
         if day != today:
-            raise conflict(f"该预约日期为 {day},不是今天")
+            raise conflict(f"该预约日期为 {day}，不是今天")
         now_local = local(self.clock.now(), self.config.hall)
         start = datetime.combine(now_local.date(), time.fromisoformat(slot[:5]), now_local.tzinfo)
         rules = self.config.queue
         if now_local < start - timedelta(minutes=rules.appointment_early_min):
             earliest = (start - timedelta(minutes=rules.appointment_early_min)).strftime("%H:%M")
-            raise conflict(f"预约时段为 {slot},请于 {earliest} 后签到")
+            raise conflict(f"预约时段为 {slot}，请于 {earliest} 后签到")
         late = now_local > start + timedelta(minutes=rules.appointment_late_min)
         ticket, _, events = self.issue_ticket(
             service, f"appointment:{code}", None, actor, kind="walk_in" if late else "appointment", appointment_code=code,

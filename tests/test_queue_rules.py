@@ -153,6 +153,8 @@ async def test_outside_business_hours_is_closed(server, api):
     server.clock.advance(3 * 3600 + 5 * 60)  # 12:05, lunch break
     status, body = await api.as_(kiosk).post("/api/tickets", {"service": "passport", "request_id": "lunch"})
     assert status == 409 and body["error"] == "closed"
+    # the kiosk shows this message to the citizen as it is: Chinese punctuation, the hours in it
+    assert body["message"] == "现在不是办理时间（工作日 08:30-12:00、13:30-17:30），请在办理时间内取号", body
     server.clock.advance(5 * 24 * 3600 - 3 * 3600)  # Saturday 09:05
     status, body = await api.as_(kiosk).post("/api/tickets", {"service": "passport", "request_id": "sat"})
     assert status == 409 and body["error"] == "closed"

@@ -25,7 +25,7 @@ def _ensure_open(request: web.Request) -> None:
     hall = request.app[CONFIG].hall
     if not is_open(request.app[CLOCK].now(), hall):
         hours = "、".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in hall.business_hours)
-        raise ApiError(409, "closed", f"现在不是办理时间(工作日 {hours}),请在办理时间内取号")
+        raise ApiError(409, "closed", f"现在不是办理时间（工作日 {hours}），请在办理时间内取号")
 
 
 async def _handle_issue_ticket(request: web.Request) -> web.Response:
