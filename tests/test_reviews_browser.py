@@ -93,6 +93,7 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
     await banner.wait_for()
     assert "语音播报" in await banner.inner_text() and "声卡无响应" in await banner.inner_text()
     assert "hall-a" not in await banner.inner_text()
+    assert await banner.locator("li").count() == 1  # one line per device down
 
     await admin.get_by_role("button", name="差评整改").click()
     case_row = admin.locator("#case-rows tr", has_text=ticket["number"])

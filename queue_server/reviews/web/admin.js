@@ -129,8 +129,10 @@ Admin.loaders.hall = async () => {
   const health = await (await fetch("/api/health")).json();
   const down = (health.devices || []).filter((d) => !d.ok);
   $("hall-devices").hidden = down.length === 0;
-  $("hall-devices").textContent = "设备故障:" + down.map((d) =>
-    `${d.device}(${d.source}${d.detail ? ":" + d.detail : ""},最后心跳 ${d.last_seen.slice(11, 19)})`).join(";");
+  // one line per device, so a manager can read a dozen of them (one run-on paragraph could not be read)
+  $("hall-devices").replaceChildren(el("b", {textContent: `设备故障 ${down.length} 台：`}), el("ul", {},
+    ...down.map((d) => el("li", {}, `${d.device} — ${d.detail || "故障"}（最后心跳 ${d.last_seen.slice(11, 19)}，` +
+      `上报：${d.source.replace(/^[a-z]+:/, "")}）`))));
   const hall = await (await fetch("/api/hall")).json();
   $("hall-services").replaceChildren(...hall.services.filter((s) => s.waiting > 0).map((s) =>
     el("div", {className: "card"}, s.name, el("b", {textContent: s.waiting + " 人等候"}),
