@@ -82,5 +82,8 @@ class ProgressScreen(AppScreen):
             if isinstance(current, dict):
                 current = current.get("number")
             if current:  # only windows serving someone: 34 idle windows would bury the answer
-                lines.append(f"{window.get('name') or str(window.get('number')) + '号窗口'}：{current}")
+                # the number first (that is what the citizen looks for), then the window as the voice says it
+                name = window.get("name") or ""
+                label = f"{window.get('number')}号窗口"
+                lines.append(f"{current}：{label}" + (f"（{name}）" if name and name != label else ""))
         self.table.text = "\n".join(lines) or "暂无正在办理的号码"

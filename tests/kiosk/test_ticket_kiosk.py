@@ -135,7 +135,7 @@ def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
     assert kiosk_server.waiting(SERVICE) == before  # the server recorded nothing
     printer = next(d for d in kiosk_server.get("/api/health")["devices"] if d["device"] == "取号机打印机")
     assert printer["ok"] is False and "缺纸" in printer["detail"]  # reported to the server for the staff
-    assert result["progress"] == f"社保1：{called['number']}"  # 查询进度 lists the windows serving someone
+    assert result["progress"] == f"{called['number']}：7号窗口（社保1）"  # 查询进度 lists the windows serving someone
 
 
 def scenario_server_down(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
