@@ -290,6 +290,8 @@ class Hall(HallView):
                 raise invalid("to_window", f"没有 {to_window} 号窗口")
             if to_window == window:
                 raise invalid("to_window", "不能转移到本窗口")
+            if self._window(to_window)["state"] == "closed":  # nobody there today: the citizen would wait for ever
+                raise conflict(f"{to_window} 号窗口未开放，不能转入；请转到其他窗口或业务")
         ticket = self._current(window)
         now = to_iso(self.clock.now())
         with write_transaction(self.db):

@@ -102,6 +102,10 @@ async def test_every_counter_operation(server, api):
     status, body = await w1.post("/api/windows/1/skip")
     assert status == 409  # nothing at the counter
     assert (await w1.post("/api/windows/1/call"))[1]["number"] in (b["number"], c["number"])
+    assert server.db.execute("select state from windows where number = 34").fetchone()[0] == "closed"  # standby
+    status, body = await w1.post("/api/windows/1/transfer", {"to_window": 34, "reason": "转潮汐窗口"})
+    assert status == 409 and "34 号窗口未开放" in body["message"]  # a closed standby window would never call it
+    assert (await w1.get("/api/windows/1"))[1]["current"]  # the citizen is still at window 1
     status, moved = await w1.post("/api/windows/1/transfer", {"to_window": 2, "reason": "转业务骨干"})
     assert moved["status"] == "transferred"
     status, called2 = await api.as_(staff2).post("/api/windows/2/call")

@@ -138,7 +138,7 @@ class StaffPanelApp(KioskApp):
                        if s.code != current]
             self.go("pick").show("转移到哪项业务？", choices, self._transfer_reason)
         else:
-            choices = [(w.name, {"to_window": w.number}) for w in self.hall_config.windows.values()
+            choices = [(f"{w.number}号 {w.name}", {"to_window": w.number}) for w in self.hall_config.windows.values()
                        if w.number != self.window]
             self.go("pick").show("转移到哪个窗口？", choices, self._transfer_reason)
 
