@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 #: events a client may have pending before it counts as too slow
 QUEUE_LIMIT = 256
 ADMIN_TOPIC = "admin"
+#: roles that receive an event's private fields (the ticket's review token) on the window topics they may follow
+PRIVATE_ROLES = frozenset({"tablet", "admin"})
 
 
 @dataclass(eq=False)
@@ -36,8 +38,12 @@ class _Client:
     def wants(self, event: Event) -> bool:
         return bool(self.topics & event.topics)
 
+    role: str | None = None
+
     def may_see_private(self, event: Event) -> bool:
-        return bool(self.topics & (event.topics - {PUBLIC_TOPIC}))
+        # The private part is the citizen's review token: the counter's tablet needs it, the staff at that counter
+        # must not have it (with it they could rate their own service on the public review route).
+        return self.role in PRIVATE_ROLES and bool(self.topics & (event.topics - {PUBLIC_TOPIC}))
 
 
 class WebSocketHub:
@@ -74,7 +80,8 @@ class WebSocketHub:
         _authorise(request, topics)
         ws = web.WebSocketResponse(heartbeat=20, max_msg_size=64 * 1024)
         await ws.prepare(request)
-        client = _Client(ws, topics)
+        who = principal(request)
+        client = _Client(ws, topics, role=who.role if who is not None else None)
         # Snapshot and registration happen with no await between them, so no event is missed or seen twice.
         snapshot = request.app[HALL].snapshot()
         client.queue.put_nowait({"event": "snapshot", "data": snapshot, "seq": 0})

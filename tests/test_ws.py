@@ -57,6 +57,23 @@ async def test_window_topic_needs_that_windows_token_and_carries_the_review_toke
             assert finished["data"]["ticket_token"] == ticket["token"]
 
 
+async def test_the_counters_staff_never_get_the_citizens_review_token(server):
+    """Staff may follow their own window's topic, but with the ticket's token they could rate themselves on the
+    public review route: the token goes to the tablet only."""
+    kiosk, staff = server.token("kiosk"), server.token("staff", 1)
+    async with aiohttp.ClientSession() as http:
+        api = Api(http, server.url)
+        async with http.ws_connect(f"{server.url}/api/ws?topics=hall,window:1&token={staff}") as ws:
+            await next_event(ws, "snapshot")
+            _, ticket = await api.as_(kiosk).post("/api/tickets", {"service": "bdc_transfer", "request_id": "ws-3"})
+            _, called = await api.as_(staff).post("/api/windows/1/call")
+            await api.as_(staff).post("/api/windows/1/finish")
+            finished = await next_event(ws, "ticket.finished")
+            assert finished["data"]["number"] == ticket["number"]
+            assert "ticket_token" not in finished["data"] and ticket["token"] not in json.dumps(finished)
+            assert ticket["token"] not in json.dumps(called)  # nor in the answer to 叫号
+
+
 def _raw_ws_client(url: str) -> socket.socket:
     """A WebSocket client that completes the handshake and then never reads: the slowest tablet imaginable."""
     host, port = url.removeprefix("http://").split(":")
