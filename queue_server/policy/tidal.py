@@ -295,14 +295,14 @@ def cross_trained(
 
     A counter's staff know their own department's items, and the hall trains them for the group a standby window
     gathers when that group includes one of their own items (e.g. 社保 staff for the 社保/医保/公积金 group). Items
-    that several standby groups share (综合受理 and 咨询导办, which every 无差别 window does) say nothing about a
+    that every standby group includes (综合受理 and 咨询导办, which every 无差别 window does) say nothing about a
     family of items: sharing only those does not make a counter trained for a group, nor do they come with one.
 
     :param windows: ``number -> (standby, services, tidal_services)`` for every window.
     :param department_of: each service's department code.
     """
     groups = [set(tidal) for standby, _own, tidal in windows.values() if standby and tidal]
-    generic = {s for s in set().union(*groups) if sum(s in g for g in groups) > 1} if groups else set()
+    generic = set.intersection(*groups) if len(groups) > 1 else set()
     out: dict[int, tuple[str, ...]] = {}
     for number, (standby, own, _tidal) in windows.items():
         if standby:
