@@ -84,3 +84,14 @@ def test_bad_simulation_values_name_the_field(simulation, field):
     with pytest.raises(ConfigError) as err:
         simulation_profile(with_tidal({"simulation": simulation}))
     assert err.value.field == field
+
+
+def test_every_high_volume_service_of_the_demo_hall_can_reach_a_standby_window():
+    """The demo hall's standby windows are 综合受理 windows trained for families of related items; only 婚姻登记
+    (registrars must hold the 婚姻登记员 qualification) among the services of ~2 % or more of the volume is left out."""
+    config = load_config(DEMO_CONFIG_PATH)
+    mix = simulation_profile(config).mix
+    reachable = {s for w in config.windows.values() if w.standby for s in w.tidal_services}
+    high = {s for s, weight in mix.items() if weight >= 0.019 * sum(mix.values())}  # 15 of 751 and up
+    assert high - reachable == {"marriage"}
+    assert all({"general_intake", "consult"} <= set(w.tidal_services) for w in config.windows.values() if w.standby)
