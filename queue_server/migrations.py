@@ -59,6 +59,12 @@ def m001_queue_core(db: Database) -> None:
     }, pk="staff_no", not_null={"name", "role", "password_hash"}, defaults={"active": 1})
 
 
+@core(name="m002_index_today_queue")
+def m002_index_today_queue(db: Database) -> None:
+    # every position, waiting count and estimate reads today's queue of one service
+    db["tickets"].create_index(["business_day", "service", "status"], index_name="idx_tickets_day_service_status")
+
+
 # the areas' sets follow the core's
 from .guides.schema import migrations as guides_migrations  # noqa: E402
 from .reviews.schema import migrations as reviews_migrations  # noqa: E402
