@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import tomllib
+import unicodedata
 from typing import Any
 
 from queue_server.config import DEMO_CONFIG_PATH, parse_config
@@ -54,6 +55,12 @@ def hall_variant(narrow_groups: bool, break_plan: bool) -> Any:
     return parse_config(raw, DEMO_CONFIG_PATH)
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (CJK characters take two)."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - columns)
+
+
 def unreachable(config) -> list[str]:
     """Services no standby window may take."""
     reachable = {s for w in config.windows.values() if w.standby for s in w.tidal_services}
@@ -83,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
             rows = [simulate_days(config, chosen, profile, policy, dates, seed)[0] for seed in range(1, args.seeds + 1)]
             cells[name] = (sum(r.share_over_20_min for r in rows) / len(rows), sum(r.staff_hours for r in rows) / len(rows))
         text = "".join(f" {share:7.2%} ({hours:5.1f})" for share, hours in cells.values())
-        print(f"{label:38}{text} {cells['tuned'][0] / cells['static'][0]:12.2f}  {len(unreachable(config))} services")
+        print(f"{_pad(label, 38)}{text} {cells['tuned'][0] / cells['static'][0]:12.2f}  {len(unreachable(config))} services")
 
 
 if __name__ == "__main__":
