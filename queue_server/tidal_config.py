@@ -26,6 +26,7 @@ Layout (every key optional; defaults from DOMAIN.md)::
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from queue_server.config import ConfigError, HallConfig
@@ -127,7 +128,7 @@ def simulation_profile(config: HallConfig) -> SimulationProfile:
     c = _Check(config)
     raw = c.table(config.sections.get("tidal") or {}, "simulation", "tidal.")
     where = "tidal.simulation."
-    c.unknown(raw, set(PROFILE_KEYS) | {"mix", "hourly", "month_start_services"}, where)
+    c.unknown(raw, set(PROFILE_KEYS) | {"mix", "hourly", "month_start_services", "break_spans"}, where)
     values: dict[str, Any] = {key: c.number(raw, key, where, spec) for key, spec in PROFILE_KEYS.items() if key in raw}
     mix = c.table(raw, "mix", where)
     for code in mix:
@@ -149,4 +150,22 @@ def simulation_profile(config: HallConfig) -> SimulationProfile:
         if code not in config.services:
             raise c.fail(f"{where}month_start_services[{i}]", f"未定义的业务 (unknown service) {code!r}")
     values["month_start_services"] = tuple(surge)
+    values["break_spans"] = _break_spans(c, raw.get("break_spans", []), f"{where}break_spans")
     return SimulationProfile(**values)
+
+
+def _break_spans(c: _Check, raw: Any, field: str) -> tuple[tuple[float, float], ...]:
+    """``["11:00-12:00", ...]`` as minute spans, each a valid ``HH:MM-HH:MM`` with its start before its end."""
+    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+        raise c.fail(field, '应为 "HH:MM-HH:MM" 列表 (must be a list of "HH:MM-HH:MM" spans)')
+    spans = []
+    for i, text in enumerate(raw):
+        try:
+            a, b = (datetime.strptime(part.strip(), "%H:%M") for part in text.split("-"))
+        except ValueError:
+            raise c.fail(f"{field}[{i}]", f'应为 "HH:MM-HH:MM" (must be a time span), got {text!r}') from None
+        start, end = a.hour * 60 + a.minute, b.hour * 60 + b.minute
+        if end <= start:
+            raise c.fail(f"{field}[{i}]", f"结束应晚于开始 (end must be after start), got {text!r}")
+        spans.append((float(start), float(end)))
+    return tuple(spans)

@@ -243,6 +243,19 @@ def test_cross_trained_counters_know_their_department_and_the_standby_groups_tha
     }
 
 
+def test_items_every_standby_group_shares_do_not_make_a_counter_trained_for_a_group():
+    """GIVEN standby groups that all include 综合受理 (intake) besides their own family of items THEN the 综合受理
+    counter is not trained for the families through intake alone, while a 社保 counter still is for its family."""
+    from queue_server.policy.tidal import cross_trained
+
+    windows = {
+        7: (False, ("si_card",), ()), 27: (False, ("intake",), ()), 30: (False, ("intake", "si_card"), ()),
+        32: (True, (), ("si_card", "mi_enroll", "intake")), 34: (True, (), ("id_card", "intake")),
+    }
+    department = {"si_card": "rsj", "mi_enroll": "ybj", "id_card": "hj", "intake": "zhsl"}
+    assert cross_trained(windows, department) == {7: ("mi_enroll",), 27: (), 30: ("mi_enroll",)}
+
+
 def test_look_ahead_opens_before_the_queue_builds_and_keeps_a_window_before_a_known_surge():
     """GIVEN a calm queue now but a projected wait over the upper threshold (history says citizens are coming)
     THEN a window opens, with the projection in the reason; a tidal window does not close while the projection is

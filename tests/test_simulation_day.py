@@ -103,7 +103,8 @@ def test_replaying_a_policys_moves_reproduces_its_day(setup):
     tickets = draw_day(config, profile, TUESDAY, seed=7)
     online = run_day(config, settings, profile, "tidal", TUESDAY, tickets)
     sessions = sessions_of(config)
-    plan = DayPlan(TUESDAY, tickets, windows_for(config, "tidal", sessions, profile.break_min), sessions,
+    plan = DayPlan(TUESDAY, tickets, windows_for(config, "tidal", sessions, profile.break_min, profile.break_spans),
+                   sessions,
                    {c: float(s.minutes) for c, s in config.services.items()}, class_order_of(config))
     replayed = HallSimulation(plan, ReplayPolicy(schedule_of(online, profile.ack_delay_min)), config.hall.tz,
                               profile.ack_delay_min, no_show_wait_min=profile.no_show_wait_min).run()

@@ -294,12 +294,15 @@ def cross_trained(
     """The services each regular window's staff may take up as cross-window support (跨窗口支援).
 
     A counter's staff know their own department's items, and the hall trains them for the group a standby window
-    gathers when that group includes one of their own items (e.g. 社保 staff for the 社保/医保/公积金 group).
+    gathers when that group includes one of their own items (e.g. 社保 staff for the 社保/医保/公积金 group). Items
+    that every standby group includes (综合受理 and 咨询导办, which every 无差别 window does) say nothing about a
+    family of items: sharing only those does not make a counter trained for a group, nor do they come with one.
 
     :param windows: ``number -> (standby, services, tidal_services)`` for every window.
     :param department_of: each service's department code.
     """
     groups = [set(tidal) for standby, _own, tidal in windows.values() if standby and tidal]
+    generic = set.intersection(*groups) if len(groups) > 1 else set()
     out: dict[int, tuple[str, ...]] = {}
     for number, (standby, own, _tidal) in windows.items():
         if standby:
@@ -307,8 +310,8 @@ def cross_trained(
         departments = {department_of.get(s) for s in own}
         extra = [s for s in sorted(department_of) if department_of[s] in departments and s not in own]
         for group in groups:
-            if group & set(own):
-                extra += [s for s in sorted(group) if s not in own and s not in extra]
+            if (group - generic) & set(own):
+                extra += [s for s in sorted(group - generic) if s not in own and s not in extra]
         out[number] = tuple(extra)
     return out
 

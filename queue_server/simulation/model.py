@@ -43,6 +43,9 @@ class SimulationProfile:
     :param appointment_share: share of tickets that are checked-in appointments.
     :param priority_share: share of tickets with a priority category.
     :param break_min: each regular window's break, once in the morning and once in the afternoon session.
+    :param break_spans: ``(start, end)`` minutes since midnight within which the hall's break plan puts each
+        session's breaks (e.g. 11:00–12:00 and 16:00–17:30, after the rushes); a session without a span spreads its
+        breaks over its middle half, as most halls do when nobody plans them.
     :param ack_delay_min: how long standby staff take to acknowledge and start at a tidal window.
     :param busy_days: how many busy days the benchmark and ``--busy`` simulate.
     """
@@ -62,6 +65,7 @@ class SimulationProfile:
     appointment_share: float = 0.1
     priority_share: float = 0.04
     break_min: float = 15.0
+    break_spans: tuple[tuple[float, float], ...] = ()
     ack_delay_min: float = 1.5
     busy_days: int = 5
 

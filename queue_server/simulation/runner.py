@@ -39,29 +39,71 @@ def support_of(config) -> dict[int, tuple[str, ...]]:
     )
 
 
-def windows_for(config, policy: str, sessions: tuple[tuple[float, float], ...], break_min: float) -> list[WindowPlan]:
-    """The windows' shifts and breaks under ``policy``: the same people on the same hours for every policy but
-    ``regular``.
+def break_plan(
+    config, sessions: tuple[tuple[float, float], ...], break_min: float, spans: tuple[tuple[float, float], ...] = (),
+) -> dict[int, tuple[tuple[float, float], ...]]:
+    """Each staffed window's breaks: ``window -> ((start, minutes), ...)``, one per session.
 
-    Every staffed window works every session with one staggered break per session. A standby window's staff serve
-    its ``tidal_services`` as fixed services (today's practice), until the tidal policy gives it one service to call
-    first. Under ``regular`` (the hall without standby staff) standby windows have no shift.
+    With a planned ``span`` inside a session (the hall's break plan, e.g. 11:00–12:00 after the morning rush) the
+    span is cut into ``break_min`` slots; the windows of one department take consecutive slots, so a department is
+    never left without its staff while another counter of it could have covered, and departments start at different
+    slots, so the hall loses about the same number of counters in each slot. Without a span the breaks fall across
+    the session's middle half, staggered by window (what happens when nobody plans them: most in the rush).
+
+    :param config: the hall configuration.
+    :param sessions: business-hour spans.
+    :param break_min: break length (0 for none).
+    :param spans: planned break spans, minutes since midnight.
+    """
+    if break_min <= 0:
+        return {}
+    ordered = sorted(config.windows.values(), key=lambda w: w.number)
+    departments: dict[str, list[int]] = {}
+    for w in ordered:
+        first = (w.services or w.tidal_services or [""])[0]
+        key = "standby" if w.standby else getattr(config.services.get(first), "department", first)
+        departments.setdefault(key, []).append(w.number)
+    slot_of = {n: rank + k for k, numbers in enumerate(departments.values()) for rank, n in enumerate(numbers)}
+    out: dict[int, tuple[tuple[float, float], ...]] = {}
+    for i, w in enumerate(ordered):
+        stagger = (i * 0.618034) % 1.0
+        breaks = []
+        for s, e in sessions:
+            span = next(((a, b) for a, b in spans if s <= a and b <= e and b - a >= break_min), None)
+            if span is not None:
+                slots = int((span[1] - span[0]) // break_min)
+                breaks.append((span[0] + (slot_of[w.number] % slots) * break_min, break_min))
+            elif e - s > 2 * break_min:
+                breaks.append((s + (e - s) * (0.25 + 0.5 * stagger), break_min))
+        out[w.number] = tuple(breaks)
+    return out
+
+
+def windows_for(
+    config, policy: str, sessions: tuple[tuple[float, float], ...], break_min: float,
+    break_spans: tuple[tuple[float, float], ...] = (),
+) -> list[WindowPlan]:
+    """The windows' shifts and breaks under ``policy``: the same people on the same hours, and the same break plan,
+    for every policy but ``regular``.
+
+    Every staffed window works every session with one break per session (:func:`break_plan`). A standby window's
+    staff serve its ``tidal_services`` as fixed services (today's practice), until the tidal policy gives it one
+    service to call first. Under ``regular`` (the hall without standby staff) standby windows have no shift.
 
     :param config: the hall configuration.
     :param policy: the policy name.
     :param sessions: business-hour spans.
     :param break_min: break length (0 for none).
+    :param break_spans: planned break spans (see :func:`break_plan`).
     """
     plans = []
     support = support_of(config)
-    for i, w in enumerate(sorted(config.windows.values(), key=lambda w: w.number)):
+    breaks_of = break_plan(config, sessions, break_min, break_spans)
+    for w in sorted(config.windows.values(), key=lambda w: w.number):
         staffed = not w.standby or policy != "regular"
         services = tuple(w.services) if not w.standby else (tuple(w.tidal_services) if staffed else ())
         shifts = tuple(sessions) if staffed else ()
-        breaks = ()
-        if staffed and break_min > 0:
-            stagger = (i * 0.618034) % 1.0
-            breaks = tuple((s + (e - s) * (0.25 + 0.5 * stagger), break_min) for s, e in sessions if e - s > 2 * break_min)
+        breaks = breaks_of.get(w.number, ()) if staffed else ()
         plans.append(WindowPlan(w.number, services, w.standby, tuple(w.tidal_services), shifts, breaks,
                                 support.get(w.number, ())))
     return plans
@@ -104,7 +146,7 @@ def run_day(
     sessions = sessions_of(config)
     fresh = [SimTicket(t.id, t.service, t.kind, t.arrival, t.service_min, t.no_show) for t in tickets]
     plan = DayPlan(
-        day, fresh, windows_for(config, policy, sessions, profile.break_min), sessions,
+        day, fresh, windows_for(config, policy, sessions, profile.break_min, profile.break_spans), sessions,
         {code: float(s.minutes) for code, s in config.services.items()}, class_order_of(config),
         bool(getattr(getattr(config, "queue", None), "service_order_first", False)),
     )
