@@ -67,6 +67,7 @@ class DeviceAgent:
         self._keys: asyncio.Queue[KeyPress] = asyncio.Queue()
         self._session: aiohttp.ClientSession | None = None
         self._refresh_task: asyncio.Task[None] | None = None
+        self._link_report: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -114,6 +115,7 @@ class DeviceAgent:
                     self._seq = seq
                     self.apply_snapshot(data)
                     self.connected.set()
+                    self._link_report = asyncio.get_running_loop().create_task(self._report_health())  # 已连接, at once
                     continue
                 if self._seq < 0 or seq != self._seq + 1:
                     log.warning("agent: event seq %s after %s, resynchronising", seq, self._seq)
@@ -129,6 +131,9 @@ class DeviceAgent:
                   for name, bus in status["buses"].items()]
         report += [{"device": f"{w}号窗口屏", "kind": "screen", "ok": bool(ok)} for w, ok in sorted(status["screens"].items())]
         report += [{"device": f"{w}号窗口呼叫器", "kind": "keypad", "ok": bool(ok)} for w, ok in sorted(status["keypads"].items())]
+        # the agent's own link to the server's calls: without it no screen changes and nothing is spoken
+        report.append({"device": "叫号事件连接", "kind": "link", "ok": self.connected.is_set(),
+                       "detail": None if self.connected.is_set() else "未连接排队服务,窗口屏和语音收不到叫号"})
         if status["voice"] is not None:
             report.append({"device": "语音播报", "kind": "voice", "ok": bool(status["voice"]["ok"]),
                            "detail": status["voice"]["problem"]})

@@ -2,6 +2,7 @@
 that folder, and the tickets' QR codes point at the port the demo really listens on."""
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -36,6 +37,9 @@ def test_demo_keeps_its_files_under_dir_and_its_qr_codes_on_its_port(tmp_path: P
     payloads = read_escpos(tickets[0].read_bytes()).qr_payloads
     assert payloads and payloads[0].startswith(f"http://127.0.0.1:{port}/t/"), payloads
     assert str(workdir / "tickets") in run.stdout
+    spoken = re.search(r"已播报 (\d+)/(\d+)", run.stdout)
+    assert spoken and spoken[1] == spoken[2] != "0", "every call of the morning is spoken (the agent was following)"
+    assert "平均等候" in run.stdout and "压缩到几十秒" in run.stdout  # a 0.02-minute mean wait is explained
 
 
 def test_a_real_public_address_is_kept() -> None:

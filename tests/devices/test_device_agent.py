@@ -176,6 +176,8 @@ async def test_agent_resumes_after_the_server_restarts(server_process, devices: 
     staff = await in_thread(server_process.token, "staff", 4)
     agent, task = await start_agent(devices, url, agent_token)
     try:
+        # the agent reports its own link to the server's calls (the demo waits for it before the first call)
+        assert await bus_health(url, "叫号事件连接", want=True) is True
         async with aiohttp.ClientSession() as http:
             await issue(http, url, kiosk, "company_setup", "s1")
             await issue(http, url, kiosk, "company_setup", "s2")
