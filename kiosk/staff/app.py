@@ -107,8 +107,8 @@ class StaffPanelApp(KioskApp):
         if data.get("window") == self.window:
             if name == "tidal.opened":
                 self.tidal_order = data
-                self.panel.show_tidal(f"潮汐窗口：请开始办理“{data.get('service_name') or data.get('service')}”"
-                                      f"\n{data.get('reason') or ''}".strip())
+                reason = f"（{data['reason']}）" if data.get("reason") else ""
+                self.panel.show_tidal(f"潮汐窗口：请开始办理“{data.get('service_name') or data.get('service')}”{reason}")
             elif name in ("tidal.acknowledged", "tidal.closed"):
                 self.tidal_order = None
                 self.panel.show_tidal(None)

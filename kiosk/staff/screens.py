@@ -76,11 +76,17 @@ class PanelScreen(AppScreen):
         self.body.add_widget(top)
         self.paused = Banner(text="", colour=theme.WARNING)
         self.body.add_widget(self.paused)
-        self.tidal = Banner(text="", colour=theme.WARNING, opacity=0)
-        self.body.add_widget(self.tidal)
-        self.tidal_ack = BigButton(text="收到，开始办理潮汐业务", colour=theme.PRIORITY, opacity=0, disabled=True)
+        # The order and its 收到 button share one row, which takes no room while there is no order: the panel's
+        # 800 px must keep the current number and the waiting counts in view (stacked, they covered both).
+        self.tidal_row = BoxLayout(size_hint_y=None, height=0, spacing=THEME.gap, opacity=0)
+        self.tidal = Banner(text="", colour=theme.WARNING, size_hint_x=0.62)
+        self.tidal.size_hint_y = 1
+        self.tidal_row.add_widget(self.tidal)
+        self.tidal_ack = BigButton(text="收到，开始办理", colour=theme.PRIORITY, disabled=True, size_hint_x=0.38)
+        self.tidal_ack.size_hint_y = 1
         self.tidal_ack.bind(on_release=lambda _b: app.acknowledge_tidal())
-        self.body.add_widget(self.tidal_ack)
+        self.tidal_row.add_widget(self.tidal_ack)
+        self.body.add_widget(self.tidal_row)
         middle = BoxLayout(spacing=THEME.gap)
         current = BoxLayout(orientation="vertical")
         self.current = NumberLabel(text="—")
@@ -88,8 +94,12 @@ class PanelScreen(AppScreen):
         self.current_info = Caption(text="")
         current.add_widget(self.current_info)
         middle.add_widget(current)
-        self.waiting = Caption(text="", halign="left", valign="top")
-        middle.add_widget(self.waiting)
+        # scrolls (and clips) rather than spilling over the order above when many services have people waiting
+        waiting_view = ScrollView(do_scroll_x=False)
+        self.waiting = Caption(text="", halign="left", valign="top", size_hint_y=None)
+        self.waiting.bind(texture_size=lambda label, size: setattr(label, "height", size[1]))
+        waiting_view.add_widget(self.waiting)
+        middle.add_widget(waiting_view)
         self.body.add_widget(middle)
         self.message = Banner(text="", colour=theme.SURFACE)
         self.body.add_widget(self.message)
@@ -113,12 +123,18 @@ class PanelScreen(AppScreen):
         service = self.app.hall_config.services.get(view.get("current_service") or "")
         status = STATUS_NAMES.get(view.get("current_status") or "", view.get("current_status") or "")
         self.current_info.text = f"{service.name} · {status}" if service and view.get("current") else "当前没有号码"
-        lines = ["等候人数："]
+        # one wrapped paragraph, not a line per service: a tidal window serving four services, plus a tidal
+        # order above, overflowed the panel and covered the current number
+        counts, idle = [], 0
         for code, count in (view.get("waiting") or {}).items():
             srv = self.app.hall_config.services.get(code)
-            lines.append(f"{srv.name if srv else code}：{count} 人")
-        lines.append(f"合计：{view.get('waiting_total', 0)} 人")
-        self.waiting.text = "\n".join(lines)
+            if count:
+                counts.append(f"{srv.name if srv else code} {count} 人")
+            else:
+                idle += 1  # a tidal group's eight services at 0 人 each only hid the ones that matter
+        if idle:
+            counts.append(f"其余 {idle} 项业务无人等候" if counts else f"{idle} 项业务均无人等候")
+        self.waiting.text = f"等候合计 {view.get('waiting_total', 0)} 人\n" + "；".join(counts)
 
     def say(self, text: str, colour: Any = theme.SURFACE) -> None:
         """A one-line result of the last action."""
@@ -128,8 +144,8 @@ class PanelScreen(AppScreen):
     def show_tidal(self, text: str | None) -> None:
         """Show (text) or hide (None) the tidal order with its acknowledge button."""
         self.tidal.text = text or ""
-        self.tidal.opacity = 1 if text else 0
-        self.tidal_ack.opacity = 1 if text else 0
+        self.tidal_row.opacity = 1 if text else 0
+        self.tidal_row.height = THEME.button_h if text else 0
         self.tidal_ack.disabled = not text
 
 

@@ -187,10 +187,12 @@ def scenario_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.wait_until(lambda: app.feed is not None and app.feed.connected, what="feed online")
     d.signal("ready")
     d.wait_until(lambda: panel.tidal.text, timeout=20, what="tidal order")
-    d.wait_until(lambda: "不动产转移登记" in panel.waiting.text, what="window now serves the tidal service")
+    d.wait_until(lambda: "bdc_transfer" in (app.view or {}).get("waiting", {}), what="window now serves the tidal service")
     d.shot("staff-tidal-order")
     seen = {"order": panel.tidal.text, "waiting": panel.waiting.text}
-    d.tap_text("收到，开始办理潮汐业务")
+    seen["order_row"] = panel.tidal_row.height
+    seen["number_fits"] = panel.current.texture_size[1] <= panel.current.height + 1  # not covered by the order
+    d.tap_text("收到，开始办理")
     d.wait_until(lambda: not panel.tidal.text, what="order acknowledged")
     seen["message"] = panel.message.text
     return seen
@@ -227,6 +229,7 @@ def test_tidal_order_is_acknowledged_from_the_panel(server_process, shots: Path)
     assert status == 201, opened
     seen = run.result()
     assert "不动产转移登记" in seen["order"] and seen["message"] == "已确认潮汐业务"
+    assert seen["order_row"] > 0 and seen["number_fits"], "the order must not cover the current number"
     assert display.result()["notice"] == "31号窗口 临时增开“不动产转移登记”（潮汐窗口）"
     [opening] = server.get("/api/tidal", admin)["open"]
     assert opening["window"] == 31 and opening["acknowledged_at"] is not None
