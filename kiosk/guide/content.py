@@ -19,10 +19,10 @@ def material_line(material: dict[str, Any]) -> str:
     """One material as a line: name, required or not, originals and copies, issuer."""
     parts = [material.get("name", "")]
     parts.append("（必需）" if material.get("required", True) else "（非必需）")
-    counts = []
-    if material.get("originals") is not None:
+    counts = []  # a count of 0 is left out: "复印件0份" on a citizen's page reads like a demand
+    if material.get("originals"):
         counts.append(f"原件{material['originals']}份")
-    if material.get("copies") is not None:
+    if material.get("copies"):
         counts.append(f"复印件{material['copies']}份")
     if counts:
         parts.append(" " + "，".join(counts))
