@@ -33,6 +33,8 @@ async def test_status_page_follows_the_ticket(server, tmp_path):
             await page.evaluate("show({status: 'waiting', ahead: 0, estimated_wait_min: 0, window: null})")
             assert await page.locator("#ahead").inner_text() == "没有人，即将叫号"  # not "0 人" / "约 0 分钟"
             assert await page.locator("#wait").inner_text() == "不到 1 分钟"
+            await page.evaluate("show({status: 'held', ahead: 0, estimated_wait_min: null, window: 8})")
+            assert await page.locator("#status").inner_text() == "暂缓办理，备齐后回原窗口"  # not the clerk's 已挂起
             await page.evaluate("refresh()")
             await page.locator("#ahead", has_text="2 人").wait_for()
             await page.screenshot(path=str(tmp_path / "status-waiting.png"))

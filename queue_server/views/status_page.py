@@ -41,7 +41,7 @@ a.button{{display:block;text-align:center;background:#0d47a1;color:#fff;padding:
 </main>
 <script>
 const STATUS = {{waiting:"等候中", transferred:"已转移，等候中", called:"请到窗口办理", serving:"办理中",
-  finished:"已办结", no_show:"已过号", held:"已挂起", expired:"已过期"}};
+  finished:"已办结", no_show:"已过号", held:"暂缓办理，备齐后回原窗口", expired:"已过期"}};
 function show(t) {{
   document.getElementById("status").textContent = STATUS[t.status] || t.status;
   const waiting = t.status === "waiting" || t.status === "transferred";
