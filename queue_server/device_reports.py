@@ -35,8 +35,9 @@ def record(db: Database, source: str, devices: list[dict], now: datetime) -> int
 
 
 def current(db: Database, now: datetime, tz) -> list[dict]:
-    """Every reported device with its state; a silent source's devices are down with 心跳超时."""
-    rows = db.execute("select source, device, kind, ok, detail, reported_at from device_reports order by source, device").fetchall()
+    """Every reported device with its state, in each source's own order (window 3 before window 30); a silent
+    source's devices are down with 心跳超时."""
+    rows = db.execute("select source, device, kind, ok, detail, reported_at from device_reports order by source, rowid").fetchall()
     result = []
     for source, device, kind, ok, detail, reported_at in rows:
         seen = from_iso(reported_at)

@@ -83,6 +83,7 @@ class WebSocketHub:
         who = principal(request)
         client = _Client(ws, topics, role=who.role if who is not None else None)
         # Snapshot and registration happen with no await between them, so no event is missed or seen twice.
+        request.app[HALL].roll_day()
         snapshot = request.app[HALL].snapshot()
         client.queue.put_nowait({"event": "snapshot", "data": snapshot, "seq": 0})
         self._clients.add(client)

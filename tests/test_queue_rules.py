@@ -144,7 +144,9 @@ async def test_numbers_restart_each_business_day_and_old_tickets_expire(server, 
     assert (first["number"], second["number"]) == ("G001", "G002")
     server.clock.advance(timedelta(hours=18, minutes=59).total_seconds())  # 03:59 next day: still Monday's business day
     assert (await take(api, kiosk, "passport"))["number"] == "G003"
-    server.clock.advance(120)  # 04:01 Tuesday
+    server.clock.advance(120)  # 04:01 Tuesday: nobody has taken a number yet today
+    status, old = await api.get(f"/api/tickets/{second['token']}")
+    assert old["status"] == "expired"  # the citizen's status page does not say 等候中 for yesterday's number
     tuesday = await take(api, kiosk, "passport")
     assert tuesday["number"] == "G001"
     status, old = await api.get(f"/api/tickets/{first['token']}")

@@ -65,6 +65,7 @@ setInterval(refresh, 15000);
 
 async def _handle_status_page(request: web.Request) -> web.Response:
     token = request.match_info["token"]
+    request.app[HALL].roll_day()
     ticket = request.app[HALL].ticket_by_token(token)
     hall_name = html.escape(request.app[CONFIG].hall.name)
     if ticket is None:
