@@ -205,6 +205,18 @@ def _lognormal_params(mean: float, cv: float) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
 
 
+def _hour_segments(sessions, profile) -> list[tuple[float, float, float]]:
+    """Business-hours minutes cut at each clock hour: (start, end, the hourly profile's weight)."""
+    segments: list[tuple[float, float, float]] = []
+    for start, end in sessions:
+        t = start
+        while t < end - 1e-9:
+            hour_end = min(end, (math.floor(t / 60) + 1) * 60)
+            segments.append((t, hour_end, profile.hourly.get(int(t // 60), 0.5)))
+            t = hour_end
+    return segments
+
+
 def generate_tickets(
     day: date,
     sessions: tuple[tuple[float, float], ...],
@@ -224,14 +236,7 @@ def generate_tickets(
     """
     weights = {s: float(profile.mix.get(s, 1.0)) for s in services}
     total_w = sum(weights.values()) or 1.0
-    # Minutes of business hours falling in each clock hour, weighted by the hourly profile.
-    segments: list[tuple[float, float, float]] = []
-    for start, end in sessions:
-        t = start
-        while t < end - 1e-9:
-            hour_end = min(end, (math.floor(t / 60) + 1) * 60)
-            segments.append((t, hour_end, profile.hourly.get(int(t // 60), 0.5)))
-            t = hour_end
+    segments = _hour_segments(sessions, profile)
     mass = sum((e - s) * w for s, e, w in segments) or 1.0
     tickets: list[SimTicket] = []
     open_minutes = sum(e - s for s, e in sessions) or 1.0
@@ -298,13 +303,7 @@ def expected_arrivals(
     """
     weights = {s: float(profile.mix.get(s, 1.0)) for s in services}
     total_w = sum(weights.values()) or 1.0
-    segments: list[tuple[float, float, float]] = []
-    for start, end in sessions:
-        t = start
-        while t < end - 1e-9:
-            hour_end = min(end, (math.floor(t / 60) + 1) * 60)
-            segments.append((t, hour_end, profile.hourly.get(int(t // 60), 0.5)))
-            t = hour_end
+    segments = _hour_segments(sessions, profile)
     mass = sum((e - s) * w for s, e, w in segments) or 1.0
     open_minutes = sum(e - s for s, e in sessions) or 1.0
     out = {}
