@@ -52,6 +52,31 @@ def actor_who(actor: str | None) -> str | None:
     return actor.split(":", 1)[1] if ":" in actor else actor
 
 
+def ledger_rows(db: Any, table: str, open_states: tuple[str, ...], *, state: str | None, day_from: str | None,
+                day_to: str | None, **equal: Any) -> list[dict[str, Any]]:
+    """A ledger's rows newest first: ``state`` (``"open"`` meaning any of ``open_states``), a business-day range,
+    and equality on the other columns given (None = no filter)."""
+    where, params = [], []
+    if state == "open":
+        where.append(f"state IN ({', '.join('?' * len(open_states))})")
+        params.extend(open_states)
+    elif state:
+        where.append("state = ?")
+        params.append(state)
+    if day_from:
+        where.append("business_day >= ?")
+        params.append(day_from)
+    if day_to:
+        where.append("business_day <= ?")
+        params.append(day_to)
+    for column, value in equal.items():
+        if value is not None and value != "":
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC"
+    return list(db.query(sql, params))
+
+
 def text_field(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 500) -> str:
     """A trimmed text field of a JSON body; raises ``invalid`` naming the field."""
     from queue_server.errors import invalid

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from queue_server.errors import conflict, invalid, not_found
 from queue_server.hall_time import business_day
-from queue_server.reviews.common import iso, local_iso, log_action, mask_name, mask_phone, parse, text_field
+from queue_server.reviews.common import iso, ledger_rows, local_iso, log_action, mask_name, mask_phone, parse, text_field
 from queue_server.reviews.settings import ReviewSettings
 
 KINDS = {"complaint": "有诉即办", "cannot_get_done": "办不成事"}
@@ -143,20 +143,5 @@ def complaint_json(row: dict[str, Any], tz: Any, now: datetime, *, full: bool = 
 def list_rows(db: Database, *, state: str | None = None, day_from: str | None = None,
               day_to: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
     """Entries newest first, filtered by state (or ``open``), kind and business days."""
-    where, params = [], []
-    if state == "open":
-        where.append("state IN ('received', 'handling')")
-    elif state:
-        where.append("state = ?")
-        params.append(state)
-    if kind:
-        where.append("kind = ?")
-        params.append(kind)
-    if day_from:
-        where.append("business_day >= ?")
-        params.append(day_from)
-    if day_to:
-        where.append("business_day <= ?")
-        params.append(day_to)
-    sql = "SELECT * FROM complaints" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC"
-    return list(db.query(sql, params))
+    return ledger_rows(db, "complaints", ("received", "handling"), state=state, day_from=day_from, day_to=day_to,
+                       kind=kind or None)

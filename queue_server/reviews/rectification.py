@@ -12,7 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from queue_server.errors import conflict, invalid, not_found
-from queue_server.reviews.common import iso, local_iso, log_action, parse
+from queue_server.reviews.common import iso, ledger_rows, local_iso, log_action, parse
 from queue_server.reviews.levels import level_name
 from queue_server.reviews.settings import ReviewSettings
 
@@ -160,21 +160,5 @@ def case_json(case: dict[str, Any], tz: Any, now: datetime) -> dict[str, Any]:
 def list_cases(db: Database, *, state: str | None = None, day_from: str | None = None,
                day_to: str | None = None, window: int | None = None) -> list[dict[str, Any]]:
     """Case rows, newest first, filtered by state (or ``open``), business days and window."""
-    where, params = [], []
-    if state == "open":
-        where.append(f"state IN ({', '.join('?' * len(OPEN_STATES))})")
-        params.extend(OPEN_STATES)
-    elif state:
-        where.append("state = ?")
-        params.append(state)
-    if day_from:
-        where.append("business_day >= ?")
-        params.append(day_from)
-    if day_to:
-        where.append("business_day <= ?")
-        params.append(day_to)
-    if window is not None:
-        where.append("window = ?")
-        params.append(window)
-    sql = "SELECT * FROM rectifications" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC"
-    return list(db.query(sql, params))
+    return ledger_rows(db, "rectifications", OPEN_STATES, state=state, day_from=day_from, day_to=day_to,
+                       window=window)
