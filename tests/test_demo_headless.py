@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,10 @@ def test_demo_keeps_its_files_under_dir_and_its_qr_codes_on_its_port(tmp_path: P
     spoken = re.search(r"已播报 (\d+)/(\d+)", run.stdout)
     assert spoken and spoken[1] == spoken[2] != "0", "every call of the morning is spoken (the agent was following)"
     assert "平均等候" in run.stdout and "压缩到几十秒" in run.stdout  # a 0.02-minute mean wait is explained
+    db = sqlite3.connect(workdir / "govhall.db")
+    on_duty = db.execute("select count(*) from windows where staff_no is not null").fetchone()[0]
+    db.close()
+    assert on_duty == 0  # the morning's staff logged out: nobody is shown on duty after the demo
 
 
 def test_a_real_public_address_is_kept() -> None:

@@ -108,6 +108,8 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
         report.tidal = tidal.get("entries", []) if status == 200 else []
         status, kpis = await hall.call("GET", f"/api/kpis?from={today}&to={today}", tokens.admin)
         report.kpis = kpis if status == 200 else {}
+        for token in staff.values():  # 下班: the counters log out, so the hall is not left showing them on duty
+            await hall.call("POST", "/api/logout", token)
     return report
 
 
