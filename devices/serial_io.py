@@ -128,23 +128,18 @@ class SerialLink:
         if self._connected.is_set():
             log.warning("serial %s lost: %s", self.name, reason)
         self.last_error = reason
-        self._connected.clear()
-        port, self._port = self._port, None
-        if port is not None:
-            try:
-                port.close()
-            except (serial.SerialException, OSError):
-                pass
+        _close_quietly(self._detach())
 
     def _close(self) -> None:
         with self._lock:
-            self._connected.clear()
-            port, self._port = self._port, None
-        if port is not None:
-            try:
-                port.close()
-            except (serial.SerialException, OSError):
-                pass
+            port = self._detach()
+        _close_quietly(port)  # outside the lock: a hung close never blocks writers
+
+    def _detach(self) -> serial.SerialBase | None:
+        """Mark the line down and take the port away from the instance (caller holds the lock or is the thread)."""
+        self._connected.clear()
+        port, self._port = self._port, None
+        return port
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -172,3 +167,12 @@ class SerialLink:
                         log.exception("serial %s: data listener failed", self.name)
             else:
                 time.sleep(0)  # the read timed out; loop to notice stop()
+
+
+def _close_quietly(port: serial.SerialBase | None) -> None:
+    """Close a port that may already be gone (a pulled cable)."""
+    if port is not None:
+        try:
+            port.close()
+        except (serial.SerialException, OSError):
+            pass
