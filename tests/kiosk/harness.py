@@ -11,10 +11,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
+
+from kiosk.common.headless import without_screen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,12 +73,8 @@ def start_scenario(test_file: str, function: str, ctx: dict[str, Any], out_dir: 
     for stale in out_dir.glob(f"{function}.*"):
         if stale != ctx_file and stale.is_file():
             stale.unlink()
-    env = dict(os.environ)
-    env.pop("DISPLAY", None)
-    env.update(KIVY_NO_ARGS="1", KIVY_LOG_MODE="PYTHON", KIVY_NO_CONFIG="1", KIVY_NO_FILELOG="1",
-               KIVY_NO_CONSOLELOG="1", KIVY_HOME=tempfile.mkdtemp(prefix="govhall-kivy-"),
-               SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+    env = without_screen(dict(os.environ), force=True)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     # output goes to files, not pipes: a chatty child must never block on a full pipe while the test waits
     with open(out_dir / f"{function}.log", "w") as log:
         proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "tests.kiosk.harness", test_file,

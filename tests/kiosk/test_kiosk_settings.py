@@ -69,9 +69,10 @@ def test_every_role_starts_and_draws_its_first_frame(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    env.update(SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy", KIVY_NO_ARGS="1", KIVY_NO_CONFIG="1",
-               KIVY_NO_FILELOG="1", KIVY_HOME=str(tmp_path / "kivy"), PYTHONPATH=str(ROOT))
+    from kiosk.common.headless import without_screen
+
+    env = without_screen(dict(os.environ), force=True)
+    env["PYTHONPATH"] = str(ROOT)
     config = tmp_path / "hall.toml"
     demo = (ROOT / "assets" / "halls" / "demo.toml").read_text("utf-8")
     # no printer: this only checks that each app starts; printing is covered by test_ticket_kiosk.py
