@@ -34,21 +34,24 @@ LOOKAHEADS = (0.0, 15.0)
 
 
 def tuned(base: TidalSettings, open_wait: float, open_waiting: int, close_wait: float, close_waiting: int,
-          hold: float, max_windows: int, lookahead: float = 0.0, support: bool = True) -> TidalSettings:
+          hold: float, max_windows: int, lookahead: float = 0.0, support: bool = True,
+          day_plan: bool = True) -> TidalSettings:
     """``base`` with one rule for every service.
 
     :param base: the hall's configured settings (acknowledgement timeout, check interval kept).
     """
     return replace(base, defaults=Thresholds(open_wait, open_waiting, close_wait, close_waiting, hold), overrides={},
-                   max_windows_per_service=max_windows, lookahead_min=lookahead, cross_window_support=support)
+                   max_windows_per_service=max_windows, lookahead_min=lookahead, cross_window_support=support,
+                   day_plan=day_plan)
 
 
 # The winner of the last tuning run on the training seeds (see the module docstring).
-# Re-tuned for the 综合受理 standby groups and the break plan (27 Nov 2026): 10 min / 5 waiting, 5 min / 2, hold 5,
-# up to 3 windows: 3.40 % over 20 min on the training seeds against 8.83 % for static staffing. The rule before
-# (for the narrow groups) was 8 min / 4 waiting, 4 min / 2, hold 5, 3 windows (3.49 % today).
-TUNED_ARGS = dict(open_wait=10.0, open_waiting=5, close_wait=5.0, close_waiting=2, hold=5.0, max_windows=3,
-                  lookahead=0.0, support=True)
+# Re-tuned with the day's support plan (每日兼办) on (27 Nov 2026): DOMAIN.md's thresholds (20 min / 10 waiting,
+# 10 min / 5) held 5 min, up to 3 windows: 2.38 % over 20 min on the training seeds against 8.83 % for static
+# staffing. The demo hall's own rule differs only in DOMAIN.md's 10-minute hold (2.53 %). Without the plan the best
+# rule was 10 min / 5 waiting, 5 min / 2, hold 5, 3 windows (3.40 %).
+TUNED_ARGS = dict(open_wait=20.0, open_waiting=10, close_wait=10.0, close_waiting=5, hold=5.0, max_windows=3,
+                  lookahead=0.0, support=True, day_plan=True)
 
 
 def tuned_settings(config) -> TidalSettings:
@@ -84,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         grid = dict(open_wait=ow, open_waiting=on, close_wait=cw, close_waiting=cn, hold=hold, max_windows=mx)
         results.append((evaluate(config, tuned(base, **grid), profile, days, seeds), grid))
     best = min(results, key=lambda r: r[0][:2])[1]
-    for extra in [dict(lookahead=la) for la in LOOKAHEADS if la] + [dict(support=False)]:
+    for extra in [dict(lookahead=la) for la in LOOKAHEADS if la] + [dict(support=False), dict(day_plan=False)]:
         grid = best | extra
         results.append((evaluate(config, tuned(base, **grid), profile, days, seeds), grid))
     results.sort(key=lambda r: r[0][:2])

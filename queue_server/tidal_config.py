@@ -6,6 +6,7 @@ Layout (every key optional; defaults from DOMAIN.md)::
     enabled = true
     move_calm_windows = true  # an overloaded service may take a tidal window whose own service is calm again
     cross_window_support = true  # no free standby window: the calmest trained regular window takes the service up
+    day_plan = false          # every trained regular window takes up the busiest trained service all day (每日兼办)
     open_wait_min = 20        # upper threshold: estimated wait over this opens a tidal window
     open_waiting = 10         # ... or more than this many waiting
     close_wait_min = 10       # lower threshold on the wait
@@ -37,7 +38,7 @@ THRESHOLD_KEYS = {
     "open_wait_min": (float, 1, 480), "open_waiting": (int, 0, 10_000), "close_wait_min": (float, 0, 480),
     "close_waiting": (int, 0, 10_000), "hold_min": (float, 0, 480),
 }
-BOOL_KEYS = {"enabled": True, "move_calm_windows": True, "cross_window_support": True}
+BOOL_KEYS = {"enabled": True, "move_calm_windows": True, "cross_window_support": True, "day_plan": False}
 GLOBAL_KEYS = {
     "ack_timeout_min": (float, 0.1, 120), "max_windows_per_service": (int, 1, 50), "check_interval_s": (float, 1, 3600),
 }

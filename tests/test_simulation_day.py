@@ -119,7 +119,8 @@ def test_clairvoyant_is_never_worse_than_the_online_policies_and_keeps_the_budge
     results = {p: run_day(config, settings, profile, p, MONDAY, tickets) for p in policies}
     over = {p: sum(1 for w in r.waits if w > 20) for p, r in results.items()}
     assert over["clairvoyant"] <= min(over["static"], over["tidal"], over["crosstrained"])
-    assert results["crosstrained"].tidal_openings > 0 and over["crosstrained"] < over["static"]
+    assert any(kind == "plan" for _, kind, *_ in results["crosstrained"].events)
+    assert over["crosstrained"] < over["static"]
     assert over["clairvoyant"] < over["static"]  # it does find better moves than standing still
     clair = results["clairvoyant"]
     assert clair.staff_min / 60 <= results["static"].staff_min / 60 + 0.5

@@ -59,6 +59,10 @@ class TidalSettings:
         service is already under its lower threshold (closing that opening early) instead of waiting for its hold.
     :param cross_window_support: when no standby window can take an overloaded service, ask the calmest regular
         window whose staff are trained for it (跨窗口支援) to take it up first; nobody is added to the hall.
+    :param lookahead_min: how far ahead the policy projects each service's wait from arrivals-by-hour history
+        (0: no look-ahead; the simulator only).
+    :param day_plan: before the hall opens, give every trained regular window the trained service with the most
+        expected work for the whole day (每日兼办, :mod:`queue_server.policy.day_plan`); the tide acts on top.
     """
 
     enabled: bool = True
@@ -70,6 +74,7 @@ class TidalSettings:
     move_calm_windows: bool = True
     cross_window_support: bool = True
     lookahead_min: float = 0.0
+    day_plan: bool = False
 
     def for_service(self, service: str) -> Thresholds:
         """The thresholds that apply to ``service``.

@@ -179,6 +179,17 @@ class HallSimulation:
         else:
             self.schedule(t + wait, STAFF_ARRIVES, (d, service))
 
+    def add_day_service(self, number: int, service: str) -> None:
+        """Window ``number``'s staff take ``service`` up next to their own for the rest of the day (the day's
+        support plan, :mod:`queue_server.policy.day_plan`)."""
+        d = self.desks[number]
+        if service in d.own:
+            return
+        d.own = d.own + (service,)
+        if service in d.serves:  # already its tidal service
+            return
+        self._set_serves(d, d.serves + (service,))
+
     def release_tidal(self, number: int, t: float) -> None:
         """Take window ``number`` off tidal duty: it goes back to its own services; a window with no shift of its
         own (or past its shift) finishes its ticket, then its staff leave."""

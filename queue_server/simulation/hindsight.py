@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from queue_server.policy.day_plan import plan_day_support
 from queue_server.policy.tidal import CLOSE, OPEN, TidalSettings
 from queue_server.simulation.engine import DayResult, HallSimulation
 from queue_server.simulation.model import DayPlan, SimTicket
 
 OVER_MIN = 20.0
+PLAN = "plan"  # a window takes a service up next to its own for the whole day (the day's support plan)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def schedule_of(result: DayResult, delay: float) -> list[Move]:
     :param delay: the acknowledgement delay the policy's staff had.
     """
     return [Move(t, kind, service, window, delay) for t, kind, service, window, _ in result.events
-            if kind in (OPEN, CLOSE)]
+            if kind in (OPEN, CLOSE, PLAN)]
 
 
 class ReplayPolicy:
@@ -71,7 +73,8 @@ class ReplayPolicy:
         self._next = 0
 
     def start(self, sim: HallSimulation) -> None:
-        """Start from the first move."""
+        """Apply the day's plan, then start from the first move."""
+        apply_day_plan(sim, self.moves)
         self._next = 0
 
     def tick(self, sim: HallSimulation, t: float) -> None:
@@ -79,6 +82,8 @@ class ReplayPolicy:
         while self._next < len(self.moves) and self.moves[self._next].t <= t:
             m = self.moves[self._next]
             self._next += 1
+            if m.kind == PLAN:
+                continue
             if m.kind == OPEN:
                 sim.assign_tidal(m.window, m.service, t, delay=m.delay)
                 sim.tidal_openings += 1
@@ -98,45 +103,35 @@ def score(result: DayResult) -> tuple[int, float]:
     return sum(1 for w in result.waits if w > OVER_MIN), sum(result.waits)
 
 
-def standing_support(plan: DayPlan, work: dict[str, float] | None = None) -> list[Move]:
-    """A schedule that, at the start of the day, gives every regular window with trained services the one with the
-    most work per window serving it; the moves stay all day (a fixed cross-training plan).
+def day_plan_moves(plan: DayPlan, work_min: dict[str, float] | None = None) -> list[Move]:
+    """The day's support plan (:func:`queue_server.policy.day_plan.plan_day_support`) as ``plan`` moves at the
+    day's start.
 
     :param plan: the day.
-    :param work: expected minutes of work per service (from history); default: the day's actual tickets (known
+    :param work_min: expected minutes of work per service (from history); default: the day's actual tickets (known
         only in hindsight).
     """
-    if work is None:
-        work = {}
+    if work_min is None:
+        work_min = {}
         for tk in plan.tickets:
-            work[tk.service] = work.get(tk.service, 0.0) + tk.service_min
-    serving: dict[str, float] = {}
-    for w in plan.windows:
-        for s in w.services:
-            serving[s] = serving.get(s, 0.0) + 1.0 / len(w.services)
+            work_min[tk.service] = work_min.get(tk.service, 0.0) + tk.service_min
     start = min((s for s, _ in plan.sessions), default=0.0)
-    moves = []
-    for w in plan.windows:
-        if w.standby or not w.support_services:
-            continue
-        best = max(w.support_services, key=lambda s: (work.get(s, 0.0) / (serving.get(s, 0.0) + 1.0), s))
-        serving[best] = serving.get(best, 0.0) + 0.5
-        moves.append(Move(start, OPEN, best, w.number, 0.0))
-    return moves
+    chosen = plan_day_support({w.number: w.services for w in plan.windows if w.shifts},
+                              {w.number: w.support_services for w in plan.windows if not w.standby and w.shifts},
+                              work_min)
+    return [Move(start, PLAN, service, number) for number, service in chosen.items()]
 
 
-def history_work(history, mean_min: dict[str, float]) -> dict[str, float]:
-    """Expected minutes of work per service over a day, from the arrivals-by-hour history and configured minutes.
-
-    :param history: an :class:`~queue_server.simulation.model.ArrivalHistory`.
-    :param mean_min: configured minutes per service.
-    """
-    return {s: sum(r * (e - b) for b, e, r in spans) * mean_min.get(s, 10.0) for s, spans in history.per_min.items()}
+def apply_day_plan(sim: HallSimulation, moves: list[Move]) -> None:
+    """Give each window its planned service for the day, with the step in the day's audit trail."""
+    for m in moves:
+        if m.kind == PLAN:
+            sim.add_day_service(m.window, m.service)
+            sim.events.append((m.t, PLAN, m.service, m.window, "每日兼办计划"))
 
 
 class StandingSupportPolicy(ReplayPolicy):
-    """``crosstrained``: a fixed cross-training plan, no tidal moves: at the day's start every regular counter also
-    takes up the trained service with the most expected work per window (from arrivals-by-hour history), all day.
+    """``crosstrained``: the day's support plan from arrivals-by-hour history and no tidal moves.
 
     :param history: the hall's arrivals-by-hour history.
     """
@@ -149,8 +144,8 @@ class StandingSupportPolicy(ReplayPolicy):
 
     def start(self, sim: HallSimulation) -> None:
         """Plan the day from history."""
-        self.moves = standing_support(sim.plan, history_work(self.history, sim.plan.mean_min))
-        self._next = 0
+        self.moves = day_plan_moves(sim.plan, self.history.work_minutes(sim.plan.mean_min))
+        super().start(sim)
 
 
 class ClairvoyantPolicy:
@@ -193,19 +188,22 @@ class ClairvoyantPolicy:
             online = self._run(sim, TidalPolicy(settings, self.history))
             candidates.append((score(online), schedule_of(online, sim.ack_delay_min)))
         for horizon in self.horizons:
-            seen = self._run(sim, ForesightTidalPolicy(self.settings, horizon))
-            candidates.append((score(seen), schedule_of(seen, 0.0)))
-        standing = standing_support(sim.plan)
-        candidates.append((score(self._run(sim, ReplayPolicy(standing))), standing))
-        if self.history is not None:  # the online cross-trained plan, so it is never worse than that either
-            planned = standing_support(sim.plan, history_work(self.history, sim.plan.mean_min))
-            candidates.append((score(self._run(sim, ReplayPolicy(planned))), planned))
+            for known_day in (False, True):
+                seen = self._run(sim, ForesightTidalPolicy(self.settings, horizon, self.history, known_day))
+                candidates.append((score(seen), schedule_of(seen, 0.0)))
+        plans = [day_plan_moves(sim.plan)]
+        if self.history is not None:  # the online day plan, so it is never worse than ``crosstrained`` either
+            plans.append(day_plan_moves(sim.plan, self.history.work_minutes(sim.plan.mean_min)))
+        for moves in plans:
+            candidates.append((score(self._run(sim, ReplayPolicy(moves))), moves))
         best_score, best = min(candidates, key=lambda c: c[0])
         budget = self.search_evals
         for i in range(len(best)):
             if budget <= 0:
                 break
             m = best[i]
+            if m.kind == PLAN:
+                continue
             tries = []
             if m.kind == OPEN:
                 tries.append(replace(m, t=max(0.0, m.t - 10.0), delay=0.0))

@@ -290,6 +290,13 @@ class ArrivalHistory:
         total = sum(r * max(0.0, min(e, end) - max(s, t)) for s, e, r in self.per_min.get(service, ()))
         return total / lookahead_min
 
+    def work_minutes(self, minutes: Mapping[str, float]) -> dict[str, float]:
+        """Expected minutes of work per service over the day: expected arrivals times each service's minutes.
+
+        :param minutes: minutes per service (the configured ones).
+        """
+        return {s: sum(r * (e - b) for b, e, r in spans) * minutes.get(s, 10.0) for s, spans in self.per_min.items()}
+
 
 def expected_arrivals(
     day: date, sessions: tuple[tuple[float, float], ...], services: Mapping[str, float], profile: SimulationProfile,

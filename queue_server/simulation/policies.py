@@ -23,7 +23,7 @@ from queue_server.policy.estimate import expected_wait_minutes, projected_wait_m
 from queue_server.policy.tidal import CLOSE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
 from queue_server.policy.tidal import decide
 from queue_server.simulation.engine import HallSimulation
-from queue_server.simulation.hindsight import ClairvoyantPolicy, StandingSupportPolicy
+from queue_server.simulation.hindsight import ClairvoyantPolicy, StandingSupportPolicy, apply_day_plan, day_plan_moves
 from queue_server.simulation.model import ArrivalHistory
 
 TARGET_WAIT_MIN = 20.0
@@ -45,18 +45,27 @@ class TidalPolicy:
     """Runs the tidal policy every simulated minute and applies its decisions.
 
     :param settings: the hall's tidal rules.
+    :param history: the hall's arrivals-by-hour history (the day's support plan and the look-ahead use it).
+    :param known_day: plan the day's support from the day's actual tickets (hindsight; the clairvoyant's
+        candidates), whatever ``settings.day_plan`` says.
     """
 
     name = "tidal"
 
-    def __init__(self, settings: TidalSettings, history: ArrivalHistory | None = None) -> None:
+    def __init__(self, settings: TidalSettings, history: ArrivalHistory | None = None,
+                 known_day: bool = False) -> None:
         self.settings = settings
         self.history = history
+        self.known_day = known_day
         self.openings: tuple = ()
 
     def start(self, sim: HallSimulation) -> None:
-        """Start the day with no tidal window open."""
+        """Start the day with no tidal window open, after the day's support plan when the hall makes one."""
         self.openings = ()
+        if self.known_day:
+            apply_day_plan(sim, day_plan_moves(sim.plan))
+        elif self.settings.day_plan and self.history is not None:
+            apply_day_plan(sim, day_plan_moves(sim.plan, self.history.work_minutes(sim.plan.mean_min)))
 
     def state(self, sim: HallSimulation, t: float) -> TidalState:
         """The policy's view of the simulated hall at minute ``t``."""
@@ -111,8 +120,8 @@ class ForesightTidalPolicy(TidalPolicy):
     name = "foresight"
 
     def __init__(self, settings: TidalSettings, horizon_min: float = 20.0,
-                 history: ArrivalHistory | None = None) -> None:
-        super().__init__(settings, history)
+                 history: ArrivalHistory | None = None, known_day: bool = False) -> None:
+        super().__init__(settings, history, known_day)
         self.horizon_min = horizon_min
 
     def start(self, sim: HallSimulation) -> None:
