@@ -224,8 +224,9 @@ def test_cross_window_support_takes_the_calmest_trained_counter_and_returns_when
     assert decide(state(busy, windows=windows, settings=off), START).actions == ()
     later = START.replace(minute=2)
     risen = busy | {"card": (11, 25.0)}
-    d2 = decide(state(risen, d.openings, windows=windows), later)
-    assert (d2.actions[0].kind, d2.actions[0].window) == (CLOSE, 31) and "结束支援" in d2.actions[0].reason
+    d2 = decide(replace(state(risen, d.openings, windows=windows), service_names={"card": "社保卡办理"}), later)
+    assert (d2.actions[0].kind, d2.actions[0].window) == (CLOSE, 31)
+    assert d2.actions[0].reason.startswith("本窗口社保卡办理业务回升") and "结束支援" in d2.actions[0].reason
     assert d2.actions[0].figures["supported"] == "loan"
     assert [(a.kind, a.window) for a in d2.actions[1:]] == [(OPEN, 30)]  # the next calmest takes over
 

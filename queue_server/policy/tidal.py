@@ -173,6 +173,7 @@ class TidalState:
     :param windows: every window, by number.
     :param openings: the tidal windows open now.
     :param blocked: services the policy must not open by itself now (e.g. a manager just closed one by hand).
+    :param service_names: each service's name, for the reasons staff read (the code where missing).
     """
 
     settings: TidalSettings
@@ -180,6 +181,11 @@ class TidalState:
     windows: Mapping[int, WindowState]
     openings: tuple[Opening, ...] = ()
     blocked: frozenset[str] = frozenset()
+    service_names: Mapping[str, str] = field(default_factory=dict)
+
+    def name(self, service: str) -> str:
+        """What staff call ``service``."""
+        return self.service_names.get(service, service)
 
 
 @dataclass(frozen=True)
@@ -404,7 +410,7 @@ def decide(state: TidalState, now: datetime) -> Decision:
         home = None if op.manual else _own_overloaded(state.windows.get(op.window), state)
         if home is not None:
             figures = _figures(home, settings.for_service(home.code)) | {"supported": op.service}
-            reason = f"本窗口{home.code}业务回升(预计 {home.estimated_wait_min:.0f} 分钟,{home.waiting} 人),结束支援"
+            reason = f"本窗口{state.name(home.code)}业务回升(预计 {home.estimated_wait_min:.0f} 分钟,{home.waiting} 人),结束支援"
             actions.append(Action(CLOSE, op.service, op.window, reason, figures))
             continue
         if not op.manual and is_below(svc, th):
@@ -447,7 +453,7 @@ def decide(state: TidalState, now: datetime) -> Decision:
                     moved = next(op for op in kept if op.window == window.number)
                     kept.remove(moved)
                     calm = state.services.get(moved.service, ServiceState(moved.service, 0, 0.0))
-                    reason = f"转去支援{svc.code}:本业务已低于下限(预计 {calm.calm_wait_min:.0f} 分钟,{calm.waiting} 人)"
+                    reason = f"转去支援{state.name(svc.code)}:本业务已低于下限(预计 {calm.calm_wait_min:.0f} 分钟,{calm.waiting} 人)"
                     actions.append(Action(CLOSE, moved.service, moved.window, reason,
                                           _figures(calm, settings.for_service(moved.service))))
             reason, figures = open_reason(svc, th), _figures(svc, th)

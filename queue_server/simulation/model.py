@@ -127,6 +127,7 @@ class DayPlan:
     :param mean_min: each service's configured minutes (the estimator's cold-start figure).
     :param class_order: ticket classes, first served first (the hall's ``[queue]`` rule).
     :param service_order_first: whether a window empties its first service before its second.
+    :param service_names: each service's name (for the reasons in the day's audit trail).
     """
 
     day: date
@@ -136,6 +137,7 @@ class DayPlan:
     mean_min: dict[str, float]
     class_order: tuple[str, ...] = (PRIORITY, APPOINTMENT, WALK_IN)
     service_order_first: bool = False
+    service_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def is_workday(day: date) -> bool:

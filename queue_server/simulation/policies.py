@@ -95,7 +95,7 @@ class TidalPolicy:
             replace(op, acknowledged_at=now) if op.acknowledged_at is None and sim.desks[op.window].staffed else op
             for op in self.openings
         )
-        return TidalState(self.settings, services, windows, openings)
+        return TidalState(self.settings, services, windows, openings, service_names=sim.plan.service_names)
 
     def tick(self, sim: HallSimulation, t: float) -> None:
         """Decide and apply."""

@@ -149,6 +149,7 @@ def run_day(
         day, fresh, windows_for(config, policy, sessions, profile.break_min, profile.break_spans), sessions,
         {code: float(s.minutes) for code, s in config.services.items()}, class_order_of(config),
         bool(getattr(getattr(config, "queue", None), "service_order_first", False)),
+        {code: s.name for code, s in config.services.items()},
     )
     history = expected_arrivals(day, sessions, plan.mean_min, profile)
     sim = HallSimulation(plan, make_policy(policy, settings, history, also), config.hall.tz, profile.ack_delay_min,
