@@ -47,10 +47,11 @@ class TidalRunner:
     :param hall: the :class:`queue_server.hall.Hall`.
     :param bus: the event bus (events are published after each commit).
     :param settings: the validated ``[tidal]`` rules (default: read from ``config``).
+    :param open_all_hours: the hall takes numbers every day (drills, demos): plan closed days too.
     """
 
     def __init__(self, config: HallConfig, db: Database, clock: Clock, hall, bus: EventBus,
-                 settings: TidalSettings | None = None) -> None:
+                 settings: TidalSettings | None = None, open_all_hours: bool = False) -> None:
         self.config = config
         self.db = db
         self.clock = clock
@@ -61,6 +62,7 @@ class TidalRunner:
             {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in config.windows.items()},
             {code: s.department for code, s in config.services.items()},
         ) if self.settings.cross_window_support else {}
+        self.open_all_hours = open_all_hours
         self._pending = False
         self._plan_day = None  # the business day whose support plan was last checked
 
@@ -117,8 +119,9 @@ class TidalRunner:
         return events
 
     def plan_day(self) -> list[Event]:
-        """Once per business day: make, store and apply the day's support plan (每日兼办) when ``day_plan`` is on;
-        on a new day yesterday's plan is cleared in any case. Returns the events to publish after the commit."""
+        """Once per business day: make, store and apply the day's support plan (每日兼办) when ``day_plan`` is on
+        and the hall opens today; on a new day yesterday's plan is cleared in any case. Returns the events to
+        publish after the commit."""
         now = self.clock.now()
         today = business_day(now, self.config.hall)
         if today == self._plan_day:
@@ -129,7 +132,7 @@ class TidalRunner:
         if planned:  # made earlier today (before a restart): it stands
             self._plan_day = today
             return []
-        if not (self.settings.day_plan and is_open_day(today, self.config.hall)):
+        if not (self.settings.day_plan and (self.open_all_hours or is_open_day(today, self.config.hall))):
             if stale:
                 self.hall.set_day_plan({}, POLICY_ACTOR, "营业日结束,每日兼办计划清除", self.support)
             self._plan_day = today
@@ -228,7 +231,6 @@ class TidalRunner:
 
     def _run_pending(self) -> None:
         self._pending = False
-        self._plan_day = None  # the business day whose support plan was last checked
         try:
             self.run_once()
         except Exception:

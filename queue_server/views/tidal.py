@@ -22,7 +22,7 @@ from ..auth import require
 from ..clock import from_iso, to_iso
 from ..errors import field, invalid, read_json
 from ..hall_time import business_day
-from ..keys import BUS, CLOCK, CONFIG, DB, HALL
+from ..keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS
 from ..policy.estimate import EstimateAccuracy
 from ..tidal_runner import TIDAL, TidalRunner
 from .common import json_response, window_number
@@ -129,7 +129,7 @@ async def _handle_accuracy(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Create the runner, hook it to the bus and a timer, and add the routes."""
-    runner = TidalRunner(app[CONFIG], app[DB], app[CLOCK], app[HALL], app[BUS])
+    runner = TidalRunner(app[CONFIG], app[DB], app[CLOCK], app[HALL], app[BUS], open_all_hours=app[OPEN_ALL_HOURS])
     app[TIDAL] = runner
     app[BUS].subscribe(runner.on_event)
 
