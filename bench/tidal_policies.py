@@ -7,11 +7,13 @@ windows' staff and the standby staff, who serve their standby window's group of 
 
 - ``static``: today's practice: everybody at a fixed window with fixed services all day.
 - ``regular``: for reference, the hall without the standby staff (fewer staff-hours).
-- ``tidal``: the server's tidal policy with the hall's configured rule (DOMAIN.md defaults).
+- ``tidal``: the server's tidal policy with the hall's configured rule (DOMAIN.md's thresholds and hold, up to 3
+  windows per service, the day's support plan 每日兼办 on).
+- ``tidal, no day plan``: the same rule with ``day_plan`` off (what the plan adds).
 - ``tidal, tuned``: the same policy with the rule chosen by ``bench.tidal_tuning`` on training seeds 101–103;
   this benchmark evaluates on seeds 1–3.
-- ``crosstrained``: no tidal moves: a fixed plan from history in which every regular counter also serves the
-  trained service with the most expected work per window, all day (what cross-training alone gives).
+- ``day plan only``: the day's support plan and no tidal moves (policy ``crosstrained``): every trained regular
+  counter also serves the trained service with the most expected work per window, all day.
 - ``clairvoyant``: the best schedule of tidal moves found for each day knowing the whole day
   (:mod:`queue_server.simulation.hindsight`); it replays the online policies' own schedules among its candidates, so
   it is never worse than them on any day. The "bound check" lines verify that day by day.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 from queue_server.config import DEMO_CONFIG_PATH, load_config
 from queue_server.simulation.model import expected_volume
@@ -44,13 +47,15 @@ def compare(seeds: int, days: int) -> dict:
     print(f"{config.hall.name}: {len(dates)} busy days ({dates[0]} … {dates[-1]}) × evaluation seeds 1..{seeds}, "
           "same citizens for every policy")
     print(f"tuned rule (chosen on training seeds 101–103 by bench.tidal_tuning): {TUNED_ARGS}")
+    unplanned = replace(settings, day_plan=False)
     runs = {  # label: (policy, settings, also)
         "static": ("static", settings, ()),
         "regular": ("regular", settings, ()),
+        "tidal, no day plan": ("tidal", unplanned, ()),
         "tidal": ("tidal", settings, ()),
         "tidal, tuned": ("tidal", best, ()),
-        "crosstrained": ("crosstrained", settings, ()),
-        "clairvoyant": ("clairvoyant", best, (settings,)),
+        "day plan only": ("crosstrained", settings, ()),
+        "clairvoyant": ("clairvoyant", best, (settings, unplanned)),
     }
     summaries, per_day = {}, {}
     for label, (policy, chosen, also) in runs.items():
@@ -66,9 +71,9 @@ def compare(seeds: int, days: int) -> dict:
     hours = {k: v.staff_hours for k, v in summaries.items()}
     print()
     print("bound check (clairvoyant share over 20 min against each online policy with the same people, day by day):")
-    for label in ("static", "tidal", "tidal, tuned", "crosstrained"):
+    for label in ("static", "tidal, no day plan", "tidal", "tidal, tuned", "day plan only"):
         worse = sum(1 for c, o in zip(per_day["clairvoyant"], per_day[label]) if c > o + 1e-12)
-        print(f"  vs {label:13}: clairvoyant worse on {worse} of {len(per_day[label])} days; "
+        print(f"  vs {label:18}: clairvoyant worse on {worse} of {len(per_day[label])} days; "
               f"mean {over['clairvoyant']:.2%} vs {over[label]:.2%}")
     print()
     print("goals (share of citizens waiting over 20 min; staff-hours at windows per day):")

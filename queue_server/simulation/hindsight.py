@@ -1,18 +1,20 @@
 """The clairvoyant yardstick: the best staffing schedule found for one day while knowing that whole day.
 
-A staffing *schedule* is the list of tidal moves of one day — at minute ``t`` put window ``w`` on service ``s``
-(its staff take it up after ``delay`` minutes) or take it off. Replaying the moves an online policy made reproduces
-its day exactly (the simulator is deterministic), so a planner that knows the day can always do at least as well as
-any online policy: it could simply have made the same moves.
+A staffing *schedule* is the list of moves of one day: at the day's start window ``w`` takes service ``s`` up next
+to its own for the whole day (``plan``, the day's support plan); at minute ``t`` window ``w`` is put on service
+``s`` (its staff take it up after ``delay`` minutes) or taken off. Replaying the moves an online policy made
+reproduces its day exactly (the simulator is deterministic), so a planner that knows the day can always do at least
+as well as any online policy: it could simply have made the same moves.
 
 :class:`ClairvoyantPolicy` searches, for each day, with the day's real citizens and service times in hand:
 
-1. the schedules of the online policies run on that day (``static``: no moves; ``tidal``: the server's policy;
-   ``crosstrained``: a fixed plan from history) — this makes it never worse than them on any day, by construction;
-   and the same fixed plan made from the day's actual work;
+1. the schedules of the online policies run on that day (``static``: no moves; ``tidal`` with each rule it is
+   given, its day plan included; ``crosstrained``: the day plan from history alone) — this makes it never worse
+   than them on any day, by construction; and the day plan made from the day's actual work;
 2. the tidal policy fed with perfect foresight (the next 10, 20 or 30 minutes of arrivals counted as already
-   waiting) and staff who take up a move at once;
-3. a local search from the best of those: each move in turn started 10 minutes earlier with no delay, or its
+   waiting) and staff who take up a move at once, on top of the day plan from history and on top of the one from
+   the day's actual work;
+3. a local search from the best of those: each tidal move in turn started 10 minutes earlier with no delay, or its
    closing 15 minutes later, kept when the day's count of waits over 20 minutes falls (ties: less total wait).
 
 Every candidate is the same people on the same hours (only where they serve changes), so the budget is the same as

@@ -3,12 +3,13 @@
 - ``static``: today's practice. Every window, standby ones included, is staffed for the whole business hours and
   serves a fixed list of services (a standby window its ``tidal_services``); nothing moves.
 - ``regular``: only the regular windows are staffed; standby staff stay in the back office all day.
-- ``tidal``: the same people as ``static``; :func:`queue_server.policy.tidal.decide` (the server's code, fed with
-  the same estimates) gives a standby window, or a calm cross-trained counter, one service to call first.
+- ``tidal``: the same people as ``static``; with ``day_plan`` on, the day starts with the server's support plan
+  (:mod:`queue_server.policy.day_plan`); then :func:`queue_server.policy.tidal.decide` (the server's code, fed
+  with the same estimates) gives a standby window, or a calm cross-trained counter, one service to call first.
 - ``clairvoyant``: the yardstick: the best schedule of tidal moves found for the day knowing the whole day
   (:mod:`.hindsight`); never worse than ``static`` or ``tidal`` on any day, by construction.
-- ``crosstrained``: no tidal moves; a fixed cross-training plan from history (every regular counter also serves
-  one trained service all day), to show what a plan without the tide gives.
+- ``crosstrained``: the day's support plan from history (every trained regular counter also serves one trained
+  service all day) and no tidal moves, to show what the plan without the tide gives.
 - ``foresight``: the tidal policy seeing the next 20 minutes of arrivals, with staff taking moves up at once.
 
 Every policy but ``regular`` has the same people on the same hours: the regular windows' staff and the standby
