@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Mapping
 
 from sqlite_utils import Database
 

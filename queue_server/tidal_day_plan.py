@@ -8,9 +8,9 @@ today (the ``[tidal.simulation]`` demand profile's expected arrivals times each 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
 
 from queue_server.config import HallConfig
 from queue_server.policy.day_plan import plan_day_support

@@ -162,7 +162,11 @@ class TidalRunner:
 
     def run_once(self) -> Decision:
         """Make the day's plan if it is due, then decide and apply now; returns the decision."""
-        self.bus.publish_all(self.plan_day())
+        try:
+            self.bus.publish_all(self.plan_day())
+        except Exception:  # the tide must still run: the day goes without a plan, and the log says why
+            log.exception("the day's support plan failed")
+            self._plan_day = business_day(self.clock.now(), self.config.hall)
         self.bus.publish_all(self.close_stale())
         now = self.clock.now()
         decision = decide(self.state(), now)

@@ -7,9 +7,9 @@ import asyncio
 import contextlib
 import itertools
 import json
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import AsyncIterator
 
 import aiohttp
 import pytest
@@ -126,7 +126,10 @@ async def test_the_server_plans_the_day_at_start_up_as_the_simulator_does(hall_c
         tuesday = simulator_plan(hall_config, MONDAY + timedelta(days=8))
         async with hall.session.ws_connect(
                 f"{hall.url}/api/ws?topics=window:9&token={create_token(hall.db, SystemClock(), 'staff', 9)}") as ws:
-            assert json.loads((await ws.receive()).data)["event"] == "snapshot"
+            first = json.loads((await ws.receive()).data)
+            assert first["event"] == "snapshot"
+            nine = next(w for w in first["data"]["windows"] if w["number"] == 9)
+            assert nine["plan_service"] == plan[9] and nine["services"][-1] == plan[9]
             clock.advance(8 * 24 * 3600)
             status, _ = await admin.post("/api/tidal/run")
             assert status == 200
