@@ -120,41 +120,51 @@ class TidalRunner:
 
     def plan_day(self) -> list[Event]:
         """Once per business day: make, store and apply the day's support plan (每日兼办) when ``day_plan`` is on
-        and the hall opens today; on a new day yesterday's plan is cleared in any case. Returns the events to
-        publish after the commit."""
+        and the hall opens today. With ``day_plan`` off (or a closed day) any plan still on the windows is cleared,
+        so a switched-off plan does not linger. A plan already made today (before a restart) stands. Returns the
+        events to publish after the commit."""
         now = self.clock.now()
         today = business_day(now, self.config.hall)
         if today == self._plan_day:
             return []
+        self._plan_day = today
         day = today.isoformat()
-        planned = store.day_plan_rows(self.db, day)
-        stale = self.db.execute("select count(*) from windows where plan_service is not null").fetchone()[0]
-        if planned:  # made earlier today (before a restart): it stands
-            self._plan_day = today
-            return []
+        applied = dict(self.db.execute("select number, plan_service from windows where plan_service is not null"))
         if not (self.settings.day_plan and (self.open_all_hours or is_open_day(today, self.config.hall))):
-            if stale:
-                self.hall.set_day_plan({}, POLICY_ACTOR, "营业日结束,每日兼办计划清除", self.support)
-            self._plan_day = today
+            if applied:
+                self.hall.set_day_plan({}, POLICY_ACTOR, "每日兼办计划清除(新的营业日或已停用)", self.support)
             return []
+        rows = store.day_plan_rows(self.db, day)
+        if rows:  # made earlier today: it stands (put back on the windows if it was switched off since)
+            planned = {r["window"]: r["service"] for r in rows}
+            if planned == applied:
+                return []
+            self.hall.set_day_plan(planned, POLICY_ACTOR, "每日兼办计划恢复", self.support)
+            return [self._planned_event(r["window"], r["service"],
+                                        plan_reason(self.config.services[r["service"]].name, r["work_min"] or 0.0))
+                    for r in rows]
         plan = make_day_plan(self.config, self.support, today)
         events: list[Event] = []
         with write_transaction(self.db):
             self.hall.set_day_plan(plan.services, POLICY_ACTOR, "每日兼办计划", self.support)
             store.record_day_plan(self.db, day, now, plan.services, plan.work_min)
             for window, service in sorted(plan.services.items()):
-                name = self.config.services[service].name
                 work = round(plan.work_min.get(service, 0.0), 1)
-                reason = plan_reason(name, work)
+                reason = plan_reason(self.config.services[service].name, work)
                 store.log(self.db, now, "plan", service, window, POLICY_ACTOR, reason, {"work_min": work})
-                events.append(Event("tidal.planned", {
-                    "window": window, "service": service, "service_name": name, "reason": reason,
-                }, frozenset({"hall", f"window:{window}", "admin"})))
-        self._plan_day = today
+                events.append(self._planned_event(window, service, reason))
         return events
 
+    def _planned_event(self, window: int, service: str, reason: str) -> Event:
+        return Event("tidal.planned", {
+            "window": window, "service": service, "service_name": self.config.services[service].name,
+            "reason": reason,
+        }, frozenset({"hall", f"window:{window}", "admin"}))
+
     def day_plan_view(self) -> list[dict]:
-        """Today's support plan as ``GET /api/tidal`` shows it."""
+        """Today's support plan as ``GET /api/tidal`` shows it (none while ``day_plan`` is off)."""
+        if not self.settings.day_plan:
+            return []
         day = business_day(self.clock.now(), self.config.hall).isoformat()
         return [{"window": r["window"], "service": r["service"],
                  "service_name": self.config.services[r["service"]].name if r["service"] in self.config.services
@@ -166,7 +176,6 @@ class TidalRunner:
             self.bus.publish_all(self.plan_day())
         except Exception:  # the tide must still run: the day goes without a plan, and the log says why
             log.exception("the day's support plan failed")
-            self._plan_day = business_day(self.clock.now(), self.config.hall)
         self.bus.publish_all(self.close_stale())
         now = self.clock.now()
         decision = decide(self.state(), now)

@@ -48,6 +48,9 @@ class Running:
     def planned_events(self) -> list[Event]:
         return [e for e in self.events if e.name == "tidal.planned"]
 
+    def hall_windows_planned(self) -> dict[int, str]:
+        return dict(self.db.execute("select number, plan_service from windows where plan_service is not null"))
+
 
 @contextlib.asynccontextmanager
 async def running(config: HallConfig, db_path: Path, clock: FakeClock) -> AsyncIterator[Running]:
@@ -249,3 +252,19 @@ async def test_only_the_manager_may_run_the_policy_that_makes_the_plan(server):
         assert status == 200 and tidal["day_plan"]
         status, _ = await api.as_(server.token("staff", 9)).get("/api/tidal")
         assert status == 403
+
+
+async def test_switched_off_and_on_the_same_day_the_stored_plan_is_cleared_then_put_back(hall_config, db_path, clock):
+    async with running(hall_config, db_path, clock) as first:
+        plan = plan_of((await first.as_("admin").get("/api/tidal"))[1])
+    clock.advance(3600)
+    async with running(with_tidal(hall_config, day_plan=False), db_path, clock) as off:
+        assert (await off.as_("admin").get("/api/tidal"))[1]["day_plan"] == []
+        assert off.hall_windows_planned() == {}
+    clock.advance(3600)
+    async with running(hall_config, db_path, clock) as on:
+        assert plan_of((await on.as_("admin").get("/api/tidal"))[1]) == plan
+        assert on.hall_windows_planned() == plan
+        assert {e.data["window"]: e.data["service"] for e in on.planned_events()} == plan  # the panels learn again
+        assert on.db.execute("select count(*) from day_plans").fetchone()[0] == len(plan)
+        assert on.db.execute("select count(*) from tidal_log where action = 'plan'").fetchone()[0] == len(plan)
