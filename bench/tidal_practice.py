@@ -11,7 +11,9 @@ The steps, each on top of the one before, all with the same people on the same h
    and is trained for a family of related items (``assets/halls/demo.toml``), so every high-volume service can reach
    one. Static staffing uses the same standby staff on the same (broader) groups.
 3. ``+ break plan``: the hall plans its breaks after the rushes (11:00–12:00 and 16:00–17:30, a department's
-   counters in different slots): the demo hall as configured now.
+   counters in different slots).
+4. ``+ day support plan``: every trained counter takes up its busiest trained item for the whole day (每日兼办,
+   ``day_plan``): the demo hall as configured now. Steps 1–3 run with ``day_plan`` off, both rules alike.
 
 Policies: ``static`` (today's practice), ``tidal`` (the hall's configured rule), ``tidal, tuned`` (the rule
 :data:`bench.tidal_tuning.TUNED_ARGS`, tuned on training seeds 101–103 for the current hall). The baseline of each
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import tomllib
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from bench.tidal_tuning import tuned_settings
@@ -38,11 +41,12 @@ NARROW_GROUPS = {
 }
 
 
-def hall_variant(narrow_groups: bool, break_plan: bool) -> Any:
-    """The demo hall with the old standby groups and/or without its break plan.
+def hall_variant(narrow_groups: bool, break_plan: bool, day_plan: bool = False) -> Any:
+    """The demo hall with the old standby groups and/or without its break plan or its day support plan.
 
     :param narrow_groups: use :data:`NARROW_GROUPS` for the standby windows.
     :param break_plan: keep the configured ``break_spans`` (else breaks fall across the middle of each session).
+    :param day_plan: keep the day's support plan.
     """
     raw = tomllib.loads(DEMO_CONFIG_PATH.read_text(encoding="utf-8"))
     if narrow_groups:
@@ -51,6 +55,7 @@ def hall_variant(narrow_groups: bool, break_plan: bool) -> Any:
                 window["tidal_services"] = NARROW_GROUPS[window["number"]]
     if not break_plan:
         raw["tidal"]["simulation"].pop("break_spans", None)
+    raw["tidal"]["day_plan"] = day_plan
     return parse_config(raw, DEMO_CONFIG_PATH)
 
 
@@ -76,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     steps = {
         "1 narrow groups, breaks in the rush": hall_variant(narrow_groups=True, break_plan=False),
         "2 综合受理 standby groups": hall_variant(narrow_groups=False, break_plan=False),
-        "3 + break plan (demo hall now)": hall_variant(narrow_groups=False, break_plan=True),
+        "3 + break plan": hall_variant(narrow_groups=False, break_plan=True),
+        "4 + day support plan (demo hall now)": hall_variant(narrow_groups=False, break_plan=True, day_plan=True),
     }
     print(f"{len(dates)} busy days × evaluation seeds 1..{args.seeds}; share of citizens waiting over 20 min "
           "(staff-hours per day)")
@@ -85,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         settings, profile = tidal_settings(config), simulation_profile(config)
         cells = {}
         for name, policy, chosen in (("static", "static", settings), ("tidal", "tidal", settings),
-                                     ("tuned", "tidal", tuned_settings(config))):
+                                     ("tuned", "tidal", replace(tuned_settings(config), day_plan=settings.day_plan))):
             rows = [simulate_days(config, chosen, profile, policy, dates, seed)[0] for seed in range(1, args.seeds + 1)]
             cells[name] = (sum(r.share_over_20_min for r in rows) / len(rows), sum(r.staff_hours for r in rows) / len(rows))
         text = "".join(f" {share:7.2%} ({hours:5.1f})" for share, hours in cells.values())

@@ -9,6 +9,7 @@ import json
 import aiohttp
 import pytest
 
+from queue_server.tidal_runner import TIDAL
 from tests.apiclient import Api
 from tests.halls import with_tidal
 
@@ -122,13 +123,14 @@ async def test_closes_after_the_hold_time_once_the_queue_is_served(server, api):
         assert status == 200
     _, run = await api.as_(admin).post("/api/tidal/run")
     assert run["actions"] == []
-    server.clock.advance(9 * 60 + 59)
+    hold_min = server.app[TIDAL].settings.defaults.hold_min  # the demo hall's, 5 minutes
+    server.clock.advance(hold_min * 60 - 1)
     _, run = await api.as_(admin).post("/api/tidal/run")
-    assert run["actions"] == []  # calm since the calls, but not yet for 10 minutes
+    assert run["actions"] == []  # calm since the calls, but not yet for the hold time
     server.clock.advance(1)
     _, run = await api.as_(admin).post("/api/tidal/run")
     assert [(a["kind"], a["window"]) for a in run["actions"]] == [("close", 32)]
-    assert run["actions"][0]["figures"]["below_min"] == 10.0
+    assert run["actions"][0]["figures"]["below_min"] == hold_min
     _, tidal = await api.as_(admin).get("/api/tidal")
     assert tidal["open"] == []
     _, hall = await api.get("/api/hall")
@@ -169,7 +171,7 @@ async def test_a_service_closed_by_hand_is_not_reopened_during_its_hold_time(ser
     assert status == 200
     await take(api, kiosk, "si_card")
     assert await tidal_open(api, admin) == []
-    server.clock.advance(10 * 60)
+    server.clock.advance(server.app[TIDAL].settings.defaults.hold_min * 60)
     _, run = await api.as_(admin).post("/api/tidal/run")
     assert [(a["kind"], a["service"]) for a in run["actions"]] == [("open", "si_card")]
 
@@ -177,8 +179,6 @@ async def test_a_service_closed_by_hand_is_not_reopened_during_its_hold_time(ser
 async def test_the_timer_runs_the_policy_without_any_event(server, api):
     """Holds and acknowledgement timeouts expire with nothing happening in the hall: the timer catches them."""
     from dataclasses import replace
-
-    from queue_server.tidal_runner import TIDAL
 
     kiosk, admin = server.token("kiosk"), server.token("admin")
     for _ in range(4):

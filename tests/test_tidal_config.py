@@ -19,7 +19,8 @@ def with_tidal(section: dict):
 def test_demo_hall_section_is_valid_and_complete():
     config = load_config(DEMO_CONFIG_PATH)
     settings = tidal_settings(config)
-    assert settings.defaults == Thresholds(20, 10, 10, 5, 10)
+    assert settings.defaults == Thresholds(20, 10, 10, 5, 5)  # DOMAIN.md's thresholds, the tuned hold
+    assert settings.max_windows_per_service == 3 and settings.day_plan
     assert settings.for_service("bdc_transfer").open_waiting == 6
     assert settings.for_service("bdc_transfer").open_wait_min == 20  # inherited from the section's defaults
     assert settings.ack_timeout_min == 3
