@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from sqlite_utils import Database
@@ -21,6 +22,7 @@ from .events import Event
 from .hall_time import business_day, local
 from .hall_view import HallView, public_ticket
 from .policy.ordering import pick_next
+from .policy.tidal import cross_trained
 
 WAITING = ("waiting", "transferred")
 AT_WINDOW = ("called", "serving")
@@ -346,6 +348,47 @@ class Hall(HallView):
             self.db["window_log"].insert({"window": window, "action": "tidal_open" if service else "tidal_close",
                                           "actor": actor, "reason": reason, "at": now,
                                           "data": json.dumps({"service": service}, ensure_ascii=False)})
+        return []
+
+    def set_day_plan(self, plan: Mapping[int, str], actor: str, reason: str,
+                     trained: Mapping[int, tuple[str, ...]] | None = None) -> Events:
+        """Make ``plan`` the day's support plan (每日兼办): each planned regular window serves its planned service
+        next to its own for the rest of the day; every other window's plan is cleared. One transaction, with a
+        ``window_log`` row per planned window (and per window whose plan is dropped).
+
+        :param plan: window number -> the service its staff take up (empty: clear every plan).
+        :param actor: who made the plan.
+        :param reason: why, for the window log.
+        :param trained: what each regular window's staff are trained for beyond their own services (default: the
+            hall's cross-training, :func:`queue_server.policy.tidal.cross_trained`).
+        """
+        if trained is None:
+            trained = cross_trained(
+                {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in self.config.windows.items()},
+                {code: s.department for code, s in self.config.services.items()})
+        for window, service in plan.items():
+            conf = self.config.windows.get(window)
+            if conf is None:
+                raise not_found(f"没有 {window} 号窗口")
+            if conf.standby:
+                raise invalid("window", f"{window} 号窗口是备用窗口,不参加每日兼办")
+            if service not in trained.get(window, ()):
+                name = self.config.services[service].name if service in self.config.services else service
+                raise invalid("service", f"{window} 号窗口人员未经 {name} 业务培训,不能兼办")
+        now = to_iso(self.clock.now())
+        with write_transaction(self.db):
+            before = dict(self.db.execute("select number, plan_service from windows where plan_service is not null"))
+            self.db.execute("update windows set plan_service = null, updated_at = ? where plan_service is not null",
+                            [now])
+            for window in sorted(set(before) - set(plan)):
+                self.db["window_log"].insert({"window": window, "action": "plan_clear", "actor": actor,
+                                              "reason": reason, "at": now,
+                                              "data": json.dumps({"service": before[window]}, ensure_ascii=False)})
+            for window, service in sorted(plan.items()):
+                self.db.execute("update windows set plan_service = ?, updated_at = ? where number = ?",
+                                [service, now, window])
+                self.db["window_log"].insert({"window": window, "action": "plan", "actor": actor, "reason": reason,
+                                              "at": now, "data": json.dumps({"service": service}, ensure_ascii=False)})
         return []
 
     # -- internals ----------------------------------------------------------------------------------------------

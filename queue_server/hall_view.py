@@ -128,26 +128,28 @@ class HallView:
 
     # -- windows and services -----------------------------------------------------------------------------------
 
-    def window_services(self, window: int, tidal_service: str | None) -> list[str]:
-        """The services a window calls for: its own in priority order, then its tidal assignment. A standby
-        window's own services are its tidal group (its staff serve the group until the tidal policy gives them one
-        service to call first)."""
+    def window_services(self, window: int, tidal_service: str | None, plan_service: str | None = None) -> list[str]:
+        """The services a window calls for: its own in priority order, then the service the day's support plan
+        gave it (每日兼办), then its tidal assignment. A standby window's own services are its tidal group (its staff
+        serve the group until the tidal policy gives them one service to call first); it is never planned."""
         conf = self.config.windows[window]
         if conf.standby:
             group = list(conf.tidal_services)
             return [tidal_service] + [s for s in group if s != tidal_service] if tidal_service else group
         services = list(conf.services)
-        if tidal_service and tidal_service not in services:
-            services.append(tidal_service)
+        for extra in (plan_service, tidal_service):
+            if extra and extra not in services:
+                services.append(extra)
         return services
 
     def current_services(self, window: int) -> list[str]:
-        """:meth:`window_services` with the window's tidal assignment as stored now."""
-        row = self.db.execute("select tidal_service from windows where number = ?", [window]).fetchone()
-        return self.window_services(window, row[0] if row else None)
+        """:meth:`window_services` with the window's planned and tidal services as stored now."""
+        row = self.db.execute("select tidal_service, plan_service from windows where number = ?", [window]).fetchone()
+        return self.window_services(window, *row) if row else self.window_services(window, None)
 
     def _open_window_services(self) -> list[list[str]]:
-        return [self.window_services(r[0], r[4]) for r in self._window_rows() if r[1] == "open" and r[0] in self.config.windows]
+        return [self.window_services(r[0], r[4], r[10]) for r in self._window_rows()
+                if r[1] == "open" and r[0] in self.config.windows]
 
     def set_aside(self, window: int) -> tuple[list[str], list[str]]:
         """Today's numbers this window put on hold (for 回呼) and skipped that may still re-queue (for 过号重排)."""
@@ -163,17 +165,19 @@ class HallView:
     def _window_rows(self) -> list[tuple]:
         return self.db.execute(
             "select w.number, w.state, w.current_ticket_id, w.pause_reason, w.tidal_service, w.staff_no, w.staff_name, "
-            "t.number, t.service, t.status from windows w left join tickets t on t.id = w.current_ticket_id order by w.number"
+            "t.number, t.service, t.status, w.plan_service from windows w left join tickets t on t.id = w.current_ticket_id order by w.number"
         ).fetchall()
 
     def _window_dict(self, row: tuple) -> dict:
-        number, state, _, reason, tidal, staff_no, staff_name, current, current_service, current_status = row
+        number, state, _, reason, tidal, staff_no, staff_name, current, current_service, current_status, plan = row
         conf = self.config.windows[number]
+        plan_service = self.config.services.get(plan) if plan else None
         return {
             "number": number, "name": conf.name, "state": state, "pause_reason": reason,
             "current": current, "current_service": current_service, "current_status": current_status,
-            "services": self.window_services(number, tidal), "tidal": tidal, "standby": conf.standby,
+            "services": self.window_services(number, tidal, plan), "tidal": tidal, "standby": conf.standby,
             "staff_no": staff_no, "staff_name": staff_name,
+            "plan_service": plan, "plan_service_name": plan_service.name if plan_service else None,
         }
 
     def window_view(self, window: int) -> dict:

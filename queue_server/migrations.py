@@ -65,6 +65,12 @@ def m002_index_today_queue(db: Database) -> None:
     db["tickets"].create_index(["business_day", "service", "status"], index_name="idx_tickets_day_service_status")
 
 
+@core(name="m003_window_plan_service")
+def m003_window_plan_service(db: Database) -> None:
+    # the day's support plan (每日兼办): the service a regular window takes up next to its own for today
+    db["windows"].add_column("plan_service", str)
+
+
 # the areas' sets follow the core's
 from .guides.schema import migrations as guides_migrations  # noqa: E402
 from .reviews.schema import migrations as reviews_migrations  # noqa: E402

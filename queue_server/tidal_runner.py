@@ -25,13 +25,14 @@ from queue_server.config import HallConfig
 from queue_server.db import write_transaction
 from queue_server.errors import conflict, invalid, not_found
 from queue_server.events import Event, EventBus
-from queue_server.hall_time import business_day
+from queue_server.hall_time import business_day, is_open_day
 from queue_server.policy.estimate import ServiceLoad, capacities, expected_wait_minutes
 from queue_server.policy.tidal import (
     CLOSE, ESCALATE, OPEN, Action, Decision, ServiceState, TidalSettings, TidalState, WindowState, choose_standby,
     cross_trained, decide,
 )
 from queue_server.tidal_config import tidal_settings
+from queue_server.tidal_day_plan import make_day_plan, plan_reason
 
 log = logging.getLogger(__name__)
 POLICY_ACTOR = "tidal-policy"
@@ -46,10 +47,11 @@ class TidalRunner:
     :param hall: the :class:`queue_server.hall.Hall`.
     :param bus: the event bus (events are published after each commit).
     :param settings: the validated ``[tidal]`` rules (default: read from ``config``).
+    :param open_all_hours: the hall takes numbers every day (drills, demos): plan closed days too.
     """
 
     def __init__(self, config: HallConfig, db: Database, clock: Clock, hall, bus: EventBus,
-                 settings: TidalSettings | None = None) -> None:
+                 settings: TidalSettings | None = None, open_all_hours: bool = False) -> None:
         self.config = config
         self.db = db
         self.clock = clock
@@ -60,20 +62,23 @@ class TidalRunner:
             {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in config.windows.items()},
             {code: s.department for code, s in config.services.items()},
         ) if self.settings.cross_window_support else {}
+        self.open_all_hours = open_all_hours
         self._pending = False
+        self._plan_day = None  # the business day whose support plan was last checked
 
     # -- reading the hall ------------------------------------------------------------------------------------
     def _window_rows(self) -> list[tuple]:
-        return self.db.execute("select number, state, current_ticket_id, tidal_service from windows").fetchall()
+        return self.db.execute(
+            "select number, state, current_ticket_id, tidal_service, plan_service from windows").fetchall()
 
     def state(self) -> TidalState:
         """The policy's view of the hall now."""
         loads: dict[str, ServiceLoad] = self.hall.service_loads()
         rows = [r for r in self._window_rows() if r[0] in self.config.windows]
-        serving_without_tidal = [self.hall.window_services(n, None) for n, st, _, tidal in rows
+        serving_without_tidal = [self.hall.window_services(n, None, plan) for n, st, _, tidal, plan in rows
                                  if st == "open" and tidal is None]
         capacity_without = capacities(serving_without_tidal)
-        tidal_services = {tidal for _, st, _, tidal in rows if tidal}
+        tidal_services = {tidal for _, st, _, tidal, _ in rows if tidal}
         services = {}
         for code, load in loads.items():
             without = None
@@ -83,9 +88,10 @@ class TidalRunner:
                 without = expected_wait_minutes(bare)
             services[code] = ServiceState(code, load.waiting, expected_wait_minutes(load), without)
         windows = {}
-        for number, st, current, _tidal in rows:
+        for number, st, current, _tidal, plan in rows:
             conf = self.config.windows[number]
-            windows[number] = WindowState(number, conf.standby, conf.tidal_services, conf.services, st or "closed",
+            own = tuple(conf.services) + ((plan,) if plan and plan not in conf.services else ())  # 每日兼办 included
+            windows[number] = WindowState(number, conf.standby, conf.tidal_services, own, st or "closed",
                                           current is not None, self.support.get(number, ()))
         openings = tuple(store.as_opening(r) for r in store.open_rows(self.db))
         return TidalState(self.settings, services, windows, openings,
@@ -112,8 +118,64 @@ class TidalRunner:
                 }, frozenset({"hall", f"window:{row['window']}", "admin"})))
         return events
 
+    def plan_day(self) -> list[Event]:
+        """Once per business day: make, store and apply the day's support plan (每日兼办) when ``day_plan`` is on
+        and the hall opens today. With ``day_plan`` off (or a closed day) any plan still on the windows is cleared,
+        so a switched-off plan does not linger. A plan already made today (before a restart) stands. Returns the
+        events to publish after the commit."""
+        now = self.clock.now()
+        today = business_day(now, self.config.hall)
+        if today == self._plan_day:
+            return []
+        self._plan_day = today
+        day = today.isoformat()
+        applied = dict(self.db.execute("select number, plan_service from windows where plan_service is not null"))
+        if not (self.settings.day_plan and (self.open_all_hours or is_open_day(today, self.config.hall))):
+            if applied:
+                self.hall.set_day_plan({}, POLICY_ACTOR, "每日兼办计划清除(新的营业日或已停用)", self.support)
+            return []
+        rows = store.day_plan_rows(self.db, day)
+        if rows:  # made earlier today: it stands (put back on the windows if it was switched off since)
+            planned = {r["window"]: r["service"] for r in rows}
+            if planned == applied:
+                return []
+            self.hall.set_day_plan(planned, POLICY_ACTOR, "每日兼办计划恢复", self.support)
+            return [self._planned_event(r["window"], r["service"],
+                                        plan_reason(self.config.services[r["service"]].name, r["work_min"] or 0.0))
+                    for r in rows]
+        plan = make_day_plan(self.config, self.support, today)
+        events: list[Event] = []
+        with write_transaction(self.db):
+            self.hall.set_day_plan(plan.services, POLICY_ACTOR, "每日兼办计划", self.support)
+            store.record_day_plan(self.db, day, now, plan.services, plan.work_min)
+            for window, service in sorted(plan.services.items()):
+                work = round(plan.work_min.get(service, 0.0), 1)
+                reason = plan_reason(self.config.services[service].name, work)
+                store.log(self.db, now, "plan", service, window, POLICY_ACTOR, reason, {"work_min": work})
+                events.append(self._planned_event(window, service, reason))
+        return events
+
+    def _planned_event(self, window: int, service: str, reason: str) -> Event:
+        return Event("tidal.planned", {
+            "window": window, "service": service, "service_name": self.config.services[service].name,
+            "reason": reason,
+        }, frozenset({"hall", f"window:{window}", "admin"}))
+
+    def day_plan_view(self) -> list[dict]:
+        """Today's support plan as ``GET /api/tidal`` shows it (none while ``day_plan`` is off)."""
+        if not self.settings.day_plan:
+            return []
+        day = business_day(self.clock.now(), self.config.hall).isoformat()
+        return [{"window": r["window"], "service": r["service"],
+                 "service_name": self.config.services[r["service"]].name if r["service"] in self.config.services
+                 else r["service"]} for r in store.day_plan_rows(self.db, day)]
+
     def run_once(self) -> Decision:
-        """Decide and apply now; returns the decision."""
+        """Make the day's plan if it is due, then decide and apply now; returns the decision."""
+        try:
+            self.bus.publish_all(self.plan_day())
+        except Exception:  # the tide must still run: the day goes without a plan, and the log says why
+            log.exception("the day's support plan failed")
         self.bus.publish_all(self.close_stale())
         now = self.clock.now()
         decision = decide(self.state(), now)
@@ -175,6 +237,10 @@ class TidalRunner:
         loop = asyncio.get_running_loop()  # outside a loop (a CLI tool) this raises, and nothing is left pending
         self._pending = True
         loop.call_soon(self._run_pending)
+
+    def run_soon(self) -> None:
+        """Run the policy now, logging a failure instead of raising it (server start-up, the timer)."""
+        self._run_pending()
 
     def _run_pending(self) -> None:
         self._pending = False

@@ -3,7 +3,8 @@
 ``tidal_openings`` holds every opening ever made (a closed one keeps ``closed_at``); the rows without
 ``closed_at`` are the policy's memory between runs (``below_since``, acknowledgement, escalation). ``tidal_log`` is
 the audit trail: every open, close, acknowledgement and escalation with who, why and the figures that triggered
-it. Rows are only ever added or closed, never deleted.
+it. ``day_plans`` keeps each business day's support plan (每日兼办), so a restart on the same day does not plan
+again. Rows are only ever added or closed, never deleted.
 """
 from __future__ import annotations
 
@@ -32,6 +33,27 @@ def m001_tidal_tables(db: Database) -> None:
     }, pk="id", not_null={"at", "action", "actor"})
     db["tidal_log"].create_index(["at"])
     db["tidal_blocks"].create({"service": str, "until": str, "actor": str}, pk="service")
+
+
+@migrations(name="m002_day_plans")
+def m002_day_plans(db: Database) -> None:
+    # the day's support plan (每日兼办), one row per planned window; a day with no row for it is not planned yet
+    db["day_plans"].create({"day": str, "window": int, "service": str, "work_min": float, "at": str},
+                           pk=("day", "window"), not_null={"day", "window", "service", "at"})
+
+
+def record_day_plan(db: Database, day: str, at: datetime, plan: dict[int, str], work_min: dict[str, float]) -> None:
+    """Store the plan of ``day``, one row per planned window (a plan that planned nobody leaves no row: making it
+    again after a restart changes nothing)."""
+    db["day_plans"].insert_all([
+        {"day": day, "window": window, "service": service, "work_min": round(work_min.get(service, 0.0), 1),
+         "at": to_iso(at)} for window, service in sorted(plan.items())
+    ])
+
+
+def day_plan_rows(db: Database, day: str) -> list[dict]:
+    """The plan of business day ``day``, by window number."""
+    return list(db.query("select * from day_plans where day = ? order by window", [day]))
 
 
 def open_rows(db: Database) -> list[dict]:

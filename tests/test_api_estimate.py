@@ -7,11 +7,19 @@ import aiohttp
 import pytest
 
 from tests.apiclient import Api
+from tests.halls import with_tidal
 
 _ids = itertools.count()
 # hpf_loan (25 configured minutes) is served by windows 12 and 13, each shared with hpf_withdraw: one window of
 # capacity. No standby window may take it, and cross-window support is switched off here (window 30 is trained for
 # it), so no tidal window changes the arithmetic.
+
+
+# The day's support plan is switched off too: it gives windows 12 and 13 a third service each (medical insurance
+# items), which would leave hpf_loan two thirds of a window.
+@pytest.fixture(scope="session")
+def hall_config(hall_config):
+    return with_tidal(hall_config, day_plan=False)
 
 
 @pytest.fixture

@@ -11,12 +11,19 @@ import pytest
 
 from queue_server.tidal_runner import TIDAL
 from tests.apiclient import Api
+from tests.halls import with_tidal
 
 _ids = itertools.count()
 # si_card is served by windows 7 (1/3), 8 (1/2) and 30 (1/4): 13/12 of a window at 6 minutes a ticket, so the
 # estimated wait passes 20 minutes with the 4th ticket waiting (4 × 6 / (13/12) = 22.2). Only standby window 32
 # may take si_card.
 STANDBY = {31, 32, 33, 34}
+
+
+# The tide alone: these figures assume no day's support plan (每日兼办 is tested in test_api_day_plan.py).
+@pytest.fixture(scope="session")
+def hall_config(hall_config):
+    return with_tidal(hall_config, day_plan=False)
 
 
 @pytest.fixture

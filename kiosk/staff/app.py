@@ -2,7 +2,8 @@
 
 It follows ``/api/ws?topics=hall,window:N`` with the staff token: any event refreshes the window view
 (``GET /api/windows/{n}``), and a ``tidal.opened`` order for this window shows until staff acknowledge it
-(``POST /api/windows/{n}/tidal/ack``).
+(``POST /api/windows/{n}/tidal/ack``). The day's support plan (每日兼办) shows as a calm line, from the window
+object (``plan_service_name``) and from ``tidal.planned``.
 """
 from __future__ import annotations
 
@@ -109,6 +110,8 @@ class StaffPanelApp(KioskApp):
                 self.tidal_order = data
                 reason = f"（{data['reason']}）" if data.get("reason") else ""
                 self.panel.show_tidal(f"潮汐窗口：请开始办理“{data.get('service_name') or data.get('service')}”{reason}")
+            elif name == "tidal.planned":
+                self.panel.show_plan(data.get("service_name") or data.get("service"))
             elif name in ("tidal.acknowledged", "tidal.closed"):
                 self.tidal_order = None
                 self.panel.show_tidal(None)

@@ -11,7 +11,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.common import theme
 from kiosk.common.theme import THEME
-from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel
+from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel, SmallCaption
 from kiosk.ticketing.screens import AppScreen
 
 STATUS_NAMES = {"called": "已叫号", "serving": "办理中", "waiting": "等候中", "held": "已挂起"}
@@ -57,7 +57,7 @@ class LoginScreen(AppScreen):
 
 
 class PanelScreen(AppScreen):
-    """The current ticket, the waiting counts, the buttons and any tidal order."""
+    """The current ticket, the waiting counts, the buttons, today's support plan and any tidal order."""
 
     ACTIONS = (("叫号", "call", theme.PRIORITY), ("重呼", "recall", theme.PRIMARY),
                ("开始办理", "start", theme.PRIMARY), ("办结", "finish", theme.PRIORITY),
@@ -68,8 +68,14 @@ class PanelScreen(AppScreen):
     def __init__(self, app: Any) -> None:
         super().__init__(app, "panel")
         top = BoxLayout(size_hint_y=None, height=THEME.button_h, spacing=THEME.gap)
+        heading = BoxLayout(orientation="vertical")
         self.title = Caption(text="", halign="left", bold=True, size_hint_y=1, shorten=True)
-        top.add_widget(self.title)
+        heading.add_widget(self.title)
+        # the day's support plan (每日兼办) under the title: a calm line, not an order (nothing to acknowledge); it
+        # takes no room from the current number and the waiting counts, and none at all without a plan
+        self.plan = SmallCaption(text="", halign="left", size_hint_y=None, height=0, opacity=0, shorten=True)
+        heading.add_widget(self.plan)
+        top.add_widget(heading)
         self.pause_button = BigButton(text="暂停服务", colour=theme.SURFACE, size_hint_x=0.35)
         self.pause_button.bind(on_release=lambda _b: app.toggle_pause())
         top.add_widget(self.pause_button)
@@ -119,6 +125,7 @@ class PanelScreen(AppScreen):
         paused = view.get("state") == "paused"
         self.paused.text = f"本窗口暂停服务（{view.get('pause_reason') or '暂停'}）" if paused else ""
         self.pause_button.text = "恢复服务" if view.get("state") == "paused" else "暂停服务"
+        self.show_plan(view.get("plan_service_name"))
         self.current.text = view.get("current") or "—"
         service = self.app.hall_config.services.get(view.get("current_service") or "")
         status = STATUS_NAMES.get(view.get("current_status") or "", view.get("current_status") or "")
@@ -135,6 +142,12 @@ class PanelScreen(AppScreen):
         if idle:
             counts.append(f"其余 {idle} 项业务无人等候" if counts else f"{idle} 项业务均无人等候")
         self.waiting.text = f"等候合计 {view.get('waiting_total', 0)} 人\n" + "；".join(counts)
+
+    def show_plan(self, service_name: str | None) -> None:
+        """Show (the planned service's name) or hide (None) the day's support plan line."""
+        self.plan.text = f"今日兼办：{service_name}" if service_name else ""
+        self.plan.opacity = 1 if service_name else 0
+        self.plan.height = THEME.button_h * 0.4 if service_name else 0
 
     def say(self, text: str, colour: Any = theme.SURFACE) -> None:
         """A one-line result of the last action."""

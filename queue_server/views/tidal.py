@@ -1,6 +1,7 @@
 """Tidal-window routes, the policy's timer and bus hook, and the estimate-accuracy report.
 
-- ``GET /api/tidal`` (admin, display): tidal windows open now and the thresholds in force.
+- ``GET /api/tidal`` (admin, display): tidal windows open now, the thresholds in force and today's support plan
+  (每日兼办, ``day_plan``: ``[{"window", "service", "service_name"}]``).
 - ``POST /api/tidal/open`` (admin) ``{"service", "window"?, "reason"?}``: open one by hand.
 - ``POST /api/tidal/close`` (admin) ``{"window", "reason"?}``: close one by hand.
 - ``POST /api/tidal/run`` (admin): run the policy now (drills; it also runs after every change and on a timer).
@@ -21,7 +22,7 @@ from ..auth import require
 from ..clock import from_iso, to_iso
 from ..errors import field, invalid, read_json
 from ..hall_time import business_day
-from ..keys import BUS, CLOCK, CONFIG, DB, HALL
+from ..keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS
 from ..policy.estimate import EstimateAccuracy
 from ..tidal_runner import TIDAL, TidalRunner
 from .common import json_response, window_number
@@ -40,6 +41,7 @@ async def _handle_get_tidal(request: web.Request) -> web.Response:
             "hold_min": s.defaults.hold_min, "ack_timeout_min": s.ack_timeout_min,
         },
         "open": [runner.opening_view(r) for r in rows],
+        "day_plan": runner.day_plan_view(),
     })
 
 
@@ -127,11 +129,12 @@ async def _handle_accuracy(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Create the runner, hook it to the bus and a timer, and add the routes."""
-    runner = TidalRunner(app[CONFIG], app[DB], app[CLOCK], app[HALL], app[BUS])
+    runner = TidalRunner(app[CONFIG], app[DB], app[CLOCK], app[HALL], app[BUS], open_all_hours=app[OPEN_ALL_HOURS])
     app[TIDAL] = runner
     app[BUS].subscribe(runner.on_event)
 
     async def _timer(app: web.Application):
+        runner.run_soon()  # before any client: the day's support plan is made when the server starts
         task = asyncio.create_task(runner.timer())
         yield
         task.cancel()
@@ -159,9 +162,21 @@ def _doc(summary: str, roles: list[str], body: dict | None = None, params: list 
     return doc
 
 
+def _tidal_state_doc() -> dict:
+    doc = _doc("潮汐窗口:当前开设情况、阈值与今日每日兼办计划", ["admin", "display"])
+    plan_item = {"type": "object", "properties": {
+        "window": {"type": "integer"}, "service": {"type": "string"}, "service_name": {"type": "string"}}}
+    doc["responses"]["200"] = {"description": "OK", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {
+            "enabled": {"type": "boolean"}, "thresholds": {"type": "object"}, "open": {"type": "array"},
+            "day_plan": {"type": "array", "items": plan_item, "description": "今日每日兼办:窗口及其兼办业务"},
+        }}}}}
+    return doc
+
+
 _DATE = {"type": "string", "format": "date"}
 OPENAPI_PATHS = {
-    "/api/tidal": {"get": _doc("潮汐窗口:当前开设情况与阈值", ["admin", "display"])},
+    "/api/tidal": {"get": _tidal_state_doc()},
     "/api/tidal/open": {"post": _doc("手动开设潮汐窗口", ["admin"], {
         "service": {"type": "string"}, "window": {"type": "integer"}, "reason": {"type": "string"}})},
     "/api/tidal/close": {"post": _doc("手动关闭潮汐窗口", ["admin"], {

@@ -30,8 +30,10 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.tap_text("登录")
     panel = d.wait_screen("panel")
     d.wait_until(lambda: "李四" in panel.title.text, what="panel filled in")
+    d.wait_until(lambda: panel.plan.text, what="the day's support plan")
     d.shot("staff-panel")
     seen["title"] = panel.title.text
+    seen["plan"], seen["plan_shown"] = panel.plan.text, panel.plan.height > 0 and panel.plan.opacity == 1
     seen["waiting_before"] = panel.waiting.text
 
     def act(label: str, expect: str) -> str:
@@ -127,7 +129,8 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
-    """GIVEN 李四 (2001) at window 2, two waiting tickets, and the hall display WHEN the panel calls, recalls,
+    """GIVEN 李四 (2001) at window 2 (with the day's support plan line), two waiting tickets, and the hall display
+    WHEN the panel calls, recalls,
     holds, resumes, transfers, calls again, skips, re-queues the late citizen, calls, finishes and pauses THEN the server did each, the display flashed
     the call and shows the pause; when the server stops the display blanks under 连接中断, and resnapshots
     when it returns."""
@@ -152,6 +155,9 @@ def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
 
     assert "工号或密码错误" in panel["refused"]
     assert "不动产登记2" in panel["title"] and "李四（2001）" in panel["title"]
+    # the demo hall plans its day (每日兼办): the panel shows window 2's planned service as the server has it
+    planned = server.get(f"/api/windows/{WINDOW}", server.token("admin"))["plan_service_name"]
+    assert planned and panel["plan"] == f"今日兼办：{planned}" and panel["plan_shown"]
     assert panel["call"] == f"已叫号 {numbers[0]}" and panel["recall"] == f"已重呼 {numbers[0]}"
     assert panel["hold"] == f"已挂起 {numbers[0]}" and panel["resume"] == f"已回呼 {numbers[0]}"
     assert panel["transfer"] == f"已转移 {numbers[0]}"
