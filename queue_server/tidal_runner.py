@@ -29,8 +29,9 @@ from queue_server.hall_time import business_day, is_open_day
 from queue_server.policy.estimate import ServiceLoad, capacities, expected_wait_minutes
 from queue_server.policy.tidal import (
     CLOSE, ESCALATE, OPEN, Action, Decision, ServiceState, TidalSettings, TidalState, WindowState, choose_standby,
-    cross_trained, decide,
+    decide,
 )
+from queue_server.simulation.runner import support_of
 from queue_server.tidal_config import tidal_settings
 from queue_server.tidal_day_plan import make_day_plan, plan_reason
 
@@ -58,10 +59,9 @@ class TidalRunner:
         self.hall = hall
         self.bus = bus
         self.settings = settings or tidal_settings(config)
-        self.support = cross_trained(
-            {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in config.windows.items()},
-            {code: s.department for code, s in config.services.items()},
-        ) if self.settings.cross_window_support else {}
+        # What each regular window's staff are trained for: the day plan uses it, and ``decide`` asks them for
+        # cross-window support only when ``cross_window_support`` is on.
+        self.trained = support_of(config)
         self.open_all_hours = open_all_hours
         self._pending = False
         self._plan_day = None  # the business day whose support plan was last checked
@@ -92,10 +92,11 @@ class TidalRunner:
             conf = self.config.windows[number]
             own = tuple(conf.services) + ((plan,) if plan and plan not in conf.services else ())  # 每日兼办 included
             windows[number] = WindowState(number, conf.standby, conf.tidal_services, own, st or "closed",
-                                          current is not None, self.support.get(number, ()))
+                                          current is not None, self.trained.get(number, ()))
         openings = tuple(store.as_opening(r) for r in store.open_rows(self.db))
         return TidalState(self.settings, services, windows, openings,
-                          store.blocked_services(self.db, self.clock.now()))
+                          store.blocked_services(self.db, self.clock.now()),
+                          {code: s.name for code, s in self.config.services.items()})
 
     # -- the policy loop -------------------------------------------------------------------------------------
     def close_stale(self) -> list[Event]:
@@ -132,21 +133,21 @@ class TidalRunner:
         applied = dict(self.db.execute("select number, plan_service from windows where plan_service is not null"))
         if not (self.settings.day_plan and (self.open_all_hours or is_open_day(today, self.config.hall))):
             if applied:
-                self.hall.set_day_plan({}, POLICY_ACTOR, "每日兼办计划清除(新的营业日或已停用)", self.support)
+                self.hall.set_day_plan({}, POLICY_ACTOR, "每日兼办计划清除(新的营业日或已停用)", self.trained)
             return []
         rows = store.day_plan_rows(self.db, day)
         if rows:  # made earlier today: it stands (put back on the windows if it was switched off since)
             planned = {r["window"]: r["service"] for r in rows}
             if planned == applied:
                 return []
-            self.hall.set_day_plan(planned, POLICY_ACTOR, "每日兼办计划恢复", self.support)
+            self.hall.set_day_plan(planned, POLICY_ACTOR, "每日兼办计划恢复", self.trained)
             return [self._planned_event(r["window"], r["service"],
                                         plan_reason(self.config.services[r["service"]].name, r["work_min"] or 0.0))
                     for r in rows]
-        plan = make_day_plan(self.config, self.support, today)
+        plan = make_day_plan(self.config, self.trained, today)
         events: list[Event] = []
         with write_transaction(self.db):
-            self.hall.set_day_plan(plan.services, POLICY_ACTOR, "每日兼办计划", self.support)
+            self.hall.set_day_plan(plan.services, POLICY_ACTOR, "每日兼办计划", self.trained)
             store.record_day_plan(self.db, day, now, plan.services, plan.work_min)
             for window, service in sorted(plan.services.items()):
                 work = round(plan.work_min.get(service, 0.0), 1)
@@ -207,7 +208,7 @@ class TidalRunner:
         topics = frozenset({"hall", f"window:{action.window}", "admin"})
         if action.kind == OPEN:
             self.hall.set_tidal(action.window, action.service, POLICY_ACTOR, action.reason,
-                                self.support.get(action.window, ()))
+                                self.trained.get(action.window, ()))
             store.insert_opening(self.db, action.service, action.window, now, POLICY_ACTOR, False, action.reason,
                                  action.figures)
             store.log(self.db, now, "open", action.service, action.window, POLICY_ACTOR, action.reason, action.figures)
@@ -288,7 +289,7 @@ class TidalRunner:
             raise not_found(f"没有 {window} 号窗口")
         elif window in taken:
             raise conflict(f"{window} 号窗口已开设潮汐业务")
-        trained = self.support.get(window, ())
+        trained = self.trained.get(window, ())
         if service not in self.config.windows[window].tidal_services and service not in trained:
             raise invalid("window", f"{window} 号窗口不能开设 {self.config.services[service].name} 潮汐业务")
         now = self.clock.now()

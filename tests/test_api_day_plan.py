@@ -104,7 +104,7 @@ async def test_the_server_plans_the_day_at_start_up_as_the_simulator_does(hall_c
         assert plan and plan == simulator_plan(hall_config, MONDAY)
         for window, service in plan.items():
             assert not hall_config.windows[window].standby
-            assert service in runner.support[window] and service not in hall_config.windows[window].services
+            assert service in runner.trained[window] and service not in hall_config.windows[window].services
         assert all(p["service_name"] == hall_config.services[p["service"]].name for p in tidal["day_plan"])
 
         _, snapshot = await hall.api.get("/api/hall")
@@ -232,10 +232,10 @@ async def test_the_plan_refuses_an_untrained_service_or_a_standby_window(server)
     hall, runner = server.app[HALL], server.app[TIDAL]
     before = runner.day_plan_view()
     with pytest.raises(ApiError) as refused:
-        hall.set_day_plan({9: "passport"}, "admin:test", "试验", runner.support)
+        hall.set_day_plan({9: "passport"}, "admin:test", "试验", runner.trained)
     assert refused.value.status == 422 and "未经" in refused.value.message
     with pytest.raises(ApiError) as refused:
-        hall.set_day_plan({31: "si_card"}, "admin:test", "试验", runner.support)
+        hall.set_day_plan({31: "si_card"}, "admin:test", "试验", runner.trained)
     assert refused.value.status == 422 and "备用窗口" in refused.value.message
     planned_nine = next(p["service"] for p in before if p["window"] == 9)
     assert runner.day_plan_view() == before  # refused whole: nothing cleared
@@ -268,3 +268,23 @@ async def test_switched_off_and_on_the_same_day_the_stored_plan_is_cleared_then_
         assert {e.data["window"]: e.data["service"] for e in on.planned_events()} == plan  # the panels learn again
         assert on.db.execute("select count(*) from day_plans").fetchone()[0] == len(plan)
         assert on.db.execute("select count(*) from tidal_log where action = 'plan'").fetchone()[0] == len(plan)
+
+
+async def test_the_plan_does_not_depend_on_the_tides_cross_window_support(hall_config, db_path, tmp_path, clock):
+    """GIVEN cross_window_support on, then off WHEN the server starts THEN the day is planned from the hall's
+    cross-training either way, as the simulator plans it; only the tide's support differs: an overloaded loan queue
+    (no standby window may take it) gets a trained counter with support on and none with it off."""
+    supported = {}
+    for on, path in ((True, db_path), (False, tmp_path / "off.db")):
+        config = with_tidal(hall_config, cross_window_support=on)
+        async with running(config, path, clock) as hall:
+            _, tidal = await hall.as_("admin").get("/api/tidal")
+            assert plan_of(tidal) and plan_of(tidal) == simulator_plan(config, MONDAY)
+            kiosk = hall.as_("kiosk")
+            for _ in range(12):
+                await take(kiosk, "hpf_loan")
+            await hall.as_("admin").post("/api/tidal/run")  # it also ran after each ticket
+            _, tidal = await hall.as_("admin").get("/api/tidal")
+            supported[on] = [o["window"] for o in tidal["open"]]
+    assert supported[True] and not any(hall_config.windows[w].standby for w in supported[True])
+    assert supported[False] == []
