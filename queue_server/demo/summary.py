@@ -78,11 +78,18 @@ def _print_summary(config: HallConfig, report: MorningReport, workdir: Path, sim
     print(f"===== {config.hall.name} 演示上午小结 =====")
     print(f"取号 {len(report.tickets)} 张(打印 {report.printed} 张),叫号 {report.calls} 次,办结 {report.finished} 件,"
           f"过号 {report.no_shows} 个,评价 {report.reviews} 条")
+    def name(code: str | None) -> str:
+        service = config.services.get(code)
+        return service.name if service else str(code)
+
+    plan = [f"{e.get('window')}号窗口兼办{name(e.get('service'))}" for e in report.tidal if e["action"] == "plan"]
+    if plan:
+        print(f"每日兼办 (按预计工作量,开门前排定): {'、'.join(plan)}")
     actions = {"open": "开设", "close": "关闭", "ack": "确认", "escalate": "上报"}
     for entry in report.tidal:
-        service = config.services.get(entry.get("service"))
-        print(f"潮汐窗口{actions.get(entry['action'], entry['action'])}: {entry.get('window')}号窗口 "
-              f"{service.name if service else entry.get('service')} — {entry.get('reason') or ''} ({entry.get('actor')})")
+        if entry["action"] != "plan":
+            print(f"潮汐窗口{actions.get(entry['action'], entry['action'])}: {entry.get('window')}号窗口 "
+                  f"{name(entry.get('service'))} — {entry.get('reason') or ''} ({entry.get('actor')})")
     if report.bad_review:
         print(f"差评: {report.bad_review.get('ticket')} {LEVEL_NAMES.get(report.bad_review.get('level'), '')},"
               f"整改单 #{report.bad_review.get('rectification_id')}")
