@@ -133,7 +133,7 @@ class DeviceAgent:
         report += [{"device": f"{w}号窗口呼叫器", "kind": "keypad", "ok": bool(ok)} for w, ok in sorted(status["keypads"].items())]
         # the agent's own link to the server's calls: without it no screen changes and nothing is spoken
         report.append({"device": "叫号事件连接", "kind": "link", "ok": self.connected.is_set(),
-                       "detail": None if self.connected.is_set() else "未连接排队服务,窗口屏和语音收不到叫号"})
+                       "detail": None if self.connected.is_set() else "未连接排队服务，窗口屏和语音收不到叫号"})
         if status["voice"] is not None:
             report.append({"device": "语音播报", "kind": "voice", "ok": bool(status["voice"]["ok"]),
                            "detail": status["voice"]["problem"]})
@@ -286,7 +286,7 @@ class DeviceAgent:
 
     def _key_body(self, press: KeyPress) -> dict[str, Any] | None:
         if press.key == "pause":
-            return {"reason": "暂停服务(呼叫器)"}
+            return {"reason": "暂停服务（呼叫器）"}
         if press.key == "transfer":
             if not press.argument.isdigit():
                 return None

@@ -96,9 +96,9 @@ def require(request: web.Request, *roles: str, window: int | None = None) -> Pri
     if who is None:
         raise unauthorized()
     if who.role not in roles:
-        raise forbidden(f"此操作需要以下角色之一: {', '.join(roles)}(当前为 {who.role})")
+        raise forbidden(f"此操作需要以下角色之一：{', '.join(roles)}（当前为 {who.role}）")
     if window is not None and who.role in WINDOW_BOUND_ROLES and who.window != window:
-        raise forbidden(f"该令牌绑定 {who.window} 号窗口,不能操作 {window} 号窗口")
+        raise forbidden(f"该令牌绑定 {who.window} 号窗口，不能操作 {window} 号窗口")
     return who
 
 

@@ -40,7 +40,7 @@ def hold_server_lock(db_path: Path) -> IO:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise BackupError(f"{db_path} 正在被另一个 govhall 服务使用,请先停止它") from None
+        raise BackupError(f"{db_path} 正在被另一个 govhall 服务使用，请先停止它") from None
     return handle
 
 
@@ -57,9 +57,9 @@ def backup(db_path: Path, target: Path) -> dict:
     """Copy the live database to ``target`` (a new file); return counts to show the operator."""
     db_path, target = Path(db_path), Path(target)
     if not db_path.exists():
-        raise BackupError(f"数据库不存在: {db_path}")
+        raise BackupError(f"数据库不存在：{db_path}")
     if target.exists():
-        raise BackupError(f"目标文件已存在,不会覆盖: {target}")
+        raise BackupError(f"目标文件已存在，不会覆盖：{target}")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     source = sqlite3.connect(str(db_path), timeout=30)
@@ -73,7 +73,7 @@ def backup(db_path: Path, target: Path) -> dict:
     check = integrity(partial)
     if check != "ok":
         partial.unlink()
-        raise BackupError(f"备份完整性检查失败: {check}")
+        raise BackupError(f"备份完整性检查失败：{check}")
     os.replace(partial, target)
     return _summary(target)
 
@@ -82,12 +82,12 @@ def restore(backup_path: Path, db_path: Path, *, force: bool = False) -> dict:
     """Replace ``db_path`` with a verified backup. Stop the server first; ``force`` overwrites an existing file."""
     backup_path, db_path = Path(backup_path), Path(db_path)
     if not backup_path.exists():
-        raise BackupError(f"备份文件不存在: {backup_path}")
+        raise BackupError(f"备份文件不存在：{backup_path}")
     check = integrity(backup_path)
     if check != "ok":
-        raise BackupError(f"备份文件已损坏,未恢复: {check}")
+        raise BackupError(f"备份文件已损坏，未恢复：{check}")
     if db_path.exists() and not force:
-        raise BackupError(f"{db_path} 已存在;确认已停止服务后加 --force 覆盖")
+        raise BackupError(f"{db_path} 已存在；确认已停止服务后加 --force 覆盖")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with _server_stopped(db_path):
         staging = db_path.with_name(db_path.name + ".restoring")

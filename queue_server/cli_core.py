@@ -59,10 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _check_window(config, role: str, window: int | None) -> None:
     if window is not None and window not in config.windows:
-        print(f"错误: 配置中没有 {window} 号窗口", file=sys.stderr)
+        print(f"错误：配置中没有 {window} 号窗口", file=sys.stderr)
         raise SystemExit(2)
     if role in ("staff", "tablet") and window is None:
-        print(f"错误: {role} 令牌需要 --window", file=sys.stderr)
+        print(f"错误：{role} 令牌需要 --window", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -81,9 +81,9 @@ def _staff_add(args: argparse.Namespace) -> int:
     try:
         add_staff(open_database(args.db), SystemClock(), args.staff_no, args.name, args.role, args.password)
     except ValueError as exc:
-        print(f"错误: {exc}", file=sys.stderr)
+        print(f"错误：{exc}", file=sys.stderr)
         return 2
-    print(f"工号 {args.staff_no} ({args.name}, {args.role}) 已保存")
+    print(f"工号 {args.staff_no}（{args.name}，{args.role}）已保存")
     return 0
 
 
@@ -91,9 +91,9 @@ def _backup(args: argparse.Namespace) -> int:
     try:
         info = backup(args.db, args.to)
     except BackupError as exc:
-        print(f"备份失败: {exc}", file=sys.stderr)
+        print(f"备份失败：{exc}", file=sys.stderr)
         return 1
-    print(f"备份完成: {info['path']} ({info['bytes']} 字节, {info['tickets']} 张号票), 完整性检查通过")
+    print(f"备份完成：{info['path']}（{info['bytes']} 字节，{info['tickets']} 张号票），完整性检查通过")
     return 0
 
 
@@ -101,10 +101,10 @@ def _restore(args: argparse.Namespace) -> int:
     try:
         info = restore(args.source, args.db, force=args.force)
     except BackupError as exc:
-        print(f"恢复失败: {exc}", file=sys.stderr)
+        print(f"恢复失败：{exc}", file=sys.stderr)
         return 1
     open_database(args.db).close()  # apply any migrations newer than the backup
-    print(f"恢复完成: {info['path']} ({info['tickets']} 张号票)")
+    print(f"恢复完成：{info['path']}（{info['tickets']} 张号票）")
     return 0
 
 
@@ -114,13 +114,13 @@ def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_
     config = load_config_or_exit(config_path)
     if public_url:
         if not public_url.startswith(("http://", "https://")):
-            print(f"--public-url 应以 http:// 或 https:// 开头: {public_url!r}", file=sys.stderr)
+            print(f"--public-url 应以 http:// 或 https:// 开头：{public_url!r}", file=sys.stderr)
             raise SystemExit(2)
         config = replace(config, hall=replace(config.hall, public_url=public_url.rstrip("/")))
     try:
         lock = hold_server_lock(db_path)  # noqa: F841 - held until the process ends
     except BackupError as exc:
-        print(f"无法启动: {exc}", file=sys.stderr)
+        print(f"无法启动：{exc}", file=sys.stderr)
         raise SystemExit(1) from None
     db = open_database(db_path)
     try:
@@ -129,7 +129,7 @@ def run_server(config_path: Path, db_path: Path, host: str, port: int, open_all_
         print(f"配置错误 (config error): {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     base = f"http://{host}:{port}"
-    print(f"{config.hall.name} 排队服务已启动: {base}/api/hall  接口文档: {base}/api/docs  数据库: {db_path}", flush=True)
+    print(f"{config.hall.name} 排队服务已启动：{base}/api/hall  接口文档：{base}/api/docs  数据库：{db_path}", flush=True)
     if banner:
         print(banner, flush=True)
     web.run_app(app, host=host, port=port, access_log=None, print=None)

@@ -158,7 +158,7 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{where}{key}", "应为非空字符串 (must be a non-empty string)")
         if pattern and not pattern.match(value):
-            raise self.fail(f"{where}{key}", f"格式不正确: {value!r} (must match {pattern.pattern})")
+            raise self.fail(f"{where}{key}", f"格式不正确：{value!r} (must match {pattern.pattern})")
         return value
 
     def int(self, data: dict, key: str, where: str, default: int | None = None, lo: int = 0, hi: int = 10**6) -> int:
@@ -339,14 +339,14 @@ def _parse_hall(r: _Reader, data: dict) -> HallInfo:
         start = r.clock_time(parts[0].strip(), f"{where}business_hours[{i}]")
         end = r.clock_time(parts[1].strip(), f"{where}business_hours[{i}]")
         if end <= start:
-            raise r.fail(f"{where}business_hours[{i}]", f"结束时间应晚于开始时间: {span!r}")
+            raise r.fail(f"{where}business_hours[{i}]", f"结束时间应晚于开始时间：{span!r}")
         hours.append((start, end))
     open_days = r.str(data, "open_days", where, default="workdays")
     if open_days not in ("workdays", "every_day"):
         raise r.fail(f"{where}open_days", "应为 workdays 或 every_day")
     public_url = r.str(data, "public_url", where, default="http://127.0.0.1:8080").rstrip("/")
     if not public_url.startswith(("http://", "https://")):
-        raise r.fail(f"{where}public_url", f"应以 http:// 或 https:// 开头, got {public_url!r}")
+        raise r.fail(f"{where}public_url", f"应以 http:// 或 https:// 开头，got {public_url!r}")
     return HallInfo(
         name=r.str(data, "name", where),
         timezone=tz_name,
@@ -360,7 +360,7 @@ def _parse_hall(r: _Reader, data: dict) -> HallInfo:
         phone=r.str(data, "phone", where, default="12345"),
         supervision_phone=r.str(data, "supervision_phone", where, default="12345"),
         region_code=r.str(data, "region_code", where, default="000000"),
-        notice=tuple(r.str_list(data, "notice", where, ["过号无效,请重新取号"])),
+        notice=tuple(r.str_list(data, "notice", where, ["过号无效，请重新取号"])),
         number_digits=r.int(data, "number_digits", where, default=3, lo=2, hi=5),
     )
 
@@ -373,7 +373,7 @@ def _parse_queue(r: _Reader, data: dict) -> QueueRules:
         raise r.fail(f"{where}class_order", f"应为 {list(TICKET_CLASSES)} 的一个排列 (a permutation), got {order!r}")
     requeue = r.str(data, "requeue", where, default="after")
     if requeue not in REQUEUE_RULES:
-        raise r.fail(f"{where}requeue", f"应为 {', '.join(REQUEUE_RULES)} 之一, got {requeue!r}")
+        raise r.fail(f"{where}requeue", f"应为 {', '.join(REQUEUE_RULES)} 之一，got {requeue!r}")
     template = r.str(data, "voice_template", where, default="请{number}号到{window}号窗口办理")
     if "{number}" not in template or "{window}" not in template:
         raise r.fail(f"{where}voice_template", "应包含 {number} 和 {window}")

@@ -44,7 +44,7 @@ def current(db: Database, now: datetime, tz) -> list[dict]:
         stale = now - seen > STALE_AFTER
         result.append({
             "source": source, "device": device, "kind": kind, "ok": bool(ok) and not stale,
-            "detail": "心跳超时,设备代理或终端可能已离线" if stale else detail,
+            "detail": "心跳超时，设备代理或终端可能已离线" if stale else detail,
             "last_seen": seen.astimezone(tz).isoformat(timespec="seconds"),
         })
     return result

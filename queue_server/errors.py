@@ -60,7 +60,7 @@ async def read_json(request: web.Request, *, optional: bool = False) -> dict:
     if not raw.strip():
         if optional:
             return {}
-        raise ApiError(422, "invalid", "请求体为空,应为 JSON 对象")
+        raise ApiError(422, "invalid", "请求体为空，应为 JSON 对象")
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -103,7 +103,7 @@ async def error_middleware(request: web.Request, handler: Callable[[web.Request]
         return web.json_response({"error": code, "message": message}, status=exc.status, dumps=_dumps)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response({"error": "internal", "message": "服务器内部错误,请稍后重试"}, status=500, dumps=_dumps)
+        return web.json_response({"error": "internal", "message": "服务器内部错误，请稍后重试"}, status=500, dumps=_dumps)
 
 
 def _dumps(obj: object) -> str:

@@ -85,7 +85,7 @@ class Hall(HallView):
         if service not in self.config.services:
             raise invalid("service", f"未知的业务代码 {service!r}")
         if priority is not None and priority not in self.config.priority_categories:
-            raise invalid("priority", f"未知的优先类别 {priority!r},可选: {', '.join(self.config.priority_categories)}")
+            raise invalid("priority", f"未知的优先类别 {priority!r}，可选：{', '.join(self.config.priority_categories)}")
         self.roll_day()
         existing = self.db.execute("select id, service from tickets where request_id = ?", [request_id]).fetchone()
         if existing:
@@ -128,10 +128,10 @@ class Hall(HallView):
         try:
             date.fromisoformat(day)
         except ValueError:
-            raise invalid("date", f"日期应为 YYYY-MM-DD,收到 {day!r}") from None
+            raise invalid("date", f"日期应为 YYYY-MM-DD，收到 {day!r}") from None
         match = _SLOT.match(slot)
         if not match or slot[:5] >= slot[6:]:
-            raise invalid("slot", f"时段应为 HH:MM-HH:MM 且结束晚于开始,收到 {slot!r}")
+            raise invalid("slot", f"时段应为 HH:MM-HH:MM 且结束晚于开始，收到 {slot!r}")
         if not name.strip() or len(name) > 50:
             raise invalid("name", "姓名不能为空且不超过50字")
         if not _PHONE.match(phone):
@@ -174,7 +174,7 @@ class Hall(HallView):
             self.db.execute("update appointments set status = 'checked_in', ticket_id = ?, checked_in_at = ? where code = ?",
                             [ticket["id"], to_iso(self.clock.now()), code])
             if late:
-                self._log(ticket["id"], "late_check_in", None, actor, f"迟于预约时段 {slot},按普通号排队", to_iso(self.clock.now()))
+                self._log(ticket["id"], "late_check_in", None, actor, f"迟于预约时段 {slot}，按普通号排队", to_iso(self.clock.now()))
         return ticket, True, events
 
     # -- window operations --------------------------------------------------------------------------------------
@@ -184,10 +184,10 @@ class Hall(HallView):
         self.roll_day()
         state = self._window(window)
         if state["state"] != "open":
-            raise conflict("窗口已暂停,请先恢复服务" if state["state"] == "paused" else "窗口未开放,请先开启窗口")
+            raise conflict("窗口已暂停，请先恢复服务" if state["state"] == "paused" else "窗口未开放，请先开启窗口")
         if state["current_ticket_id"] is not None:
             current = self.ticket_by_id(state["current_ticket_id"])
-            raise conflict(f"当前号码 {current['number']} 尚未办结,请先办结、过号或挂起")
+            raise conflict(f"当前号码 {current['number']} 尚未办结，请先办结、过号或挂起")
         services = self.current_services(window)
         chosen = pick_next(self.waiting_tickets(services, window), window, services, self.order_rule)
         if chosen is None:
@@ -255,7 +255,7 @@ class Hall(HallView):
         """A late citizen whose number was skipped queues again under the hall's re-queue rule (过号重排)."""
         rules = self.config.queue
         if rules.requeue == "none":
-            raise conflict("本大厅过号无效,请重新取号")
+            raise conflict("本大厅过号无效，请重新取号")
         row = self.db.execute("select id, status, requeues, service, kind from tickets where business_day = ? and number = ?",
                               [self.today(), number]).fetchone()
         if row is None:
@@ -264,7 +264,7 @@ class Hall(HallView):
         if status != "no_show":
             raise conflict(f"号码 {number} 不是过号状态")
         if requeues >= rules.max_requeues:
-            raise conflict(f"号码 {number} 已重排 {requeues} 次,请重新取号")
+            raise conflict(f"号码 {number} 已重排 {requeues} 次，请重新取号")
         now = self.clock.now()
         queue_at = to_iso(now)
         if rules.requeue == "after":
@@ -371,10 +371,10 @@ class Hall(HallView):
             if conf is None:
                 raise not_found(f"没有 {window} 号窗口")
             if conf.standby:
-                raise invalid("window", f"{window} 号窗口是备用窗口,不参加每日兼办")
+                raise invalid("window", f"{window} 号窗口是备用窗口，不参加每日兼办")
             if service not in trained.get(window, ()):
                 name = self.config.services[service].name if service in self.config.services else service
-                raise invalid("service", f"{window} 号窗口人员未经 {name} 业务培训,不能兼办")
+                raise invalid("service", f"{window} 号窗口人员未经 {name} 业务培训，不能兼办")
         now = to_iso(self.clock.now())
         with write_transaction(self.db):
             before = dict(self.db.execute("select number, plan_service from windows where plan_service is not null"))

@@ -70,4 +70,4 @@ def plan_reason(service_name: str, work_min: float) -> str:
     :param service_name: the planned service's name.
     :param work_min: its expected minutes of work today.
     """
-    return f"每日兼办:今日预计{service_name}工作量较大(约 {round(work_min)} 分钟),本窗口兼办"
+    return f"每日兼办：今日预计{service_name}工作量较大（约 {round(work_min)} 分钟），本窗口兼办"

@@ -108,7 +108,7 @@ class TidalRunner:
                  if business_day(from_iso(r["opened_at"]), self.config.hall) < today]
         if not stale:
             return events
-        reason = "营业日结束,潮汐窗口自动关闭"
+        reason = "营业日结束，潮汐窗口自动关闭"
         with write_transaction(self.db):
             for row in stale:
                 self._close_row(row["service"], row["window"], now, POLICY_ACTOR, reason)
@@ -133,7 +133,7 @@ class TidalRunner:
         applied = dict(self.db.execute("select number, plan_service from windows where plan_service is not null"))
         if not (self.settings.day_plan and (self.open_all_hours or is_open_day(today, self.config.hall))):
             if applied:
-                self.hall.set_day_plan({}, POLICY_ACTOR, "每日兼办计划清除(新的营业日或已停用)", self.trained)
+                self.hall.set_day_plan({}, POLICY_ACTOR, "每日兼办计划清除（新的营业日或已停用）", self.trained)
             return []
         rows = store.day_plan_rows(self.db, day)
         if rows:  # made earlier today: it stands (put back on the windows if it was switched off since)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     # Everything the demo makes (tickets, WAVs, pseudo-terminals, logs, database) lands under --dir.
     config = with_sim_dir(load_config_or_exit(args.config), args.dir)
     if not port_is_free(args.host, args.port):
-        print(f"端口 {args.port} 已被占用: 用 --port 换一个,或先停止占用它的程序", file=sys.stderr)
+        print(f"端口 {args.port} 已被占用：用 --port 换一个，或先停止占用它的程序", file=sys.stderr)
         return 2
     args.dir.mkdir(parents=True, exist_ok=True)
     db_path = args.dir / "govhall.db"
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         wait_for_port(args.host, args.port, processes)
         processes.start("devices", "devices", "--config", str(args.config), "--server", url, f"--token={tokens.agent}",
                         "--simulate", "--sim-dir", str(args.dir))
-        print(f"{config.hall.name} 演示大厅已启动: {url}/admin  (管理员 工号 admin, 密码 {DEMO_PASSWORD})", flush=True)
+        print(f"{config.hall.name} 演示大厅已启动：{url}/admin （管理员 工号 admin，密码 {DEMO_PASSWORD}）", flush=True)
         if headless:
             from .summary import play_and_report
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     except RuntimeError as exc:
-        print(f"演示无法启动: {exc}", file=sys.stderr)
+        print(f"演示无法启动：{exc}", file=sys.stderr)
         return 1
     finally:
         processes.stop()

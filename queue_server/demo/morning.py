@@ -128,7 +128,7 @@ async def _log_in(hall: Hall, windows: list[int], report: MorningReport) -> dict
         if status == 200:
             tokens[window] = body["token"]
         else:
-            report.problems.append(f"{window}号窗口登录失败: {body.get('message')}")
+            report.problems.append(f"{window}号窗口登录失败：{body.get('message')}")
     return tokens
 
 
@@ -183,4 +183,4 @@ async def _serve_rounds(hall: Hall, tokens: DemoTokens, staff: dict[int, str], r
                 if bad:
                     report.bad_review = review
             elif status != 429:
-                report.problems.append(f"{window}号窗口评价失败: {review.get('message')}")
+                report.problems.append(f"{window}号窗口评价失败：{review.get('message')}")

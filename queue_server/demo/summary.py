@@ -27,8 +27,8 @@ def play_and_report(config: HallConfig, url: str, tokens: DemoTokens, processes:
     voice_dir = sim_dir / "voice"
     earlier = _wav_files(voice_dir)  # an earlier demo in the same folder left its calls: count only this morning's
     if not _wait_for_agent(url, processes):
-        print("  ! 设备代理 30 秒内没有连上服务:窗口屏和语音可能漏掉前面的叫号", flush=True)
-    print(f"脚本演示: {args.citizens} 位群众的繁忙上午 …", flush=True)
+        print("  ! 设备代理 30 秒内没有连上服务：窗口屏和语音可能漏掉前面的叫号", flush=True)
+    print(f"脚本演示：{args.citizens} 位群众的繁忙上午 …", flush=True)
     report = asyncio.run(run_morning(url, config, tokens, printer, citizens=args.citizens))
     spoken = _wait_for_voice(voice_dir, report.calls, processes, earlier)
     _print_summary(config, report, args.dir, sim_dir, spoken)
@@ -76,38 +76,38 @@ def _print_summary(config: HallConfig, report: MorningReport, workdir: Path, sim
     kpis = report.kpis or {}
     print()
     print(f"===== {config.hall.name} 演示上午小结 =====")
-    print(f"取号 {len(report.tickets)} 张(打印 {report.printed} 张),叫号 {report.calls} 次,办结 {report.finished} 件,"
-          f"过号 {report.no_shows} 个,评价 {report.reviews} 条")
+    print(f"取号 {len(report.tickets)} 张（打印 {report.printed} 张），叫号 {report.calls} 次，办结 {report.finished} 件，"
+          f"过号 {report.no_shows} 个，评价 {report.reviews} 条")
     def name(code: str | None) -> str:
         service = config.services.get(code)
         return service.name if service else str(code)
 
     plan = [f"{e.get('window')}号窗口兼办{name(e.get('service'))}" for e in report.tidal if e["action"] == "plan"]
     if plan:
-        print(f"每日兼办 (按预计工作量,开门前排定): {'、'.join(plan)}")
+        print(f"每日兼办（按预计工作量，开门前排定）：{'、'.join(plan)}")
     actions = {"open": "开设", "close": "关闭", "ack": "确认", "escalate": "上报"}
     for entry in report.tidal:
         if entry["action"] != "plan":
-            print(f"潮汐窗口{actions.get(entry['action'], entry['action'])}: {entry.get('window')}号窗口 "
+            print(f"潮汐窗口{actions.get(entry['action'], entry['action'])}：{entry.get('window')}号窗口 "
                   f"{name(entry.get('service'))} — {entry.get('reason') or ''} ({entry.get('actor')})")
     if report.bad_review:
-        print(f"差评: {report.bad_review.get('ticket')} {LEVEL_NAMES.get(report.bad_review.get('level'), '')},"
+        print(f"差评：{report.bad_review.get('ticket')} {LEVEL_NAMES.get(report.bad_review.get('level'), '')}，"
               f"整改单 #{report.bad_review.get('rectification_id')}")
     if report.rectification:
         case = report.rectification
-        print(f"整改: 状态 {case.get('state')},回访期限 {case.get('callback_due')},整改期限 {case.get('rectify_due')}")
+        print(f"整改：状态 {case.get('state')}，回访期限 {case.get('callback_due')}，整改期限 {case.get('rectify_due')}")
     if kpis:
         def pct(value):
             return "-" if value is None else f"{value * 100:.0f}%"
 
-        print(f"指标: 平均等候 {kpis.get('mean_wait_min')} 分钟,好评率 {pct(kpis.get('good_rate'))},"
-              f"差评率 {pct(kpis.get('bad_rate'))},主动评价率 {pct(kpis.get('active_review_rate'))}")
+        print(f"指标：平均等候 {kpis.get('mean_wait_min')} 分钟，好评率 {pct(kpis.get('good_rate'))}，"
+              f"差评率 {pct(kpis.get('bad_rate'))}，主动评价率 {pct(kpis.get('active_review_rate'))}")
         # the tidal lines above speak of 20-30 minute waits: say why the measured ones are so short
-        print("      (演示把一个上午压缩到几十秒:平均等候按真实经过的时间统计,所以很短;"
-              "潮汐窗口依据的是预计等候)")
+        print("     （演示把一个上午压缩到几十秒：平均等候按真实经过的时间统计，所以很短；"
+              "潮汐窗口依据的是预计等候）")
     print()
-    print("看一看、听一听:")
+    print("看一看、听一听：")
     print(f"  号票 (ESC/POS 原始字节 .bin 与预览 .png): {sim_dir / 'tickets'}")
     print(f"  叫号语音 (WAV, 已播报 {spoken}/{report.calls}):     {sim_dir / 'voice'}")
-    print(f"  窗口屏与设备日志:                         {workdir / 'logs' / 'devices.log'}")
-    print(f"  服务日志与数据库:                         {workdir / 'logs' / 'server.log'}, {workdir / 'govhall.db'}")
+    print(f"  窗口屏与设备日志：                        {workdir / 'logs' / 'devices.log'}")
+    print(f"  服务日志与数据库：                        {workdir / 'logs' / 'server.log'}, {workdir / 'govhall.db'}")

@@ -79,7 +79,7 @@ class Processes:
         """The name and log of a child that has died, if any."""
         for name, proc, log_path in self.children:
             if proc.poll() is not None:
-                return f"{name} 已退出 (exit {proc.returncode}),日志: {log_path}"
+                return f"{name} 已退出（exit {proc.returncode}），日志：{log_path}"
         return None
 
     def stop(self) -> None:

@@ -56,7 +56,7 @@ def _read_or_exit(path: Path, services: set[str] | None = None, hall: bool = Tru
     try:
         return read_catalogue(path, services, hall)
     except CatalogueError as exc:
-        print(f"{path}: {len(exc.problems)} 处问题,未导入任何内容:", file=sys.stderr)
+        print(f"{path}: {len(exc.problems)} 处问题，未导入任何内容：", file=sys.stderr)
         for p in exc.problems:
             print(f"  {p}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -76,7 +76,7 @@ def _import(args: argparse.Namespace) -> int:
     db = _open_db(args)
     revision = replace_catalogue(db, cat, to_iso(SystemClock().now()) or "")
     print(f"已导入 {len(cat.guides)} 个事项、{len(cat.departments)} 个部门、{len(cat.bundles)} 个一件事"
-          f"(版本 {revision})。")
+          f"（版本 {revision}）。")
     return 0
 
 
@@ -120,7 +120,7 @@ def _diff(args: argparse.Namespace) -> int:
     config = load_config_or_exit(args.config)
     merged, notes = apply_provincial(local, provincial, set(config.services))
     for note in notes:
-        print(f"未采用:{note}", file=sys.stderr)
+        print(f"未采用：{note}", file=sys.stderr)
     if in_db:
         from queue_server.guides.store import replace_catalogue
 

@@ -40,18 +40,18 @@ class Difference:
 
 def _show(value: object) -> str:
     if value is None:
-        return "(空)"
+        return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, tuple):
         if not value:
-            return "(空)"
-        return ";".join(_show(v) for v in value)
+            return "（空）"
+        return "；".join(_show(v) for v in value)
     if hasattr(value, "question"):
-        return f"问:{value.question} 答:{value.answer}"  # type: ignore[attr-defined]
+        return f"问：{value.question} 答：{value.answer}"  # type: ignore[attr-defined]
     if hasattr(value, "fields"):
         return f"{value.name}({'、'.join(value.fields)})"  # type: ignore[attr-defined]
-    return str(value) if value != "" else "(空)"
+    return str(value) if value != "" else "（空）"
 
 
 def _material_differences(local: tuple[Material, ...], provincial: tuple[Material, ...]) -> list[tuple[str, str, str]]:
@@ -131,7 +131,7 @@ def apply_provincial(local: Catalogue, provincial: Catalogue,
         result.guides[code] = taken.get(code, g)
     for g in provincial_only:
         if not g.service or (services is not None and g.service not in services):
-            notes.append(f"{g.code} {g.name}:未对应大厅业务,未导入,请先指定 service")
+            notes.append(f"{g.code} {g.name}：未对应大厅业务，未导入，请先指定 service")
             continue
         result.guides[g.code] = g
     for g in result.guides.values():
@@ -146,16 +146,16 @@ def format_differences(diffs: list[Difference]) -> str:
     current = None
     for d in diffs:
         if d.kind == "local_only":
-            lines.append(f"{d.code} {d.name}: 仅本大厅有,省级平台无")
+            lines.append(f"{d.code} {d.name}：仅本大厅有，省级平台无")
             continue
         if d.kind == "provincial_only":
-            lines.append(f"{d.code} {d.name}: 仅省级平台有,本大厅无")
+            lines.append(f"{d.code} {d.name}：仅省级平台有，本大厅无")
             continue
         if d.code != current:
             current = d.code
             lines.append(f"{d.code} {d.name}")
-        lines.append(f"  {d.element}: 本大厅“{d.local}” ≠ 省级“{d.provincial}”")
+        lines.append(f"  {d.element}：本大厅“{d.local}” ≠ 省级“{d.provincial}”")
     changed = len({d.code for d in diffs if d.kind == "element"})
-    lines.append(f"要素不一致事项 {changed} 项,仅本大厅有 {sum(d.kind == 'local_only' for d in diffs)} 项,"
+    lines.append(f"要素不一致事项 {changed} 项，仅本大厅有 {sum(d.kind == 'local_only' for d in diffs)} 项，"
                  f"仅省级有 {sum(d.kind == 'provincial_only' for d in diffs)} 项。")
     return "\n".join(lines)

@@ -60,7 +60,7 @@ def read_catalogue(path: str | Path, services: set[str] | None = None, hall: boo
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogueError([Problem(str(path), "", f"无法读取文件:{exc}")]) from exc
+        raise CatalogueError([Problem(str(path), "", f"无法读取文件：{exc}")]) from exc
     except json.JSONDecodeError as exc:
         raise CatalogueError([Problem(str(path), f"第{exc.lineno}行第{exc.colno}列",
                                       f"不是有效的 JSON:{exc.msg}")]) from exc
@@ -192,7 +192,7 @@ class _SheetReader:
             if isinstance(raw, str) and raw.isdigit():
                 raw = int(raw)
             if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-                self.problems.append(Problem(where, self.column(key), f"应为不小于 0 的整数,而不是 {raw!r}"))
+                self.problems.append(Problem(where, self.column(key), f"应为不小于 0 的整数，而不是 {raw!r}"))
                 return None
             return raw
         if kind == "bool":
@@ -200,7 +200,7 @@ class _SheetReader:
                 return True
             if raw in (NO, False, "false", "0", 0):
                 return False
-            self.problems.append(Problem(where, self.column(key), f"应为“是”或“否”,而不是 {raw!r}"))
+            self.problems.append(Problem(where, self.column(key), f"应为“是”或“否”，而不是 {raw!r}"))
             return None
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)  # a phone number or code typed into a number cell
@@ -239,7 +239,7 @@ def read_excel(path: Path | BinaryIO, services: set[str] | None = None, hall: bo
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a bad file
-        raise CatalogueError([Problem(str(getattr(path, "name", "Excel")), "", f"无法读取 Excel 文件:{exc}")]) from exc
+        raise CatalogueError([Problem(str(getattr(path, "name", "Excel")), "", f"无法读取 Excel 文件：{exc}")]) from exc
     problems: list[Problem] = []
     cat = Catalogue()
     try:

@@ -82,14 +82,14 @@ def lint_guide(g: Guide) -> list[Finding]:
     for i, text in enumerate(g.conditions, start=1):
         phrase = vague_phrase(text)
         if phrase:
-            add(f"受理条件[{i}]", "vague", f"含兜底表述“{phrase}”,应写明具体条件")
+            add(f"受理条件[{i}]", "vague", f"含兜底表述“{phrase}”，应写明具体条件")
     for i, m in enumerate(g.materials, start=1):
         element = f"申请材料[{i}] {m.name}"
         phrase = vague_phrase(m.name)
         if phrase:
-            add(element, "vague", f"含兜底表述“{phrase}”,应列明具体材料")
+            add(element, "vague", f"含兜底表述“{phrase}”，应列明具体材料")
         if not m.issuer:
-            add(element, "material", "未写明出具单位(来源渠道)")
+            add(element, "material", "未写明出具单位（来源渠道）")
         if m.originals is None and m.copies is None:
             add(element, "material", "未写明原件、复印件份数")
         elif not (m.originals or m.copies):
@@ -100,7 +100,7 @@ def lint_guide(g: Guide) -> list[Finding]:
     for key in ("consult_phone", "supervise_phone"):
         phone = getattr(g, key)
         if phone and not valid_phone(phone):
-            add(ELEMENT_NAMES[key], "phone", f"号码“{phone}”格式不正确(应含区号,如 0394-4211234)")
+            add(ELEMENT_NAMES[key], "phone", f"号码“{phone}”格式不正确（应含区号，如 0394-4211234）")
     return out
 
 
@@ -122,5 +122,5 @@ def format_report(findings: list[Finding], checked: int) -> str:
             lines.append(f"{f.code} {f.name}")
         lines.append(f"  {f.element}: [{f.rule}] {f.message}")
     flagged = len({f.code for f in findings})
-    lines.append(f"检查事项 {checked} 项,{flagged} 项有问题,共 {len(findings)} 处。")
+    lines.append(f"检查事项 {checked} 项，{flagged} 项有问题，共 {len(findings)} 处。")
     return "\n".join(lines)

@@ -190,7 +190,7 @@ class _Reader:
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(name, f"应为不小于 0 的整数({unit})")
+            self.fail(name, f"应为不小于 0 的整数（{unit}）")
             return None
         return value
 
@@ -243,7 +243,7 @@ def guide_from_dict(obj: Any, where: str, problems: list[Problem], hall: bool = 
     r = _Reader(obj, where, problems)
     code = r.text("code", required=True)
     if code:
-        r.where = f"{where}(事项 {code})"
+        r.where = f"{where}（事项 {code}）"
     materials = tuple(material_from_dict(m, f"{r.where} 材料{i + 1}", problems)
                       for i, m in enumerate(r.objects("materials")))
     faq = []
@@ -270,7 +270,7 @@ def bundle_from_dict(obj: Any, where: str, problems: list[Problem]) -> Bundle:
     r = _Reader(obj, where, problems)
     mode = r.text("mode") or "parallel"
     if mode not in BUNDLE_MODES:
-        r.fail("mode", "应为 parallel(并联)或 serial(串联)")
+        r.fail("mode", "应为 parallel（并联）或 serial（串联）")
     items = r.lines("items")
     if not items:
         r.fail("items", "至少包含一个事项")

@@ -56,7 +56,7 @@ class SlipLine:
         if self.requirement:
             out += f"({self.requirement})"
         if self.note:
-            out += f":{self.note}"
+            out += f"：{self.note}"
         return out
 
 
@@ -122,7 +122,7 @@ def material_requirement(guide: Guide, index: int) -> str:
     if m.copies:
         parts.append(f"复印件{m.copies}份")
     counts = "、".join(parts)
-    return ";".join(p for p in (counts, m.issuer, m.format if m.format != "纸质" else "") if p)
+    return "；".join(p for p in (counts, m.issuer, m.format if m.format != "纸质" else "") if p)
 
 
 def slip_lines(guide: Guide, picks: list[Pick]) -> tuple[SlipLine, ...]:
@@ -134,7 +134,7 @@ def slip_lines(guide: Guide, picks: list[Pick]) -> tuple[SlipLine, ...]:
     for n, pick in enumerate(picks):
         where = f"picks[{n}]"
         if pick.problem not in PROBLEMS:
-            raise PickError(f"{where}.problem", "应为 missing(缺少)或 wrong(有误)")
+            raise PickError(f"{where}.problem", "应为 missing（缺少）或 wrong（有误）")
         if (pick.kind, pick.index) in seen:
             raise PickError(where, "同一项只能勾选一次")
         seen.add((pick.kind, pick.index))
@@ -146,10 +146,10 @@ def slip_lines(guide: Guide, picks: list[Pick]) -> tuple[SlipLine, ...]:
         elif pick.kind == "condition":
             if not 1 <= pick.index <= len(guide.conditions):
                 raise PickError(f"{where}.index", f"该事项没有第 {pick.index} 项受理条件")
-            lines.append(SlipLine(pick.problem, "受理条件:" + guide.conditions[pick.index - 1], "", pick.note.strip(),
+            lines.append(SlipLine(pick.problem, "受理条件：" + guide.conditions[pick.index - 1], "", pick.note.strip(),
                                   kind="condition"))
         else:
-            raise PickError(f"{where}.kind", "应为 material(材料)或 condition(受理条件)")
+            raise PickError(f"{where}.kind", "应为 material（材料）或 condition（受理条件）")
     return tuple(lines)
 
 
@@ -177,13 +177,13 @@ h1{{text-align:center;font-size:26px;letter-spacing:6px;margin-bottom:4px}}
 <h1>一次性告知单</h1>
 <div class="no">{number}</div>
 <p>{applicant}:</p>
-<p>您申请办理的“{guide}”事项({department}),经审查,申请材料或条件尚需补正。现将需要补正的全部内容一次性告知如下:</p>
+<p>您申请办理的“{guide}”事项（{department}），经审查，申请材料或条件尚需补正。现将需要补正的全部内容一次性告知如下：</p>
 <ol>{lines}</ol>
-<p>请按上述要求一次性补齐后,再到{hall}{window}办理。</p>
-<p>依据:{basis}</p>
-<p class="phones"><span>咨询电话:{consult}</span><span>大厅电话:{phone}</span><span>监督电话:{supervision}</span></p>
-<div class="foot">{hall}{window_line}{staff}<br>告知日期:{date}</div>
-<div class="sign">申请人签收:______________ 日期:______________</div>
+<p>请按上述要求一次性补齐后，再到{hall}{window}办理。</p>
+<p>依据：{basis}</p>
+<p class="phones"><span>咨询电话：{consult}</span><span>大厅电话：{phone}</span><span>监督电话：{supervision}</span></p>
+<div class="foot">{hall}{window_line}{staff}<br>告知日期：{date}</div>
+<div class="sign">申请人签收：______________ 日期：______________</div>
 <p class="noprint"><button onclick="window.print()">打印</button></p>
 </body></html>
 """
@@ -194,9 +194,9 @@ def slip_html(slip: NotificationSlip) -> str:
     e = html.escape
     lines = "".join(f'<li class="{ln.problem}">{e(ln.text())}</li>' for ln in slip.lines)
     return _SLIP_HTML.format(
-        guide=e(slip.guide_name), number=e(f"编号:{slip.number}") if slip.number else "",
+        guide=e(slip.guide_name), number=e(f"编号：{slip.number}") if slip.number else "",
         applicant=e(slip.applicant or "申请人"), department=e(slip.department), lines=lines, hall=e(slip.hall_name),
-        window=e(f"{slip.window}号窗口") if slip.window else "", basis=e(";".join(slip.basis)),
+        window=e(f"{slip.window}号窗口") if slip.window else "", basis=e("；".join(slip.basis)),
         consult=e(slip.consult_phone), phone=e(slip.hall_phone), supervision=e(slip.supervision_phone),
         window_line=e(f" {slip.window}号窗口") if slip.window else "",
-        staff=e(f" 经办人:{slip.staff}") if slip.staff else "", date=e(date_text(slip.issued_on)))
+        staff=e(f" 经办人：{slip.staff}") if slip.staff else "", date=e(date_text(slip.issued_on)))

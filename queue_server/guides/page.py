@@ -34,7 +34,7 @@ def guide_html(guide: Guide, department_name: str, hall_name: str) -> str:
         f"<tr><td>{i}</td><td>{e(m.name)}</td><td>{e(m.issuer)}</td><td>{m.originals if m.originals is not None else ''}"
         f"</td><td>{m.copies if m.copies is not None else ''}</td><td>{'是' if m.required else '否'}</td>"
         f"<td>{e(m.format)}</td><td>{e(m.note)}</td></tr>" for i, m in enumerate(guide.materials, start=1))
-    faq = "".join(f"<p><b>问:{e(f.question)}</b><br>答:{e(f.answer)}</p>" for f in guide.faq) or "<p class=muted>无</p>"
+    faq = "".join(f"<p><b>问：{e(f.question)}</b><br>答：{e(f.answer)}</p>" for f in guide.faq) or "<p class=muted>无</p>"
     forms = "".join(f"<li>{e(f.name)}:{e('、'.join(f.fields))}</li>" for f in guide.forms)
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{e(guide.name)} - 办事指南</title>
@@ -44,10 +44,10 @@ def guide_html(guide: Guide, department_name: str, hall_name: str) -> str:
 <h2>申请材料</h2><table><tr><th>序号</th><th>材料名称</th><th>出具单位</th><th>原件</th><th>复印件</th><th>必要</th>
 <th>形式</th><th>备注</th></tr>{rows}</table>
 <h2>办理流程</h2>{_list(guide.steps)}
-<h2>办理时限</h2><p>法定时限:{_days(guide.legal_days)};承诺时限:{_days(guide.promised_days)}</p>
+<h2>办理时限</h2><p>法定时限：{_days(guide.legal_days)}；承诺时限：{_days(guide.promised_days)}</p>
 <h2>收费</h2><p>{e(guide.fee or '未明确')}</p><h2>预约</h2><p>{'可预约' if guide.appointment else '无需预约'}</p>
 <h2>办理地点与时间</h2><p>{e(guide.place)}<br>{e(guide.hours)}</p>
-<h2>咨询与监督</h2><p>咨询电话:{e(guide.consult_phone)};监督电话:{e(guide.supervise_phone)}</p>
+<h2>咨询与监督</h2><p>咨询电话：{e(guide.consult_phone)}；监督电话：{e(guide.supervise_phone)}</p>
 <h2>申请表单</h2><ul>{forms or '<li class=muted>无</li>'}</ul><h2>常见问题</h2>{faq}
 </body></html>"""
 
@@ -68,7 +68,7 @@ def pick_form_html(guide: Guide) -> str:
         f"<label>{choice.format(name=f'condition-{i}', ok='符合', missing='不符合')} {i}. {e(c)} <input type=text "
         f"name=\"note-condition-{i}\" placeholder=\"说明\"></label>" for i, c in enumerate(guide.conditions, start=1))
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>一次性告知 - {e(guide.name)}</title>
-<style>{_STYLE}</style></head><body><h1>一次性告知:{e(guide.name)}</h1>
+<style>{_STYLE}</style></head><body><h1>一次性告知：{e(guide.name)}</h1>
 <form id="pick"><h2>申请材料</h2>{materials}<h2>受理条件</h2>{conditions}
 <h2>申请人</h2><label>姓名 <input type=text name="applicant"></label><label>排队号 <input type=text name="ticket"></label>
 <button type="submit">生成并打印告知单</button><p id="error"></p></form>

@@ -49,12 +49,12 @@ def guides_settings(config: HallConfig) -> GuidesSettings:
     if value is None:
         return GuidesSettings(DEMO_GUIDES_PATH)
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(config.path, "guides.catalogue", "应为指南文件路径(JSON 或 xlsx)")
+        raise ConfigError(config.path, "guides.catalogue", "应为指南文件路径（JSON 或 xlsx）")
     path = Path(value)
     if not path.is_absolute():
         path = Path(config.path).parent / path
     if not path.exists():
-        raise ConfigError(config.path, "guides.catalogue", f"文件不存在:{path}")
+        raise ConfigError(config.path, "guides.catalogue", f"文件不存在：{path}")
     return GuidesSettings(path)
 
 
@@ -109,7 +109,7 @@ def ensure_catalogue(db: Database, config: HallConfig, imported_at: str = "") ->
             cat = read_catalogue(settings.catalogue, set(config.services))
         except CatalogueError as exc:  # start-up names the setting and the first problem, not a traceback
             raise ConfigError(config.path, "guides.catalogue",
-                              f"{settings.catalogue} 有 {len(exc.problems)} 处问题,首个:{exc.problems[0]}") from exc
+                              f"{settings.catalogue} 有 {len(exc.problems)} 处问题，首个：{exc.problems[0]}") from exc
         replace_catalogue(db, cat, imported_at)
 
 

@@ -263,12 +263,12 @@ def open_reason(service: ServiceState, th: Thresholds) -> str:
     """
     parts = []
     if service.estimated_wait_min > th.open_wait_min:
-        parts.append(f"预计等候 {service.estimated_wait_min:.0f} 分钟,超过 {th.open_wait_min:g} 分钟")
+        parts.append(f"预计等候 {service.estimated_wait_min:.0f} 分钟，超过 {th.open_wait_min:g} 分钟")
     if service.waiting > th.open_waiting:
-        parts.append(f"等候 {service.waiting} 人,超过 {th.open_waiting} 人")
+        parts.append(f"等候 {service.waiting} 人，超过 {th.open_waiting} 人")
     if not parts and service.projected_wait_min is not None:
-        parts.append(f"按往日同时段来人推算,预计等候将达 {service.projected_wait_min:.0f} 分钟,超过 {th.open_wait_min:g} 分钟")
-    return ";".join(parts)
+        parts.append(f"按往日同时段来人推算，预计等候将达 {service.projected_wait_min:.0f} 分钟，超过 {th.open_wait_min:g} 分钟")
+    return "；".join(parts)
 
 
 def choose_standby(
@@ -410,21 +410,21 @@ def decide(state: TidalState, now: datetime) -> Decision:
         home = None if op.manual else _own_overloaded(state.windows.get(op.window), state)
         if home is not None:
             figures = _figures(home, settings.for_service(home.code)) | {"supported": op.service}
-            reason = f"本窗口{state.name(home.code)}业务回升(预计 {home.estimated_wait_min:.0f} 分钟,{home.waiting} 人),结束支援"
+            reason = f"本窗口{state.name(home.code)}业务回升（预计 {home.estimated_wait_min:.0f} 分钟，{home.waiting} 人），结束支援"
             actions.append(Action(CLOSE, op.service, op.window, reason, figures))
             continue
         if not op.manual and is_below(svc, th):
             since = op.below_since or now
             if now - since >= timedelta(minutes=th.hold_min):
                 figures = _figures(svc, th) | {"below_min": round((now - since).total_seconds() / 60, 1)}
-                reason = f"等候已连续 {th.hold_min:g} 分钟低于下限(预计 {svc.calm_wait_min:.0f} 分钟,{svc.waiting} 人)"
+                reason = f"等候已连续 {th.hold_min:g} 分钟低于下限（预计 {svc.calm_wait_min:.0f} 分钟，{svc.waiting} 人）"
                 actions.append(Action(CLOSE, op.service, op.window, reason, figures))
                 continue
             op = replace(op, below_since=since)
         elif op.below_since is not None:
             op = replace(op, below_since=None)
         if op.acknowledged_at is None and op.escalated_at is None and now - op.opened_at >= ack_timeout:
-            reason = f"{op.window}号窗口 {settings.ack_timeout_min:g} 分钟内未确认潮汐开窗,请值班长协调"
+            reason = f"{op.window}号窗口 {settings.ack_timeout_min:g} 分钟内未确认潮汐开窗，请值班长协调"
             figures = _figures(svc, th) | {"opened_at": op.opened_at.isoformat()}
             actions.append(Action(ESCALATE, op.service, op.window, reason, figures))
             op = replace(op, escalated_at=now)
@@ -453,7 +453,7 @@ def decide(state: TidalState, now: datetime) -> Decision:
                     moved = next(op for op in kept if op.window == window.number)
                     kept.remove(moved)
                     calm = state.services.get(moved.service, ServiceState(moved.service, 0, 0.0))
-                    reason = f"转去支援{state.name(svc.code)}:本业务已低于下限(预计 {calm.calm_wait_min:.0f} 分钟,{calm.waiting} 人)"
+                    reason = f"转去支援{state.name(svc.code)}：本业务已低于下限（预计 {calm.calm_wait_min:.0f} 分钟，{calm.waiting} 人）"
                     actions.append(Action(CLOSE, moved.service, moved.window, reason,
                                           _figures(calm, settings.for_service(moved.service))))
             reason, figures = open_reason(svc, th), _figures(svc, th)
@@ -461,7 +461,7 @@ def decide(state: TidalState, now: datetime) -> Decision:
                 window = choose_support(svc.code, state.windows, taken, state.services, settings)
                 if window is not None:
                     wait, waiting = own_pressure(window, state.services)
-                    reason += f";{window.number}号窗口本业务平稳(预计 {wait:.0f} 分钟,{waiting} 人),跨窗口支援"
+                    reason += f"；{window.number}号窗口本业务平稳（预计 {wait:.0f} 分钟，{waiting} 人），跨窗口支援"
                     figures |= {"support": True, "own_wait_min": round(wait, 1), "own_waiting": waiting}
             if window is None:
                 continue

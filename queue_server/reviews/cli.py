@@ -79,9 +79,9 @@ def _overdue(args: argparse.Namespace) -> int:
         for c in cases:
             what = "回访逾期" if c["overdue"] == "callback" else "整改逾期"
             due = c["callback_due"] if c["overdue"] == "callback" else c["rectify_due"]
-            print(f"差评整改 #{c['id']} {c['ticket']} {c['window']}号窗口 {c['level_name']} {what} (时限 {due})"
+            print(f"差评整改 #{c['id']} {c['ticket']} {c['window']}号窗口 {c['level_name']} {what}（时限 {due}）"
                   f" 责任人 {c['responsible'] or '未指定'}")
         for c in late:
-            print(f"诉求 #{c['id']} {c['kind_name']} 责任人 {c['responsible']} 逾期 (时限 {c['due_at']})")
+            print(f"诉求 #{c['id']} {c['kind_name']} 责任人 {c['responsible']} 逾期（时限 {c['due_at']}）")
         print(f"共 {len(cases)} 件差评整改、{len(late)} 件诉求逾期。")
     return 1 if cases or late else 0

@@ -27,7 +27,7 @@ def create(db: Database, body: dict[str, Any], settings: ReviewSettings, config:
     """Register a complaint (inside the caller's write transaction); the deadline runs in working days."""
     kind = body.get("kind", "complaint")
     if kind not in KINDS:
-        raise invalid("kind", "类型应为 complaint(有诉即办) 或 cannot_get_done(办不成事)")
+        raise invalid("kind", "类型应为 complaint（有诉即办）或 cannot_get_done（办不成事）")
     channel = body.get("channel", "desk")
     if channel not in CHANNELS:
         raise invalid("channel", "来源渠道应为 " + "/".join(CHANNELS))
@@ -75,25 +75,25 @@ def act(db: Database, complaint_id: int, action: str, body: dict[str, Any], acto
     note = str(body.get("note") or "").strip()
     if action == "assign":
         if state not in OPEN_STATES:
-            raise conflict("诉求已答复, 不能再变更责任人")
+            raise conflict("诉求已答复，不能再变更责任人")
         responsible = text_field(body, "responsible", limit=50)
         db.execute("UPDATE complaints SET responsible = ? WHERE id = ?", [responsible, complaint_id])
         log_action(db, "complaint", complaint_id, "assign", actor, responsible, now)
     elif action == "handle":
         if state != "received":
-            raise conflict(f"诉求当前为“{STATES[state]}”, 不能开始办理")
+            raise conflict(f"诉求当前为“{STATES[state]}”，不能开始办理")
         db.execute("UPDATE complaints SET state = 'handling', handling_at = ? WHERE id = ?", [iso(now), complaint_id])
         log_action(db, "complaint", complaint_id, "handle", actor, note, now)
     elif action == "resolve":
         if state not in OPEN_STATES:
-            raise conflict(f"诉求当前为“{STATES[state]}”, 不能答复")
+            raise conflict(f"诉求当前为“{STATES[state]}”，不能答复")
         answer = text_field(body, "answer", limit=2000)
         db.execute("UPDATE complaints SET state = 'resolved', answer = ?, resolved_at = ? WHERE id = ?",
                    [answer, iso(now), complaint_id])
         log_action(db, "complaint", complaint_id, "resolve", actor, answer[:200], now)
     elif action == "confirm":
         if state != "resolved":
-            raise conflict(f"诉求当前为“{STATES[state]}”, 答复后才能确认")
+            raise conflict(f"诉求当前为“{STATES[state]}”，答复后才能确认")
         confirmation = body.get("confirmation")
         if confirmation not in ("satisfied", "dissatisfied"):
             raise invalid("confirmation", "群众确认结果应为 satisfied 或 dissatisfied")
@@ -105,10 +105,10 @@ def act(db: Database, complaint_id: int, action: str, body: dict[str, Any], acto
             db.execute("UPDATE complaints SET state = 'handling', confirmation = ?, resolved_at = NULL "
                        "WHERE id = ?", [confirmation, complaint_id])
         log_action(db, "complaint", complaint_id, "confirm", actor,
-                   ("满意" if confirmation == "satisfied" else "不满意, 重新办理") + (f": {note}" if note else ""),
+                   ("满意" if confirmation == "satisfied" else "不满意，重新办理") + (f"：{note}" if note else ""),
                    now)
     else:
-        raise invalid("action", "未知操作, 可用: handle/resolve/confirm/assign")
+        raise invalid("action", "未知操作，可用：handle/resolve/confirm/assign")
     return get(db, complaint_id)
 
 

@@ -26,7 +26,7 @@ from queue_server.reviews.levels import CHANNEL_CODES, channel_name, level_name
 from queue_server.reviews.settings import ReviewSettings
 
 LEDGERS = {"reviews": "评价台账", "rectifications": "差评整改台账", "complaints": "有诉即办台账",
-           "followups": "企业回访台账", "gbt39046": "好差评数据(GBT39046)"}
+           "followups": "企业回访台账", "gbt39046": "好差评数据（GBT39046）"}
 GBT_HEADERS = ["办件编号", "评价渠道", "评价人", "评价时间", "评价次数", "满意度名称", "满意度代码", "评价内容",
                "行政区划代码"]
 

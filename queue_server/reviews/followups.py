@@ -23,7 +23,7 @@ def add_enterprise(db: Database, body: dict[str, Any], config: Any, actor: str, 
     """Register an enterprise served by the hall; the 统一社会信用代码 is unique in the ledger."""
     category = body.get("category")
     if category not in CATEGORIES:
-        raise invalid("category", "企业类别应为 new(新设立) 或 existing(存量)")
+        raise invalid("category", "企业类别应为 new（新设立）或 existing（存量）")
     credit_code = text_field(body, "credit_code", limit=18).upper()
     if not CREDIT_CODE.match(credit_code):
         raise invalid("credit_code", "统一社会信用代码应为18位")
@@ -55,7 +55,7 @@ def _level(body: dict[str, Any], name: str, required: bool) -> str | None:
     if value is None and not required:
         return None
     if value not in LEVELS:
-        raise invalid(name, f"{name} 应为五级评价之一: " + "/".join(LEVELS))
+        raise invalid(name, f"{name} 应为五级评价之一：" + "/".join(LEVELS))
     return value
 
 

@@ -42,7 +42,7 @@ def ticket_by_token(db: Database, token: str) -> dict[str, Any]:
     """The ticket a token belongs to, or 404."""
     rows = list(db.query("SELECT * FROM tickets WHERE token = ?", [token]))
     if not rows:
-        raise not_found("找不到该号票, 请核对二维码")
+        raise not_found("找不到该号票，请核对二维码")
     return rows[0]
 
 
@@ -72,7 +72,7 @@ def validate_review_body(body: dict[str, Any], settings: ReviewSettings) -> tupl
     """Level, reasons, comment and channel of a review request, checked; raises ``invalid`` naming the field."""
     level = body.get("level")
     if level not in LEVELS:
-        raise invalid("level", "评价等级无效, 应为 " + "/".join(LEVELS))
+        raise invalid("level", "评价等级无效，应为 " + "/".join(LEVELS))
     reasons = body.get("reasons") or []
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
         raise invalid("reasons", "差评原因必须是文字列表")
@@ -86,7 +86,7 @@ def validate_review_body(body: dict[str, Any], settings: ReviewSettings) -> tupl
         raise invalid("reasons", "选择“不满意”或“非常不满意”时请至少选择或填写一条原因")
     channel = body.get("channel")
     if channel not in CHANNELS:
-        raise invalid("channel", "评价渠道无效, 应为 " + "/".join(CHANNELS))
+        raise invalid("channel", "评价渠道无效，应为 " + "/".join(CHANNELS))
     return level, reasons, comment.strip(), channel
 
 
@@ -94,7 +94,7 @@ def check_reviewable(db: Database, ticket: dict[str, Any], reviewer: Reviewer, s
                      now: Any) -> None:
     """Raise unless ``reviewer`` may review ``ticket`` now (一次一评, only after 办结, tablet bound to window)."""
     if review_of_ticket(db, ticket["id"]) is not None:
-        raise conflict("该号已评价, 每次办事只能评价一次")
+        raise conflict("该号已评价，每次办事只能评价一次")
     if ticket["status"] != "finished" or not ticket.get("finished_at"):
         raise conflict("办结后才能评价")
     finished_at = parse(ticket["finished_at"])
@@ -103,7 +103,7 @@ def check_reviewable(db: Database, ticket: dict[str, Any], reviewer: Reviewer, s
         if ticket.get("window") != reviewer.window or last is None or last["id"] != ticket["id"]:
             raise ApiError(403, "forbidden", "评价器只能评价本窗口刚办结的号")
         if now - finished_at > timedelta(minutes=settings.tablet_review_minutes):
-            raise ApiError(403, "forbidden", "已超过评价器评价时限, 请扫码评价")
+            raise ApiError(403, "forbidden", "已超过评价器评价时限，请扫码评价")
     elif reviewer.kind in ("citizen", "terminal"):
         if now - finished_at > timedelta(days=settings.public_review_days):
             raise ApiError(403, "forbidden", "已超过评价期限")
@@ -209,9 +209,9 @@ def log_review_void(db: Database, review_id: int, actor: str, reason: str, appro
         raise conflict("该评价已作废")
     db.execute("UPDATE reviews SET voided_at = ?, void_reason = ?, void_approver = ?, voided_by = ? WHERE id = ?",
                [iso(now), reason, approver, actor, review_id])
-    log_action(db, "review", review_id, "void", actor, f"{reason}(审批人: {approver})", now)
+    log_action(db, "review", review_id, "void", actor, f"{reason}（审批人：{approver}）", now)
     db.execute("UPDATE rectifications SET state = 'voided', voided_at = ? WHERE review_id = ? "
                "AND state != 'voided'", [iso(now), review_id])
     case = db.execute("SELECT id FROM rectifications WHERE review_id = ?", [review_id]).fetchone()
     if case:
-        log_action(db, "rectification", case[0], "void", actor, f"评价作废: {reason}(审批人: {approver})", now)
+        log_action(db, "rectification", case[0], "void", actor, f"评价作废：{reason}（审批人：{approver}）", now)

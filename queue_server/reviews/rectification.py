@@ -53,7 +53,7 @@ def open_case(db: Database, review: dict[str, Any], settings: ReviewSettings, tz
         f"INSERT INTO rectifications ({', '.join(case)}) VALUES ({', '.join('?' * len(case))})",
         list(case.values()))
     case["id"] = cursor.lastrowid
-    log_action(db, "rectification", case["id"], "open", "系统", f"差评({level_name(review['level'])})自动立案", now)
+    log_action(db, "rectification", case["id"], "open", "系统", f"差评（{level_name(review['level'])}）自动立案", now)
     return case
 
 
@@ -79,15 +79,15 @@ def act(db: Database, case_id: int, action: str, body: dict[str, Any], actor: st
         if not responsible:
             raise invalid("responsible", "请填写责任人")
         if case["state"] not in OPEN_STATES:
-            raise conflict(f"案件{STATES[case['state']]}, 不能再指定责任人")
+            raise conflict(f"案件{STATES[case['state']]}，不能再指定责任人")
         db.execute("UPDATE rectifications SET responsible = ? WHERE id = ?", [responsible, case_id])
         log_action(db, "rectification", case_id, "assign", actor, responsible, now)
         return get_case(db, case_id)
     if action not in TRANSITIONS:
-        raise invalid("action", "未知操作, 可用: " + "/".join([*TRANSITIONS, "assign"]))
+        raise invalid("action", "未知操作，可用：" + "/".join([*TRANSITIONS, "assign"]))
     sources, target, column = TRANSITIONS[action]
     if case["state"] not in sources:
-        raise conflict(f"案件当前为“{STATES[case['state']]}”, 不能执行“{ACTION_NAMES[action]}”")
+        raise conflict(f"案件当前为“{STATES[case['state']]}”，不能执行“{ACTION_NAMES[action]}”")
     updates: dict[str, Any] = {"state": target, column: iso(now)}
     if action == "call_back":
         if not note:

@@ -28,20 +28,20 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("callback_days", 1, "差评回访核实时限(工作日)"),
-    Setting("rectify_days", 15, "差评整改时限(工作日)"),
-    Setting("complaint_days", 5, "有诉即办/办不成事办结时限(工作日)"),
-    Setting("level_code_scheme", "national", "导出时的评价等级编码: national (1=非常满意) 或 reversed (5=非常满意)"),
-    Setting("level_codes", None, "逐级指定导出编码的表, 覆盖 level_code_scheme"),
+    Setting("callback_days", 1, "差评回访核实时限（工作日）"),
+    Setting("rectify_days", 15, "差评整改时限（工作日）"),
+    Setting("complaint_days", 5, "有诉即办/办不成事办结时限（工作日）"),
+    Setting("level_code_scheme", "national", "导出时的评价等级编码：national（1=非常满意）或 reversed（5=非常满意）"),
+    Setting("level_codes", None, "逐级指定导出编码的表，覆盖 level_code_scheme"),
     Setting("bad_reasons", list(DEFAULT_BAD_REASONS), "差评原因选项"),
     Setting("rate_limit_count", 5, "同一设备在 rate_limit_seconds 内最多提交的评价数"),
-    Setting("rate_limit_seconds", 60, "限流统计窗口(秒)"),
-    Setting("rate_limit_address_count", 30, "同一网络地址(如大厅WiFi)上所有手机在窗口内最多提交的评价数"),
-    Setting("trusted_proxies", [], "可信反向代理地址; 经其转发的请求按 X-Forwarded-For 识别手机地址"),
-    Setting("tablet_review_minutes", 10, "评价器只能评价本窗口刚办结(此分钟数内)的号"),
-    Setting("public_review_days", 7, "凭号票二维码可评价的天数(自办结起)"),
-    Setting("extra_workdays", [], "额外工作日 YYYY-MM-DD (覆盖 chinese_calendar)"),
-    Setting("extra_holidays", [], "额外休息日 YYYY-MM-DD (覆盖 chinese_calendar)"),
+    Setting("rate_limit_seconds", 60, "限流统计窗口（秒）"),
+    Setting("rate_limit_address_count", 30, "同一网络地址（如大厅WiFi）上所有手机在窗口内最多提交的评价数"),
+    Setting("trusted_proxies", [], "可信反向代理地址；经其转发的请求按 X-Forwarded-For 识别手机地址"),
+    Setting("tablet_review_minutes", 10, "评价器只能评价本窗口刚办结（此分钟数内）的号"),
+    Setting("public_review_days", 7, "凭号票二维码可评价的天数（自办结起）"),
+    Setting("extra_workdays", [], "额外工作日 YYYY-MM-DD（覆盖 chinese_calendar）"),
+    Setting("extra_holidays", [], "额外休息日 YYYY-MM-DD（覆盖 chinese_calendar）"),
 )
 
 
@@ -84,7 +84,7 @@ def _dates(path: Path, raw: dict[str, Any], name: str) -> list[date]:
         try:
             days.append(date.fromisoformat(str(item)))
         except ValueError:
-            raise ConfigError(path, f"{SECTION}.{name}", f"无效日期 {item!r}, 应为 YYYY-MM-DD") from None
+            raise ConfigError(path, f"{SECTION}.{name}", f"无效日期 {item!r}，应为 YYYY-MM-DD") from None
     return days
 
 
@@ -100,7 +100,7 @@ def _level_codes(path: Path, raw: dict[str, Any]) -> dict[str, int]:
         raise ConfigError(path, f"{SECTION}.level_codes", "必须是 等级 = 编码 的表")
     for level, code in table.items():
         if level not in LEVELS:
-            raise ConfigError(path, f"{SECTION}.level_codes.{level}", f"未知等级, 可用: {', '.join(LEVELS)}")
+            raise ConfigError(path, f"{SECTION}.level_codes.{level}", f"未知等级，可用：{', '.join(LEVELS)}")
         if isinstance(code, bool) or not isinstance(code, int):
             raise ConfigError(path, f"{SECTION}.level_codes.{level}", "编码必须是整数")
         codes[level] = code

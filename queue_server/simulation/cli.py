@@ -48,7 +48,7 @@ def _policies(text: str) -> list[str]:
     names = list(POLICY_NAMES) if text == "all" else [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in POLICY_NAMES]
     if unknown or not names:
-        print(f"错误: 未知策略 {unknown or text!r};可选 {', '.join(POLICY_NAMES)} 或 all", file=sys.stderr)
+        print(f"错误：未知策略 {unknown or text!r}；可选 {', '.join(POLICY_NAMES)} 或 all", file=sys.stderr)
         raise SystemExit(2)
     return names
 
@@ -63,7 +63,7 @@ def _simulate(args: argparse.Namespace) -> int:
         print(f"配置错误 (config error): {exc}", file=sys.stderr)
         return 2
     if args.days < 1:
-        print("错误: --days 至少为 1", file=sys.stderr)
+        print("错误：--days 至少为 1", file=sys.stderr)
         return 2
     days = default_days(args.days, args.busy, args.start)
     minutes = {code: s.minutes for code, s in config.services.items()}

@@ -35,7 +35,7 @@ def setup(app: web.Application) -> None:
 
 OPENAPI_PATHS = {
     "/api/devices/report": {"post": {
-        "summary": "设备状态上报(兼作心跳) Device health report", "security": [{"bearer": list(REPORTING_ROLES)}],
+        "summary": "设备状态上报（兼作心跳） Device health report", "security": [{"bearer": list(REPORTING_ROLES)}],
         "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["devices"],
             "properties": {"devices": {"type": "array", "items": {"type": "object", "properties": {
                 "device": {"type": "string"}, "kind": {"type": "string"}, "ok": {"type": "boolean"},

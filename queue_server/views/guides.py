@@ -116,7 +116,7 @@ def _picks(body: dict) -> list[Pick]:
         kind = item.get("kind", "material")
         index = item.get("index")
         if isinstance(index, bool) or not isinstance(index, int):
-            raise invalid(f"picks[{n}].index", "应为整数(从 1 开始)")
+            raise invalid(f"picks[{n}].index", "应为整数（从 1 开始）")
         problem, note = item.get("problem", "missing"), item.get("note", "")
         if not isinstance(kind, str) or not isinstance(problem, str) or not isinstance(note, str):
             raise invalid(f"picks[{n}]", "kind、problem、note 应为字符串")
@@ -241,7 +241,7 @@ async def _handle_import(request: web.Request) -> web.Response:
     try:
         cat = read_catalogue_bytes(data, excel, set(config.services))
     except CatalogueError as exc:
-        raise ApiError(422, "invalid", f"指南有 {len(exc.problems)} 处问题,未导入:{exc.problems[0]}",
+        raise ApiError(422, "invalid", f"指南有 {len(exc.problems)} 处问题，未导入：{exc.problems[0]}",
                        problems=[{"where": p.where, "field": p.field, "message": p.message}
                                  for p in exc.problems]) from None
     revision = replace_catalogue(db, cat, to_iso(clock.now()) or "")

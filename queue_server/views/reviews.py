@@ -65,7 +65,7 @@ def _check_rate(request: web.Request, reviewer: records.Reviewer, token: Any) ->
         with write_transaction(db):
             db.execute("INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)",
                        [*refusal, tail, iso(now(request))])
-        raise ApiError(429, "rate_limited", "提交过于频繁, 请稍后再试")
+        raise ApiError(429, "rate_limited", "提交过于频繁，请稍后再试")
     st.limiter.record(reviewer.device)
     if reviewer.address is not None:
         st.address_limiter.record(f"ip:{reviewer.address}")

@@ -46,7 +46,7 @@ async def _handle_get_ticket(request: web.Request) -> web.Response:
     request.app[HALL].roll_day()  # after the day boundary yesterday's ticket reads expired, not waiting
     ticket = request.app[HALL].ticket_by_token(request.match_info["token"])
     if ticket is None:
-        raise not_found("没有这个号码(链接无效)")
+        raise not_found("没有这个号码（链接无效）")
     return json_response(public_ticket(ticket))
 
 

@@ -163,13 +163,13 @@ def _doc(summary: str, roles: list[str], body: dict | None = None, params: list 
 
 
 def _tidal_state_doc() -> dict:
-    doc = _doc("潮汐窗口:当前开设情况、阈值与今日每日兼办计划", ["admin", "display"])
+    doc = _doc("潮汐窗口：当前开设情况、阈值与今日每日兼办计划", ["admin", "display"])
     plan_item = {"type": "object", "properties": {
         "window": {"type": "integer"}, "service": {"type": "string"}, "service_name": {"type": "string"}}}
     doc["responses"]["200"] = {"description": "OK", "content": {"application/json": {"schema": {
         "type": "object", "properties": {
             "enabled": {"type": "boolean"}, "thresholds": {"type": "object"}, "open": {"type": "array"},
-            "day_plan": {"type": "array", "items": plan_item, "description": "今日每日兼办:窗口及其兼办业务"},
+            "day_plan": {"type": "array", "items": plan_item, "description": "今日每日兼办：窗口及其兼办业务"},
         }}}}}
     return doc
 
@@ -186,6 +186,6 @@ OPENAPI_PATHS = {
         {"name": "date", "in": "query", "schema": _DATE}])},
     "/api/windows/{number}/tidal/ack": {"post": _doc("备用窗口人员确认潮汐开窗", ["staff", "agent", "admin"], params=[
         {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}])},
-    "/api/estimates/accuracy": {"get": _doc("预计等候时间准确度(平均绝对误差、低估比例)", ["admin"], params=[
+    "/api/estimates/accuracy": {"get": _doc("预计等候时间准确度（平均绝对误差、低估比例）", ["admin"], params=[
         {"name": "from", "in": "query", "schema": _DATE}, {"name": "to", "in": "query", "schema": _DATE}])},
 }

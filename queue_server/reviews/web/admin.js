@@ -41,9 +41,9 @@ async function api(path, options = {}) {
   if (options.body) headers["Content-Type"] = "application/json";
   const r = await fetch(path, {method: options.method || (options.body ? "POST" : "GET"), headers,
                                body: options.body ? JSON.stringify(options.body) : undefined});
-  if (r.status === 401) { logout(); throw new Error("登录已失效,请重新登录"); }
+  if (r.status === 401) { logout(); throw new Error("登录已失效，请重新登录"); }
   if (!r.ok) {
-    let message = "请求失败(" + r.status + ")";
+    let message = "请求失败（" + r.status + "）";
     try { message = (await r.json()).message || message; } catch (e) { /* not JSON */ }
     throw new Error(message);
   }
@@ -57,7 +57,7 @@ async function login() {
       body: JSON.stringify({staff_no: $("staff-no").value.trim(), password: $("password").value})});
     const answer = await r.json();
     if (!r.ok) throw new Error(answer.message || "登录失败");
-    if (answer.role !== "admin") throw new Error("需要管理员账号(中心或督查人员)");
+    if (answer.role !== "admin") throw new Error("需要管理员账号（中心或督查人员）");
     Admin.token = answer.token;
     sessionStorage.setItem(TOKEN_KEY, answer.token);
     sessionStorage.setItem(TOKEN_KEY + ".name", answer.name || "");
@@ -121,7 +121,7 @@ async function loadAlerts() {
     const rectify = a.rectifications.length - callback;
     const box = $("alerts");
     box.hidden = a.rectifications.length + a.complaints.length === 0;
-    box.textContent = `逾期预警:差评回访逾期 ${callback} 件,整改逾期 ${rectify} 件,诉求逾期 ${a.complaints.length} 件`;
+    box.textContent = `逾期预警：差评回访逾期 ${callback} 件，整改逾期 ${rectify} 件，诉求逾期 ${a.complaints.length} 件`;
   } catch (e) { /* shown on the next action */ }
 }
 

@@ -33,8 +33,8 @@ function barChart(target, rows, series, max, format) {
   $(target).replaceChildren(chart);
 }
 
-const KPI_CARDS = [["tickets", "取号数"], ["served", "办结数"], ["no_shows", "过号数"], ["mean_wait_min", "平均等候(分)"],
-  ["p90_wait_min", "90%等候(分)"], ["share_over_20_min", "等候超20分钟", true], ["good_rate", "好评率", true],
+const KPI_CARDS = [["tickets", "取号数"], ["served", "办结数"], ["no_shows", "过号数"], ["mean_wait_min", "平均等候（分）"],
+  ["p90_wait_min", "90%等候（分）"], ["share_over_20_min", "等候超20分钟", true], ["good_rate", "好评率", true],
   ["bad_rate", "差评率", true], ["active_review_rate", "主动评价率", true], ["unrated_rate", "未评价率", true],
   ["on_time_rectification_rate", "按期整改率", true], ["rectification_satisfaction_rate", "整改满意率", true],
   ["complaints_on_time_rate", "诉求按期办结率", true]];
@@ -64,7 +64,7 @@ Admin.loaders.kpis = async () => {
 };
 
 const EXPORTS = {reviews: "评价台账", rectifications: "差评整改台账", complaints: "有诉即办台账",
-                 followups: "企业回访台账", gbt39046: "好差评数据(GB/T 39046 格式)"};
+                 followups: "企业回访台账", gbt39046: "好差评数据（GB/T 39046 格式）"};
 
 async function download(ledger, fmt) {
   const range = {from: $("ex-from").value, to: $("ex-to").value};

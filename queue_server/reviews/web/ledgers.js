@@ -13,10 +13,10 @@ const COMPLAINT_ACTIONS = {
   received: [["handle", "开始办理", []], ["resolve", "答复", [{name: "answer", label: "答复内容", type: "textarea"}]]],
   handling: [["resolve", "答复", [{name: "answer", label: "答复内容", type: "textarea"}]]],
   resolved: [["confirm", "群众确认", [{name: "confirmation", label: "群众是否认可",
-                                       options: {satisfied: "满意", dissatisfied: "不满意(重新办理)"}},
+                                       options: {satisfied: "满意", dissatisfied: "不满意（重新办理）"}},
                                       {name: "note", label: "说明"}]]],
 };
-const LEVEL_OPTIONS = Object.assign({"": "(请选择)"}, LEVELS);
+const LEVEL_OPTIONS = Object.assign({"": "（请选择）"}, LEVELS);
 
 function formValues(id) {
   const values = {};
@@ -34,9 +34,9 @@ Admin.loaders.reviews = async () => {
   const reviews = await api("/api/reviews" + query(params));
   fill("rv-rows", reviews.map((r) => row([r.id, r.business_day, r.ticket_number, r.window, r.level_name,
     r.reasons.join("、") + (r.comment ? "(" + r.comment + ")" : ""), r.channel_name + (r.invited ? "·邀评" : ""),
-    shortTime(r.created_at), r.voided ? "已作废:" + r.void_reason : (r.flagged ? "异常" : "有效"),
+    shortTime(r.created_at), r.voided ? "已作废：" + r.void_reason : (r.flagged ? "异常" : "有效"),
     r.voided ? "" : button("作废", () => openAction(`作废评价 ${r.ticket_number}`, [
-      {name: "reason", label: "作废原因(恶意/误评)", type: "textarea"}, {name: "approver", label: "审批人"}],
+      {name: "reason", label: "作废原因（恶意/误评）", type: "textarea"}, {name: "approver", label: "审批人"}],
       (v) => api(`/api/reviews/${r.id}/void`, {body: v})))], r.voided)));
   const unrated = await api("/api/reviews/unrated" + query({from: $("rv-from").value, to: $("rv-to").value}));
   fill("unrated-rows", unrated.map((t) => row([t.number, t.business_day, t.window, shortTime(t.finished_at),
@@ -44,7 +44,7 @@ Admin.loaders.reviews = async () => {
     button("电话邀评", () => openAction(`电话邀评 ${t.number}`, [
       {name: "outcome", label: "结果", options: {rated: "已评价", declined: "拒绝评价", unreachable: "未接通"}},
       {name: "level", label: "评价等级", options: LEVEL_OPTIONS},
-      {name: "reasons", label: "差评原因(多条用、分隔)"}, {name: "note", label: "备注"}],
+      {name: "reasons", label: "差评原因（多条用、分隔）"}, {name: "note", label: "备注"}],
       (v) => api("/api/reviews/invitations", {body: {ticket_id: t.id, method: "phone", outcome: v.outcome,
         level: v.level || undefined, note: v.note,
         reasons: v.reasons ? v.reasons.split(/[、,,]/).map((x) => x.trim()).filter(Boolean) : []}})))])));
@@ -62,7 +62,7 @@ Admin.loaders.cases = async () => {
         (v) => api(`/api/rectifications/${c.id}/assign`, {body: v}))));
     }
     const warn = {callback: "回访逾期", rectify: "整改逾期"}[c.overdue] || (c.on_time === false ? "逾期完成" : "");
-    const verdict = {satisfied: "(群众满意)", dissatisfied: "(群众不满意)"}[c.verdict] || "";
+    const verdict = {satisfied: "（群众满意）", dissatisfied: "（群众不满意）"}[c.verdict] || "";
     return row([c.id, c.ticket, c.window, c.level_name, (CASE_STATES[c.state] || c.state) + verdict, c.responsible,
                 shortTime(c.callback_due), shortTime(c.rectify_due), warn, el("span", {}, ...actions)], !!c.overdue);
   }));
@@ -111,7 +111,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const drawn = new Set((await api("/api/followups/draw", {body: {count: 5}})).followup_ids);
       const names = (Admin.ledger || []).flatMap((e) => e.followups.filter((f) => drawn.has(f.id))
         .map((f) => `${e.name}(${shortTime(f.called_at)} ${f.caller})`));
-      $("fu-drawn").textContent = names.length ? "本次抽取:" + names.join(";") : "没有待抽查的回访记录";
+      $("fu-drawn").textContent = names.length ? "本次抽取：" + names.join("；") : "没有待抽查的回访记录";
     } catch (e) { alert(e.message); }
   });
   for (const [code, name] of Object.entries(CASE_STATES)) $("case-state").append(el("option", {value: code, textContent: name}));
