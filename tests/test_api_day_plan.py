@@ -119,7 +119,7 @@ async def test_the_server_plans_the_day_at_start_up_as_the_simulator_does(hall_c
         _, log = await admin.get("/api/tidal/log")
         entries = [e for e in log["entries"] if e["action"] == "plan"]
         assert {e["window"]: e["service"] for e in entries} == plan
-        assert all(e["actor"] == "tidal-policy" and e["reason"].startswith("每日兼办:今日预计") for e in entries)
+        assert all(e["actor"] == "tidal-policy" and e["reason"].startswith("每日兼办：今日预计") for e in entries)
         work = {e["service"]: e["data"]["work_min"] for e in entries}
         assert all(v > 0 and f"约 {round(v)} 分钟" in next(e["reason"] for e in entries if e["service"] == s)
                    for s, v in work.items())

@@ -210,7 +210,7 @@ async def test_a_tidal_window_does_not_carry_over_to_the_next_business_day(serve
     _, hall = await api.get("/api/hall")
     assert next(w for w in hall["windows"] if w["number"] == opened["window"])["tidal"] is None
     _, log = await api.as_(admin).get("/api/tidal/log")
-    assert [(e["action"], e["reason"]) for e in log["entries"]] == [("close", "营业日结束,潮汐窗口自动关闭")]
+    assert [(e["action"], e["reason"]) for e in log["entries"]] == [("close", "营业日结束，潮汐窗口自动关闭")]
 
 
 async def test_a_calm_trained_counter_supports_an_overloaded_service_and_goes_home_when_its_own_queue_rises(

@@ -41,7 +41,7 @@ def test_demo_keeps_its_files_under_dir_and_its_qr_codes_on_its_port(tmp_path: P
     spoken = re.search(r"已播报 (\d+)/(\d+)", run.stdout)
     assert spoken and spoken[1] == spoken[2] != "0", "every call of the morning is spoken (the agent was following)"
     assert "平均等候" in run.stdout and "压缩到几十秒" in run.stdout  # a 0.02-minute mean wait is explained
-    plan = re.search(r"每日兼办 \(按预计工作量,开门前排定\): (.+)", run.stdout)
+    plan = re.search(r"每日兼办（按预计工作量，开门前排定）：(.+)", run.stdout)
     assert plan and len(re.findall(r"\d+号窗口兼办", plan[1])) >= 10  # the day's support plan, one line
     db = sqlite3.connect(workdir / "govhall.db")
     on_duty = db.execute("select count(*) from windows where staff_no is not null").fetchone()[0]

@@ -73,7 +73,7 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
             body = {"service": service, "request_id": uuid.uuid4().hex, **({"priority": priority} if priority else {})}
             status, ticket = await hall.call("POST", "/api/tickets", tokens.kiosk, body)
             if status not in (200, 201):
-                report.problems.append(f"取号失败 {service}: {ticket.get('message')}")
+                report.problems.append(f"取号失败 {service}：{ticket.get('message')}")
                 return
             report.tickets.append(ticket)
             printer.print_ticket(ticket_print_from_api(ticket, config))

@@ -2,7 +2,7 @@
 
 The Excel workbook has one sheet per kind of row: 部门, 事项 (one row per guide, list elements one per line
 inside the cell), 材料, 常见问题, 表单 and 一件事.  Reading a workbook reports each problem by sheet, row and
-column (e.g. "事项 第5行 · 列H(法定时限)"), and raises `CatalogueError` with all of them: a caller never gets a
+column (e.g. "事项 第5行 · 列H（法定时限）"), and raises `CatalogueError` with all of them: a caller never gets a
 half-read catalogue.
 """
 from __future__ import annotations
@@ -156,7 +156,7 @@ class _SheetReader:
         for name, key, _ in self.columns:
             if name in header:
                 self.index[key] = header.index(name)
-                self.letters[key] = f"列{get_column_letter(header.index(name) + 1)}({name})"
+                self.letters[key] = f"列{get_column_letter(header.index(name) + 1)}（{name}）"
             else:
                 problems.append(Problem(f"{title} 第1行", name, "缺少该列"))
                 self.ws = None

@@ -50,11 +50,11 @@ class SlipLine:
     kind: str = "material"
 
     def text(self) -> str:
-        """The line as printed: “[缺少] 居民身份证(原件1份、复印件1份;公安机关)”, “[不符合] 受理条件:…”."""
+        """The line as printed: “[缺少] 居民身份证（原件1份、复印件1份；公安机关）”, “[不符合] 受理条件：…”."""
         labels = CONDITION_PROBLEMS if self.kind == "condition" else PROBLEMS
         out = f"[{labels[self.problem]}] {self.element}"
         if self.requirement:
-            out += f"({self.requirement})"
+            out += f"（{self.requirement}）"
         if self.note:
             out += f"：{self.note}"
         return out
@@ -114,7 +114,7 @@ def date_text(day: date) -> str:
 
 
 def material_requirement(guide: Guide, index: int) -> str:
-    """“原件1份、复印件1份;公安机关” for the guide's material number `index` (from 1)."""
+    """“原件1份、复印件1份；公安机关” for the guide's material number `index` (from 1)."""
     m = guide.materials[index - 1]
     parts = []
     if m.originals:
@@ -176,7 +176,7 @@ h1{{text-align:center;font-size:26px;letter-spacing:6px;margin-bottom:4px}}
 </style></head><body>
 <h1>一次性告知单</h1>
 <div class="no">{number}</div>
-<p>{applicant}:</p>
+<p>{applicant}：</p>
 <p>您申请办理的“{guide}”事项（{department}），经审查，申请材料或条件尚需补正。现将需要补正的全部内容一次性告知如下：</p>
 <ol>{lines}</ol>
 <p>请按上述要求一次性补齐后，再到{hall}{window}办理。</p>

@@ -35,7 +35,7 @@ def guide_html(guide: Guide, department_name: str, hall_name: str) -> str:
         f"</td><td>{m.copies if m.copies is not None else ''}</td><td>{'是' if m.required else '否'}</td>"
         f"<td>{e(m.format)}</td><td>{e(m.note)}</td></tr>" for i, m in enumerate(guide.materials, start=1))
     faq = "".join(f"<p><b>问：{e(f.question)}</b><br>答：{e(f.answer)}</p>" for f in guide.faq) or "<p class=muted>无</p>"
-    forms = "".join(f"<li>{e(f.name)}:{e('、'.join(f.fields))}</li>" for f in guide.forms)
+    forms = "".join(f"<li>{e(f.name)}：{e('、'.join(f.fields))}</li>" for f in guide.forms)
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{e(guide.name)} - 办事指南</title>
 <style>{_STYLE}</style></head><body>

@@ -27,7 +27,7 @@ def notification_slip_document(slip: NotificationSlip, width_mm: int = 80, url: 
     ]
     if slip.number:
         blocks.append(Line(f"编号：{slip.number}", align="center"))
-    blocks += [Rule(), Line(f"{slip.applicant or '申请人'}:"),
+    blocks += [Rule(), Line(f"{slip.applicant or '申请人'}："),
                Line(f"您申请办理的“{slip.guide_name}”事项，尚需补正以下全部内容：")]
     blocks += [Line(f"{n}. {line.text()}", bold=True)
                for n, line in enumerate(slip.lines, start=1)]

@@ -88,9 +88,9 @@ async def test_notification_slip(server):
         assert slip["number"] == "20261123-001"
         assert slip["applicant"] == "张*三" and slip["window"] == 2
         assert [ln["text"] for ln in slip["lines"]] == [
-            "[缺少] 不动产买卖合同(原件1份;买卖双方)",
-            "[有误] 结婚证(原件1份、复印件1份;婚姻登记机关):结婚证姓名与身份证不一致",
-            "[不符合] 受理条件:已缴清交易税费",
+            "[缺少] 不动产买卖合同（原件1份；买卖双方）",
+            "[有误] 结婚证（原件1份、复印件1份；婚姻登记机关）：结婚证姓名与身份证不一致",
+            "[不符合] 受理条件：已缴清交易税费",
         ]
         assert slip["basis"][0] == "《中华人民共和国行政许可法》第三十二条"
         assert slip["supervision_phone"] == "0394-4212345" and slip["hall_phone"] == "0394-4211234"
@@ -99,7 +99,7 @@ async def test_notification_slip(server):
         async with s.get(f"{server.url}{slip['html_url']}") as r:
             assert r.status == 200
             page = await r.text()
-        for text in ("一次性告知单", "编号:20261123-001", "张*三", "2026年11月23日",
+        for text in ("一次性告知单", "编号：20261123-001", "张*三", "2026年11月23日",
                      "结婚证姓名与身份证不一致", "行政许可法", "0394-4212345", "2号窗口"):
             assert text in page
         assert "张小三" not in page
@@ -179,8 +179,8 @@ async def test_admin_lint_export_and_import(server, demo_catalogue):
         async with s.put(f"{server.url}/api/guides/catalogue", data=spoiled.getvalue(), headers=xlsx) as r:
             assert r.status == 422
             body = await r.json()
-        assert body["problems"] == [{"where": "事项 第3行", "field": "列J(承诺时限)",
-                                     "message": "应为不小于 0 的整数,而不是 '三天'"}]
+        assert body["problems"] == [{"where": "事项 第3行", "field": "列J（承诺时限）",
+                                     "message": "应为不小于 0 的整数，而不是 '三天'"}]
         assert catalogue_revision(server.db) == 1
         async with s.put(f"{server.url}/api/guides/catalogue", data=b"{}", headers={"Content-Type": "text/plain",
                                                                                  **admin}) as r:

@@ -35,8 +35,8 @@ async def test_pick_form_records_and_shows_the_slip(server):
             body = await page.locator("body").inner_text()
         finally:
             await browser.close()
-    assert "[缺少] 完税凭证(复印件1份;税务机关;纸质或电子)" in body
-    assert "[有误] 结婚证(原件1份、复印件1份;婚姻登记机关):证件已过期" in body
+    assert "[缺少] 完税凭证（复印件1份；税务机关；纸质或电子）" in body
+    assert "[有误] 结婚证（原件1份、复印件1份；婚姻登记机关）：证件已过期" in body
     assert "王*明" in body and "王小明" not in body
     assert "1号窗口" in body
     assert server.db["guide_notices"].count == 1

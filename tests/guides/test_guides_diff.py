@@ -51,8 +51,8 @@ def test_every_differing_element_is_listed(demo_catalogue):
         ("element", "bdc-002", "申请材料 结婚证", "有", "无"),
         ("element", "scjg-001", "监督投诉电话", "0394-4212345", "12345"),
         ("element", "scjg-001", "受理条件",
-         "有符合公司章程规定的全体股东认缴的出资额;有公司名称和住所",
-         "有符合公司章程规定的全体股东认缴的出资额;有公司名称和住所;有符合规定的经营范围"),
+         "有符合公司章程规定的全体股东认缴的出资额；有公司名称和住所",
+         "有符合公司章程规定的全体股东认缴的出资额；有公司名称和住所；有符合规定的经营范围"),
         ("element", "rsj-004", "事项编码", "rsj-004", "P-SI-004"),
         ("element", "rsj-004", "收费标准", "不收费", "免费"),
         ("local_only", "mzj-003", "", "", ""),
@@ -92,9 +92,9 @@ def test_cli_diff_and_apply_with_excel_provincial_file(demo_catalogue, tmp_path)
     cmd = [sys.executable, "-m", "queue_server", "guides", "diff", str(local_path), str(prov_path)]
     shown = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert shown.returncode == 1
-    assert "bdc-002 存量房转移登记(二手房过户)\n  申请材料 不动产买卖合同 · 复印件: 本大厅“0” ≠ 省级“2”\n" in shown.stdout
-    assert "\n  承诺办结时限: 本大厅“3” ≠ 省级“5”\n" in shown.stdout
-    assert "mzj-003 补领结婚证: 仅本大厅有,省级平台无" in shown.stdout
+    assert "bdc-002 存量房转移登记(二手房过户)\n  申请材料 不动产买卖合同 · 复印件：本大厅“0” ≠ 省级“2”\n" in shown.stdout
+    assert "\n  承诺办结时限：本大厅“3” ≠ 省级“5”\n" in shown.stdout
+    assert "mzj-003 补领结婚证：仅本大厅有，省级平台无" in shown.stdout
     assert read_catalogue(local_path) == local  # nothing written without --apply
     as_json = json.loads(subprocess.run(cmd + ["--json"], cwd=ROOT, capture_output=True, text=True).stdout)
     assert len(as_json) == 9

@@ -86,11 +86,11 @@ def test_bad_excel_rows_are_reported_by_row_and_column(demo_catalogue, tmp_path)
     with pytest.raises(CatalogueError) as info:
         read_catalogue(xlsx)
     reported = {(p.where, p.field) for p in info.value.problems}
-    assert ("事项 第3行", "列J(承诺时限)") in reported
-    assert ("事项 第5行", "列L(可预约)") in reported
-    assert ("事项 第6行", "列B(事项名称)") in reported
-    assert ("材料 第4行", "列A(事项编码)") in reported
-    assert ("材料 第7行", "列G(形式)") in reported
+    assert ("事项 第3行", "列J（承诺时限）") in reported
+    assert ("事项 第5行", "列L（可预约）") in reported
+    assert ("事项 第6行", "列B（事项名称）") in reported
+    assert ("材料 第4行", "列A（事项编码）") in reported
+    assert ("材料 第7行", "列G（形式）") in reported
     assert len(info.value.problems) == 5
 
 
@@ -133,7 +133,7 @@ def test_cli_import_of_a_bad_file_keeps_the_old_catalogue(demo_catalogue, tmp_pa
     _spoil(xlsx)
     bad = _govhall("guides", "import", "--db", str(db_path), str(xlsx))
     assert bad.returncode == 2
-    assert "事项 第3行 · 列J(承诺时限)" in bad.stderr
+    assert "事项 第3行 · 列J（承诺时限）" in bad.stderr
     db = open_database(db_path)
     assert catalogue_revision(db) == 1
     assert len(load_catalogue(db).guides) == 96

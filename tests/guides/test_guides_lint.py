@@ -70,7 +70,7 @@ def test_cli_report_and_exit_codes(demo_catalogue, tmp_path):
     result = _lint(str(DEMO_GUIDES_PATH))
     assert result.returncode == 1
     assert "bdc-010 地役权登记\n  受理条件[1]: [vague]" in result.stdout
-    assert result.stdout.strip().endswith("检查事项 97 项,6 项有问题,共 20 处。")
+    assert result.stdout.strip().endswith("检查事项 97 项，6 项有问题，共 20 处。")
     as_json = json.loads(_lint(str(DEMO_GUIDES_PATH), "--json").stdout)
     assert {f["code"] for f in as_json} == DEFECTIVE
     for code in DEFECTIVE:

@@ -29,11 +29,11 @@ def test_slip_prints_every_item_on_the_ticket_printer(demo_catalogue, width):
     printer.print_document(notification_slip_document(slip, width_mm=width, url=url))
     printed = read_escpos(printer.jobs[-1])
     text = printed.text.replace("\n", "")
-    for expected in ("一次性告知单", "编号:20261123-001", "欧**明", "[缺少] 不动产买卖合同(原件1份;买卖双方)",
-                     "[有误] 结婚证(原件1份、复印件1份;婚姻登记机关):姓名与身份证不一致",
-                     "[不符合] 受理条件:房屋未被查封、未设抵押或已取得抵押权人同意",
-                     "行政许可法》第三十二条", "监督电话:0394-4212345", "大厅电话:0394-4211234",
-                     "2号窗口 经办人:李四", "告知日期:2026年11月23日", "申请人签收"):
+    for expected in ("一次性告知单", "编号：20261123-001", "欧**明", "[缺少] 不动产买卖合同（原件1份；买卖双方）",
+                     "[有误] 结婚证（原件1份、复印件1份；婚姻登记机关）：姓名与身份证不一致",
+                     "[不符合] 受理条件：房屋未被查封、未设抵押或已取得抵押权人同意",
+                     "行政许可法》第三十二条", "监督电话：0394-4212345", "大厅电话：0394-4211234",
+                     "2号窗口 经办人：李四", "告知日期：2026年11月23日", "申请人签收"):
         assert expected in text, expected
     assert "欧阳小明" not in text
     assert printed.qr_payloads == [url]
@@ -46,7 +46,7 @@ def test_html_and_json_carry_the_same_slip(demo_catalogue):
     page = slip_html(slip)
     for line in slip.lines:
         assert line.text() in page
-    assert "《不动产登记暂行条例》" in page and "告知日期:2026年11月23日" in page
+    assert "《不动产登记暂行条例》" in page and "告知日期：2026年11月23日" in page
 
 
 def test_bad_picks_and_masking(demo_catalogue):
@@ -75,5 +75,5 @@ async def test_recorded_slip_prints_from_the_api_answer(server):
     printer = SimTicketPrinter()
     printer.print_document(notification_slip_document(slip_from_dict(fetched), url=server.url + fetched["html_url"]))
     printed = read_escpos(printer.jobs[-1])
-    assert "[缺少] 出生医学证明(原件1份、复印件1份;助产医疗机构)" in printed.text.replace("\n", "")
+    assert "[缺少] 出生医学证明（原件1份、复印件1份；助产医疗机构）" in printed.text.replace("\n", "")
     assert "14号窗口" in printed.text
