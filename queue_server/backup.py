@@ -24,7 +24,7 @@ def integrity(path: Path) -> str:
     try:
         return conn.execute("pragma integrity_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        return f"不是有效的数据库文件 ({exc})"
+        return f"不是有效的数据库文件（{exc}）"
     finally:
         conn.close()
 
