@@ -85,6 +85,19 @@ def test_line_screen_over_pty(bus_end: SimSerialEnd, link: SerialLink) -> None:
     assert bytes(sim.raw) == "#033号窗口 暂停服务\r\n".encode("gbk")
 
 
+def test_full_width_punctuation_reaches_the_screens_in_gbk(bus_end: SimSerialEnd, link: SerialLink) -> None:
+    """GIVEN screen texts typeset with full-width punctuation (，：（）！？；。) WHEN a call and a pause are shown
+    THEN the GBK font ROM gets every mark as itself (a character GBK lacked would arrive as ``?``)."""
+    texts = ScreenTexts(call="请{number}号（{window}号窗口）！", paused="{window}号窗口：暂停服务，请稍候？；。")
+    layout = FrameLayout()
+    sim = SimLedScreen(bus_end, 3, layout)
+    screen = FramedLedScreen(FramedBus(link, layout), 3, 3, texts)
+    assert screen.show_call("A001")
+    assert sim.wait_for("请A001号（3号窗口）！")
+    assert screen.show_paused()
+    assert sim.wait_for("3号窗口：暂停服务，请稍候？；。")
+
+
 def test_pulled_cable_is_recovered_and_the_call_shown_again(bus_end: SimSerialEnd, link: SerialLink) -> None:
     """GIVEN a screen showing A001 WHEN the cable is pulled, a call made, and the cable put back
     THEN the link reconnects by itself and the screen shows the latest call again."""
