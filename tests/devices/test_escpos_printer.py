@@ -129,7 +129,7 @@ async def test_a_ticket_issued_by_the_server_prints_with_its_status_url(server) 
     printed = read_escpos(SimTicketPrinter().print_ticket(ticket_print_from_api(ticket, config)))
     assert ticket["number"] in printed.lines and "不动产抵押登记" in printed.lines
     assert printed.qr_payloads == [ticket["status_url"]]
-    assert "【老年人(65周岁以上)】" in printed.lines
+    assert "【老年人（65周岁以上）】" in printed.lines
     assert "取号时间：2026-11-23 09:00:00" in printed.lines
     assert "办理窗口：1、2、3号窗口" in printed.lines
     assert all(line in printed.lines for line in config.hall.notice)
