@@ -103,7 +103,7 @@ class TicketPrint:
     :param issued_at: when it was issued (aware datetime)
     :param tz: the hall's time zone, used to print ``issued_at``
     :param status_url: the ticket's public status page, printed as a QR code
-    :param notice: the hall's notice lines (e.g. 过号无效,请重新取号)
+    :param notice: the hall's notice lines (e.g. 过号无效，请重新取号)
     :param priority_label: the priority category's name (绿色通道), if any
     :param window_hint: where to go, e.g. ``3号、5号窗口``, if known
     """

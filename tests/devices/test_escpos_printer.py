@@ -17,7 +17,7 @@ from devices.printer.sim import SimTicketPrinter
 from devices.sim_bus import SimSerialEnd
 
 TICKET = TicketPrint("示范县政务服务中心", "企业设立登记", "B007", 2, 10, datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc),
-                     ZoneInfo("Asia/Shanghai"), "http://127.0.0.1:8080/t/tok123", ["过号无效,请重新取号"])
+                     ZoneInfo("Asia/Shanghai"), "http://127.0.0.1:8080/t/tok123", ["过号无效，请重新取号"])
 
 
 def test_file_backend_writes_the_same_bytes_as_the_simulator(tmp_path: Path) -> None:

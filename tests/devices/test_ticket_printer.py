@@ -27,7 +27,7 @@ def make_ticket(**changes: object) -> TicketPrint:
         issued_at=datetime(2026, 11, 23, 1, 5, 30, tzinfo=timezone.utc),
         tz=SHANGHAI,
         status_url=STATUS_URL,
-        notice=["过号无效,请重新取号", "监督电话：0731-12345678"],
+        notice=["过号无效，请重新取号", "监督电话：0731-12345678"],
     )
     fields.update(changes)
     return TicketPrint(**fields)  # type: ignore[arg-type]
@@ -48,7 +48,7 @@ def test_ticket_reads_back_with_number_service_wait_time_and_qr() -> None:
     assert "前面还有3人等候" in lines
     assert "预计等候约15分钟" in lines
     assert "取号时间：2026-11-23 09:05:30" in lines, "time is printed in the hall's time zone"
-    assert "过号无效,请重新取号" in lines and "监督电话：0731-12345678" in lines
+    assert "过号无效，请重新取号" in lines and "监督电话：0731-12345678" in lines
     number = next(i for i in printed.items if getattr(i, "text", None) == "A001")
     assert number.width == number.height == 4 and number.bold and number.align == "center"
     assert printed.qr_payloads == [STATUS_URL]
