@@ -63,7 +63,7 @@ def read_catalogue(path: str | Path, services: set[str] | None = None, hall: boo
         raise CatalogueError([Problem(str(path), "", f"无法读取文件：{exc}")]) from exc
     except json.JSONDecodeError as exc:
         raise CatalogueError([Problem(str(path), f"第{exc.lineno}行第{exc.colno}列",
-                                      f"不是有效的 JSON:{exc.msg}")]) from exc
+                                      f"不是有效的 JSON：{exc.msg}")]) from exc
     return catalogue_from_dict(data, services, hall)
 
 
@@ -77,7 +77,7 @@ def read_catalogue_bytes(data: bytes, excel: bool, services: set[str] | None = N
         raise CatalogueError([Problem("上传内容", "", "不是 UTF-8 编码的 JSON")]) from exc
     except json.JSONDecodeError as exc:
         raise CatalogueError([Problem("上传内容", f"第{exc.lineno}行第{exc.colno}列",
-                                      f"不是有效的 JSON:{exc.msg}")]) from exc
+                                      f"不是有效的 JSON：{exc.msg}")]) from exc
     return catalogue_from_dict(parsed, services)
 
 

@@ -82,7 +82,7 @@ def _day_span(request: web.Request, text: str | None, name: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise invalid(name, f"日期格式应为 YYYY-MM-DD: {text!r}") from None
+        raise invalid(name, f"日期格式应为 YYYY-MM-DD：{text!r}") from None
 
 
 def _utc_bounds(request: web.Request, first: date, last: date) -> tuple[str, str]:
