@@ -20,7 +20,7 @@ from devices.printer.sim import SimTicketPrinter
 ROUNDS = 300
 TICKET = TicketPrint("示范县政务服务中心", "不动产转移登记", "A023", 7, 35, datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc),
                      ZoneInfo("Asia/Shanghai"), "http://127.0.0.1:8080/t/3q9XbTz0c1", [
-                         "请留意叫号,过号请到服务台重新排队(限一次)", "扫码查看排队进度,办结后请对本次服务评价"])
+                         "请留意叫号，过号请到服务台重新排队（限一次）", "扫码查看排队进度，办结后请对本次服务评价"])
 
 
 def measure(fn: Callable[[], bytes], rounds: int = ROUNDS) -> tuple[float, float, int]:
