@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.core.text.markup import MarkupLabel
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
@@ -19,8 +20,9 @@ from kiosk.common.theme import THEME
 from kiosk.common.widgets import BigButton, Heading, SmallCaption
 from kiosk.ticketing.screens import AppScreen, Row
 
-#: tiles per row of the department grid (two wide tiles read better than three narrow ones; 13 fit in 1080×1920)
-GRID_COLUMNS = 2
+#: (columns, type size) of the department grid in order of preference: two wide tiles read better than three
+#: narrow ones, and the button type better than the body type; the first that shows every tile without scrolling wins
+LAYOUTS: tuple[tuple[int, str], ...] = ((2, "fs_button"), (3, "fs_button"), (2, "fs_body"), (3, "fs_body"))
 #: a tile is never taller than this many button heights, however few departments a hall has
 MAX_TILE_SCALE = 2.2
 
@@ -49,18 +51,26 @@ def department_label(name: str, waiting: int | None) -> str:
     return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]"
 
 
+def text_height(text: str, font_size: float, width: float) -> float:
+    """The height of a tile's (markup) ``text`` set bold in the kiosk font, wrapped to ``width`` pixels."""
+    label = MarkupLabel(text=text, font_size=font_size, font_name="NotoSansSC", bold=True, halign="center",
+                        text_size=(max(width, 1), None))
+    label.refresh()
+    return float(label.texture.size[1]) if label.texture is not None else 0.0
+
+
 class DepartmentGrid(ScrollView):
     """The department tiles: rows share the height on show; taller tiles than fit make the grid scroll."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(do_scroll_x=False, **kwargs)
-        self.grid = GridLayout(cols=GRID_COLUMNS, spacing=THEME.gap, size_hint_y=None, row_force_default=True,
+        self.grid = GridLayout(cols=LAYOUTS[0][0], spacing=THEME.gap, size_hint_y=None, row_force_default=True,
                                row_default_height=THEME.button_h)
         self.grid.bind(minimum_height=self.grid.setter("height"))
         self.add_widget(self.grid)
         self._relayout = Clock.create_trigger(self.relayout, -1)
         self.bind(size=self._relayout)
-        THEME.bind(gap=self._relayout, button_h=self._relayout)
+        THEME.bind(gap=self._relayout, button_h=self._relayout, fs_button=self._relayout, fs_body=self._relayout)
 
     @property
     def tiles(self) -> list[BigButton]:
@@ -72,22 +82,31 @@ class DepartmentGrid(ScrollView):
         self.grid.clear_widgets()
         for tile in tiles:
             tile.size_hint_y = 1  # the grid gives every tile its row's height
-            tile.bind(texture_size=self._relayout)
             self.grid.add_widget(tile)
         self._relayout()
 
     def relayout(self, *_args: Any) -> None:
-        """Give each row the larger of what its text needs and an equal share of the visible height."""
+        """Choose the columns, the tiles' type and the row height: the first of :data:`LAYOUTS` whose rows all fit
+        on show; if none does (适老模式 on a small screen), the first one, and the grid scrolls."""
         tiles = self.tiles
         self.grid.spacing = THEME.gap
-        if not tiles:
+        if not tiles or self.width < 10:
             return
-        rows = math.ceil(len(tiles) / GRID_COLUMNS)
+        fits = [self._measure(cols, size, tiles) for cols, size in LAYOUTS]
+        cols, font, needed, share = next((f for f in fits if f[2] <= f[3]), fits[0])
+        self.grid.cols = cols
         for tile in tiles:
-            tile.texture_update()
-        needed = max(tile.texture_size[1] for tile in tiles) + THEME.gap * 2
-        share = (self.height - THEME.gap * (rows - 1)) / rows
+            tile.font_size = font
         self.grid.row_default_height = max(needed, min(share, THEME.button_h * MAX_TILE_SCALE))
+
+    def _measure(self, cols: int, size: str, tiles: list[BigButton]) -> tuple[int, float, float, float]:
+        """(columns, type size, the row height the texts need, the row height that fills the view)."""
+        rows = math.ceil(len(tiles) / cols)
+        font = getattr(THEME, size)
+        width = (self.width - THEME.gap * (cols - 1)) / cols - THEME.gap
+        needed = max(text_height(tile.text, font, width) for tile in tiles) + THEME.gap * 0.5
+        share = (self.height - THEME.gap * (rows - 1)) / rows
+        return cols, font, needed, share
 
     @property
     def overflows(self) -> bool:
