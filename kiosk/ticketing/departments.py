@@ -8,6 +8,7 @@ tiles grow with the type; when they no longer fit, the grid scrolls (the buttons
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from kivy.clock import Clock
@@ -51,8 +52,10 @@ def department_label(name: str, waiting: int | None) -> str:
     return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]"
 
 
+@lru_cache(maxsize=1024)
 def text_height(text: str, font_size: float, width: float) -> float:
-    """The height of a tile's (markup) ``text`` set bold in the kiosk font, wrapped to ``width`` pixels."""
+    """The height of a tile's (markup) ``text`` set bold in the kiosk font, wrapped to ``width`` pixels (cached:
+    every hall event refreshes the counts, and most tiles' texts stay the same)."""
     label = MarkupLabel(text=text, font_size=font_size, font_name="NotoSansSC", bold=True, halign="center",
                         text_size=(max(width, 1), None))
     label.refresh()
