@@ -135,8 +135,10 @@ class DepartmentsScreen(AppScreen):
         row.add_widget(self.priority_button)
         row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
         self.body.add_widget(row)
-        self.departments.grid.bind(height=self._hint)
-        self.departments.bind(height=self._hint)
+        # after the layout pass, never during it: adding the hint to the column while it lays out breaks its loop
+        self._hint_trigger = Clock.create_trigger(self._hint, 0)
+        self.departments.grid.bind(height=self._hint_trigger)
+        self.departments.bind(height=self._hint_trigger)
 
     def _hint(self, *_args: Any) -> None:
         """Say that the grid scrolls, only when it does (a hidden hint takes no room from the tiles)."""
