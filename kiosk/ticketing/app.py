@@ -149,6 +149,11 @@ class TicketKioskApp(KioskApp):
         self.go("services").show(department, self.priority, self.loads())
         self.refresh_snapshot()
 
+    def choose_general(self, service: str) -> None:
+        """The 综合受理 tile of the department grid: its confirm step; 返回 comes back to the grid."""
+        self.department = None
+        self.choose_service(service, confirm=True)
+
     def _services_of(self, department: str) -> list[str]:
         return next((codes for code, _name, codes in department_services(self.hall_config) if code == department),
                     [])

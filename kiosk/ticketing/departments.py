@@ -2,7 +2,8 @@
 large tiles, then one of that department's services.
 
 A citizen who has never used a kiosk should not have to scroll and read thirty services: the grid shows every
-department that has services, each tile with its name and how many wait there now, on one screen. In 适老模式 the
+department that has services, each tile with its name and how many wait there now, on one screen, and (when the
+hall has the service named by the ``general_service`` kiosk setting) a last tile sending the undecided to 综合受理. In 适老模式 the
 tiles grow with the type; when they no longer fit, the grid scrolls (the buttons below it stay put) and a line says so.
 """
 from __future__ import annotations
@@ -167,4 +168,16 @@ class DepartmentsScreen(AppScreen):
                                lambda c=code: self.app.show_department(c))
             tile.department = code
             tiles.append(tile)
+        general = config.services.get(self.app.settings.general_service)
+        if general is not None:  # the hall has a 综合受理 service: offer it to whoever cannot choose
+            tiles.append(self.general_tile(general.code, general.name, loads))
         self.departments.set_tiles(tiles)
+
+    def general_tile(self, code: str, name: str, loads: dict[str, dict[str, Any]]) -> BigButton:
+        """The last tile: 不知道选哪个？请选【综合受理】, amber so it does not read as one more department."""
+        waiting = department_waiting([code], loads)
+        tile = self.button(department_label(f"不知道选哪个？\n请选【{name}】", waiting),
+                           lambda: self.app.choose_general(code), colour=theme.WARNING)
+        tile.color = theme.DARK_TEXT
+        tile.department = None
+        return tile
