@@ -18,16 +18,17 @@ import os
 import random
 import statistics
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from kiosk.common.headless import without_screen  # noqa: E402 - before anything imports Kivy
+from kiosk.common.headless import without_screen  # before anything imports Kivy
 
 without_screen(os.environ)
 
 
 def _summary(values: list[float]) -> str:
     ms = sorted(v * 1000 for v in values)
-    p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
+    p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
     return f"median {statistics.median(ms):7.1f} ms   p90 {p90:7.1f} ms   (n={len(ms)})"
 
 

@@ -68,7 +68,7 @@ def _layout(d: Any, screen: Any, shot: str) -> dict[str, Any]:
     image = Image.open(path).convert("RGB")
 
     def pixel(widget: Any) -> tuple[int, ...]:
-        x0, y0, x1, y1 = _rect(widget)  # just inside the left edge: the background, clear of the centred text
+        x0, y0, _x1, y1 = _rect(widget)  # just inside the left edge: the background, clear of the centred text
         return image.getpixel((int(x0 + 2), int(image.height - (y0 + y1) / 2)))
 
     home = d.find_button("返回首页")
@@ -93,7 +93,7 @@ def _close(a: list[int], b: list[int]) -> bool:
 
 
 def scenario_departments(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
-    app, printer = _app(ctx)
+    app, _printer = _app(ctx)
     d = factory.start(app)
     d.wait_until(lambda: app.online, what="hall feed online")
     d.tap_text("取号", exact=True)
