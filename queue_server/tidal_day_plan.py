@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+from sqlite_utils import Database
 
 from queue_server.config import HallConfig
-from queue_server.policy.day_plan import plan_day_support
-from queue_server.simulation.model import expected_arrivals
+from queue_server.policy.day_plan import expected_from_history, plan_day_support
+from queue_server.simulation.model import day_factor, expected_arrivals
 from queue_server.simulation.runner import sessions_of
 from queue_server.tidal_config import simulation_profile
+
+
+HISTORY_LOOKBACK_DAYS = 42  # six weeks: recent enough to follow the season, long enough for every weekday
+MIN_HISTORY_DAYS = 5  # fewer past business days than this: plan from the demand profile instead
 
 
 @dataclass(frozen=True)
@@ -26,22 +32,50 @@ class DayPlan:
     :param day: the business day.
     :param services: window number -> the service its staff take up next to their own.
     :param work_min: expected minutes of work per service over the day (the figures behind the plan).
+    :param basis: what the expected work rests on, in the hall's words (the past days' tickets or the forecast).
     """
 
     day: date
     services: dict[int, str]
     work_min: dict[str, float]
+    basis: str = "需求预测"
 
 
-def expected_work(config: HallConfig, day: date) -> dict[str, float]:
-    """Expected minutes of work per service over ``day``, from the hall's demand profile.
+def past_counts(db: Database, day: date, lookback_days: int = HISTORY_LOOKBACK_DAYS) -> dict[date, dict[str, int]]:
+    """Tickets issued per service on each business day of the ``lookback_days`` before ``day`` that had any.
+
+    :param db: the hall database.
+    :param day: the day being planned (not counted).
+    :param lookback_days: how many calendar days to look back.
+    """
+    rows = db.execute(
+        "select business_day, service, count(*) from tickets where business_day >= ? and business_day < ? "
+        "group by business_day, service", [(day - timedelta(days=lookback_days)).isoformat(), day.isoformat()])
+    past: dict[date, dict[str, int]] = {}
+    for business_day, service, count in rows:
+        past.setdefault(date.fromisoformat(business_day), {})[service] = count
+    return past
+
+
+def expected_work(config: HallConfig, day: date, db: Database | None = None) -> tuple[dict[str, float], str]:
+    """Expected minutes of work per service over ``day`` and what they rest on.
+
+    With at least :data:`MIN_HISTORY_DAYS` past business days in ``db``, the tickets are learned from them
+    (:func:`queue_server.policy.day_plan.expected_from_history`, with the demand profile's Monday and month-start
+    surges); otherwise they come from the demand profile alone, as in the hall simulator.
 
     :param config: the hall configuration.
     :param day: the business day.
+    :param db: the hall database (None: the demand profile only).
     """
     minutes = {code: float(s.minutes) for code, s in config.services.items()}
-    history = expected_arrivals(day, sessions_of(config), minutes, simulation_profile(config))
-    return history.work_minutes(minutes)
+    profile = simulation_profile(config)
+    past = past_counts(db, day) if db is not None else {}
+    if len(past) >= MIN_HISTORY_DAYS:
+        tickets = expected_from_history(past, lambda d, s: day_factor(d, profile, s), day, minutes)
+        return {s: n * minutes[s] for s, n in tickets.items()}, f"近 {len(past)} 个营业日取号"
+    history = expected_arrivals(day, sessions_of(config), minutes, profile)
+    return history.work_minutes(minutes), "需求预测"
 
 
 def all_day_services(config: HallConfig) -> dict[int, tuple[str, ...]]:
@@ -52,22 +86,26 @@ def all_day_services(config: HallConfig) -> dict[int, tuple[str, ...]]:
     return {n: tuple(w.tidal_services) if w.standby else tuple(w.services) for n, w in config.windows.items()}
 
 
-def make_day_plan(config: HallConfig, trained: Mapping[int, tuple[str, ...]], day: date) -> DayPlan:
+def make_day_plan(config: HallConfig, trained: Mapping[int, tuple[str, ...]], day: date,
+                  db: Database | None = None) -> DayPlan:
     """The support plan of ``day``.
 
     :param config: the hall configuration.
     :param trained: what each regular window's staff may take up beyond their own services.
     :param day: the business day.
+    :param db: the hall database, whose past business days teach the expected work (see :func:`expected_work`).
     """
-    work = expected_work(config, day)
+    work, basis = expected_work(config, day, db)
     regular = {n: tuple(s) for n, s in trained.items() if not config.windows[n].standby}
-    return DayPlan(day, plan_day_support(all_day_services(config), regular, work), work)
+    return DayPlan(day, plan_day_support(all_day_services(config), regular, work), work, basis)
 
 
-def plan_reason(service_name: str, work_min: float) -> str:
+def plan_reason(service_name: str, work_min: float, basis: str | None = None) -> str:
     """Why a window takes ``service_name`` up today, for the window's staff and the audit log.
 
     :param service_name: the planned service's name.
     :param work_min: its expected minutes of work today.
+    :param basis: what the expectation rests on (:attr:`DayPlan.basis`), when known.
     """
-    return f"每日兼办:今日预计{service_name}工作量较大(约 {round(work_min)} 分钟),本窗口兼办"
+    on = f",依据{basis}" if basis else ""
+    return f"每日兼办:今日预计{service_name}工作量较大(约 {round(work_min)} 分钟{on}),本窗口兼办"

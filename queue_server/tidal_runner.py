@@ -144,15 +144,16 @@ class TidalRunner:
             return [self._planned_event(r["window"], r["service"],
                                         plan_reason(self.config.services[r["service"]].name, r["work_min"] or 0.0))
                     for r in rows]
-        plan = make_day_plan(self.config, self.trained, today)
+        plan = make_day_plan(self.config, self.trained, today, self.db)
         events: list[Event] = []
         with write_transaction(self.db):
             self.hall.set_day_plan(plan.services, POLICY_ACTOR, "每日兼办计划", self.trained)
             store.record_day_plan(self.db, day, now, plan.services, plan.work_min)
             for window, service in sorted(plan.services.items()):
                 work = round(plan.work_min.get(service, 0.0), 1)
-                reason = plan_reason(self.config.services[service].name, work)
-                store.log(self.db, now, "plan", service, window, POLICY_ACTOR, reason, {"work_min": work})
+                reason = plan_reason(self.config.services[service].name, work, plan.basis)
+                store.log(self.db, now, "plan", service, window, POLICY_ACTOR, reason,
+                          {"work_min": work, "basis": plan.basis})
                 events.append(self._planned_event(window, service, reason))
         return events
 

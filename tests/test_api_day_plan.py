@@ -288,3 +288,28 @@ async def test_the_plan_does_not_depend_on_the_tides_cross_window_support(hall_c
             supported[on] = [o["window"] for o in tidal["open"]]
     assert supported[True] and not any(hall_config.windows[w].standby for w in supported[True])
     assert supported[False] == []
+
+
+async def test_after_a_week_of_tickets_the_plan_follows_what_the_hall_really_issued(hall_config, db_path, clock):
+    """GIVEN six business days on which 企业设立登记 drew far more tickets than the demand profile foresees WHEN the
+    next business day (a month-start Tuesday) is planned THEN the plan rests on those days' tickets, says so, and
+    sends more trained counters to 企业设立登记 than the profile's plan does."""
+    async with running(hall_config, db_path, clock) as hall:
+        kiosk = hall.as_("kiosk")
+        for day in range(8):  # Monday 23 Nov to Monday 30 Nov: six business days, a weekend between
+            if day not in (5, 6):
+                for service, count in (("company_setup", 40), ("si_card", 4)):
+                    for _ in range(count):
+                        await take(kiosk, service)
+            clock.advance(24 * 3600)
+        tuesday = date(2026, 12, 1)
+        await hall.as_("admin").post("/api/tidal/run")
+        _, tidal = await hall.as_("admin").get("/api/tidal")
+        learned = plan_of(tidal)
+        _, log = await hall.as_("admin").get(f"/api/tidal/log?date={tuesday.isoformat()}")
+    plans = [e for e in log["entries"] if e["action"] == "plan"]
+    assert plans and all(e["data"]["basis"] == "近 6 个营业日取号" for e in plans)
+    assert all("依据近 6 个营业日取号" in e["reason"] for e in plans)
+    forecast = simulator_plan(hall_config, tuesday)
+    setup = [w for w, s in learned.items() if s == "company_setup"]
+    assert len(setup) > sum(1 for s in forecast.values() if s == "company_setup")

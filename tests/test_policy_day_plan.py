@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from queue_server.config import DEMO_CONFIG_PATH, load_config
-from queue_server.policy.day_plan import plan_day_support
+from queue_server.policy.day_plan import expected_from_history, plan_day_support
 from queue_server.simulation.runner import draw_day, run_day
 from queue_server.tidal_config import simulation_profile, tidal_settings
 
@@ -26,6 +26,21 @@ def test_untrained_counters_and_their_own_services_are_left_alone_and_ties_are_r
     assert plan_day_support(SERVES, {4: (), 3: ("hpf",)}, {"hpf": 900.0}) == {}
     tie = plan_day_support({1: ("si",)}, {1: ("a", "b")}, {"a": 50.0, "b": 50.0})
     assert tie == {1: "b"} == plan_day_support({1: ("si",)}, {1: ("b", "a")}, {"a": 50.0, "b": 50.0})
+
+
+def test_past_days_teach_the_expected_tickets_with_their_surges_taken_out_and_todays_put_in():
+    """GIVEN 30 社保 tickets on a Monday (surge ×1.5) and 20 on a Wednesday, and no 医保 on the Wednesday WHEN a
+    month-start day (×1.3 for 社保 only) is planned THEN 社保 expects (20 + 20) / 2 × 1.3 = 26 and 医保 the plain
+    average of 10 and 0."""
+    monday, wednesday, month_start = date(2026, 11, 23), date(2026, 11, 25), date(2026, 12, 1)
+
+    def surge(day, service):
+        return (1.5 if day == monday else 1.0) * (1.3 if day == month_start and service == "si" else 1.0)
+
+    past = {monday: {"si": 30, "mi": 15}, wednesday: {"si": 20}}
+    expected = expected_from_history(past, surge, month_start, ("si", "mi"))
+    assert expected["si"] == 26.0 and expected["mi"] == 5.0
+    assert expected_from_history({}, surge, month_start, ("si",)) == {"si": 0.0}
 
 
 def test_the_simulated_hall_plans_its_day_and_serves_the_planned_items_at_the_counters():

@@ -7,12 +7,14 @@ them), so the services with the most work for the windows they have get help bef
 (:func:`queue_server.policy.tidal.decide`) then acts on top of the plan when a queue still grows. Nobody moves and
 nobody is added: the counter's staff take the item up at their own desk, as in 跨窗口支援.
 
-The expected work per service comes from the hall's expected arrivals for a day like today (the configured demand
-profile) times each service's minutes; the live server and the hall simulator call the same function.
+The expected work per service is the tickets expected today times each service's minutes. The live server learns
+the tickets from its own past business days (:func:`expected_from_history`) once it has enough of them; before that,
+and in the hall simulator, they come from the configured demand profile. Both call the same planning function.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from datetime import date
+from typing import Callable, Iterable, Mapping
 
 # A window a plan has already given an extra service counts as half a window more for it (its staff still serve
 # their own items too), so the next counter is steered to the next-busiest service.
@@ -45,3 +47,24 @@ def plan_day_support(
         serving[best] = serving.get(best, 0.0) + PLANNED_SHARE
         plan[number] = best
     return plan
+
+
+def expected_from_history(
+    past: Mapping[date, Mapping[str, int]], surge: Callable[[date, str], float], day: date, services: Iterable[str],
+) -> dict[str, float]:
+    """Tickets expected per service on ``day``, learned from the counts of past business days.
+
+    Each past count is divided by that day's surge factor for the service (the Monday and month-start surges the
+    hall's demand profile names), the results are averaged over the past days (a day without the service counts as
+    none), and the mean is multiplied by today's factor: a month-start Monday expects more 社保 tickets than the
+    average day shows, an ordinary Wednesday fewer.
+
+    :param past: per past business day, tickets issued per service.
+    :param surge: the surge factor of a day for a service.
+    :param day: the day to plan.
+    :param services: the services to expect tickets for.
+    """
+    if not past:
+        return {s: 0.0 for s in services}
+    return {s: sum(counts.get(s, 0) / surge(d, s) for d, counts in past.items()) / len(past) * surge(day, s)
+            for s in services}
