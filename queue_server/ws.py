@@ -58,13 +58,20 @@ class WebSocketHub:
 
     def on_event(self, event: Event) -> None:
         """Queue ``event`` for every client subscribed to one of its topics (called synchronously by the bus)."""
+        # The event is serialised once (twice with private fields), not once per client: only ``seq`` differs.
+        public = private = None
         for client in list(self._clients):
             if client.dropped or not client.wants(event):
                 continue
-            data = {**event.data, **event.private} if event.private and client.may_see_private(event) else event.data
+            if event.private and client.may_see_private(event):
+                private = private or _frame_head(event.name, {**event.data, **event.private})
+                head = private
+            else:
+                public = public or _frame_head(event.name, event.data)
+                head = public
             client.seq += 1
             try:
-                client.queue.put_nowait({"event": event.name, "data": data, "seq": client.seq})
+                client.queue.put_nowait(f'{head}{client.seq}}}')
             except asyncio.QueueFull:
                 self._drop(client)
 
@@ -85,7 +92,7 @@ class WebSocketHub:
         # Snapshot and registration happen with no await between them, so no event is missed or seen twice.
         request.app[HALL].roll_day()
         snapshot = request.app[HALL].snapshot()
-        client.queue.put_nowait({"event": "snapshot", "data": snapshot, "seq": 0})
+        client.queue.put_nowait(f"{_frame_head('snapshot', snapshot)}0}}")
         self._clients.add(client)
         writer = asyncio.create_task(self._write(client))
         try:
@@ -104,7 +111,7 @@ class WebSocketHub:
                 await client.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow, reconnect")
                 return
             try:
-                await client.ws.send_str(json.dumps(message, ensure_ascii=False))
+                await client.ws.send_str(message)
             except (ConnectionError, RuntimeError):
                 self._clients.discard(client)
                 return
@@ -114,6 +121,11 @@ class WebSocketHub:
         clients, self._clients = list(self._clients), set()
         await asyncio.gather(*(c.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for c in clients),
                              return_exceptions=True)
+
+
+def _frame_head(name: str, data: dict) -> str:
+    """A WebSocket message ``{"event", "data", "seq"}`` as JSON up to the value of ``seq``."""
+    return f'{{"event": {json.dumps(name)}, "data": {json.dumps(data, ensure_ascii=False)}, "seq": '
 
 
 def _authorise(request: web.Request, topics: frozenset[str]) -> None:
