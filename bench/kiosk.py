@@ -125,7 +125,7 @@ def tap_to_ticket(n: int) -> None:
             EventLoop.idle()
         taps: list[float] = []
         for i in range(n + 2):
-            app.show_services()
+            app.show_department("bdc")  # 取号 → 不动产登记中心: its services
             for _ in range(3):
                 EventLoop.idle()
             screen = app.get_screen("services")

@@ -36,6 +36,8 @@ def scenario_kiosk(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d = factory.start(app)
     d.wait_until(lambda: app.online, what="hall feed online")
     d.tap_text("取号", exact=True)
+    d.wait_screen("departments")
+    d.tap_text("不动产登记中心")
     d.wait_screen("services")
     d.tap_text(SERVICE_NAME)
     screen = d.wait_screen("ticket")

@@ -36,6 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("elder_mode", False, "start in 适老模式 (even larger type)"),
     Setting("review_timeout_seconds", 30, "seconds a review stays open before the ticket is left unrated"),
     Setting("fullscreen", False, "run the app full screen (hall machines)"),
+    Setting("general_service", "general_intake", "code of the hall's 综合受理 service: the ticket kiosk's department "
+            "grid adds a tile 不知道选哪个？请选… for it; empty, or a code the hall does not have = no such tile"),
 )
 
 _URL = re.compile(r"^https?://[^\s/]+(/.*)?$")
@@ -53,6 +55,7 @@ class KioskSettings:
     elder_mode: bool = False
     review_timeout_seconds: int = 30
     fullscreen: bool = False
+    general_service: str = "general_intake"
 
     def with_overrides(self, **values: Any) -> "KioskSettings":
         """A copy with the given non-None values replaced (command-line overrides)."""

@@ -15,6 +15,7 @@ from kiosk.common.ws import HallFeed
 from kiosk.guide.screens import GuideHomeScreen, GuideListScreen, GuideScreen, GuideSearchScreen
 from kiosk.guide.content import notice_slip
 from kiosk.ticketing.checkin import CheckInScreen, ProgressScreen
+from kiosk.ticketing.departments import DepartmentsScreen, department_services
 from kiosk.ticketing.issuer import IssueOutcome, TicketIssuer
 from kiosk.ticketing.screens import (ConfirmScreen, ErrorScreen, HomeScreen, PriorityScreen, ServicesScreen,
                                      TicketScreen, WorkingScreen)
@@ -45,6 +46,10 @@ class TicketKioskApp(KioskApp):
         self.snapshot: dict[str, Any] | None = None
         self.online = False
         self.outcomes: list[IssueOutcome] = []
+        self.priority: str | None = None
+        """the 绿色通道 category of the number being chosen (None: a walk-in)"""
+        self.department: str | None = None
+        """the department whose services are on show"""
         self._choice: tuple[str, str | None] | None = None
         self._busy = False
         self.feed = HallFeed(self.client, ["hall"], on_snapshot=self._snapshot, on_event=self._event,
@@ -53,7 +58,7 @@ class TicketKioskApp(KioskApp):
 
     def build_screens(self, screens: ScreenManager) -> None:
         screens.add_widget(HomeScreen(self))
-        for name, factory in (("services", ServicesScreen), ("priority", PriorityScreen), ("confirm", ConfirmScreen),
+        for name, factory in (("departments", DepartmentsScreen), ("services", ServicesScreen), ("priority", PriorityScreen), ("confirm", ConfirmScreen),
                               ("working", WorkingScreen), ("ticket", TicketScreen), ("error", ErrorScreen),
                               ("checkin", CheckInScreen), ("progress", ProgressScreen), ("guides", GuideHomeScreen),
                               ("guide_list", GuideListScreen), ("guide_search", GuideSearchScreen),
@@ -106,8 +111,10 @@ class TicketKioskApp(KioskApp):
     def _hall_read(self, result: ApiResult) -> None:
         if result.ok:
             self.snapshot = result.data
-            if self.screens.current == "services":  # only then does the list exist
-                self._fill_services()
+            if self.screens.current == "departments":  # only a screen on show is refilled
+                self.get_screen("departments").show(self.priority, self.loads(), keep_scroll=True)
+            elif self.screens.current == "services" and self.department is not None:
+                self.get_screen("services").show(self.department, self.priority, self.loads(), keep_scroll=True)
 
     def loads(self) -> dict[str, dict[str, Any]]:
         """Service code → the snapshot's service entry (waiting, estimated wait)."""
@@ -119,34 +126,68 @@ class TicketKioskApp(KioskApp):
         THEME.elder = not THEME.elder
 
     def show_services(self, priority: str | None = None) -> None:
-        """The list of services (for a walk-in, or for 绿色通道 category ``priority``)."""
-        self.go("services").show(priority, self.loads())
+        """取号 starts here: the department grid, for a walk-in or for 绿色通道 category ``priority``."""
+        self.priority = priority
+        self.department = None
+        self._choice = None
+        self.go("departments").show(priority, self.loads())
         self.refresh_snapshot()
 
-    def _fill_services(self) -> None:
-        screen = self.get_screen("services")
-        screen.show(screen.priority, self.loads(), keep_scroll=True)
+    def show_departments(self) -> None:
+        """Back to the department grid from a department's services, keeping the 绿色通道 category and the place."""
+        self.department = None
+        self.go("departments").show(self.priority, self.loads(), keep_scroll=True)
+        self.refresh_snapshot()
+
+    def show_department(self, department: str) -> None:
+        """A department was tapped: its services; a department with a single service goes to the confirm step."""
+        services = self._services_of(department)
+        self.department = department
+        if len(services) == 1:
+            self.choose_service(services[0], confirm=True)
+            return
+        self.go("services").show(department, self.priority, self.loads())
+        self.refresh_snapshot()
+
+    def choose_general(self, service: str) -> None:
+        """The 综合受理 tile of the department grid: its confirm step; 返回 comes back to the grid."""
+        self.department = None
+        self.choose_service(service, confirm=True)
+
+    def _services_of(self, department: str) -> list[str]:
+        return next((codes for code, _name, codes in department_services(self.hall_config) if code == department),
+                    [])
 
     def show_priority(self) -> None:
         """绿色通道: choose the category first."""
         self.go("priority")
 
-    def choose_service(self, service: str) -> None:
-        """A service was tapped: priority tickets go through a confirm step, walk-ins are taken at once."""
-        priority = self.get_screen("services").priority
-        if priority:
+    def choose_service(self, service: str, confirm: bool = False) -> None:
+        """A service was chosen: priority tickets (and ``confirm``) go through a confirm step, walk-ins are taken
+        at once."""
+        priority = self.priority
+        if priority or confirm:
             self._choice = (service, priority)
             self.go("confirm").show(self.hall_config.services[service].name,
-                                    self.hall_config.priority_categories[priority])
+                                    self.hall_config.priority_categories[priority] if priority else None,
+                                    self.loads().get(service))
         else:
             self.take_number(service, None)
 
-    def confirm_priority(self) -> None:
-        """The citizen confirmed the 绿色通道 ticket."""
+    def confirm_choice(self) -> None:
+        """The citizen confirmed the ticket on the confirm screen."""
         if self._choice is not None:
             service, priority = self._choice
             self._choice = None
             self.take_number(service, priority)
+
+    def back_from_confirm(self) -> None:
+        """返回 on the confirm screen: to the department's services, or to the grid for a one-service department."""
+        self._choice = None
+        if self.department is not None and len(self._services_of(self.department)) > 1:
+            self.go("services").show(self.department, self.priority, self.loads(), keep_scroll=True)
+        else:
+            self.show_departments()
 
     def take_number(self, service: str, priority: str | None) -> None:
         """Check the printer, ask the server for a number, print it; then show the outcome."""

@@ -1,4 +1,5 @@
-"""The ticket kiosk's screens for taking a number: home, services, 绿色通道, confirm, working, ticket, error.
+"""The ticket kiosk's screens for taking a number: home, a department's services, 绿色通道, confirm, working,
+ticket, error (the department grid is in :mod:`kiosk.ticketing.departments`).
 
 One decision per screen, large buttons, and Chinese text only. The screens hold no queue logic: they ask the
 :class:`~kiosk.ticketing.issuer.TicketIssuer` and show what it reports.
@@ -68,11 +69,11 @@ class HomeScreen(AppScreen):
 
 
 class ServicesScreen(AppScreen):
-    """Services grouped by department, each with how many wait and the estimated wait."""
+    """The services of one department, each with how many wait and the estimated wait; 返回 to the departments."""
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "services")
-        self.priority: str | None = None
+        self.department: str | None = None
         self.heading = Heading(text="请选择办理的业务")
         self.body.add_widget(self.heading)
         self.list = GridLayout(cols=1, spacing=THEME.gap, size_hint_y=None)
@@ -80,47 +81,50 @@ class ServicesScreen(AppScreen):
         self.scroll = ScrollView(do_scroll_x=False)
         self.scroll.add_widget(self.list)
         self.body.add_widget(self.scroll)
-        self.priority_button = self.button("绿色通道（优先办理）", app.show_priority,
-                                           colour=theme.PRIORITY)
-        self.body.add_widget(self.priority_button)
-        self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
+        row = Row()
+        THEME.bind(button_h=row.setter("height"))
+        row.add_widget(self.button("返回", app.show_departments, colour=theme.SURFACE))
+        row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
+        self.body.add_widget(row)
 
-    def show(self, priority: str | None, loads: dict[str, dict[str, Any]], keep_scroll: bool = False) -> None:
-        """Fill the list; ``loads`` maps service code to the snapshot's service entry."""
-        self.priority = priority
+    def show(self, department: str, priority: str | None, loads: dict[str, dict[str, Any]],
+             keep_scroll: bool = False) -> None:
+        """List the services of ``department``; ``loads`` maps service code to the snapshot's service entry."""
+        self.department = department
         config = self.app.hall_config
+        name = config.departments[department].name
         if priority:
-            self.heading.text = f"绿色通道（{config.priority_categories[priority]}）\n请选择办理的业务"
+            self.heading.text = f"绿色通道（{config.priority_categories[priority]}）\n{name}"
         else:
-            self.heading.text = "请选择办理的业务"
-        self.priority_button.opacity = 0 if priority or not config.priority_categories else 1
-        self.priority_button.disabled = bool(priority) or not config.priority_categories
+            self.heading.text = f"{name}\n请选择办理的业务"
         if not keep_scroll:  # a refresh of the counts keeps the citizen's place in the list
             self.scroll.scroll_y = 1
         self.list.clear_widgets()
-        for dept_code, dept in config.departments.items():
-            services = [s for s in config.services.values() if s.department == dept_code]
-            if not services:
-                continue
-            self.list.add_widget(Caption(text=dept.name, halign="left", color=theme.NUMBER))
-            for service in services:
+        for service in config.services.values():
+            if service.department == department:
                 self.list.add_widget(self.button(service_label(service.name, loads.get(service.code)),
                                                  lambda code=service.code: self.app.choose_service(code),
                                                  scale_h=1.3))
 
 
-def service_label(name: str, load: dict[str, Any] | None) -> str:
-    """A service button's text: its name, then how many wait and the estimated wait."""
+def wait_line(load: dict[str, Any] | None) -> str:
+    """How many wait for a service and the estimated wait (empty before the first snapshot)."""
     if not load:
-        return name
+        return ""
     waiting = load.get("waiting", 0)
     estimate = load.get("estimated_wait_min")
-    line = f"等候 {waiting} 人"
     if not waiting:
-        line = "现在无人等候"
-    elif estimate is not None:
+        return "现在无人等候"
+    line = f"等候 {waiting} 人"
+    if estimate is not None:
         line += f" · 约 {estimate} 分钟"
-    return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]"
+    return line
+
+
+def service_label(name: str, load: dict[str, Any] | None) -> str:
+    """A service button's text: its name, then how many wait and the estimated wait."""
+    line = wait_line(load)
+    return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]" if line else name
 
 
 class PriorityScreen(AppScreen):
@@ -138,7 +142,8 @@ class PriorityScreen(AppScreen):
 
 
 class ConfirmScreen(AppScreen):
-    """Confirm a 绿色通道 ticket before it is taken."""
+    """Confirm a ticket before it is taken: every 绿色通道 ticket, and a walk-in whose department has one service
+    (the citizen tapped a department, so say which service the number is for)."""
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "confirm")
@@ -146,13 +151,23 @@ class ConfirmScreen(AppScreen):
         self.text = Caption(text="")
         self.body.add_widget(self.text)
         self.body.add_widget(Widget())
-        self.body.add_widget(self.button("确认取号", app.confirm_priority, colour=theme.PRIORITY))
-        self.body.add_widget(self.button("返回", app.show_services, colour=theme.SURFACE))
+        self.confirm = self.button("确认取号", app.confirm_choice, colour=theme.PRIORITY)
+        self.body.add_widget(self.confirm)
+        row = Row()
+        THEME.bind(button_h=row.setter("height"))
+        row.add_widget(self.button("返回", app.back_from_confirm, colour=theme.SURFACE))
+        row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
+        self.body.add_widget(row)
 
-    def show(self, service_name: str, category: str) -> None:
-        """Say what is about to happen."""
-        self.text.text = (f"您将通过【绿色通道 · {category}】办理：\n{service_name}\n\n"
-                          "请在窗口出示相关证件，工作人员将核验。")
+    def show(self, service_name: str, category: str | None, load: dict[str, Any] | None = None) -> None:
+        """Say what is about to happen (``category``: the 绿色通道 category's name, None for a walk-in)."""
+        if category:
+            self.text.text = (f"您将通过【绿色通道 · {category}】办理：\n{service_name}\n\n"
+                              "请在窗口出示相关证件，工作人员将核验。")
+            self.confirm.colour = theme.PRIORITY
+        else:
+            self.text.text = f"您将办理：\n{service_name}\n\n{wait_line(load)}".rstrip()
+            self.confirm.colour = theme.PRIMARY
 
 
 class WorkingScreen(AppScreen):

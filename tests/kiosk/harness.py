@@ -212,7 +212,7 @@ def _child(test_file: str, function: str, ctx_file: str, timeout: str = "60") ->
     faulthandler.dump_traceback_later(float(timeout), exit=True)  # a hung scenario shows where it hangs
 
     ctx = json.loads(Path(ctx_file).read_text())
-    size = WINDOW_SIZES[ctx["role"]]
+    size = ctx.get("window_size") or WINDOW_SIZES[ctx["role"]]  # a scenario may ask for the device's full size
     from kivy.config import Config
 
     Config.set("graphics", "width", str(size[0]))

@@ -13,6 +13,14 @@ from tests.kiosk.harness import run_scenario, start_scenario
 
 SERVICE = "bdc_transfer"
 SERVICE_NAME = "不动产转移登记"
+DEPARTMENT_NAME = "不动产登记中心"
+
+
+def _open_department(d: Any, name: str = DEPARTMENT_NAME) -> None:
+    """On the department grid, tap the department's tile; wait for its services."""
+    d.wait_screen("departments")
+    d.tap_text(name)
+    d.wait_screen("services")
 
 
 def _ticket_app(ctx: dict[str, Any], fault: str | None = None):
@@ -41,7 +49,9 @@ def scenario_take_number(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.wait_until(lambda: app.online, what="hall feed online")
     d.shot("ticket-home")
     d.tap_text("取号", exact=True)
-    d.wait_screen("services")
+    d.wait_screen("departments")
+    d.shot("ticket-departments")
+    _open_department(d)
     d.wait_until(lambda: "等候" in d.find_button(SERVICE_NAME).text, what="waiting counts")
     d.shot("ticket-services")
     d.tap_text(SERVICE_NAME)
@@ -53,12 +63,12 @@ def scenario_take_number(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.wait_screen("home")
     # 绿色通道: category, service, confirm
     d.tap_text("取号", exact=True)
-    d.wait_screen("services")
+    d.wait_screen("departments")
     d.tap_text("绿色通道")
     d.wait_screen("priority")
     d.shot("ticket-priority")
     d.tap_text("残疾人")
-    d.wait_screen("services")
+    _open_department(d)
     d.tap_text(SERVICE_NAME)
     d.wait_screen("confirm")
     d.shot("ticket-confirm")
@@ -94,7 +104,8 @@ def test_take_number_prints_the_recorded_ticket(kiosk_server, shots: Path) -> No
     assert second["priority"] == "disabled" and second["number"] == result["priority"]["number"]
     assert int(second["number"][1:]) == int(first["number"][1:]) + 1
     assert kiosk_server.waiting(SERVICE) == before + 2
-    for name in ("ticket-home", "ticket-services", "ticket-issued", "ticket-priority", "ticket-confirm"):
+    for name in ("ticket-home", "ticket-departments", "ticket-services", "ticket-issued", "ticket-priority",
+                 "ticket-confirm"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
 
 
@@ -103,7 +114,7 @@ def scenario_paper_out(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d = factory.start(app)
     d.wait_until(lambda: app.online, what="online")
     d.tap_text("取号", exact=True)
-    d.wait_screen("services")
+    _open_department(d)
     d.tap_text(SERVICE_NAME)
     screen = d.wait_screen("error")
     d.shot("ticket-error-paper-out")
@@ -148,7 +159,7 @@ def scenario_server_down(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     home = d.app.screen
     d.shot("ticket-home-offline")
     d.tap_text("取号", exact=True)
-    d.wait_screen("services")
+    _open_department(d)
     d.tap_text(SERVICE_NAME)
     screen = d.wait_screen("error", timeout=20)
     d.shot("ticket-error-server-down")
@@ -189,7 +200,7 @@ def scenario_print_fails(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     app.printer.inject_fault("paper_out")
     d = factory.start(app)
     d.tap_text("取号", exact=True)
-    d.wait_screen("services")
+    _open_department(d)
     d.tap_text(SERVICE_NAME)
     d.wait_screen("working")
     d.shot("ticket-working")
@@ -321,8 +332,8 @@ def scenario_idle_and_elder(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]
     elder = THEME.fs_button
     d.shot("ticket-home-elder")
     d.tap_text("取号", exact=True)
-    d.wait_screen("services")
-    d.shot("ticket-services-elder")
+    d.wait_screen("departments")
+    d.shot("ticket-departments-elder")
     d.wait_screen("home", timeout=10)  # idle_seconds later, with no touch
     return {"normal": normal, "elder": elder, "elder_after_idle": THEME.elder}
 

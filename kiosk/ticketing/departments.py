@@ -1,0 +1,183 @@
+"""Department-first choice on the ticket kiosk: after 取号 the citizen first picks a department (部门) from a grid of
+large tiles, then one of that department's services.
+
+A citizen who has never used a kiosk should not have to scroll and read thirty services: the grid shows every
+department that has services, each tile with its name and how many wait there now, on one screen, and (when the
+hall has the service named by the ``general_service`` kiosk setting) a last tile sending the undecided to 综合受理. In 适老模式 the
+tiles grow with the type; when they no longer fit, the grid scrolls (the buttons below it stay put) and a line says so.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.text.markup import MarkupLabel
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.common import theme
+from kiosk.common.theme import THEME
+from kiosk.common.widgets import BigButton, Heading, SmallCaption
+from kiosk.ticketing.screens import AppScreen, Row
+
+#: (columns, type size) of the department grid in order of preference: two wide tiles read better than three
+#: narrow ones, and the button type better than the body type; the first that shows every tile without scrolling wins
+LAYOUTS: tuple[tuple[int, str], ...] = ((2, "fs_button"), (3, "fs_button"), (2, "fs_body"), (3, "fs_body"))
+#: a tile is never taller than this many button heights, however few departments a hall has
+MAX_TILE_SCALE = 2.2
+
+
+def department_services(config: Any) -> list[tuple[str, str, list[str]]]:
+    """The departments that have services, in the config's order: ``(code, name, [service codes])``."""
+    groups = []
+    for code, department in config.departments.items():
+        services = [s.code for s in config.services.values() if s.department == code]
+        if services:
+            groups.append((code, department.name, services))
+    return groups
+
+
+def department_waiting(services: list[str], loads: dict[str, dict[str, Any]]) -> int | None:
+    """How many wait in total for ``services`` (None: the snapshot has none of them yet)."""
+    known = [loads[code].get("waiting", 0) for code in services if code in loads]
+    return sum(known) if known else None
+
+
+def department_label(name: str, waiting: int | None) -> str:
+    """A department tile's text: its name, then a short line of how many wait there now."""
+    if waiting is None:
+        return name
+    line = f"共 {waiting} 人等候" if waiting else "现在无人等候"
+    return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]"
+
+
+@lru_cache(maxsize=1024)
+def text_height(text: str, font_size: float, width: float) -> float:
+    """The height of a tile's (markup) ``text`` set bold in the kiosk font, wrapped to ``width`` pixels (cached:
+    every hall event refreshes the counts, and most tiles' texts stay the same)."""
+    label = MarkupLabel(text=text, font_size=font_size, font_name="NotoSansSC", bold=True, halign="center",
+                        text_size=(max(width, 1), None))
+    label.refresh()
+    return float(label.texture.size[1]) if label.texture is not None else 0.0
+
+
+class DepartmentGrid(ScrollView):
+    """The department tiles: rows share the height on show; taller tiles than fit make the grid scroll."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(do_scroll_x=False, **kwargs)
+        self.grid = GridLayout(cols=LAYOUTS[0][0], spacing=THEME.gap, size_hint_y=None, row_force_default=True,
+                               row_default_height=THEME.button_h)
+        self.grid.bind(minimum_height=self.grid.setter("height"))
+        self.add_widget(self.grid)
+        self._relayout = Clock.create_trigger(self.relayout, -1)
+        self.bind(size=self._relayout)
+        THEME.bind(gap=self._relayout, button_h=self._relayout, fs_button=self._relayout, fs_body=self._relayout)
+
+    @property
+    def tiles(self) -> list[BigButton]:
+        """The tiles in reading order."""
+        return list(reversed(self.grid.children))
+
+    def set_tiles(self, tiles: list[BigButton]) -> None:
+        """Replace the tiles."""
+        self.grid.clear_widgets()
+        for tile in tiles:
+            tile.size_hint_y = 1  # the grid gives every tile its row's height
+            self.grid.add_widget(tile)
+        self._relayout()
+
+    def relayout(self, *_args: Any) -> None:
+        """Choose the columns, the tiles' type and the row height: the first of :data:`LAYOUTS` whose rows all fit
+        on show; if none does (适老模式 on a small screen), the first one, and the grid scrolls."""
+        tiles = self.tiles
+        self.grid.spacing = THEME.gap
+        if not tiles or self.width < 10:
+            return
+        fits = [self._measure(cols, size, tiles) for cols, size in LAYOUTS]
+        cols, font, needed, share = next((f for f in fits if f[2] <= f[3]), fits[0])
+        self.grid.cols = cols
+        for tile in tiles:
+            tile.font_size = font
+        self.grid.row_default_height = max(needed, min(share, THEME.button_h * MAX_TILE_SCALE))
+
+    def _measure(self, cols: int, size: str, tiles: list[BigButton]) -> tuple[int, float, float, float]:
+        """(columns, type size, the row height the texts need, the row height that fills the view)."""
+        rows = math.ceil(len(tiles) / cols)
+        font = getattr(THEME, size)
+        width = (self.width - THEME.gap * (cols - 1)) / cols - THEME.gap
+        needed = max(text_height(tile.text, font, width) for tile in tiles) + THEME.gap * 0.5
+        share = (self.height - THEME.gap * (rows - 1)) / rows
+        return cols, font, needed, share
+
+    @property
+    def overflows(self) -> bool:
+        """True when the tiles are taller than the visible area (the citizen has to scroll)."""
+        return self.grid.height > self.height + 1
+
+
+class DepartmentsScreen(AppScreen):
+    """请选择办理部门: one tile per department, 绿色通道 and 返回首页 side by side below."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "departments")
+        self.priority: str | None = None
+        self.heading = Heading(text="请选择办理部门")
+        self.body.add_widget(self.heading)
+        self.departments = DepartmentGrid()
+        self.body.add_widget(self.departments)
+        self.scroll_hint = SmallCaption(text="上下滑动可查看更多部门")
+        row = Row()
+        row.height = THEME.button_h
+        THEME.bind(button_h=row.setter("height"))
+        self.priority_button = self.button("绿色通道", app.show_priority, colour=theme.PRIORITY)
+        row.add_widget(self.priority_button)
+        row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
+        self.body.add_widget(row)
+        # after the layout pass, never during it: adding the hint to the column while it lays out breaks its loop
+        self._hint_trigger = Clock.create_trigger(self._hint, 0)
+        self.departments.grid.bind(height=self._hint_trigger)
+        self.departments.bind(height=self._hint_trigger)
+
+    def _hint(self, *_args: Any) -> None:
+        """Say that the grid scrolls, only when it does (a hidden hint takes no room from the tiles)."""
+        shown = self.scroll_hint.parent is not None
+        if self.departments.overflows and not shown:
+            self.body.add_widget(self.scroll_hint, index=1)  # just above the buttons
+        elif not self.departments.overflows and shown:
+            self.body.remove_widget(self.scroll_hint)
+
+    def show(self, priority: str | None, loads: dict[str, dict[str, Any]], keep_scroll: bool = False) -> None:
+        """Fill the grid; ``loads`` maps service code to the snapshot's service entry."""
+        self.priority = priority
+        config = self.app.hall_config
+        if priority:
+            self.heading.text = f"绿色通道（{config.priority_categories[priority]}）\n请选择办理部门"
+        else:
+            self.heading.text = "请选择办理部门"
+        hidden = bool(priority) or not config.priority_categories
+        self.priority_button.opacity = 0 if hidden else 1
+        self.priority_button.disabled = hidden
+        if not keep_scroll:  # a refresh of the counts keeps the citizen's place in the grid
+            self.departments.scroll_y = 1
+        tiles = []
+        for code, name, services in department_services(config):
+            tile = self.button(department_label(name, department_waiting(services, loads)),
+                               lambda c=code: self.app.show_department(c))
+            tile.department = code
+            tiles.append(tile)
+        general = config.services.get(self.app.settings.general_service)
+        if general is not None:  # the hall has a 综合受理 service: offer it to whoever cannot choose
+            tiles.append(self.general_tile(general.code, general.name, loads))
+        self.departments.set_tiles(tiles)
+
+    def general_tile(self, code: str, name: str, loads: dict[str, dict[str, Any]]) -> BigButton:
+        """The last tile: 不知道选哪个？请选【综合受理】, amber so it does not read as one more department."""
+        waiting = department_waiting([code], loads)
+        tile = self.button(department_label(f"不知道选哪个？\n请选【{name}】", waiting),
+                           lambda: self.app.choose_general(code), colour=theme.WARNING)
+        tile.color = theme.DARK_TEXT
+        tile.department = None
+        return tile
