@@ -3,7 +3,7 @@ large tiles, then one of that department's services.
 
 A citizen who has never used a kiosk should not have to scroll and read thirty services: the grid shows every
 department that has services, each tile with its name and how many wait there now, on one screen, and (when the
-hall has the service named by the ``general_service`` kiosk setting) a last tile sending the undecided to 综合受理. In 适老模式 the
+hall has the service named by the ``general_service`` kiosk setting) a full-width row under the grid sending the undecided to 综合受理. In 适老模式 the
 tiles grow with the type; when they no longer fit, the grid scrolls (the buttons below it stay put) and a line says so.
 """
 from __future__ import annotations
@@ -45,8 +45,14 @@ def department_waiting(services: list[str], loads: dict[str, dict[str, Any]]) ->
     return sum(known) if known else None
 
 
+def tile_name(name: str) -> str:
+    """A department's name for its tile: a parenthetical starts a line of its own (the label wraps Chinese at any
+    character, and would leave a lone "（" at a line's end)."""
+    return name.replace("（", "\n（") if "（" in name and not name.startswith("（") else name
+
+
 def department_label(name: str, waiting: int | None) -> str:
-    """A department tile's text: its name, then a short line of how many wait there now."""
+    """A tile's text: a name, then a short line of how many wait there now."""
     if waiting is None:
         return name
     line = f"共 {waiting} 人等候" if waiting else "现在无人等候"
@@ -128,6 +134,13 @@ class DepartmentsScreen(AppScreen):
         self.body.add_widget(self.heading)
         self.departments = DepartmentGrid()
         self.body.add_widget(self.departments)
+        # the hall's 综合受理 for whoever cannot choose: a full-width row under the grid, amber so it does not read as
+        # one more department, and never scrolled away
+        self.general_code: str | None = None
+        self.general = self.button("", lambda: self.general_code and app.choose_general(self.general_code),
+                                   colour=theme.WARNING)
+        self.general.color = theme.DARK_TEXT
+        self.body.add_widget(self.general)
         self.scroll_hint = SmallCaption(text="上下滑动可查看更多部门")
         row = Row()
         row.height = THEME.button_h
@@ -144,8 +157,8 @@ class DepartmentsScreen(AppScreen):
     def _hint(self, *_args: Any) -> None:
         """Say that the grid scrolls, only when it does (a hidden hint takes no room from the tiles)."""
         shown = self.scroll_hint.parent is not None
-        if self.departments.overflows and not shown:
-            self.body.add_widget(self.scroll_hint, index=1)  # just above the buttons
+        if self.departments.overflows and not shown:  # just under the grid
+            self.body.add_widget(self.scroll_hint, index=self.body.children.index(self.departments))
         elif not self.departments.overflows and shown:
             self.body.remove_widget(self.scroll_hint)
 
@@ -164,20 +177,20 @@ class DepartmentsScreen(AppScreen):
             self.departments.scroll_y = 1
         tiles = []
         for code, name, services in department_services(config):
-            tile = self.button(department_label(name, department_waiting(services, loads)),
+            tile = self.button(department_label(tile_name(name), department_waiting(services, loads)),
                                lambda c=code: self.app.show_department(c))
             tile.department = code
             tiles.append(tile)
-        general = config.services.get(self.app.settings.general_service)
-        if general is not None:  # the hall has a 综合受理 service: offer it to whoever cannot choose
-            tiles.append(self.general_tile(general.code, general.name, loads))
         self.departments.set_tiles(tiles)
+        self.show_general(config.services.get(self.app.settings.general_service), loads)
 
-    def general_tile(self, code: str, name: str, loads: dict[str, dict[str, Any]]) -> BigButton:
-        """The last tile: 不知道选哪个？请选【综合受理】, amber so it does not read as one more department."""
-        waiting = department_waiting([code], loads)
-        tile = self.button(department_label(f"不知道选哪个？\n请选【{name}】", waiting),
-                           lambda: self.app.choose_general(code), colour=theme.WARNING)
-        tile.color = theme.DARK_TEXT
-        tile.department = None
-        return tile
+    def show_general(self, general: Any, loads: dict[str, dict[str, Any]]) -> None:
+        """不知道选哪个？请选【综合受理】 with its waiting line, when the hall has that service; else no row at all."""
+        self.general_code = general.code if general is not None else None
+        if general is None:
+            self.general.text, self.general.scale_h, self.general.opacity, self.general.disabled = "", 0, 0, True
+            return
+        waiting = department_waiting([general.code], loads)
+        self.general.text = department_label(f"不知道选哪个？请选【{general.name}】", waiting)
+        self.general.font_size = THEME.fs_body
+        self.general.scale_h, self.general.opacity, self.general.disabled = 1.3, 1, False

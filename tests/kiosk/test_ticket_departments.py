@@ -2,8 +2,8 @@
 
 取号 shows a grid of department tiles (only departments with services, each with how many wait there now), a tile
 shows that department's services, a one-service department goes straight to the confirm step, 返回 goes back to
-the grid and 返回首页 home; the hall's 综合受理 service (kiosk setting ``general_service``) gets one more tile for the
-undecided. The grid must fit the window at the kiosk's size in normal mode, and in 适老模式 keep
+the grid and 返回首页 home; the hall's 综合受理 service (kiosk setting ``general_service``) gets a full-width row under the
+grid for the undecided. The grid must fit the window at the kiosk's size in normal mode, and in 适老模式 keep
 every fixed control inside the window while the tiles scroll. Each ``scenario_*`` runs in its own process
 (``harness.py``).
 """
@@ -36,7 +36,8 @@ def _app(ctx: dict[str, Any]):
 
 
 def _names(buttons: list[Any]) -> list[str]:
-    return [b.text.split("\n")[0] for b in buttons]
+    """The names on the tiles (a parenthetical is set on a line of its own, then the waiting line)."""
+    return ["".join(line for line in b.text.split("\n") if not line.startswith("[size=")) for b in buttons]
 
 
 def _rect(widget: Any) -> tuple[float, float, float, float]:
@@ -73,16 +74,18 @@ def _layout(d: Any, screen: Any, shot: str) -> dict[str, Any]:
 
     home = d.find_button("返回首页")
     departments = [t for t in tiles if t.department]
-    general = [t for t in tiles if not t.department]
+    general = [screen.general] if screen.general.opacity and screen.general.height else []
     return {
         "window": list(Window.size), "image": list(image.size), "outside": outside,
         "tiles": len(tiles), "general": len(general), "in_view": sum(_inside(_rect(t), view) for t in tiles),
+        "general_in_window": all(_inside(_rect(g), window) for g in general),
         "view_in_window": _inside(view, window), "overflows": grid.overflows,
-        "text_spills": [t.text for t in tiles if t.texture_size[1] > t.height or t.texture_size[0] > t.width],
+        "text_spills": [t.text for t in tiles + general
+                        if t.texture_size[1] > t.height or t.texture_size[0] > t.width],
         "hint": screen.scroll_hint.parent is not None,
         "home_pixel": list(pixel(home)), "surface": [round(c * 255) for c in theme.SURFACE[:3]],
         "last_tile_pixel": list(pixel(departments[-1])) if _inside(_rect(departments[-1]), view) else None,
-        "general_pixel": list(pixel(general[0])) if general and _inside(_rect(general[0]), view) else None,
+        "general_pixel": list(pixel(general[0])) if general else None,
         "primary": [round(c * 255) for c in theme.PRIMARY[:3]], "font": tiles[0].font_size,
         "warning": [round(c * 255) for c in theme.WARNING[:3]],
     }
@@ -102,7 +105,7 @@ def scenario_departments(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     layout = _layout(d, screen, "departments")
     tiles = list(reversed(screen.departments.grid.children))
     grid_children = _names([t for t in tiles if t.department])
-    general_tiles = [t.text for t in tiles if not t.department]
+    general_tiles = [screen.general.text] if screen.general.opacity else []
     bdc_before = next(t.text for t in screen.departments.tiles if t.department == "bdc")
     d.signal("grid")
     d.wait_go("ticket_taken")  # the test took a 不动产 number elsewhere: the tile's count follows, no tap needed
@@ -191,9 +194,9 @@ def test_departments_then_services_then_a_number(kiosk_server, shots: Path) -> N
     with_services = [d.name for code, d in config.departments.items()
                      if any(s.department == code for s in config.services.values())]
     assert result["grid"] == with_services and EMPTY_DEPARTMENT[1] not in result["grid"]
-    # and one more tile, after the departments, for the hall's 综合受理 (the general_service setting's code)
-    assert len(result["general_tiles"]) == 1 and "请选【综合受理(无差别窗口)】" in result["general_tiles"][0]
-    assert "您将办理：\n综合受理(无差别窗口)" in result["general_confirm"]
+    # and a row under the grid for the hall's 综合受理 (the general_service setting's code)
+    assert len(result["general_tiles"]) == 1 and "请选【综合受理（无差别窗口）】" in result["general_tiles"][0]
+    assert "您将办理：\n综合受理（无差别窗口）" in result["general_confirm"]
     bdc_waiting = sum(kiosk_server.waiting(s) for s in ("bdc_transfer", "bdc_mortgage", "bdc_query"))
     assert (f"共 {bdc_waiting - 1} 人等候" in result["bdc_before"]
             or (bdc_waiting == 1 and "现在无人等候" in result["bdc_before"]))
@@ -244,12 +247,12 @@ def test_department_grid_fits_the_window(kiosk_server, shots: Path, elder: bool,
     layout = result["layout"]
     assert layout["window"] == list(size) and layout["image"] == list(size)
     assert layout["outside"] == [] and layout["view_in_window"] and layout["text_spills"] == []
-    assert layout["general"] == (1 if general else 0) and layout["tiles"] == 13 + layout["general"]
+    assert layout["general"] == (1 if general else 0) and layout["tiles"] == 13 and layout["general_in_window"]
     assert _close(layout["home_pixel"], layout["surface"])  # 返回首页 is drawn where its widget is
+    assert general == "" or _close(layout["general_pixel"], layout["warning"])  # drawn, never scrolled away
     if not elder:
         assert layout["in_view"] == layout["tiles"] and not layout["overflows"] and not layout["hint"]
         assert _close(layout["last_tile_pixel"], layout["primary"])  # the last tile is drawn, inside the window
-        assert general == "" or _close(layout["general_pixel"], layout["warning"])
         assert result["scroll_y_after_back"] == pytest.approx(1)
     else:
         assert layout["overflows"] and layout["hint"] and 0 < layout["in_view"] < layout["tiles"]
