@@ -4,7 +4,8 @@ large tiles, then one of that department's services.
 A citizen who has never used a kiosk should not have to scroll and read thirty services: the grid shows every
 department that has services, each tile with its name and how many wait there now, on one screen, and (when the
 hall has the service named by the ``general_service`` kiosk setting) a full-width row under the grid sending the
-undecided to 综合受理. In 适老模式 the tiles grow with the type; when they no longer fit, the grid scrolls (the buttons below it stay put) and a line says so.
+undecided to 综合受理. In 适老模式 the tiles grow with the type; when they no longer fit, the grid scrolls (the
+buttons below it stay put) and a line says so.
 """
 from __future__ import annotations
 
