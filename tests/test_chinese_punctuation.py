@@ -38,12 +38,12 @@ ALLOWED_LITERALS: dict[str, tuple[str, ...]] = {
     # regular expressions over Chinese guide text
     "queue_server/guides/lint.py": (
         r"(相关|有关|其他|其它|其余)(的)?(相关|有关)?(证明|材料|文件|资料|证件|手续)",
-        r"(法律|法规|规章|规范性文件|政策)[^。;;]{0,12}(规定|要求)的?(其他|其它)[^。;;]{0,4}(条件|材料|情形|要求)",
+        r"(法律|法规|规章|规范性文件|政策)[^。;；]{0,12}(规定|要求)的?(其他|其它)[^。;；]{0,4}(条件|材料|情形|要求)",
         r"(其他|其它)(条件|情形)$",
         r"等(相关|有关)?(材料|证明)$",
     ),
     "queue_server/guides/exchange.py": (r" (材料|问题|表单)\d+$",),
-    "queue_server/guides/search.py": (r"[\s,,、;;。.·/()()【】\[\]\-—_:：\"'“”]+",),
+    "queue_server/guides/search.py": (r"[\s,、;。.·/()【】\[\]\-—_:\"'“”]+",),
     # the JSON shape a device report must have, written as JSON
     "queue_server/views/devices.py": ('应为 {"device": 名称, "ok": true/false, "kind"?, "detail"?}',),
     # English help and API summaries that name a Chinese term
@@ -56,9 +56,6 @@ ALLOWED_LITERALS: dict[str, tuple[str, ...]] = {
     "queue_server/views/admin.py": ("管理后台 Admin pages (HTML): 实时大厅、评价台账、差评整改、有诉即办、企业回访、统计、导出",),
     # a warning marker at the start of a CLI line, like a bullet
     "queue_server/demo/summary.py": ("  ! 设备代理 30 秒内没有连上服务：窗口屏和语音可能漏掉前面的叫号",),
-    # a JavaScript regular expression splitting what staff type
-    "queue_server/reviews/web/ledgers.js": (
-        "reasons: v.reasons ? v.reasons.split(/[、,,]/).map((x) => x.trim()).filter(Boolean) : []}})))])));",),
 }
 
 

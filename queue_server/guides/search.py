@@ -29,7 +29,8 @@ EXACT, PREFIX, SUBSTRING, PINYIN_FULL, PINYIN_START, PINYIN_INSIDE, SCATTERED, H
     ONE_EDIT = (100, 90, 80, 95, 85, 70, 65, 60, 55, 45)
 NAME_WEIGHT, KEYWORD_WEIGHT, GROUP_WEIGHT = 1.0, 0.9, 0.5
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SPLIT = re.compile(r"[\s,,、;;。.·/()()【】\[\]\-—_:：\"'“”]+")
+# Queries are NFKC-normalised first (:func:`normalise`), so full-width ，；：（） arrive here as , ; : ( ).
+_SPLIT = re.compile(r"[\s,、;。.·/()【】\[\]\-—_:\"'“”]+")
 _ALNUM = re.compile(r"[a-z0-9]+")
 
 

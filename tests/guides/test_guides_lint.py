@@ -42,12 +42,14 @@ def test_findings_only_on_the_defective_demo_items(demo_catalogue):
     ("其他相关材料", "其他相关材料"),
     ("有关部门出具的有关证明", "有关证明"),
     ("身份证明等材料", "等材料"),
+    ("法律授权部门规定的其他情形除外", "法律授权部门规定的其他情形"),
 ])
 def test_vague_variants_are_caught(text, phrase):
     assert vague_phrase(text) == phrase
 
 
-@pytest.mark.parametrize("text", ["居民身份证", "相关检查报告", "其他共有人同意抵押的书面意见", "年满 60 周岁"])
+@pytest.mark.parametrize("text", ["居民身份证", "相关检查报告", "其他共有人同意抵押的书面意见", "年满 60 周岁",
+                                  "法律授权；部门规定的其他情形除外"])  # two clauses, full-width ；
 def test_specific_wording_is_not_vague(text):
     assert vague_phrase(text) is None
 

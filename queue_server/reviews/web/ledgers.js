@@ -47,7 +47,7 @@ Admin.loaders.reviews = async () => {
       {name: "reasons", label: "差评原因（多条用、分隔）"}, {name: "note", label: "备注"}],
       (v) => api("/api/reviews/invitations", {body: {ticket_id: t.id, method: "phone", outcome: v.outcome,
         level: v.level || undefined, note: v.note,
-        reasons: v.reasons ? v.reasons.split(/[、,,]/).map((x) => x.trim()).filter(Boolean) : []}})))])));
+        reasons: v.reasons ? v.reasons.split(/[,\u3001\uFF0C]/).map((x) => x.trim()).filter(Boolean) : []}})))])));
 };
 
 Admin.loaders.cases = async () => {
