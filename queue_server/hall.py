@@ -22,7 +22,7 @@ from .events import Event
 from .hall_time import business_day, local
 from .hall_view import HallView, public_ticket
 from .policy.ordering import pick_next
-from .policy.tidal import cross_trained
+from .policy.training import hall_cross_training
 
 WAITING = ("waiting", "transferred")
 AT_WINDOW = ("called", "serving")
@@ -360,12 +360,10 @@ class Hall(HallView):
         :param actor: who made the plan.
         :param reason: why, for the window log.
         :param trained: what each regular window's staff are trained for beyond their own services (default: the
-            hall's cross-training, :func:`queue_server.policy.tidal.cross_trained`).
+            hall's cross-training, :func:`queue_server.policy.training.cross_trained`).
         """
         if trained is None:
-            trained = cross_trained(
-                {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in self.config.windows.items()},
-                {code: s.department for code, s in self.config.services.items()})
+            trained = hall_cross_training(self.config)
         for window, service in plan.items():
             conf = self.config.windows.get(window)
             if conf is None:

@@ -3,7 +3,7 @@
 
 The server and the hall simulator plan a day with the same pure function on the same inputs: every staffed window's
 all-day services (a standby window: its tidal group), what each regular window's staff are trained for
-(:func:`queue_server.policy.tidal.cross_trained`), and the expected minutes of work per service for a day like
+(:func:`queue_server.policy.training.cross_trained`), and the expected minutes of work per service for a day like
 today (the ``[tidal.simulation]`` demand profile's expected arrivals times each service's configured minutes).
 """
 from __future__ import annotations

@@ -31,7 +31,7 @@ from queue_server.policy.tidal import (
     CLOSE, ESCALATE, OPEN, Action, Decision, ServiceState, TidalSettings, TidalState, WindowState, choose_standby,
     decide,
 )
-from queue_server.simulation.runner import support_of
+from queue_server.policy.training import hall_cross_training
 from queue_server.tidal_config import tidal_settings
 from queue_server.tidal_day_plan import make_day_plan, plan_reason
 
@@ -61,7 +61,7 @@ class TidalRunner:
         self.settings = settings or tidal_settings(config)
         # What each regular window's staff are trained for: the day plan uses it, and ``decide`` asks them for
         # cross-window support only when ``cross_window_support`` is on.
-        self.trained = support_of(config)
+        self.trained = hall_cross_training(config)
         self.open_all_hours = open_all_hours
         self._pending = False
         self._plan_day = None  # the business day whose support plan was last checked

@@ -232,7 +232,7 @@ def test_cross_window_support_takes_the_calmest_trained_counter_and_returns_when
 
 
 def test_cross_trained_counters_know_their_department_and_the_standby_groups_that_share_their_items():
-    from queue_server.policy.tidal import cross_trained
+    from queue_server.policy.training import cross_trained
 
     windows = {
         7: (False, ("si_card",), ()), 9: (False, ("si_pension",), ()), 14: (False, ("id_card",), ()),
@@ -247,7 +247,7 @@ def test_cross_trained_counters_know_their_department_and_the_standby_groups_tha
 def test_items_every_standby_group_shares_do_not_make_a_counter_trained_for_a_group():
     """GIVEN standby groups that all include 综合受理 (intake) besides their own family of items THEN the 综合受理
     counter is not trained for the families through intake alone, while a 社保 counter still is for its family."""
-    from queue_server.policy.tidal import cross_trained
+    from queue_server.policy.training import cross_trained
 
     windows = {
         7: (False, ("si_card",), ()), 27: (False, ("intake",), ()), 30: (False, ("intake", "si_card"), ()),

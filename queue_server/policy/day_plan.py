@@ -1,7 +1,7 @@
 """The day's support plan (每日兼办): pure code, no I/O.
 
 Before the hall opens, every regular counter whose staff are trained beyond their own items
-(:func:`queue_server.policy.tidal.cross_trained`) is given, for the whole business day, the one trained service with
+(:func:`queue_server.policy.training.cross_trained`) is given, for the whole business day, the one trained service with
 the most expected work per window serving it. The counter calls it next to its own services (oldest first across
 them), so the services with the most work for the windows they have get help before any queue builds; the tide
 (:func:`queue_server.policy.tidal.decide`) then acts on top of the plan when a queue still grows. Nobody moves and

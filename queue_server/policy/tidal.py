@@ -8,9 +8,9 @@ persist the returned openings (with their ``below_since`` memory) for the next c
 
 Staff flow with the tide; nobody is added. An opening goes first to a qualified standby window (its staff are at it
 all day, serving their group; the opening gives them one service to call first). With none free, it goes to the
-calmest staffed regular window whose staff are trained for the service (:func:`cross_trained`) and whose own
-services are all under their lower thresholds (跨窗口支援); that support ends at once when one of the window's own
-services passes its upper threshold.
+calmest staffed regular window whose staff are trained for the service
+(:func:`queue_server.policy.training.cross_trained`) and whose own services are all under their lower thresholds
+(跨窗口支援); that support ends at once when one of the window's own services passes its upper threshold.
 
 Hysteresis: a service opens above the *upper* threshold (wait over ``open_wait_min`` **or** more than
 ``open_waiting`` waiting) and closes only after it has stayed at or under the *lower* threshold (wait at most
@@ -123,7 +123,8 @@ class WindowState:
     :param state: ``open``, ``paused`` or ``closed``.
     :param busy: whether it is serving or calling a ticket right now.
     :param support_services: services a regular window's staff are trained for beyond their own (see
-        :func:`cross_trained`); the policy may ask them to take one up when their own queues are calm.
+        :func:`queue_server.policy.training.cross_trained`); the policy may ask them to take one up when their own
+        queues are calm.
     """
 
     number: int
@@ -297,34 +298,6 @@ def choose_standby(
         if best is None or key < best:
             best, chosen = key, w
     return chosen
-
-
-def cross_trained(
-    windows: Mapping[int, tuple[bool, tuple[str, ...], tuple[str, ...]]], department_of: Mapping[str, str],
-) -> dict[int, tuple[str, ...]]:
-    """The services each regular window's staff may take up as cross-window support (跨窗口支援).
-
-    A counter's staff know their own department's items, and the hall trains them for the group a standby window
-    gathers when that group includes one of their own items (e.g. 社保 staff for the 社保/医保/公积金 group). Items
-    that every standby group includes (综合受理 and 咨询导办, which every 无差别 window does) say nothing about a
-    family of items: sharing only those does not make a counter trained for a group, nor do they come with one.
-
-    :param windows: ``number -> (standby, services, tidal_services)`` for every window.
-    :param department_of: each service's department code.
-    """
-    groups = [set(tidal) for standby, _own, tidal in windows.values() if standby and tidal]
-    generic = set.intersection(*groups) if len(groups) > 1 else set()
-    out: dict[int, tuple[str, ...]] = {}
-    for number, (standby, own, _tidal) in windows.items():
-        if standby:
-            continue
-        departments = {department_of.get(s) for s in own}
-        extra = [s for s in sorted(department_of) if department_of[s] in departments and s not in own]
-        for group in groups:
-            if (group - generic) & set(own):
-                extra += [s for s in sorted(group - generic) if s not in own and s not in extra]
-        out[number] = tuple(extra)
-    return out
 
 
 def own_pressure(window: WindowState, services: Mapping[str, ServiceState]) -> tuple[float, int]:

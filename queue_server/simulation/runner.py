@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from queue_server.policy.tidal import TidalSettings, cross_trained
+from queue_server.policy.tidal import TidalSettings
+from queue_server.policy.training import hall_cross_training
 from queue_server.simulation.engine import DayResult, HallSimulation
 from queue_server.simulation.model import DayPlan, SimTicket, SimulationProfile, WindowPlan, busy_days
 from queue_server.simulation.model import expected_arrivals, generate_tickets, is_workday
@@ -28,15 +29,6 @@ def _minutes(t) -> float:
 def sessions_of(config) -> tuple[tuple[float, float], ...]:
     """The hall's business hours as minute spans."""
     return tuple((_minutes(a), _minutes(b)) for a, b in config.hall.business_hours)
-
-
-def support_of(config) -> dict[int, tuple[str, ...]]:
-    """What each regular window's staff may take up as cross-window support (see
-    :func:`queue_server.policy.tidal.cross_trained`)."""
-    return cross_trained(
-        {n: (w.standby, tuple(w.services), tuple(w.tidal_services)) for n, w in config.windows.items()},
-        {code: s.department for code, s in config.services.items()},
-    )
 
 
 def break_plan(
@@ -97,7 +89,7 @@ def windows_for(
     :param break_spans: planned break spans (see :func:`break_plan`).
     """
     plans = []
-    support = support_of(config)
+    support = hall_cross_training(config)
     breaks_of = break_plan(config, sessions, break_min, break_spans)
     for w in sorted(config.windows.values(), key=lambda w: w.number):
         staffed = not w.standby or policy != "regular"
