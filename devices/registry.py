@@ -152,6 +152,10 @@ def build_devices(config: HallConfig, *, simulate: bool = False, check_ports: bo
             try:
                 link.open_once()
             except (serial.SerialException, OSError, ValueError) as exc:
+                if bus.rs485 and "RS485" in str(exc):  # the adapter's driver has no kernel RS-485 mode
+                    raise ConfigError(config.path, f"devices.buses[{index}].rs485",
+                                      f"串口 {port!r} 不支持 RS-485 模式切换（{exc}）；"
+                                      "自动收发的 USB 转 RS-485 适配器（如 CH340、FT232）请设 rs485 = false") from None
                 raise ConfigError(config.path, f"devices.buses[{index}].port",
                                   f"无法打开串口 {port!r} (cannot open): {exc}") from None
         devices.links[name] = link

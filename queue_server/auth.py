@@ -122,9 +122,9 @@ def check_password(password: str, stored: str) -> bool:
 def add_staff(db: Database, clock: Clock, staff_no: str, name: str, role: str, password: str) -> None:
     """Create or replace a staff account (工号)."""
     if role not in STAFF_ACCOUNT_ROLES:
-        raise ValueError(f"staff role must be one of {', '.join(STAFF_ACCOUNT_ROLES)}")
+        raise ValueError(f"角色应为 {'、'.join(STAFF_ACCOUNT_ROLES)} 之一")
     if len(password) < 6:
-        raise ValueError("password must have at least 6 characters")
+        raise ValueError("密码至少 6 位")
     with write_transaction(db):
         db["staff"].upsert({
             "staff_no": staff_no, "name": name, "role": role, "password_hash": hash_password(password),

@@ -7,6 +7,7 @@ connection can answer (serial, USB, network); a device file cannot, so it report
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import serial
@@ -58,7 +59,7 @@ def open_connection(connection: str, options: dict[str, Any]) -> Escpos:
         from escpos.printer import Usb
 
         if not Usb.is_usable():
-            raise RuntimeError("USB printers need pyusb: pip install pyusb")
+            raise RuntimeError(f"USB 打印机需要 pyusb（USB printers need pyusb）：{sys.executable} -m pip install pyusb")
         return Usb(int(options["usb_vendor_id"]), int(options["usb_product_id"]))
     if connection == "serial":
         from escpos.printer import Serial

@@ -1,0 +1,101 @@
+"""What a county-hall engineer meets following docs/deployment.md: each error is a clear Chinese message.
+
+The commands run as real ``python -m queue_server`` processes, on real pseudo-terminals and SQLite files.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devices.registry import printer_from_config
+from devices.sim_bus import SimSerialEnd
+from queue_server.config import DEMO_CONFIG_PATH, ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def govhall(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``govhall`` command from this checkout."""
+    return subprocess.run([sys.executable, "-m", "queue_server", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+def hall_with_devices(tmp_path: Path, devices: str) -> Path:
+    """The demo hall with its own ``[devices]`` section, as an engineer writes /etc/govhall/hall.toml."""
+    demo = DEMO_CONFIG_PATH.read_text(encoding="utf-8").split("\n[devices]\n")[0]
+    path = tmp_path / "hall.toml"
+    path.write_text(demo + "\n[devices]\n" + devices, encoding="utf-8")
+    return path
+
+
+def test_rs485_mode_on_an_adapter_without_it_says_to_turn_it_off(tmp_path: Path) -> None:
+    """GIVEN a bus with rs485 = true on a port whose driver has no kernel RS-485 mode (a pty, like a CH340)
+    WHEN the device agent starts THEN it exits 2 naming devices.buses[0].rs485 and what to write instead."""
+    end = SimSerialEnd(tmp_path / "ttyUSB0")
+    end.plug()
+    try:
+        config = hall_with_devices(tmp_path, f"""
+[[devices.buses]]
+name = "hall-a"
+port = "{end.path}"
+rs485 = true
+
+[[devices.screens]]
+window = 1
+bus = "hall-a"
+
+[devices.voice]
+type = "none"
+""")
+        run = govhall("devices", "--config", str(config), "--server", "http://127.0.0.1:9", "--token", "x")
+    finally:
+        end.pull()
+    assert run.returncode == 2, run.stderr
+    assert "devices.buses[0].rs485" in run.stderr and "rs485 = false" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_missing_port_still_names_the_port(tmp_path: Path) -> None:
+    """GIVEN rs485 = true on a port that does not exist THEN the error is about the port, not the mode."""
+    config = hall_with_devices(tmp_path, f"""
+[[devices.buses]]
+name = "hall-a"
+port = "{tmp_path / 'ttyNOPE'}"
+rs485 = true
+""")
+    run = govhall("devices", "--config", str(config), "--server", "http://127.0.0.1:9", "--token", "x")
+    assert run.returncode == 2
+    assert "devices.buses[0].port" in run.stderr and "ttyNOPE" in run.stderr
+
+
+def test_staff_add_explains_a_short_password_in_chinese(tmp_path: Path) -> None:
+    db = tmp_path / "govhall.db"
+    short = govhall("staff", "add", "--db", str(db), "--staff-no", "1001", "--name", "张晓明", "--password", "123")
+    assert short.returncode == 2
+    assert "密码至少 6 位" in short.stderr and "Traceback" not in short.stderr
+    ok = govhall("staff", "add", "--db", str(db), "--staff-no", "1001", "--name", "张晓明", "--password", "******")
+    assert ok.returncode == 0 and "工号 1001" in ok.stdout
+
+
+def test_usb_printer_without_pyusb_names_the_pip_to_use(tmp_path: Path) -> None:
+    """The guide's `pip install pyusb` must go into the project's environment: the error says which pip."""
+    try:
+        import usb  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("pyusb is installed here")
+    config = hall_with_devices(tmp_path, """
+[devices.printer]
+type = "escpos"
+connection = "usb"
+usb_vendor_id = 0x0416
+usb_product_id = 0x5011
+""")
+    with pytest.raises(ConfigError) as caught:
+        printer_from_config(load_config(config))
+    assert caught.value.field == "devices.printer"
+    assert f"{sys.executable} -m pip install pyusb" in str(caught.value)
