@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -54,7 +55,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except PermissionError as exc:  # e.g. a database made by root, then served by the govhall user
+        print(f"没有权限 (permission denied)：{exc.filename or exc}。{_OWNER_HINT}", file=sys.stderr)
+        return 1
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc):
+            raise
+        print(f"数据库只读 (read-only database)：{exc}。{_OWNER_HINT}", file=sys.stderr)
+        return 1
+
+
+#: what to do when a file belongs to another user (docs/deployment.md §4)
+_OWNER_HINT = ("请用数据库文件的属主运行本命令（服务主机上：sudo -u govhall …），"
+               "或把数据库目录交给该用户：sudo chown -R govhall:govhall /var/lib/govhall")
 
 
 if __name__ == "__main__":

@@ -99,3 +99,18 @@ usb_product_id = 0x5011
         printer_from_config(load_config(config))
     assert caught.value.field == "devices.printer"
     assert f"{sys.executable} -m pip install pyusb" in str(caught.value)
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs (refuses new files even to root)")
+@pytest.mark.parametrize("command", [
+    ("serve", "--port", "0"),
+    ("token", "create", "--role", "kiosk"),
+    ("staff", "add", "--staff-no", "1001", "--name", "张晓明", "--password", "******"),
+])
+def test_a_database_folder_the_user_cannot_write_is_a_message_not_a_traceback(command: tuple[str, ...]) -> None:
+    """GIVEN a database where the user may not write (as when root made /var/lib/govhall/govhall.db and the
+    govhall user serves it; sysfs refuses new files even to root) THEN exit 1 with what to do."""
+    run = govhall(*command, "--db", "/sys/govhall-install-qa/govhall.db")
+    assert run.returncode == 1, run.stderr
+    assert "没有权限" in run.stderr and "chown -R govhall:govhall" in run.stderr
+    assert "Traceback" not in run.stderr
