@@ -156,8 +156,12 @@ def build_devices(config: HallConfig, *, simulate: bool = False, check_ports: bo
                     raise ConfigError(config.path, f"devices.buses[{index}].rs485",
                                       f"串口 {port!r} 不支持 RS-485 模式切换（{exc}）；"
                                       "自动收发的 USB 转 RS-485 适配器（如 CH340、FT232）请设 rs485 = false") from None
+                hint = ""
+                if "Permission denied" in str(exc) or "Errno 13" in str(exc):
+                    hint = ("；运行设备代理的用户要在 dialout 组：sudo usermod -aG dialout govhall"
+                            "（systemd 单元已写 SupplementaryGroups=dialout）")
                 raise ConfigError(config.path, f"devices.buses[{index}].port",
-                                  f"无法打开串口 {port!r} (cannot open): {exc}") from None
+                                  f"无法打开串口 {port!r} (cannot open): {exc}{hint}") from None
         devices.links[name] = link
     framed = {name: FramedBus(link, conf.layout) for name, link in devices.links.items()}
     for window, s in conf.screens.items():

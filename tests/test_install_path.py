@@ -114,3 +114,17 @@ def test_a_database_folder_the_user_cannot_write_is_a_message_not_a_traceback(co
     assert run.returncode == 1, run.stderr
     assert "没有权限" in run.stderr and "chown -R govhall:govhall" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.skipif(not Path("/sys/kernel/notes").exists(), reason="needs Linux sysfs (read-only even to root)")
+def test_a_serial_port_the_agent_may_not_open_names_the_dialout_group(tmp_path: Path) -> None:
+    """GIVEN a bus port the agent's user may not open (a /dev/ttyUSB0 of group dialout; here a read-only sysfs
+    file, refused even to root) THEN the start-up error says which group the user needs."""
+    config = hall_with_devices(tmp_path, """
+[[devices.buses]]
+name = "hall-a"
+port = "/sys/kernel/notes"
+""")
+    run = govhall("devices", "--config", str(config), "--server", "http://127.0.0.1:9", "--token", "x")
+    assert run.returncode == 2
+    assert "devices.buses[0].port" in run.stderr and "dialout" in run.stderr
