@@ -120,7 +120,8 @@ def _announcer(config: HallConfig, conf: DevicesConf, simulate: bool) -> Announc
         return None
     try:
         library = ClipLibrary(v.clips or SOUNDS_DIR, gap_ms=v.gap_ms, chime=v.chime)
-    except FileNotFoundError as exc:
+        library.check()
+    except (FileNotFoundError, ValueError) as exc:
         raise ConfigError(config.path, "devices.voice.clips", str(exc)) from None
     if simulate or v.type == "sim":
         return SimAnnouncer(library, v.template, output_dir=conf.sim_dir / "voice", time_scale=1 / v.sim_speed)

@@ -4,12 +4,15 @@ The commands run as real ``python -m queue_server`` processes, on real pseudo-te
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import pytest
 
+from devices.announcer.clips import CLIP_FORMAT, SOUNDS_DIR, ClipLibrary
 from devices.registry import printer_from_config
 from devices.sim_bus import SimSerialEnd
 from queue_server.config import DEMO_CONFIG_PATH, ConfigError, load_config
@@ -128,3 +131,27 @@ port = "/sys/kernel/notes"
     run = govhall("devices", "--config", str(config), "--server", "http://127.0.0.1:9", "--token", "x")
     assert run.returncode == 2
     assert "devices.buses[0].port" in run.stderr and "dialout" in run.stderr
+
+
+def test_a_recorded_clip_in_the_wrong_format_stops_the_agent_naming_the_file(tmp_path: Path) -> None:
+    """GIVEN the guide's §8: the shipped clips copied to a folder and one replaced by a 44.1 kHz recording
+    WHEN the device agent restarts THEN it refuses to start, naming devices.voice.clips and the clip's file."""
+    sounds = tmp_path / "sounds"
+    shutil.copytree(SOUNDS_DIR, sounds)
+    with wave.open(str(sounds / "请.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(b"\x00\x00" * 4410)
+    config = hall_with_devices(tmp_path, f"""
+[devices.voice]
+type = "command"
+clips = "{sounds}"
+""")
+    run = govhall("devices", "--config", str(config), "--server", "http://127.0.0.1:9", "--token", "x")
+    assert run.returncode == 2, run.stderr
+    assert "devices.voice.clips" in run.stderr and "请.wav" in run.stderr and "44100" in run.stderr
+    shutil.copy(SOUNDS_DIR / "请.wav", sounds / "请.wav")  # the right format again: the check passes
+    build = ClipLibrary(sounds)
+    build.check()
+    assert build.clip("请").params == CLIP_FORMAT

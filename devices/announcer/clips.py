@@ -15,6 +15,8 @@ from devices.announcer.speech import call_text, tokenize
 
 SOUNDS_DIR = Path(__file__).resolve().parents[2] / "assets" / "sounds"
 CHIME = "chime"
+#: (channels, sample width in bytes, frame rate) of every clip: 22,050 Hz mono 16-bit PCM
+CLIP_FORMAT = (1, 2, 22050)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,21 @@ class ClipLibrary:
         self._cache: dict[str, Clip] = {}
         if self.chime and CHIME not in self.names:
             raise FileNotFoundError(f"{self.directory} has no {CHIME}.wav")
+
+    def check(self) -> None:
+        """Read every clip now, so a wrong recording stops start-up instead of the first call it is in.
+
+        :raises ValueError: a clip that is not a WAV, or not 22,050 Hz mono 16-bit PCM (names the file)
+        """
+        for name in sorted(self.names):
+            try:
+                clip = self.clip(name)
+            except (wave.Error, EOFError) as exc:
+                raise ValueError(f"语音片段 {name}.wav 不是 PCM WAV 文件：{exc}") from None
+            if clip.params != CLIP_FORMAT:
+                channels, width, rate = clip.params
+                raise ValueError(f"语音片段 {name}.wav 是 {rate} Hz、{channels} 声道、{width * 8} 位，"
+                                 "应为 22050 Hz、单声道、16 位 PCM WAV（见 docs/deployment.md 第 8 节的 sox 命令）")
 
     def clip(self, name: str) -> Clip:
         """The clip called ``name`` (cached)."""
