@@ -344,7 +344,8 @@ class TidalRunner:
             "opened_at": local(from_iso(row["opened_at"])), "opened_by": row["opened_by"], "reason": row["reason"],
             "figures": json.loads(row["figures"] or "{}"), "acknowledged_at": local(from_iso(row["acknowledged_at"])),
             "acknowledged_by": row["acknowledged_by"], "escalated_at": local(from_iso(row["escalated_at"])),
-            "closed_at": local(from_iso(row["closed_at"])), "closed_by": row["closed_by"], "close_reason": row["close_reason"],
+            "closed_at": local(from_iso(row["closed_at"])), "closed_by": row["closed_by"],
+            "close_reason": row["close_reason"],
         }
 
 

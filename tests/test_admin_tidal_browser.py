@@ -97,7 +97,8 @@ async def test_manager_watches_and_steers_the_tide_from_the_admin_page(browser, 
     await manual_row.wait_for()
     cells = await manual_row.locator("td").all_inner_texts()
     assert cells[:5] == ["31", "不动产转移登记", "09:00", "手动（管理员 9003）", "不动产过户群众集中到场"]
-    row = next(desk.server.db.query("select window, opened_by, manual from tidal_openings where service = 'bdc_transfer'"))
+    row = next(desk.server.db.query(
+        "select window, opened_by, manual from tidal_openings where service = 'bdc_transfer'"))
     assert row == {"window": 31, "opened_by": "admin:9003", "manual": 1}
     await page.locator("#td-log tr", has_text="开设（手动）").wait_for()
 
@@ -127,9 +128,10 @@ async def test_manager_watches_and_steers_the_tide_from_the_admin_page(browser, 
     assert "未确认潮汐开窗" in await escalated.inner_text()
 
     # The standby staff acknowledge at last: the alert goes away live, the row says when.
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{desk.server.url}/api/windows/32/tidal/ack", headers=desk.server.auth("staff", 32)) as r:
-            assert r.status == 200
+    staff = desk.server.auth("staff", 32)
+    async with aiohttp.ClientSession() as http, http.post(f"{desk.server.url}/api/windows/32/tidal/ack",
+                                                           headers=staff) as r:
+        assert r.status == 200
     await alert.wait_for(state="detached", timeout=5000)
     await page.locator("#td-open-rows tr", has_text="已确认 09:03").wait_for()
     await page.locator("#td-log tr", has_text="确认").last.wait_for()

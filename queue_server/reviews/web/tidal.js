@@ -96,5 +96,6 @@ Admin.listeners.push((event, data, busy) => {
 document.addEventListener("DOMContentLoaded", () => {
   $("td-open").addEventListener("click", openByHand);
   $("td-run").addEventListener("click", runPolicyNow);
-  $("td-date").addEventListener("change", () => loadTidalLog().catch((e) => { $("td-error").textContent = e.message; }));
+  $("td-date").addEventListener("change",
+    () => loadTidalLog().catch((e) => { $("td-error").textContent = e.message; }));
 });
