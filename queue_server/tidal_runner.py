@@ -326,19 +326,26 @@ class TidalRunner:
 
     # -- views -----------------------------------------------------------------------------------------------
     def opening_view(self, row: dict) -> dict:
-        """An opening as the API shows it (times in the hall's zone)."""
+        """An opening as the API shows it (times in the hall's zone). ``ack_due`` is when the window's staff must
+        have acknowledged (as in ``tidal.opened``); ``ack_overdue`` says, by the server's clock, that an open,
+        unacknowledged opening is past it (the admin page marks it, whatever the browser's own clock says)."""
         import json
 
-        def local(text):
-            value = from_iso(text)
+        def local(value):
             return None if value is None else value.astimezone(self.config.hall.tz).isoformat(timespec="seconds")
 
+        ack_due = from_iso(row["opened_at"]) + timedelta(minutes=self.settings.ack_timeout_min)
+        overdue = row["acknowledged_at"] is None and row["closed_at"] is None and self.clock.now() >= ack_due
         return {
             "id": row["id"], "service": row["service"], "window": row["window"], "manual": bool(row["manual"]),
-            "opened_at": local(row["opened_at"]), "opened_by": row["opened_by"], "reason": row["reason"],
-            "figures": json.loads(row["figures"] or "{}"), "acknowledged_at": local(row["acknowledged_at"]),
-            "acknowledged_by": row["acknowledged_by"], "escalated_at": local(row["escalated_at"]),
-            "closed_at": local(row["closed_at"]), "closed_by": row["closed_by"], "close_reason": row["close_reason"],
+            "service_name": self.config.services[row["service"]].name if row["service"] in self.config.services
+            else row["service"],
+            "ack_due": local(ack_due), "ack_overdue": overdue,
+            "opened_at": local(from_iso(row["opened_at"])), "opened_by": row["opened_by"], "reason": row["reason"],
+            "figures": json.loads(row["figures"] or "{}"), "acknowledged_at": local(from_iso(row["acknowledged_at"])),
+            "acknowledged_by": row["acknowledged_by"], "escalated_at": local(from_iso(row["escalated_at"])),
+            "closed_at": local(from_iso(row["closed_at"])), "closed_by": row["closed_by"],
+            "close_reason": row["close_reason"],
         }
 
 

@@ -109,7 +109,7 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
     await admin.get_by_role("button", name="统计分析").click()
     await admin.locator("#kpi-bad_rate").wait_for()
     assert await admin.locator("#kpi-bad_rate").inner_text() == "50.0%"  # 1 bad of 2
-    assert await admin.locator("#chart-rates svg rect[data-field=bad_rate]").count() >= 1
+    await admin.locator("#chart-rates svg rect[data-field=bad_rate]").first.wait_for()  # drawn after the figures
     await office.close()
 
 

@@ -157,6 +157,9 @@ class GuideScreen(AppScreen):
         self.status = Banner(text="", colour=theme.PRIORITY, opacity=0)
         self.body.add_widget(self.status)
         row = Row()
+        # a citizen who has read what to bring can take a number for the item here, without finding it again
+        self.take_button = self.button("取号办理", self.take_number)
+        row.add_widget(self.take_button)
         row.add_widget(self.button("打印告知单", self.print_slip, colour=theme.PRIORITY))
         row.add_widget(self.button("返回", app.show_guides, colour=theme.SURFACE))
         self.body.add_widget(row)
@@ -167,15 +170,23 @@ class GuideScreen(AppScreen):
         self.status.opacity = 0
         if not result.ok:
             self.guide = None
+            self.take_button.opacity, self.take_button.disabled = 0, True
             self.heading.text = "暂时无法显示该指南"
             self.grid.add_widget(Caption(text=result.message or "系统连接中断，请到咨询台咨询"))
             return
         self.guide = result.data
         self.heading.text = self.guide.get("name", "")
+        takes = self.guide.get("service") in self.app.hall_config.services
+        self.take_button.opacity, self.take_button.disabled = (1, False) if takes else (0, True)
         for heading, lines in guide_sections(self.guide):
             self.grid.add_widget(Caption(text=f"【{heading}】", bold=True, halign="left", color=theme.NUMBER))
             for line in lines:
                 self.grid.add_widget(Caption(text=line, halign="left"))
+
+    def take_number(self) -> None:
+        """取号办理: the hall service this guide's item is handled under, through the confirm step."""
+        if self.guide is not None and self.guide.get("service") in self.app.hall_config.services:
+            self.app.take_number_from_guide(self.guide["service"])
 
     def print_slip(self) -> None:
         """Print the one-time notification slip of this guide."""

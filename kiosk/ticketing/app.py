@@ -51,6 +51,7 @@ class TicketKioskApp(KioskApp):
         self.department: str | None = None
         """the department whose services are on show"""
         self._choice: tuple[str, str | None] | None = None
+        self._back_to_guide = False  # the confirm step was reached from a guide page (取号办理)
         self._busy = False
         self.feed = HallFeed(self.client, ["hall"], on_snapshot=self._snapshot, on_event=self._event,
                              on_connection=self._connection)
@@ -130,6 +131,7 @@ class TicketKioskApp(KioskApp):
         self.priority = priority
         self.department = None
         self._choice = None
+        self._back_to_guide = False
         self.go("departments").show(priority, self.loads())
         self.refresh_snapshot()
 
@@ -148,6 +150,13 @@ class TicketKioskApp(KioskApp):
             return
         self.go("services").show(department, self.priority, self.loads())
         self.refresh_snapshot()
+
+    def take_number_from_guide(self, service: str) -> None:
+        """取号办理 on a guide page: the service's confirm step; 返回 comes back to the guide."""
+        self.priority = None
+        self.department = None
+        self._back_to_guide = True
+        self.choose_service(service, confirm=True)
 
     def choose_general(self, service: str) -> None:
         """The 综合受理 tile of the department grid: its confirm step; 返回 comes back to the grid."""
@@ -179,12 +188,16 @@ class TicketKioskApp(KioskApp):
         if self._choice is not None:
             service, priority = self._choice
             self._choice = None
+            self._back_to_guide = False
             self.take_number(service, priority)
 
     def back_from_confirm(self) -> None:
         """返回 on the confirm screen: to the department's services, or to the grid for a one-service department."""
         self._choice = None
-        if self.department is not None and len(self._services_of(self.department)) > 1:
+        if self._back_to_guide:
+            self._back_to_guide = False
+            self.go("guide")
+        elif self.department is not None and len(self._services_of(self.department)) > 1:
             self.go("services").show(self.department, self.priority, self.loads(), keep_scroll=True)
         else:
             self.show_departments()

@@ -144,8 +144,6 @@ class DepartmentsScreen(AppScreen):
         self.body.add_widget(self.general)
         self.scroll_hint = SmallCaption(text="上下滑动可查看更多部门")
         row = Row()
-        row.height = THEME.button_h
-        THEME.bind(button_h=row.setter("height"))
         self.priority_button = self.button("绿色通道", app.show_priority, colour=theme.PRIORITY)
         row.add_widget(self.priority_button)
         row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))

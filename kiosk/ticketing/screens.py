@@ -36,6 +36,13 @@ class AppScreen(KioskScreen):
         b.bind(on_release=lambda _b: action())
         return b
 
+    def add_back_row(self, back: Any) -> None:
+        """返回 (running ``back()``) and 返回首页 side by side at the bottom of the screen."""
+        row = Row()
+        row.add_widget(self.button("返回", back, colour=theme.SURFACE))
+        row.add_widget(self.button("返回首页", self.app.go_home, colour=theme.SURFACE))
+        self.body.add_widget(row)
+
 
 class HomeScreen(AppScreen):
     """取号 · 预约签到 · 办事指南 · 查询进度, and the 适老模式 switch."""
@@ -81,11 +88,7 @@ class ServicesScreen(AppScreen):
         self.scroll = ScrollView(do_scroll_x=False)
         self.scroll.add_widget(self.list)
         self.body.add_widget(self.scroll)
-        row = Row()
-        THEME.bind(button_h=row.setter("height"))
-        row.add_widget(self.button("返回", app.show_departments, colour=theme.SURFACE))
-        row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
-        self.body.add_widget(row)
+        self.add_back_row(app.show_departments)
 
     def show(self, department: str, priority: str | None, loads: dict[str, dict[str, Any]],
              keep_scroll: bool = False) -> None:
@@ -153,11 +156,7 @@ class ConfirmScreen(AppScreen):
         self.body.add_widget(Widget())
         self.confirm = self.button("确认取号", app.confirm_choice, colour=theme.PRIORITY)
         self.body.add_widget(self.confirm)
-        row = Row()
-        THEME.bind(button_h=row.setter("height"))
-        row.add_widget(self.button("返回", app.back_from_confirm, colour=theme.SURFACE))
-        row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
-        self.body.add_widget(row)
+        self.add_back_row(app.back_from_confirm)
 
     def show(self, service_name: str, category: str | None, load: dict[str, Any] | None = None) -> None:
         """Say what is about to happen (``category``: the 绿色通道 category's name, None for a walk-in)."""
@@ -237,3 +236,4 @@ class Row(BoxLayout):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(orientation="horizontal", spacing=THEME.gap, size_hint_y=None,
                          height=THEME.button_h, **kwargs)
+        THEME.bind(button_h=self.setter("height"))  # 适老模式 makes the buttons taller

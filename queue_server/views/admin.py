@@ -1,4 +1,4 @@
-"""The admin pages (Chinese, staff login): live hall, the three ledgers, KPI charts, exports.
+"""The admin pages (Chinese, staff login): live hall, the three ledgers, KPI charts, exports, tidal windows.
 
 One page at ``/admin`` with plain JavaScript (no CDN: the hall has no internet); it logs in through the core's
 ``POST /api/login`` and keeps the admin token in the browser's sessionStorage.
@@ -15,7 +15,7 @@ from queue_server.keys import CONFIG
 
 WEB = Path(__file__).resolve().parent.parent / "reviews" / "web"
 STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts.js": "application/javascript",
-          "ledgers.js": "application/javascript"}
+          "ledgers.js": "application/javascript", "tidal.js": "application/javascript"}
 
 
 async def _handle_get_admin_page(request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
 """Tidal-window routes, the policy's timer and bus hook, and the estimate-accuracy report.
 
-- ``GET /api/tidal`` (admin, display): tidal windows open now, the thresholds in force and today's support plan
+- ``GET /api/tidal`` (admin, display): tidal windows open now (each with ``service_name``, ``ack_due`` and
+  ``ack_overdue`` by the server's clock), the thresholds in force and today's support plan
   (每日兼办, ``day_plan``: ``[{"window", "service", "service_name"}]``).
 - ``POST /api/tidal/open`` (admin) ``{"service", "window"?, "reason"?}``: open one by hand.
 - ``POST /api/tidal/close`` (admin) ``{"window", "reason"?}``: close one by hand.

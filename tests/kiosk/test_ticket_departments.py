@@ -95,13 +95,19 @@ def _close(a: list[int], b: list[int]) -> bool:
     return all(abs(x - y) <= 6 for x, y in zip(a, b))
 
 
-def scenario_departments(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+def _open_grid(factory: Any, ctx: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """Start the kiosk, tap 取号 and wait for the grid with its waiting counts: (app, driver, departments screen)."""
     app, _printer = _app(ctx)
     d = factory.start(app)
     d.wait_until(lambda: app.online, what="hall feed online")
     d.tap_text("取号", exact=True)
     screen = d.wait_screen("departments")
     d.wait_until(lambda: all("等候" in t.text for t in screen.departments.tiles), what="waiting per department")
+    return app, d, screen
+
+
+def scenario_departments(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    app, d, screen = _open_grid(factory, ctx)
     layout = _layout(d, screen, "departments")
     tiles = list(reversed(screen.departments.grid.children))
     grid_children = _names([t for t in tiles if t.department])
@@ -216,12 +222,7 @@ def test_departments_then_services_then_a_number(kiosk_server, shots: Path) -> N
 
 
 def scenario_grid_fits(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
-    app, _ = _app(ctx)
-    d = factory.start(app)
-    d.wait_until(lambda: app.online, what="hall feed online")
-    d.tap_text("取号", exact=True)
-    screen = d.wait_screen("departments")
-    d.wait_until(lambda: all("等候" in t.text for t in screen.departments.tiles), what="waiting per department")
+    _, d, screen = _open_grid(factory, ctx)
     layout = _layout(d, screen, f"departments-{'elder' if ctx.get('elder') else 'normal'}-{ctx['window_size'][0]}")
     # the last tile can be reached (scrolled to if need be), and coming back from it keeps the place in the grid
     last = screen.departments.tiles[-1]

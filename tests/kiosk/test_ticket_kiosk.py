@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from queue_server.config import DEMO_CONFIG_PATH, load_config
 from tests.kiosk.harness import run_scenario, start_scenario
 
 SERVICE = "bdc_transfer"
@@ -301,13 +302,26 @@ def scenario_guides(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.tap_text("打印告知单")
     d.wait_until(lambda: guide.status.opacity, what="slip printed")
     d.shot("guide-slip-printed")
+    # 取号办理: the confirm step names the item's service; 返回 comes back to the guide, 确认取号 takes the number
+    service = guide.guide["service"]
+    d.tap_text("取号办理")
+    confirm = d.wait_screen("confirm").text.text
+    d.tap_text("返回", exact=True)
+    d.wait_screen("guide")
+    d.tap_text("取号办理")
+    d.wait_screen("confirm")
+    d.tap_text("确认取号")
+    d.wait_screen("ticket")
+    d.shot("guide-ticket-taken")
     return {"departments": departments, "found": found, "page": page, "status": guide.status.text,
-            "printed": _decoded(printer)}
+            "printed": _decoded(printer), "guide_service": service, "confirm": confirm,
+            "taken": app.outcomes[-1].ticket}
 
 
 def test_guide_search_by_pinyin_initials_and_print_slip(kiosk_server, shots: Path) -> None:
     """GIVEN the demo guide catalogue WHEN a citizen types B-D-C THEN 不动产 guides are listed, the guide's page shows
-    its elements, and 打印告知单 prints a one-time notification slip."""
+    its elements, 打印告知单 prints a one-time notification slip, and 取号办理 takes a number for the item's
+    service after a confirm step whose 返回 comes back to the guide."""
     token = kiosk_server.token("kiosk")
     result = run_scenario(__file__, "scenario_guides", {"role": "ticket", "url": kiosk_server.url,
                                                          "token": token}, shots)
@@ -319,6 +333,10 @@ def test_guide_search_by_pinyin_initials_and_print_slip(kiosk_server, shots: Pat
     assert "已打印" in result["status"]
     slip = result["printed"][0]["lines"]
     assert "一次性告知单" in slip and any(result["found"][0] in line for line in slip)
+    # and from the guide page, a number for the item's service (the hall's name for it on the confirm step)
+    service = result["guide_service"]
+    assert result["taken"]["service"] == service and not result["taken"]["priority"]
+    assert load_config(DEMO_CONFIG_PATH).services[service].name in result["confirm"]
 
 
 def scenario_idle_and_elder(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ const LEVELS = {very_satisfied: "非常满意", satisfied: "满意", basically_s
 const CHANNELS = {pc: "PC端", mobile: "移动端", qr: "二维码", tablet: "评价器", terminal: "大厅终端", phone: "电话", sms: "短信"};
 const $ = (id) => document.getElementById(id);
 const Admin = {token: sessionStorage.getItem(TOKEN_KEY), services: {}, loaders: {}, tab: null, timer: null,
-               socket: null};
+               socket: null, alertSources: [], listeners: []};
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
@@ -114,15 +114,24 @@ function closeAction() { $("action").hidden = true; }
 
 function refresh() { if (Admin.tab) show(Admin.tab); loadAlerts(); }
 
+// The alerts bar: one line for overdue ledger items, plus the lines of each source other tabs register
+// (Admin.alertSources: async functions returning lines, e.g. the tidal tab's escalations).
 async function loadAlerts() {
+  const lines = [];
   try {
     const a = await api("/api/alerts");
     const callback = a.rectifications.filter((c) => c.overdue === "callback").length;
     const rectify = a.rectifications.length - callback;
-    const box = $("alerts");
-    box.hidden = a.rectifications.length + a.complaints.length === 0;
-    box.textContent = `逾期预警：差评回访逾期 ${callback} 件，整改逾期 ${rectify} 件，诉求逾期 ${a.complaints.length} 件`;
+    if (a.rectifications.length + a.complaints.length > 0) {
+      lines.push(`逾期预警：差评回访逾期 ${callback} 件，整改逾期 ${rectify} 件，诉求逾期 ${a.complaints.length} 件`);
+    }
   } catch (e) { /* shown on the next action */ }
+  for (const source of Admin.alertSources) {
+    try { lines.push(...await source()); } catch (e) { /* shown on the next action */ }
+  }
+  const box = $("alerts");
+  box.hidden = lines.length === 0;
+  box.replaceChildren(...lines.map((line) => el("div", {className: "alert-line", textContent: line})));
 }
 
 Admin.loaders.hall = async () => {
@@ -160,9 +169,10 @@ function connectLive() {
   const socket = new WebSocket(`${scheme}//${location.host}/api/ws?topics=hall,admin&token=${encodeURIComponent(Admin.token)}`);
   Admin.socket = socket;
   socket.onmessage = (message) => {
-    const event = JSON.parse(message.data).event;
+    const {event, data} = JSON.parse(message.data);
     if (event === "snapshot") { Admin.live = true; return; }
     const busy = !$("action").hidden;
+    for (const listener of Admin.listeners) listener(event, data, busy);
     if (event === "review.created") {
       loadAlerts();
       if (!busy && (Admin.tab === "reviews" || Admin.tab === "cases")) show(Admin.tab);
