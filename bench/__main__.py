@@ -1,7 +1,7 @@
 """``python -m bench [NAME …]``: run the named benchmarks (default: all listed in BENCHMARKS)."""
 from __future__ import annotations
 
-import importlib
+import subprocess
 import sys
 
 #: module names under bench/, each with ``main() -> None``
@@ -15,10 +15,16 @@ def main(argv: list[str]) -> int:
         if name not in BENCHMARKS:
             print(f"unknown benchmark {name!r}; one of: {', '.join(BENCHMARKS)}", file=sys.stderr)
             return 2
+    failed = []
     for name in names:
         print(f"\n=== bench.{name} ===", flush=True)
-        importlib.import_module(f"bench.{name}").main()
-    return 0
+        # each in a fresh interpreter: a benchmark's global state (Kivy's window and clock, event loops, caches)
+        # must not leak into the next one's figures or break it
+        if subprocess.run([sys.executable, "-c", f"import bench.{name} as b; b.main()"]).returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     """Print the grid's draw and refresh times next to the old flat list's, in normal and elder mode."""
     parser = argparse.ArgumentParser(prog="python -m bench.kiosk_departments")
     parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])
     from kivy.config import Config
 
     Config.set("graphics", "width", "540")
