@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from ..config import HallConfig
+from ..reviews.rectification import STATES as RECTIFICATION_STATES
 from .morning import MorningReport, run_morning
 from .supervisor import DemoTokens, Processes
 
@@ -95,7 +96,9 @@ def _print_summary(config: HallConfig, report: MorningReport, workdir: Path, sim
               f"整改单 #{report.bad_review.get('rectification_id')}")
     if report.rectification:
         case = report.rectification
-        print(f"整改：状态 {case.get('state')}，回访期限 {case.get('callback_due')}，整改期限 {case.get('rectify_due')}")
+        state = RECTIFICATION_STATES.get(case.get("state"), case.get("state"))
+        print(f"整改：状态 {state}，回访期限 {str(case.get('callback_due'))[:10]}，"
+              f"整改期限 {str(case.get('rectify_due'))[:10]}（工作日计）")
     if kpis:
         def pct(value):
             return "-" if value is None else f"{value * 100:.0f}%"
