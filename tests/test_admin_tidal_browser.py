@@ -69,7 +69,8 @@ async def test_manager_watches_and_steers_the_tide_from_the_admin_page(browser, 
     await plan_rows.first.wait_for()
     assert await plan_rows.count() == len(plan)
     first = plan[0]
-    assert await plan_rows.first.inner_text() == f"{first['window']}\t{first['service_name']}"
+    window_name = next(w["name"] for w in (await desk.get("/api/hall"))["windows"] if w["number"] == first["window"])
+    assert await plan_rows.first.inner_text() == f"{first['window']} {window_name}\t{first['service_name']}"
     policy_row = page.locator("#td-open-rows tr", has_text="社会保障卡办理")
     await policy_row.wait_for()
     cells = await policy_row.locator("td").all_inner_texts()

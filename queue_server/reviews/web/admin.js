@@ -5,7 +5,7 @@ const LEVELS = {very_satisfied: "非常满意", satisfied: "满意", basically_s
                 dissatisfied: "不满意", very_dissatisfied: "非常不满意"};
 const CHANNELS = {pc: "PC端", mobile: "移动端", qr: "二维码", tablet: "评价器", terminal: "大厅终端", phone: "电话", sms: "短信"};
 const $ = (id) => document.getElementById(id);
-const Admin = {token: sessionStorage.getItem(TOKEN_KEY), services: {}, loaders: {}, tab: null, timer: null,
+const Admin = {token: sessionStorage.getItem(TOKEN_KEY), services: {}, windows: {}, loaders: {}, tab: null, timer: null,
                socket: null, alertSources: [], listeners: []};
 
 function el(tag, props, ...children) {
@@ -155,6 +155,7 @@ Admin.loaders.hall = async () => {
 async function loadMeta() {
   const hall = await (await fetch("/api/hall")).json();
   for (const s of hall.services) Admin.services[s.code] = s.name;
+  for (const w of hall.windows) Admin.windows[w.number] = w.name;
   document.querySelectorAll("select[name=service]").forEach((select) => {
     for (const [code, name] of Object.entries(Admin.services)) select.append(el("option", {value: code, textContent: name}));
   });

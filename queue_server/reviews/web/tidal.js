@@ -50,7 +50,8 @@ Admin.loaders.tidal = async () => {
   Tidal.state = t;
   $("td-state").textContent = t.enabled ? "潮汐策略：已启用" : "潮汐策略：已停用（仅可手动开设）";
   $("td-thresholds").textContent = thresholdsLine(t.thresholds);
-  fill("td-plan", t.day_plan.length ? t.day_plan.map((p) => row([p.window, serviceName(p.service, p.service_name)]))
+  fill("td-plan", t.day_plan.length ? t.day_plan.map((p) => row([`${p.window} ${Admin.windows[p.window] || ""}`,
+    serviceName(p.service, p.service_name)]))
     : [row(["今日无每日兼办计划", ""])]);
   fill("td-open-rows", t.open.length ? t.open.map((o) => row([o.window, serviceName(o.service, o.service_name),
     hhmm(o.opened_at), o.manual ? `手动（${actorName(o.opened_by)}）` : "潮汐策略", o.reason, ackCell(o),
