@@ -13,6 +13,7 @@ from .config import DEMO_CONFIG_PATH, ConfigError, HallConfig, load_config
 #: modules with ``register(subparsers)``; each adds its own subcommands
 SUBCOMMAND_MODULES = [
     "queue_server.cli_core",
+    "queue_server.config_cli",
     "devices.cli",
     "queue_server.guides.cli",
     "queue_server.simulation.cli",
