@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 from kiosk.common.headless import without_screen  # noqa: E402 - before anything imports Kivy
 
@@ -147,3 +148,32 @@ def server_process(tmp_path: Path):
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+async def desk(server):
+    """A reviews desk (:class:`tests.review_support.Desk`) on the in-process server."""
+    import aiohttp
+
+    from tests.review_support import Desk
+
+    async with aiohttp.ClientSession() as http:
+        yield Desk(server, http)
+
+
+#: headless Chromium from Debian (the `run` script installs it); flags that keep it quiet and fast in CI
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+async def browser():
+    """Headless Chromium through Playwright, for the admin and phone pages."""
+    playwright = pytest.importorskip("playwright.async_api")
+    async with playwright.async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

@@ -4,7 +4,6 @@ nobody acknowledges an opening in time; a non-admin token is refused by the API 
 from __future__ import annotations
 
 import asyncio
-import shutil
 
 import aiohttp
 import pytest
@@ -15,25 +14,8 @@ from tests.review_support import Desk
 
 playwright_api = pytest.importorskip("playwright.async_api")
 expect = playwright_api.expect
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture
-async def browser():
-    async with playwright_api.async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-@pytest.fixture
-async def desk(server):
-    async with aiohttp.ClientSession() as http:
-        yield Desk(server, http)
 
 
 async def policy_opening(desk: Desk) -> dict:

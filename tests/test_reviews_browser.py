@@ -2,7 +2,6 @@
 review submitted through the page appears in the admin ledger, and its case can be worked from there."""
 from __future__ import annotations
 
-import shutil
 
 import aiohttp
 import pytest
@@ -10,28 +9,10 @@ from openpyxl import load_workbook
 
 from queue_server.auth import add_staff
 from queue_server.clock import SystemClock
-from tests.review_support import Desk
 
 playwright_api = pytest.importorskip("playwright.async_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture
-async def browser():
-    async with playwright_api.async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-@pytest.fixture
-async def desk(server):
-    async with aiohttp.ClientSession() as http:
-        yield Desk(server, http)
 
 
 async def test_phone_review_reaches_the_admin_ledger(browser, desk):

@@ -5,18 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import aiohttp
-import pytest
 
-from tests.review_support import Desk
 
 SH = ZoneInfo("Asia/Shanghai")
 
-
-@pytest.fixture
-async def desk(server):
-    async with aiohttp.ClientSession() as http:
-        yield Desk(server, http)
 
 
 async def test_rectification_runs_its_states_in_order(desk):

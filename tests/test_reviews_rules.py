@@ -2,17 +2,9 @@
 ticket token needed, reasons for bad levels, channels, rate limiting, 电话邀评 and voiding."""
 from __future__ import annotations
 
-import aiohttp
-import pytest
 
 from queue_server.keys import BUS
-from tests.review_support import Desk
 
-
-@pytest.fixture
-async def desk(server):
-    async with aiohttp.ClientSession() as http:
-        yield Desk(server, http)
 
 
 async def test_one_review_per_ticket_only_after_finishing(desk):
