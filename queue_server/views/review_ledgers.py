@@ -6,6 +6,7 @@ hall manager).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -71,31 +72,32 @@ async def _handle_list_followups(request: web.Request) -> web.Response:
     return web.json_response(followups.ledger(request.app[DB], request.app[CONFIG].hall.tz, category=category))
 
 
-async def _handle_add_enterprise(request: web.Request) -> web.Response:
+async def _admin_create(request: web.Request, create: Callable[..., dict]) -> web.Response:
+    """An admin's POST that adds one record: ``create(db, body, actor, at)`` runs in one write transaction."""
     principal = require(request, "admin")
     body = await json_body(request)
     db = request.app[DB]
     with write_transaction(db):
-        row = followups.add_enterprise(db, body, request.app[CONFIG], actor_name(principal), now(request))
+        row = create(db, body, actor_name(principal), now(request))
     return web.json_response(row, status=201)
+
+
+async def _handle_add_enterprise(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    return await _admin_create(request, lambda db, body, actor, at:
+                               followups.add_enterprise(db, body, config, actor, at))
 
 
 async def _handle_add_followup(request: web.Request) -> web.Response:
-    principal = require(request, "admin")
-    body = await json_body(request)
-    db = request.app[DB]
-    with write_transaction(db):
-        row = followups.add_followup(db, int(request.match_info["id"]), body, actor_name(principal), now(request))
-    return web.json_response(row, status=201)
+    enterprise = int(request.match_info["id"])
+    return await _admin_create(request, lambda db, body, actor, at:
+                               followups.add_followup(db, enterprise, body, actor, at))
 
 
 async def _handle_add_sample(request: web.Request) -> web.Response:
-    principal = require(request, "admin")
-    body = await json_body(request)
-    db = request.app[DB]
-    with write_transaction(db):
-        row = followups.add_sample(db, int(request.match_info["id"]), body, actor_name(principal), now(request))
-    return web.json_response(row, status=201)
+    followup = int(request.match_info["id"])
+    return await _admin_create(request, lambda db, body, actor, at:
+                               followups.add_sample(db, followup, body, actor, at))
 
 
 async def _handle_draw_samples(request: web.Request) -> web.Response:
