@@ -14,8 +14,10 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
+from queue_server.clock import from_iso
 from queue_server.config import HallConfig
 from queue_server.policy.day_plan import expected_from_history, plan_day_support
+from queue_server.policy.estimate import RECENT_SAMPLES, robust_mean_minutes
 from queue_server.simulation.model import day_factor, expected_arrivals
 from queue_server.simulation.runner import sessions_of
 from queue_server.tidal_config import simulation_profile
@@ -57,12 +59,36 @@ def past_counts(db: Database, day: date, lookback_days: int = HISTORY_LOOKBACK_D
     return past
 
 
+def past_minutes(db: Database, day: date, configured: Mapping[str, float],
+                 lookback_days: int = HISTORY_LOOKBACK_DAYS) -> dict[str, float]:
+    """Minutes per ticket of each service as the hall's past business days served them: the same robust mean the
+    live estimates use (call to finish of the latest services, outliers clipped, blended with the configured
+    minutes), over the ``lookback_days`` before ``day``.
+
+    :param db: the hall database.
+    :param day: the day being planned (not counted).
+    :param configured: each service's configured minutes.
+    :param lookback_days: how many calendar days to look back.
+    """
+    since = (day - timedelta(days=lookback_days)).isoformat()
+    learned = {}
+    for service, minutes in configured.items():
+        rows = db.execute(
+            "select called_at, finished_at from tickets where business_day >= ? and business_day < ? and service = ? "
+            "and status = 'finished' and called_at is not null order by finished_at desc limit ?",
+            [since, day.isoformat(), service, RECENT_SAMPLES]).fetchall()
+        durations = [(from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows)]
+        learned[service] = robust_mean_minutes(durations, minutes)
+    return learned
+
+
 def expected_work(config: HallConfig, day: date, db: Database | None = None) -> tuple[dict[str, float], str]:
     """Expected minutes of work per service over ``day`` and what they rest on.
 
     With at least :data:`MIN_HISTORY_DAYS` past business days in ``db``, the tickets are learned from them
     (:func:`queue_server.policy.day_plan.expected_from_history`, with the demand profile's Monday and month-start
-    surges); otherwise they come from the demand profile alone, as in the hall simulator.
+    surges) and so are the minutes per ticket (:func:`past_minutes`); otherwise both come from the configuration
+    (the demand profile and each service's minutes), as in the hall simulator.
 
     :param config: the hall configuration.
     :param day: the business day.
@@ -73,7 +99,8 @@ def expected_work(config: HallConfig, day: date, db: Database | None = None) -> 
     past = past_counts(db, day) if db is not None else {}
     if len(past) >= MIN_HISTORY_DAYS:
         tickets = expected_from_history(past, lambda d, s: day_factor(d, profile, s), day, minutes)
-        return {s: n * minutes[s] for s, n in tickets.items()}, f"近 {len(past)} 个营业日取号"
+        served = past_minutes(db, day, minutes)
+        return {s: n * served[s] for s, n in tickets.items()}, f"近 {len(past)} 个营业日的取号与办理时长"
     history = expected_arrivals(day, sessions_of(config), minutes, profile)
     return history.work_minutes(minutes), "需求预测"
 

@@ -90,7 +90,9 @@ async def test_manager_watches_and_steers_the_tide_from_the_admin_page(browser, 
     await page.locator("#action-fields textarea[name=reason]").fill("过户群众已分流")
     await page.get_by_role("button", name="确定").click()
     await manual_row.wait_for(state="detached")
-    closed = await page.locator("#td-log tr", has_text="关闭（手动）").locator("td").all_inner_texts()
+    closed_row = page.locator("#td-log tr", has_text="关闭（手动）")
+    await closed_row.wait_for()  # the log is re-read after the close: wait for it rather than race it
+    closed = await closed_row.locator("td").all_inner_texts()
     assert closed[2:] == ["31", "不动产转移登记", "过户群众已分流", "管理员 9003"]
     assert next(desk.server.db.query("select closed_by from tidal_openings where service = 'bdc_transfer'")) == {
         "closed_by": "admin:9003"}

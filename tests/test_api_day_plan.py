@@ -308,8 +308,44 @@ async def test_after_a_week_of_tickets_the_plan_follows_what_the_hall_really_iss
         learned = plan_of(tidal)
         _, log = await hall.as_("admin").get(f"/api/tidal/log?date={tuesday.isoformat()}")
     plans = [e for e in log["entries"] if e["action"] == "plan"]
-    assert plans and all(e["data"]["basis"] == "近 6 个营业日取号" for e in plans)
-    assert all("依据近 6 个营业日取号" in e["reason"] for e in plans)
+    assert plans and all(e["data"]["basis"] == "近 6 个营业日的取号与办理时长" for e in plans)
+    assert all("依据近 6 个营业日的取号与办理时长" in e["reason"] for e in plans)
     forecast = simulator_plan(hall_config, tuesday)
     setup = [w for w, s in learned.items() if s == "company_setup"]
     assert len(setup) > sum(1 for s in forecast.values() if s == "company_setup")
+
+
+async def test_the_plan_learns_the_minutes_a_service_really_takes(hall_config, db_path, clock):
+    """GIVEN six business days on which every 社保卡 ticket took 30 minutes from call to finish (configured: 6)
+    WHEN the next day is planned THEN the minutes per ticket are learned as the live estimates learn them (the
+    configured figure counted as 4 services, blended with the 18 served), and the plan's 社保卡 work rests on them."""
+    from queue_server.policy.day_plan import expected_from_history
+    from queue_server.simulation.model import day_factor
+    from queue_server.tidal_day_plan import past_counts, past_minutes
+
+    assert hall_config.services["si_card"].minutes == 6
+    async with running(hall_config, db_path, clock) as hall:
+        kiosk, staff = hall.as_("kiosk"), hall.as_("staff", 7)
+        for day in range(8):  # Monday 23 Nov to Monday 30 Nov, three 30-minute services a business day
+            served = 0
+            if day not in (5, 6):
+                for _ in range(3):
+                    await take(kiosk, "si_card")
+                    for step in ("call", "start"):
+                        status, body = await staff.post(f"/api/windows/7/{step}")
+                        assert status == 200, body
+                    clock.advance(30 * 60)
+                    status, body = await staff.post("/api/windows/7/finish")
+                    assert status == 200, body
+                    served += 1
+            clock.advance(24 * 3600 - served * 30 * 60)
+        tuesday = date(2026, 12, 1)
+        await hall.as_("admin").post("/api/tidal/run")
+        _, log = await hall.as_("admin").get(f"/api/tidal/log?date={tuesday.isoformat()}")
+        learned = past_minutes(hall.db, tuesday, {"si_card": 6.0})["si_card"]
+        past = past_counts(hall.db, tuesday)
+    assert learned == pytest.approx((6 * 4 + 30 * 18) / (4 + 18))
+    profile = simulation_profile(hall_config)
+    tickets = expected_from_history(past, lambda d, s: day_factor(d, profile, s), tuesday, ["si_card"])["si_card"]
+    si_card = [e for e in log["entries"] if e["action"] == "plan" and e["service"] == "si_card"]
+    assert si_card and all(e["data"]["work_min"] == round(tickets * learned, 1) for e in si_card)
