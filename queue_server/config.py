@@ -42,6 +42,16 @@ _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One documented option of an extension section (``[kiosk]``, ``[reviews]``): its name, default and meaning.
+    The docs tests check each is in docs/configuration.md."""
+
+    name: str
+    default: Any
+    help: str
+
+
 class ConfigError(Exception):
     """A configuration problem: which file, which field, what is wrong."""
 

@@ -11,19 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from queue_server.config import ConfigError
+from queue_server.config import ConfigError, Setting
 
 ROLES = ("ticket", "review", "staff", "display")
 PRINTER_KINDS = ("devices", "sim", "none")
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One ``[kiosk]`` setting: its name, default and what it means."""
-
-    name: str
-    default: Any
-    help: str
 
 
 SETTINGS: tuple[Setting, ...] = (

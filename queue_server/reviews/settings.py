@@ -11,20 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from queue_server.config import ConfigError
+from queue_server.config import ConfigError, Setting
 from queue_server.reviews.levels import DEFAULT_BAD_REASONS, LEVEL_CODE_SCHEMES, LEVELS
 from queue_server.reviews.workdays import WorkCalendar
 
 SECTION = "reviews"
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One documented setting of the section (the docs test checks each is in docs/configuration.md)."""
-
-    name: str
-    default: Any
-    help: str
 
 
 SETTINGS: tuple[Setting, ...] = (
