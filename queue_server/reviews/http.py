@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlite_utils import Database
 
+from queue_server.auth import require
+from queue_server.db import write_transaction
 from queue_server.errors import invalid
 from queue_server.hall_time import business_day
 from queue_server.keys import BUS, CLOCK, CONFIG, DB
@@ -112,6 +114,16 @@ async def json_body(request: web.Request) -> dict[str, Any]:
 def actor_name(principal: Any) -> str:
     """How the logs name the person acting: the account's name, else its role."""
     return getattr(principal, "name", None) or getattr(principal, "role", "") or "?"
+
+
+async def admin_write(request: web.Request, write: Callable[[Database, dict[str, Any], str], T]) -> T:
+    """An admin's POST to the ledgers: the role checked, the JSON body read, then ``write(db, body, actor)`` in one
+    write transaction; its result is returned for the caller to answer with."""
+    principal = require(request, "admin")
+    body = await json_body(request)
+    db = request.app[DB]
+    with write_transaction(db):
+        return write(db, body, actor_name(principal))
 
 
 def _db_file(db: Database) -> str | None:

@@ -6,7 +6,6 @@ hall manager).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -14,13 +13,12 @@ from urllib.parse import quote
 from aiohttp import web
 
 from queue_server.auth import require
-from queue_server.db import write_transaction
 from queue_server.errors import invalid, not_found
 from queue_server.keys import CONFIG, DB
 from queue_server.reviews import complaints, exports, followups, kpis, rectification
 from queue_server.reviews.api_doc import LEDGER_PATHS
 from queue_server.reviews.common import case_history
-from queue_server.reviews.http import actor_name, day_range, json_body, now, run_read, state, today
+from queue_server.reviews.http import admin_write, day_range, json_body, now, run_read, state, today
 
 
 async def _handle_list_complaints(request: web.Request) -> web.Response:
@@ -38,12 +36,9 @@ async def _handle_list_complaints(request: web.Request) -> web.Response:
 
 
 async def _handle_create_complaint(request: web.Request) -> web.Response:
-    principal = require(request, "admin")
-    body = await json_body(request)
-    db, at = request.app[DB], now(request)
-    with write_transaction(db):
-        row = complaints.create(db, body, state(request).settings, request.app[CONFIG], actor_name(principal), at)
-    return web.json_response(complaints.complaint_json(row, request.app[CONFIG].hall.tz, at), status=201)
+    settings, config, at = state(request).settings, request.app[CONFIG], now(request)
+    row = await admin_write(request, lambda db, body, actor: complaints.create(db, body, settings, config, actor, at))
+    return web.json_response(complaints.complaint_json(row, config.hall.tz, at), status=201)
 
 
 async def _handle_get_complaint(request: web.Request) -> web.Response:
@@ -55,12 +50,8 @@ async def _handle_get_complaint(request: web.Request) -> web.Response:
 
 
 async def _handle_complaint_action(request: web.Request) -> web.Response:
-    principal = require(request, "admin")
-    body = await json_body(request)
-    db, at = request.app[DB], now(request)
-    with write_transaction(db):
-        row = complaints.act(db, int(request.match_info["id"]), request.match_info["action"], body,
-                             actor_name(principal), at)
+    complaint_id, action, at = int(request.match_info["id"]), request.match_info["action"], now(request)
+    row = await admin_write(request, lambda db, body, actor: complaints.act(db, complaint_id, action, body, actor, at))
     return web.json_response(complaints.complaint_json(row, request.app[CONFIG].hall.tz, at))
 
 
@@ -72,32 +63,22 @@ async def _handle_list_followups(request: web.Request) -> web.Response:
     return web.json_response(followups.ledger(request.app[DB], request.app[CONFIG].hall.tz, category=category))
 
 
-async def _admin_create(request: web.Request, create: Callable[..., dict]) -> web.Response:
-    """An admin's POST that adds one record: ``create(db, body, actor, at)`` runs in one write transaction."""
-    principal = require(request, "admin")
-    body = await json_body(request)
-    db = request.app[DB]
-    with write_transaction(db):
-        row = create(db, body, actor_name(principal), now(request))
+async def _handle_add_enterprise(request: web.Request) -> web.Response:
+    config, at = request.app[CONFIG], now(request)
+    row = await admin_write(request, lambda db, body, actor: followups.add_enterprise(db, body, config, actor, at))
     return web.json_response(row, status=201)
 
 
-async def _handle_add_enterprise(request: web.Request) -> web.Response:
-    config = request.app[CONFIG]
-    return await _admin_create(request, lambda db, body, actor, at:
-                               followups.add_enterprise(db, body, config, actor, at))
-
-
 async def _handle_add_followup(request: web.Request) -> web.Response:
-    enterprise = int(request.match_info["id"])
-    return await _admin_create(request, lambda db, body, actor, at:
-                               followups.add_followup(db, enterprise, body, actor, at))
+    enterprise, at = int(request.match_info["id"]), now(request)
+    row = await admin_write(request, lambda db, body, actor: followups.add_followup(db, enterprise, body, actor, at))
+    return web.json_response(row, status=201)
 
 
 async def _handle_add_sample(request: web.Request) -> web.Response:
-    followup = int(request.match_info["id"])
-    return await _admin_create(request, lambda db, body, actor, at:
-                               followups.add_sample(db, followup, body, actor, at))
+    followup, at = int(request.match_info["id"]), now(request)
+    row = await admin_write(request, lambda db, body, actor: followups.add_sample(db, followup, body, actor, at))
+    return web.json_response(row, status=201)
 
 
 async def _handle_draw_samples(request: web.Request) -> web.Response:

@@ -18,6 +18,7 @@ from queue_server.reviews.api_doc import REVIEW_PATHS
 from queue_server.reviews.common import case_history, iso, text_field
 from queue_server.reviews.http import (
     actor_name,
+    admin_write,
     client_address,
     day_range,
     install_state,
@@ -261,12 +262,8 @@ async def _handle_get_case(request: web.Request) -> web.Response:
 
 
 async def _handle_case_action(request: web.Request) -> web.Response:
-    principal = require(request, "admin")
-    body = await json_body(request)
-    db, at = request.app[DB], now(request)
-    with write_transaction(db):
-        case = rectification.act(db, int(request.match_info["id"]), request.match_info["action"], body,
-                                 actor_name(principal), at)
+    case_id, action, at = int(request.match_info["id"]), request.match_info["action"], now(request)
+    case = await admin_write(request, lambda db, body, actor: rectification.act(db, case_id, action, body, actor, at))
     return web.json_response(rectification.case_json(case, request.app[CONFIG].hall.tz, at))
 
 
