@@ -161,6 +161,16 @@ async def desk(server):
         yield Desk(server, http)
 
 
+@pytest.fixture
+async def day(desk):
+    """The desk after a scripted Monday of tickets, reviews, cases and complaints
+    (:func:`tests.review_support.script_day`)."""
+    from tests.review_support import script_day
+
+    await script_day(desk)
+    return desk
+
+
 #: headless Chromium from Debian (the `run` script installs it); flags that keep it quiet and fast in CI
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -6,20 +6,11 @@ import io
 from pathlib import Path
 
 import aiohttp
-import pytest
 from openpyxl import load_workbook
 
 from queue_server.reviews.exports import GBT_HEADERS, gbt39046_table, to_xlsx
 from queue_server.reviews.settings import parse_review_settings
-from tests.review_support import Desk, script_day
-
-
-@pytest.fixture
-async def day(server):
-    async with aiohttp.ClientSession() as http:
-        desk = Desk(server, http)
-        await script_day(desk)
-        yield desk
+from tests.review_support import Desk
 
 
 async def download(desk: Desk, path: str) -> tuple[bytes, aiohttp.ClientResponse]:

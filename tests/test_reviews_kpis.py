@@ -1,19 +1,7 @@
 """KPIs of a scripted day, computed by the server from its records, against figures worked out by hand."""
 from __future__ import annotations
 
-import aiohttp
-import pytest
-
 from queue_server.reviews.kpis import p90, period_key
-from tests.review_support import Desk, script_day
-
-
-@pytest.fixture
-async def day(server):
-    async with aiohttp.ClientSession() as http:
-        desk = Desk(server, http)
-        await script_day(desk)
-        yield desk
 
 
 async def test_day_figures_match_the_hand_count(day):
