@@ -62,6 +62,7 @@ class TidalRunner:
         # What each regular window's staff are trained for: the day plan uses it, and ``decide`` asks them for
         # cross-window support only when ``cross_window_support`` is on.
         self.trained = hall_cross_training(config)
+        self.service_names = {code: s.name for code, s in config.services.items()}  # for the reasons staff read
         self.open_all_hours = open_all_hours
         self._pending = False
         self._plan_day = None  # the business day whose support plan was last checked
@@ -96,7 +97,7 @@ class TidalRunner:
         openings = tuple(store.as_opening(r) for r in store.open_rows(self.db))
         return TidalState(self.settings, services, windows, openings,
                           store.blocked_services(self.db, self.clock.now()),
-                          {code: s.name for code, s in self.config.services.items()})
+                          self.service_names)
 
     # -- the policy loop -------------------------------------------------------------------------------------
     def close_stale(self) -> list[Event]:
@@ -169,8 +170,8 @@ class TidalRunner:
             return []
         day = business_day(self.clock.now(), self.config.hall).isoformat()
         return [{"window": r["window"], "service": r["service"],
-                 "service_name": self.config.services[r["service"]].name if r["service"] in self.config.services
-                 else r["service"]} for r in store.day_plan_rows(self.db, day)]
+                 "service_name": self.service_names.get(r["service"], r["service"])}
+                for r in store.day_plan_rows(self.db, day)]
 
     def run_once(self) -> Decision:
         """Make the day's plan if it is due, then decide and apply now; returns the decision."""
