@@ -76,7 +76,7 @@ def simulator_plan(config: HallConfig, day: date) -> dict[int, str]:
     plan = DayPlan(day, [], windows_for(config, "tidal", sessions, profile.break_min, profile.break_spans), sessions,
                    {code: float(s.minutes) for code, s in config.services.items()}, class_order_of(config))
     history = expected_arrivals(day, sessions, plan.mean_min, profile)
-    return {m.window: m.service for m in day_plan_moves(plan, history.work_minutes(plan.mean_min))}
+    return {m.window: m.service for m in day_plan_moves(plan, history)}
 
 
 async def take(api: Api, service: str) -> dict:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from queue_server.policy.day_plan import plan_day_support
 from queue_server.policy.tidal import CLOSE, OPEN, TidalSettings
 from queue_server.simulation.engine import DayResult, HallSimulation
-from queue_server.simulation.model import DayPlan, SimTicket
+from queue_server.simulation.model import ArrivalHistory, DayPlan, SimTicket
 
 OVER_MIN = 20.0
 PLAN = "plan"  # a window takes a service up next to its own for the whole day (the day's support plan)
@@ -105,15 +105,17 @@ def score(result: DayResult) -> tuple[int, float]:
     return sum(1 for w in result.waits if w > OVER_MIN), sum(result.waits)
 
 
-def day_plan_moves(plan: DayPlan, work_min: dict[str, float] | None = None) -> list[Move]:
+def day_plan_moves(plan: DayPlan, history: ArrivalHistory | None = None) -> list[Move]:
     """The day's support plan (:func:`queue_server.policy.day_plan.plan_day_support`) as ``plan`` moves at the
     day's start.
 
     :param plan: the day.
-    :param work_min: expected minutes of work per service (from history); default: the day's actual tickets (known
-        only in hindsight).
+    :param history: the arrivals-by-hour history whose expected work the plan follows (the online plan); None: the
+        day's actual tickets (known only in hindsight).
     """
-    if work_min is None:
+    if history is not None:
+        work_min = history.work_minutes(plan.mean_min)
+    else:
         work_min = {}
         for tk in plan.tickets:
             work_min[tk.service] = work_min.get(tk.service, 0.0) + tk.service_min
@@ -146,7 +148,7 @@ class StandingSupportPolicy(ReplayPolicy):
 
     def start(self, sim: HallSimulation) -> None:
         """Plan the day from history."""
-        self.moves = day_plan_moves(sim.plan, self.history.work_minutes(sim.plan.mean_min))
+        self.moves = day_plan_moves(sim.plan, self.history)
         super().start(sim)
 
 
@@ -195,7 +197,7 @@ class ClairvoyantPolicy:
                 candidates.append((score(seen), schedule_of(seen, 0.0)))
         plans = [day_plan_moves(sim.plan)]
         if self.history is not None:  # the online day plan, so it is never worse than ``crosstrained`` either
-            plans.append(day_plan_moves(sim.plan, self.history.work_minutes(sim.plan.mean_min)))
+            plans.append(day_plan_moves(sim.plan, self.history))
         for moves in plans:
             candidates.append((score(self._run(sim, ReplayPolicy(moves))), moves))
         best_score, best = min(candidates, key=lambda c: c[0])

@@ -66,7 +66,7 @@ class TidalPolicy:
         if self.known_day:
             apply_day_plan(sim, day_plan_moves(sim.plan))
         elif self.settings.day_plan and self.history is not None:
-            apply_day_plan(sim, day_plan_moves(sim.plan, self.history.work_minutes(sim.plan.mean_min)))
+            apply_day_plan(sim, day_plan_moves(sim.plan, self.history))
 
     def state(self, sim: HallSimulation, t: float) -> TidalState:
         """The policy's view of the simulated hall at minute ``t``."""
