@@ -21,12 +21,11 @@ from aiohttp import web
 
 from devices.agent import DeviceAgent
 from devices.registry import build_devices
-from queue_server.app import create_app
-from queue_server.auth import create_token
-from queue_server.clock import SystemClock
-from queue_server.config import DEMO_CONFIG_PATH, load_config
-from queue_server.db import open_database
+from queue_server.app import create_app, open_database
+from queue_server.core.clock import SystemClock
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 from queue_server.keys import BUS
+from queue_server.web.auth import create_token
 
 ROUNDS = 60
 WINDOW = 3

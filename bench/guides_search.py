@@ -14,8 +14,9 @@ import time
 from dataclasses import replace
 
 from queue_server.guides.exchange import read_catalogue
+from queue_server.guides.matching import normalise, syllables
 from queue_server.guides.model import Catalogue
-from queue_server.guides.search import GuideIndex, normalise, syllables
+from queue_server.guides.search import GuideIndex
 from queue_server.guides.store import DEMO_GUIDES_PATH
 
 SUBJECTS = ["", "个人", "企业", "单位", "外籍人员", "港澳居民", "农村", "城镇", "退役军人", "高校毕业生", "个体工商户"]

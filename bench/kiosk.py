@@ -95,10 +95,10 @@ def tap_to_ticket(n: int) -> None:
     from kiosk.common.api import ApiClient
     from kiosk.common.settings import KioskSettings
     from kiosk.ticketing.app import TicketKioskApp
-    from queue_server.auth import create_token
-    from queue_server.clock import SystemClock
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
-    from queue_server.db import open_database
+    from queue_server.app import open_database
+    from queue_server.core.clock import SystemClock
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.web.auth import create_token
 
     workdir = Path(tempfile.mkdtemp(prefix="govhall-bench-kiosk-"))
     db_path = workdir / "hall.db"

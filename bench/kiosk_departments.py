@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     from kiosk.common.widgets import BigButton, Caption
     from kiosk.ticketing.app import TicketKioskApp
     from kiosk.ticketing.screens import service_label
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     EventLoop.ensure_window()
     config = load_config(DEMO_CONFIG_PATH)

@@ -19,12 +19,11 @@ import aiohttp
 from aiohttp import web
 
 from bench.reviews_kpis import build
-from queue_server.app import create_app
-from queue_server.auth import create_token
-from queue_server.clock import SystemClock
-from queue_server.config import DEMO_CONFIG_PATH, load_config
-from queue_server.db import open_database
-from queue_server.views import review_ledgers
+from queue_server.app import create_app, open_database
+from queue_server.core.clock import SystemClock
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+from queue_server.reviews import ledger_routes as review_ledgers
+from queue_server.web.auth import create_token
 
 
 async def poll_health(http: aiohttp.ClientSession, url: str, stop: asyncio.Event) -> list[float]:

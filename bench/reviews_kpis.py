@@ -19,8 +19,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from queue_server.config import DEMO_CONFIG_PATH, load_config
-from queue_server.db import open_database, write_transaction
+from queue_server.app import open_database
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+from queue_server.core.db import write_transaction
 from queue_server.reviews import exports, kpis
 from queue_server.reviews.rectification import open_case
 from queue_server.reviews.settings import load_review_settings

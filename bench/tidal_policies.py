@@ -27,13 +27,12 @@ import argparse
 import time
 from dataclasses import replace
 
-from queue_server.config import DEMO_CONFIG_PATH, load_config
+from bench.tidal_tuning import TUNED_ARGS, tuned_settings
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 from queue_server.simulation.model import expected_volume
 from queue_server.simulation.report import table
 from queue_server.simulation.runner import default_days, draw_day, run_day, simulate_days, summarize
-from queue_server.tidal_config import simulation_profile, tidal_settings
-
-from bench.tidal_tuning import TUNED_ARGS, tuned_settings
+from queue_server.tidal.settings import simulation_profile, tidal_settings
 
 EVAL_SEEDS = 3  # seeds 1..3; the tuning (bench.tidal_tuning) used seeds 101..103
 

@@ -28,9 +28,9 @@ from dataclasses import replace
 from typing import Any
 
 from bench.tidal_tuning import tuned_settings
-from queue_server.config import DEMO_CONFIG_PATH, parse_config
+from queue_server.core.config import DEMO_CONFIG_PATH, parse_config
 from queue_server.simulation.runner import default_days, simulate_days
-from queue_server.tidal_config import simulation_profile, tidal_settings
+from queue_server.tidal.settings import simulation_profile, tidal_settings
 
 # The standby groups before this change (the first two follow-ups of issue 5).
 NARROW_GROUPS = {

@@ -19,10 +19,10 @@ import argparse
 import itertools
 from dataclasses import replace
 
-from queue_server.config import DEMO_CONFIG_PATH, load_config
-from queue_server.policy.tidal import Thresholds, TidalSettings
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+from queue_server.policy.tidal_state import Thresholds, TidalSettings
 from queue_server.simulation.runner import default_days, simulate_days
-from queue_server.tidal_config import simulation_profile, tidal_settings
+from queue_server.tidal.settings import simulation_profile, tidal_settings
 
 TRAINING_SEEDS = (101, 102, 103)
 THRESHOLDS = (  # open wait, open waiting, close wait, close waiting

@@ -12,8 +12,8 @@ from pathlib import Path
 from devices.agent import DeviceAgent
 from devices.config import with_sim_dir
 from devices.registry import DeviceSet, build_devices
-from queue_server.cli import add_config_arguments, load_config_or_exit
-from queue_server.config import ConfigError
+from queue_server.core.commands import add_config_arguments, load_config_or_exit
+from queue_server.core.config import ConfigError
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "GOVHALL_AGENT_TOKEN"

@@ -1,6 +1,6 @@
 """The ``[devices]`` section of the hall's config, parsed and validated at start-up.
 
-Every problem raises :class:`queue_server.config.ConfigError` naming the field (``devices.screens[2].bus``)
+Every problem raises :class:`queue_server.core.config.ConfigError` naming the field (``devices.screens[2].bus``)
 and what is wrong, so a hall with a typo in its device list never starts half-configured. See
 ``docs/configuration.md`` (``[devices]``) for the options.
 """
@@ -14,7 +14,7 @@ from devices.frames import DEFAULT_FUNCTIONS, FrameLayout
 from devices.keypad.base import DEFAULT_KEY_CODES, KEYS
 from devices.led.base import ScreenTexts
 from devices.printer.escpos import CONNECTIONS
-from queue_server.config import ConfigError, HallConfig
+from queue_server.core.config import ConfigError, HallConfig
 
 PRINTER_TYPES = ("escpos", "sim", "none")
 SCREEN_TYPES = ("framed", "line")

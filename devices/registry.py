@@ -34,7 +34,7 @@ from devices.printer.escpos import EscposTicketPrinter
 from devices.printer.sim import SimTicketPrinter
 from devices.serial_io import SerialLink
 from devices.sim_bus import SimSerialEnd
-from queue_server.config import ConfigError, HallConfig
+from queue_server.core.config import ConfigError, HallConfig
 
 log = logging.getLogger(__name__)
 

@@ -75,8 +75,8 @@ def _printer(settings: Any, config: Any, simulate: bool) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Start the chosen app and run until its window closes."""
     from kiosk.common.settings import kiosk_settings
-    from queue_server.cli import load_config_or_exit
-    from queue_server.config import DEMO_CONFIG_PATH, ConfigError
+    from queue_server.core.commands import load_config_or_exit
+    from queue_server.core.config import DEMO_CONFIG_PATH, ConfigError
 
     config = load_config_or_exit(args.config or DEMO_CONFIG_PATH)
     if args.sim_dir is not None:

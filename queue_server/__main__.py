@@ -1,6 +1,6 @@
 """``python -m queue_server`` is the ``govhall`` command."""
 import sys
 
-from .cli import main
+from queue_server.cli import main
 
 sys.exit(main())

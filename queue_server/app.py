@@ -1,56 +1,88 @@
-"""The application factory: config, database, clock and bus in; a ready aiohttp application out."""
+"""The composition root: the list of the hall's areas, the application factory, and opening the database.
+
+Every area is a package of ``queue_server`` with a ``routes.py`` (``setup(app)`` and ``OPENAPI_PATHS``) and, where
+it keeps tables, a ``schema.py`` (a sqlite-utils ``migrations`` set). This module is the one place that knows them
+all; the areas never import it, nor each other's routes.
+"""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from aiohttp import web
 from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
-from . import openapi
-from .clock import Clock
-from .config import HallConfig
-from .errors import error_middleware
-from .events import EventBus
-from .hall import Hall
-from .keys import BUS, CLOCK, CONFIG, DB, HALL, HUB, OPEN_ALL_HOURS
-from .ws import WebSocketHub
+from queue_server.core.clock import Clock
+from queue_server.core.config import HallConfig
+from queue_server.core.db import connect
+from queue_server.core.events import EventBus
+from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS
+from queue_server.queue.hall import Hall
+from queue_server.web import openapi
+from queue_server.web.json_io import error_middleware
+from queue_server.web.ws import HUB, WebSocketHub
 
-#: route modules, each with ``setup(app)`` and ``OPENAPI_PATHS``
-VIEW_MODULES = [
-    "queue_server.views.hall",
-    "queue_server.views.tickets",
-    "queue_server.views.windows",
-    "queue_server.views.status_page",
-    "queue_server.views.guides",
-    "queue_server.views.reviews",
-    "queue_server.views.admin",
-    "queue_server.views.tidal",
-    "queue_server.views.devices",
-]
+#: the hall's areas, in the order their tables are migrated and their routes registered (the queue core first: the
+#: others refer to its tickets and windows)
+AREAS = ["queue", "guides", "reviews", "tidal", "health", "admin"]
+
+#: areas that keep tables of their own (each has ``schema.py``)
+_AREAS_WITH_TABLES = ["queue", "guides", "reviews", "tidal", "health"]
+
+
+def route_modules() -> list[str]:
+    """Every area's route module, in registration order."""
+    return [f"queue_server.{area}.routes" for area in AREAS]
+
+
+def migration_sets() -> list[Migrations]:
+    """Every area's migration set, the queue core's first."""
+    return [importlib.import_module(f"queue_server.{area}.schema").migrations for area in _AREAS_WITH_TABLES]
+
+
+def open_database(path: Path | str, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the hall database with durable settings and apply every pending migration.
+
+    :param path: the SQLite file; its folder is created if missing.
+    :param migrate: apply migrations (only a backup tool would say no).
+    """
+    db = connect(path)
+    if migrate:
+        for migrations in migration_sets():
+            migrations.apply(db)
+    return db
 
 
 def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours: bool = False) -> web.Application:
     """Build the queue server.
 
     :param config: the validated hall configuration.
-    :param db: an open, migrated database (see :func:`queue_server.db.open_database`).
+    :param db: an open, migrated database (see :func:`open_database`).
     :param clock: the clock every rule reads.
     :param open_all_hours: issue tickets outside business hours (drills, demos, tests).
     """
     app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
+    hall = Hall(config, db, clock)
+
+    def hall_snapshot() -> dict:
+        hall.roll_day()
+        return hall.snapshot()
+
     bus = EventBus()
-    hub = WebSocketHub()
+    hub = WebSocketHub(hall_snapshot)
     bus.subscribe(hub.on_event)
     app[CONFIG] = config
     app[DB] = db
     app[CLOCK] = clock
     app[BUS] = bus
     app[HUB] = hub
-    app[HALL] = Hall(config, db, clock)
+    app[HALL] = hall
     app[OPEN_ALL_HOURS] = open_all_hours
-    for name in VIEW_MODULES:
+    modules = route_modules()
+    for name in modules:
         importlib.import_module(name).setup(app)
-    openapi.setup(app, VIEW_MODULES)
+    openapi.setup(app, modules)
 
     async def _close_sockets(app: web.Application) -> None:
         await hub.close_all()

@@ -1,4 +1,4 @@
-"""``govhall``: one command, many subcommands (serve, token, staff, demo, and those other packages register)."""
+"""``govhall``: one command, many subcommands; each area (and the devices and kiosk packages) registers its own."""
 from __future__ import annotations
 
 import argparse
@@ -6,14 +6,13 @@ import importlib
 import logging
 import sqlite3
 import sys
-from pathlib import Path
-
-from .config import DEMO_CONFIG_PATH, ConfigError, HallConfig, load_config
 
 #: modules with ``register(subparsers)``; each adds its own subcommands
 SUBCOMMAND_MODULES = [
-    "queue_server.cli_core",
-    "queue_server.config_cli",
+    "queue_server.serve",
+    "queue_server.web.cli",
+    "queue_server.backup.cli",
+    "queue_server.config_check",
     "devices.cli",
     "queue_server.guides.cli",
     "queue_server.simulation.cli",
@@ -21,25 +20,6 @@ SUBCOMMAND_MODULES = [
     "kiosk.cli",
     "queue_server.demo.cli",
 ]
-
-DEFAULT_DB = Path("var") / "govhall.db"
-
-
-def add_config_arguments(parser: argparse.ArgumentParser, *, db: bool = True) -> None:
-    """The ``--config`` / ``--db`` pair every subcommand shares."""
-    parser.add_argument("--config", type=Path, default=DEMO_CONFIG_PATH,
-                        help="hall configuration TOML (default: the demo hall)")
-    if db:
-        parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file (default: {DEFAULT_DB})")
-
-
-def load_config_or_exit(path: Path) -> HallConfig:
-    """Load the config; on a problem print which file, field and what is wrong, and exit 2."""
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        print(f"配置错误 (config error): {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""Typed application state shared by the views (``app[KEY]``)."""
+"""Typed application state shared by the areas' routes (``app[KEY]``). The WebSocket hub's key, ``HUB``, lives with
+the hub in :mod:`queue_server.web.ws`, which itself reads the callers' tokens through these keys."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -7,16 +8,14 @@ from aiohttp import web
 from sqlite_utils import Database
 
 if TYPE_CHECKING:
-    from .clock import Clock
-    from .config import HallConfig
-    from .events import EventBus
-    from .hall import Hall
-    from .ws import WebSocketHub
+    from queue_server.core.clock import Clock
+    from queue_server.core.config import HallConfig
+    from queue_server.core.events import EventBus
+    from queue_server.queue.hall import Hall
 
 CONFIG: web.AppKey["HallConfig"] = web.AppKey("config")
 DB: web.AppKey[Database] = web.AppKey("db")
 CLOCK: web.AppKey["Clock"] = web.AppKey("clock")
 BUS: web.AppKey["EventBus"] = web.AppKey("bus")
 HALL: web.AppKey["Hall"] = web.AppKey("hall")
-HUB: web.AppKey["WebSocketHub"] = web.AppKey("hub")
 OPEN_ALL_HOURS: web.AppKey[bool] = web.AppKey("open_all_hours")

@@ -19,11 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestServer
 
-from queue_server.app import create_app
-from queue_server.auth import create_token
-from queue_server.clock import FakeClock, SystemClock
-from queue_server.config import DEMO_CONFIG_PATH, HallConfig, load_config
-from queue_server.db import open_database
+from queue_server.app import create_app, open_database
+from queue_server.core.clock import FakeClock, SystemClock
+from queue_server.core.config import DEMO_CONFIG_PATH, HallConfig, load_config
+from queue_server.web.auth import create_token
 
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")

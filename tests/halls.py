@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from queue_server.config import HallConfig
+from queue_server.core.config import HallConfig
 
 
 def with_tidal(config: HallConfig, **changes: object) -> HallConfig:

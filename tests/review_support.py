@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from queue_server.auth import add_staff
-from queue_server.clock import SystemClock
+from queue_server.core.clock import SystemClock
 from queue_server.keys import BUS
+from queue_server.web.auth import add_staff
 
 SH = ZoneInfo("Asia/Shanghai")
 

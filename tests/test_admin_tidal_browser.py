@@ -8,8 +8,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from queue_server.auth import add_staff
-from queue_server.clock import SystemClock
+from queue_server.core.clock import SystemClock
+from queue_server.web.auth import add_staff
 from tests.review_support import Desk
 
 playwright_api = pytest.importorskip("playwright.async_api")

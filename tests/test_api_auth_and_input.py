@@ -85,7 +85,7 @@ async def test_bad_window_requests(server, api):
 
 
 async def test_staff_login_binds_window_and_shows_who_is_on_duty(server, api):
-    from queue_server.auth import add_staff
+    from queue_server.web.auth import add_staff
 
     add_staff(server.db, server.clock, "1001", "张晓明", "staff", "secret-1")
     status, reply = await api.post("/api/login", {"staff_no": "1001", "password": "wrong!", "window": 3})

@@ -15,19 +15,18 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from queue_server.app import create_app
-from queue_server.auth import create_token
-from queue_server.clock import FakeClock, SystemClock
-from queue_server.config import HallConfig
-from queue_server.db import open_database
-from queue_server.errors import ApiError
-from queue_server.events import Event
+from queue_server.app import create_app, open_database
+from queue_server.core.clock import FakeClock, SystemClock
+from queue_server.core.config import HallConfig
+from queue_server.core.errors import ApiError
+from queue_server.core.events import Event
 from queue_server.keys import BUS, HALL
-from queue_server.simulation.hindsight import day_plan_moves
 from queue_server.simulation.model import DayPlan, expected_arrivals
 from queue_server.simulation.runner import class_order_of, sessions_of, windows_for
-from queue_server.tidal_config import simulation_profile, tidal_settings
-from queue_server.tidal_runner import TIDAL
+from queue_server.simulation.schedule import day_plan_moves
+from queue_server.tidal.runner import TIDAL
+from queue_server.tidal.settings import simulation_profile, tidal_settings
+from queue_server.web.auth import create_token
 from tests.apiclient import Api
 from tests.halls import with_tidal
 
@@ -321,7 +320,7 @@ async def test_the_plan_learns_the_minutes_a_service_really_takes(hall_config, d
     configured figure counted as 4 services, blended with the 18 served), and the plan's 社保卡 work rests on them."""
     from queue_server.policy.day_plan import expected_from_history
     from queue_server.simulation.model import day_factor
-    from queue_server.tidal_day_plan import past_counts, past_minutes
+    from queue_server.tidal.day_plan import past_counts, past_minutes
 
     assert hall_config.services["si_card"].minutes == 6
     async with running(hall_config, db_path, clock) as hall:

@@ -26,7 +26,7 @@ def hall_config(hall_config):
 async def api(server):
     from dataclasses import replace
 
-    from queue_server.tidal_runner import TIDAL
+    from queue_server.tidal.runner import TIDAL
 
     runner = server.app[TIDAL]
     runner.settings = replace(runner.settings, cross_window_support=False)

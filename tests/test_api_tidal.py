@@ -9,7 +9,7 @@ import json
 import aiohttp
 import pytest
 
-from queue_server.tidal_runner import TIDAL
+from queue_server.tidal.runner import TIDAL
 from tests.apiclient import Api
 from tests.halls import with_tidal
 

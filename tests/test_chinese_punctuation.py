@@ -45,15 +45,15 @@ ALLOWED_LITERALS: dict[str, tuple[str, ...]] = {
     "queue_server/guides/exchange.py": (r" (材料|问题|表单)\d+$",),
     "queue_server/guides/search.py": (r"[\s,、;。.·/()【】\[\]\-—_:\"'“”]+",),
     # the JSON shape a device report must have, written as JSON
-    "queue_server/views/devices.py": ('应为 {"device": 名称, "ok": true/false, "kind"?, "detail"?}',),
+    "queue_server/health/routes.py": ('应为 {"device": 名称, "ok": true/false, "kind"?, "detail"?}',),
     # English help and API summaries that name a Chinese term
-    "queue_server/cli_core.py": ("manage staff accounts (工号)",),
+    "queue_server/web/cli.py": ("manage staff accounts (工号)",),
     "queue_server/reviews/cli.py": ("好差评: export ledgers, list overdue cases",),
-    "queue_server/views/guides.py": (
+    "queue_server/guides/routes.py": (
         "一件事: merged materials (shared once, largest counts), combined form fields, total promised days",),
-    "queue_server/views/hall.py": ("工作人员登录 Staff login (工号 + password, window for counter staff)",),
-    "queue_server/views/tickets.py": ("priority category code (绿色通道)",),
-    "queue_server/views/admin.py": ("管理后台 Admin pages (HTML): 实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",),
+    "queue_server/queue/window_routes.py": ("工作人员登录 Staff login (工号 + password, window for counter staff)",),
+    "queue_server/queue/ticket_routes.py": ("priority category code (绿色通道)",),
+    "queue_server/admin/routes.py": ("管理后台 Admin pages (HTML): 实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",),
     # a warning marker at the start of a CLI line, like a bullet
     "queue_server/demo/summary.py": ("  ! 设备代理 30 秒内没有连上服务：窗口屏和语音可能漏掉前面的叫号",),
 }

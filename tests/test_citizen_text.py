@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from queue_server.config import DEMO_CONFIG_PATH, load_config
-from queue_server.views import status_page
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+from queue_server.queue import status_page
 
 ROOT = Path(__file__).resolve().parent.parent
 #: a Chinese character next to ASCII punctuation: 叫号,过号 · 排队(限一次) · 电话:

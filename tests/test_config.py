@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.config import DEMO_CONFIG_PATH, ConfigError, load_config
+from queue_server.core.config import DEMO_CONFIG_PATH, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

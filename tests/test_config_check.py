@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.config import DEMO_CONFIG_PATH
+from queue_server.core.config import DEMO_CONFIG_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.config import CORE_OPTIONS, EXTENSION_SECTIONS
+from queue_server.core.config import CORE_OPTIONS, EXTENSION_SECTIONS
 from queue_server.guides.store import GUIDES_OPTIONS
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text("utf-8")

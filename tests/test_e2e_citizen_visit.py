@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from queue_server.config import DEMO_CONFIG_PATH
+from queue_server.core.config import DEMO_CONFIG_PATH
 from tests.kiosk.conftest import KioskServer
 from tests.kiosk.harness import run_scenario, start_scenario
 
@@ -29,7 +29,7 @@ def scenario_kiosk(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from devices.printer.sim import SimTicketPrinter
     from kiosk.common.settings import KioskSettings
     from kiosk.ticketing.app import TicketKioskApp
-    from queue_server.config import load_config
+    from queue_server.core.config import load_config
 
     printer = SimTicketPrinter(Path(ctx["out_dir"]) / "printer")
     app = TicketKioskApp(KioskSettings(server=ctx["url"], token=ctx["token"]), load_config(ctx["config"]), printer=printer)
@@ -50,7 +50,7 @@ def scenario_kiosk(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.settings import KioskSettings
     from kiosk.display.app import HallDisplayApp
-    from queue_server.config import load_config
+    from queue_server.core.config import load_config
 
     app = HallDisplayApp(KioskSettings(server=ctx["url"]), load_config(ctx["config"]))
     d = factory.start(app)
@@ -67,7 +67,7 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.settings import KioskSettings
     from kiosk.staff.app import StaffPanelApp
-    from queue_server.config import load_config
+    from queue_server.core.config import load_config
 
     app = StaffPanelApp(KioskSettings(server=ctx["url"], window=WINDOW), load_config(ctx["config"]))
     d = factory.start(app)
@@ -88,7 +88,7 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 def scenario_tablet(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.settings import KioskSettings
     from kiosk.review.app import ReviewTabletApp
-    from queue_server.config import load_config
+    from queue_server.core.config import load_config
 
     app = ReviewTabletApp(KioskSettings(server=ctx["url"], token=ctx["token"], window=WINDOW), load_config(ctx["config"]))
     d = factory.start(app)

@@ -15,7 +15,7 @@ import pytest
 from devices.announcer.clips import CLIP_FORMAT, SOUNDS_DIR, ClipLibrary
 from devices.registry import printer_from_config
 from devices.sim_bus import SimSerialEnd
-from queue_server.config import DEMO_CONFIG_PATH, ConfigError, load_config
+from queue_server.core.config import DEMO_CONFIG_PATH, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

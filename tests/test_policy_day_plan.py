@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from queue_server.config import DEMO_CONFIG_PATH, load_config
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 from queue_server.policy.day_plan import expected_from_history, plan_day_support
 from queue_server.simulation.runner import draw_day, run_day
-from queue_server.tidal_config import simulation_profile, tidal_settings
+from queue_server.tidal.settings import simulation_profile, tidal_settings
 
 SERVES = {1: ("si",), 2: ("si",), 3: ("hpf",), 4: ("tax",), 31: ("si", "mi", "hpf")}
 

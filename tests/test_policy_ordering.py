@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import random
 
-from queue_server.db import write_transaction
-from queue_server.hall import Hall
+from queue_server.core.db import write_transaction
 from queue_server.policy.ordering import OrderRule, QueuedTicket, ahead_of, pick_next, service_queue
+from queue_server.queue.hall import Hall
 
 RULE = OrderRule()
 
@@ -41,7 +41,7 @@ def test_custom_class_order():
 
 
 def test_sql_position_agrees_with_the_pure_rule(hall_config, db_path, clock):
-    from queue_server.db import open_database
+    from queue_server.app import open_database
 
     db = open_database(db_path)
     hall = Hall(hall_config, db, clock)

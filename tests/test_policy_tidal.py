@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import random
-
-import pytest
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from queue_server.clock import FakeClock
-from queue_server.policy.tidal import (
-    CLOSE, ESCALATE, OPEN, Opening, ServiceState, Thresholds, TidalSettings, TidalState, WindowState, decide,
-)
+import pytest
+
+from queue_server.core.clock import FakeClock
+from queue_server.policy.tidal import decide
+from queue_server.policy.tidal_state import (CLOSE, ESCALATE, OPEN, Opening, ServiceState, Thresholds, TidalSettings,
+                                             TidalState, WindowState)
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai, a Monday
 

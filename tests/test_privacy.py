@@ -1,7 +1,7 @@
 """Personal data masking (DOMAIN.md)."""
 from __future__ import annotations
 
-from queue_server.privacy import mask_id_number, mask_name, mask_phone
+from queue_server.core.privacy import mask_id_number, mask_name, mask_phone
 
 
 def test_masks():

@@ -2,13 +2,12 @@
 review submitted through the page appears in the admin ledger, and its case can be worked from there."""
 from __future__ import annotations
 
-
 import aiohttp
 import pytest
 from openpyxl import load_workbook
 
-from queue_server.auth import add_staff
-from queue_server.clock import SystemClock
+from queue_server.core.clock import SystemClock
+from queue_server.web.auth import add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api")
 

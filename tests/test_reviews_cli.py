@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
+from queue_server.app import open_database
 from queue_server.cli import main
-from queue_server.clock import FakeClock
-from queue_server.db import open_database, write_transaction
-from queue_server.hall import Hall
+from queue_server.core.clock import FakeClock
+from queue_server.core.db import write_transaction
+from queue_server.queue.hall import Hall
 from queue_server.reviews import complaints, records
 from queue_server.reviews.settings import load_review_settings
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-
-
 SH = ZoneInfo("Asia/Shanghai")
 
 

@@ -2,9 +2,7 @@
 ticket token needed, reasons for bad levels, channels, rate limiting, 电话邀评 and voiding."""
 from __future__ import annotations
 
-
 from queue_server.keys import BUS
-
 
 
 async def test_one_review_per_ticket_only_after_finishing(desk):

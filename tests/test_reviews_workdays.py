@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_server.config import ConfigError
+from queue_server.core.config import ConfigError
+from queue_server.core.workdays import WorkCalendar
 from queue_server.reviews.settings import parse_review_settings
-from queue_server.reviews.workdays import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 

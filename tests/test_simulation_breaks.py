@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections import defaultdict
 
-from queue_server.config import DEMO_CONFIG_PATH, parse_config
+from queue_server.core.config import DEMO_CONFIG_PATH, parse_config
 from queue_server.simulation.runner import break_plan, sessions_of, windows_for
 
 SPANS = ((660.0, 720.0), (960.0, 1050.0))  # 11:00–12:00 and 16:00–17:30

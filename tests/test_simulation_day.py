@@ -13,7 +13,7 @@ from PIL import Image
 
 from queue_server.simulation.model import busy_days, day_factor, expected_volume, is_workday
 from queue_server.simulation.runner import draw_day, run_day, sessions_of
-from queue_server.tidal_config import simulation_profile, tidal_settings
+from queue_server.tidal.settings import simulation_profile, tidal_settings
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 MONDAY, TUESDAY = date(2026, 3, 2), date(2026, 3, 17)  # a month-start Monday; an ordinary mid-month Tuesday
@@ -95,9 +95,9 @@ def test_replaying_a_policys_moves_reproduces_its_day(setup):
     """The clairvoyant's guarantee rests on this: the simulator is deterministic, so an online policy's schedule of
     moves, replayed, gives exactly its day."""
     from queue_server.simulation.engine import HallSimulation
-    from queue_server.simulation.hindsight import ReplayPolicy, schedule_of
     from queue_server.simulation.model import DayPlan
     from queue_server.simulation.runner import class_order_of, windows_for
+    from queue_server.simulation.schedule import ReplayPolicy, schedule_of
 
     config, settings, profile = setup
     tickets = draw_day(config, profile, TUESDAY, seed=7)

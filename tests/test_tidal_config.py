@@ -5,9 +5,9 @@ import tomllib
 
 import pytest
 
-from queue_server.config import DEMO_CONFIG_PATH, ConfigError, load_config, parse_config
-from queue_server.policy.tidal import Thresholds
-from queue_server.tidal_config import simulation_profile, tidal_settings
+from queue_server.core.config import DEMO_CONFIG_PATH, ConfigError, load_config, parse_config
+from queue_server.policy.tidal_state import Thresholds
+from queue_server.tidal.settings import simulation_profile, tidal_settings
 
 
 def with_tidal(section: dict):

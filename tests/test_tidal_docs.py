@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 
 from queue_server.simulation.model import SimulationProfile
-from queue_server.tidal_config import BOOL_KEYS, GLOBAL_KEYS, THRESHOLD_KEYS
+from queue_server.tidal.settings import BOOL_KEYS, GLOBAL_KEYS, THRESHOLD_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 

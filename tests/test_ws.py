@@ -9,7 +9,7 @@ import socket
 
 import aiohttp
 
-from queue_server import ws as ws_module
+from queue_server.web import ws as ws_module
 from tests.apiclient import Api
 
 
@@ -89,8 +89,9 @@ def _raw_ws_client(url: str) -> socket.socket:
 async def test_a_slow_client_is_dropped_and_never_delays_a_fast_one(server, monkeypatch):
     monkeypatch.setattr(ws_module, "QUEUE_LIMIT", 32)
     kiosk = server.token("kiosk")
-    from queue_server.events import Event
-    from queue_server.keys import BUS, HUB
+    from queue_server.core.events import Event
+    from queue_server.keys import BUS
+    from queue_server.web.ws import HUB
 
     hub = server.app[HUB]
     slow = _raw_ws_client(server.url)

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from devices.printer.document import TicketPrint
-from queue_server.config import HallConfig
+from queue_server.core.config import HallConfig
 
 
 def window_hint(config: HallConfig, service: str, limit: int = 4) -> str | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from queue_server.config import ConfigError, Setting
+from queue_server.core.config import ConfigError, Setting
 
 ROLES = ("ticket", "review", "staff", "display")
 PRINTER_KINDS = ("devices", "sim", "none")

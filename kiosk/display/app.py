@@ -163,7 +163,7 @@ class HallDisplayApp(KioskApp):
     def __init__(self, settings: KioskSettings, config: Any, *, client: ApiClient | None = None,
                  clock: Any = None, **kwargs: Any) -> None:
         super().__init__(settings, config, client=client, **kwargs)
-        from queue_server.clock import SystemClock
+        from queue_server.core.clock import SystemClock
 
         self.clock = clock or SystemClock()
         self.board = HallBoard()

@@ -30,7 +30,7 @@ class TicketKioskApp(KioskApp):
     """The 1080×1920 portrait ticket kiosk.
 
     :param printer: the kiosk's ``TicketPrinter`` (None: no printer, numbers are shown on screen only)
-    :param clock: a ``queue_server.clock.Clock`` for printed times (default: the system clock)
+    :param clock: a ``queue_server.core.clock.Clock`` for printed times (default: the system clock)
     """
 
     role = "ticket"
@@ -38,7 +38,7 @@ class TicketKioskApp(KioskApp):
     def __init__(self, settings: KioskSettings, config: Any, *, printer: Any = None, clock: Any = None,
                  client: ApiClient | None = None, **kwargs: Any) -> None:
         super().__init__(settings, config, client=client, **kwargs)
-        from queue_server.clock import SystemClock
+        from queue_server.core.clock import SystemClock
 
         self.printer = printer
         self.clock = clock or SystemClock()

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..cli import add_config_arguments, load_config_or_exit
-from .supervisor import DEMO_PASSWORD, Processes, has_screen, port_is_free, prepare, wait_for_port
+from queue_server.core.commands import add_config_arguments, load_config_or_exit
+from queue_server.demo.supervisor import DEMO_PASSWORD, Processes, has_screen, port_is_free, prepare, wait_for_port
 
 DEMO_DIR = Path("var") / "demo"
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
                         "--simulate", "--sim-dir", str(args.dir))
         print(f"{config.hall.name} 演示大厅已启动：{url}/admin （管理员 工号 admin，密码 {DEMO_PASSWORD}）", flush=True)
         if headless:
-            from .summary import play_and_report
+            from queue_server.demo.summary import play_and_report
 
             return play_and_report(config, url, tokens, processes, args)
         _start_kiosks(processes, args, url, tokens)

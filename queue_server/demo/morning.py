@@ -15,8 +15,8 @@ from typing import Any
 
 import aiohttp
 
-from ..config import HallConfig
-from .supervisor import DEMO_PASSWORD, DEMO_STAFF, DemoTokens
+from queue_server.core.config import HallConfig
+from queue_server.demo.supervisor import DEMO_PASSWORD, DEMO_STAFF, DemoTokens
 
 #: (service, share of the morning's citizens): 不动产 and 社保 are the Monday crowd
 DEMAND = [("bdc_transfer", 14), ("si_card", 8), ("mi_reimburse", 5), ("company_setup", 4), ("hpf_withdraw", 4),

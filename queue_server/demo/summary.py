@@ -9,10 +9,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ..config import HallConfig
-from ..reviews.rectification import STATES as RECTIFICATION_STATES
-from .morning import MorningReport, run_morning
-from .supervisor import DemoTokens, Processes
+from queue_server.core.config import HallConfig
+from queue_server.demo.morning import MorningReport, run_morning
+from queue_server.demo.supervisor import DemoTokens, Processes
+from queue_server.reviews.rectification import STATES as RECTIFICATION_STATES
 
 LEVEL_NAMES = {"very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
                "dissatisfied": "不满意", "very_dissatisfied": "非常不满意"}

@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..auth import add_staff, create_token
-from ..clock import SystemClock
-from ..config import HallConfig
-from ..db import open_database
+from queue_server.app import open_database
+from queue_server.core.clock import SystemClock
+from queue_server.core.config import HallConfig
+from queue_server.web.auth import add_staff, create_token
 
 DEMO_PASSWORD = "govhall-demo"
 #: demo staff accounts: (工号, name)

@@ -14,8 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from queue_server.cli import add_config_arguments, load_config_or_exit
-from queue_server.clock import SystemClock, to_iso
+from queue_server.core.clock import SystemClock, to_iso
+from queue_server.core.commands import add_config_arguments, load_config_or_exit
 from queue_server.guides.diff import apply_provincial, diff_catalogues, format_differences
 from queue_server.guides.exchange import read_catalogue, write_catalogue
 from queue_server.guides.lint import format_report, lint_catalogue
@@ -63,7 +63,7 @@ def _read_or_exit(path: Path, services: set[str] | None = None, hall: bool = Tru
 
 
 def _open_db(args: argparse.Namespace):
-    from queue_server.db import open_database
+    from queue_server.app import open_database
 
     return open_database(args.db)
 

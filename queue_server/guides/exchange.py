@@ -17,10 +17,8 @@ from typing import Any, BinaryIO
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from queue_server.guides.model import (
-    Catalogue, CatalogueError, Problem, bundle_from_dict, catalogue_from_dict, catalogue_to_dict,
-    check_catalogue, guide_from_dict, material_from_dict,
-)
+from queue_server.guides.model import (Catalogue, CatalogueError, Problem, bundle_from_dict, catalogue_from_dict,
+                                       catalogue_to_dict, check_catalogue, guide_from_dict, material_from_dict)
 
 # (header, JSON key, kind) per sheet; kind: text, lines (one per line in the cell), int, bool.
 Column = tuple[str, str, str]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from queue_server.core.privacy import mask_name  # noqa: F401 - slips mask the applicant's name
 from queue_server.guides.model import Guide
-from queue_server.privacy import mask_name  # noqa: F401 - slips mask the applicant's name
 
 LAW_BASIS = "《中华人民共和国行政许可法》第三十二条"
 PROBLEMS = {"missing": "缺少", "wrong": "有误"}

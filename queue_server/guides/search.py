@@ -11,110 +11,23 @@ name); the guide's score is the sum over terms of the best tier reached, weighte
 
 Candidates come from inverted indexes (characters, pinyin bigrams, syllables, pinyin trigrams), so a query
 touches only guides that can match: a catalogue of 10,000 items answers in a few milliseconds.
-Readings come from pypinyin (`lazy_pinyin`, which resolves most polyphones from phrases).
+How a single term meets a text (pinyin, one edit, the tiers) is in :mod:`queue_server.guides.matching`.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable
 
-from pypinyin import lazy_pinyin
-
+from queue_server.guides.matching import (EXACT, HOMOPHONE, INITIALS_SCATTERED, ONE_EDIT, PINYIN_FULL, PINYIN_START,
+                                          PREFIX, SCATTERED, SUBSTRING, contains_run, fuzzy_in, in_order, marked,
+                                          normalise, pinyin_bigrams, pinyin_pattern, pinyin_tier, syllables)
 from queue_server.guides.model import Catalogue
 
-EXACT, PREFIX, SUBSTRING, PINYIN_FULL, PINYIN_START, PINYIN_INSIDE, SCATTERED, HOMOPHONE, INITIALS_SCATTERED, \
-    ONE_EDIT = (100, 90, 80, 95, 85, 70, 65, 60, 55, 45)
 NAME_WEIGHT, KEYWORD_WEIGHT, GROUP_WEIGHT = 1.0, 0.9, 0.5
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Queries are NFKC-normalised first (:func:`normalise`), so full-width ，；：（） arrive here as , ; : ( ).
 _SPLIT = re.compile(r"[\s,、;。.·/()【】\[\]\-—_:\"'“”]+")
-_ALNUM = re.compile(r"[a-z0-9]+")
-
-
-def normalise(text: str) -> str:
-    """Full-width to half-width, lower case, no surrounding space."""
-    return unicodedata.normalize("NFKC", text).lower().strip()
-
-
-def syllables(text: str) -> tuple[str, ...]:
-    """Toneless pinyin syllables of `text`; Latin letters and digits pass through as lower-case tokens."""
-    out: list[str] = []
-    for token in lazy_pinyin(normalise(text)):
-        if _CJK.search(token) is None:
-            out += _ALNUM.findall(token.lower())
-        else:  # a character pypinyin has no reading for
-            out.append(token)
-    return tuple(out)
-
-
-def within_one_edit(a: str, b: str) -> bool:
-    """True when `a` and `b` differ by at most one substitution, insertion or deletion."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    i, n = 0, min(la, lb)
-    while i < n and a[i] == b[i]:
-        i += 1
-    if la == lb:
-        return a[i + 1:] == b[i + 1:]
-    return a[i + 1:] == b[i:] if la > lb else a[i:] == b[i + 1:]
-
-
-def fuzzy_in(query: str, text: str) -> bool:
-    """True when some substring of `text` is within one edit of `query` (len ≥ 3).
-
-    One edit leaves one half of the query intact (pigeonhole), so only the places where a half occurs
-    exactly are checked."""
-    half = len(query) // 2
-    left, right = query[:half], query[half:]
-    start = text.find(left)
-    while start >= 0:
-        tail = start + len(left)
-        if any(within_one_edit(right, text[tail:tail + k]) for k in (len(right) - 1, len(right), len(right) + 1)):
-            return True
-        start = text.find(left, start + 1)
-    end = text.find(right)
-    while end >= 0:
-        if any(within_one_edit(left, text[max(0, end - k):end]) for k in (len(left) - 1, len(left), len(left) + 1)
-               if end - k >= 0):
-            return True
-        end = text.find(right, end + 1)
-    return False
-
-
-def pinyin_pattern(query: str) -> re.Pattern[str]:
-    """A regex matching `query` against syllables written as "|bu|dong|chan": each query letter either
-    continues the current syllable or, skipping that syllable's rest, starts the next one.  So initials,
-    full pinyin and mixes ("bdc", "budongchan", "bdcdengji") all match, at C speed."""
-    parts = [r"\|" + re.escape(query[0])]
-    for c in query[1:]:
-        e = re.escape(c)
-        parts.append(f"(?:{e}|[^|]*\\|{e})")
-    return re.compile("".join(parts))
-
-
-def marked(syl: tuple[str, ...]) -> str:
-    """Syllables as one string with a bar before each: ("bu", "dong") → "|bu|dong"."""
-    return "|" + "|".join(syl)
-
-
-def pinyin_tier(pattern: re.Pattern[str], text: str) -> int:
-    """Tier of a `pinyin_pattern` against a `marked` text: from the start (to its last syllable: full),
-    inside, or 0."""
-    m = pattern.match(text)
-    if m:
-        return PINYIN_FULL if text.find("|", m.end()) == -1 else PINYIN_START
-    return PINYIN_INSIDE if pattern.search(text) else 0
-
-
-def pinyin_match(query: str, syl: tuple[str, ...]) -> int:
-    """Tier for an ASCII query against a syllable sequence; 0 when it does not match."""
-    return pinyin_tier(pinyin_pattern(query), marked(syl))
 
 
 def _fast_pinyin(query: str, f: "_Field") -> int:
@@ -124,26 +37,6 @@ def _fast_pinyin(query: str, f: "_Field") -> int:
     if f.flat.startswith(query) or f.initials.startswith(query):
         return PINYIN_START
     return 0
-
-
-def _pinyin_bigrams(syl: tuple[str, ...]) -> tuple[set[str], set[str]]:
-    """(head, any) letter pairs a typed query can contain.  A syllable is typed whole, as a prefix, or by
-    its initial (zh/ch/sh count as initials); `head` pairs start at a syllable, as a query's first pair must."""
-    head: set[str] = set()
-    grams: set[str] = set()
-    for j, s in enumerate(syl):
-        if not s:
-            continue
-        nxt = syl[j + 1][0] if j + 1 < len(syl) and syl[j + 1] else ""
-        grams.update(s[k:k + 2] for k in range(len(s) - 1))
-        if len(s) > 1:
-            head.add(s[:2])
-        if nxt:
-            head.add(s[0] + nxt)
-            grams.update((s[0] + nxt, s[-1] + nxt))
-            if s[:2] in ("zh", "ch", "sh"):
-                grams.add("h" + nxt)
-    return head, grams | head
 
 
 @dataclass(frozen=True)
@@ -244,7 +137,7 @@ class GuideIndex:
     def _index(self, n: int, f: _Field) -> None:
         for c in set(f.text):
             self.chars.setdefault(c, set()).add(n)
-        head, grams = _pinyin_bigrams(f.syl)
+        head, grams = pinyin_bigrams(f.syl)
         for g in head:
             self.head_bigrams.setdefault(g, set()).add(n)
         for g in grams:
@@ -382,9 +275,9 @@ class GuideIndex:
             if text[0] in f.initials:
                 tier = _fast_pinyin(text, f) or pinyin_tier(term.pattern, f.marked)
         elif term.syl:
-            if _in_order(text, f.text):
+            if in_order(text, f.text):
                 tier = SCATTERED
-            elif _contains_run(f.syl, term.syl):
+            elif contains_run(f.syl, term.syl):
                 tier = HOMOPHONE
         if not tier and fuzzy and len(text) >= 3 and _one_edit(text, f):
             tier = ONE_EDIT
@@ -451,16 +344,3 @@ def _intersect(index: dict[str, set[int]], keys: list[str]) -> set[int]:
         return set()
     sets.sort(key=len)  # type: ignore[arg-type]
     return set.intersection(*sets)  # type: ignore[arg-type]
-
-
-def _contains_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    if not needle or len(needle) > len(haystack):
-        return False
-    k = len(needle)
-    return any(haystack[i:i + k] == needle for i in range(len(haystack) - k + 1))
-
-
-def _in_order(needle: str, haystack: str) -> bool:
-    """True when every character of `needle` occurs in `haystack`, in order (不动产登记 in 不动产更正登记)."""
-    it = iter(haystack)
-    return all(c in it for c in needle)

@@ -8,7 +8,6 @@ so the citizen keeps the full text on the phone.  A client prints it with
 from __future__ import annotations
 
 from devices.printer.document import PAPER_WIDTHS_MM, QR, Block, Feed, Line, PrintDocument, Rule
-
 from queue_server.guides.notice import NotificationSlip, date_text
 
 

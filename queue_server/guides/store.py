@@ -16,13 +16,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from queue_server.config import ConfigError, HallConfig
-from queue_server.db import write_transaction
+from queue_server.core.config import ConfigError, HallConfig
+from queue_server.core.db import write_transaction
 from queue_server.guides.exchange import read_catalogue
-from queue_server.guides.model import (
-    Catalogue, CatalogueError, bundle_from_dict, bundle_to_dict, guide_from_dict, guide_to_dict,
-)
-from queue_server.guides.schema import migrations  # noqa: F401  (re-exported for MIGRATION_SETS)
+from queue_server.guides.model import (Catalogue, CatalogueError, bundle_from_dict, bundle_to_dict, guide_from_dict,
+                                       guide_to_dict)
 from queue_server.guides.search import GuideIndex
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent

@@ -10,9 +10,9 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from queue_server.cli import add_config_arguments, load_config_or_exit
-from queue_server.clock import SystemClock
-from queue_server.config import ConfigError
+from queue_server.core.clock import SystemClock
+from queue_server.core.commands import add_config_arguments, load_config_or_exit
+from queue_server.core.config import ConfigError
 from queue_server.reviews import complaints, exports, rectification
 from queue_server.reviews.settings import load_review_settings
 
@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _setup(args: argparse.Namespace):
-    from queue_server.db import open_database
+    from queue_server.app import open_database
 
     config = load_config_or_exit(args.config)
     try:

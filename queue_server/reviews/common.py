@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlite_utils import Database
-from queue_server.privacy import mask_name, mask_phone  # noqa: F401 - the ledgers import them from here
+
+from queue_server.core.privacy import mask_name, mask_phone  # noqa: F401 - the ledgers import them from here
 
 
 def iso(instant: datetime | None) -> str | None:
@@ -79,7 +80,7 @@ def ledger_rows(db: Any, table: str, open_states: tuple[str, ...], *, state: str
 
 def text_field(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 500) -> str:
     """A trimmed text field of a JSON body; raises ``invalid`` naming the field."""
-    from queue_server.errors import invalid
+    from queue_server.core.errors import invalid
 
     value = body.get(name, "")
     if value is None:

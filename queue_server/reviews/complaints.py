@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from queue_server.errors import conflict, invalid, not_found
-from queue_server.hall_time import business_day
-from queue_server.reviews.common import iso, ledger_rows, local_iso, log_action, mask_name, mask_phone, parse, text_field
+from queue_server.core.errors import conflict, invalid, not_found
+from queue_server.core.hall_time import business_day
+from queue_server.reviews.common import (iso, ledger_rows, local_iso, log_action, mask_name, mask_phone, parse,
+                                         text_field)
 from queue_server.reviews.settings import ReviewSettings
 
 KINDS = {"complaint": "有诉即办", "cannot_get_done": "办不成事"}

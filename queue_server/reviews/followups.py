@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from queue_server.errors import conflict, invalid, not_found
-from queue_server.hall_time import business_day
+from queue_server.core.errors import conflict, invalid, not_found
+from queue_server.core.hall_time import business_day
 from queue_server.reviews.common import iso, local_iso, log_action, mask_phone, text_field
 from queue_server.reviews.levels import LEVELS, level_name
 

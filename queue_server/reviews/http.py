@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlite_utils import Database
 
-from queue_server.auth import require
-from queue_server.db import write_transaction
-from queue_server.errors import invalid
-from queue_server.hall_time import business_day
+from queue_server.core.db import write_transaction
+from queue_server.core.errors import invalid
+from queue_server.core.hall_time import business_day
 from queue_server.keys import BUS, CLOCK, CONFIG, DB
 from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.reviews.settings import ReviewSettings, load_review_settings
+from queue_server.web.auth import require
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from queue_server.errors import ApiError, conflict, invalid, not_found
+from queue_server.core.errors import ApiError, conflict, invalid, not_found
 from queue_server.reviews.common import actor_who, iso, log_action, parse
 from queue_server.reviews.levels import BAD_LEVELS, CHANNELS, LEVELS
 from queue_server.reviews.settings import ReviewSettings

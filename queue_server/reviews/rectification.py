@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from queue_server.errors import conflict, invalid, not_found
+from queue_server.core.errors import conflict, invalid, not_found
 from queue_server.reviews.common import iso, ledger_rows, local_iso, log_action, parse
 from queue_server.reviews.levels import level_name
 from queue_server.reviews.settings import ReviewSettings

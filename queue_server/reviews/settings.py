@@ -11,9 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from queue_server.config import ConfigError, Setting
+from queue_server.core.config import ConfigError, Setting
+from queue_server.core.workdays import WorkCalendar
 from queue_server.reviews.levels import DEFAULT_BAD_REASONS, LEVEL_CODE_SCHEMES, LEVELS
-from queue_server.reviews.workdays import WorkCalendar
 
 SECTION = "reviews"
 

@@ -15,19 +15,18 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from queue_server.config import ConfigError
+from queue_server.core.config import ConfigError
 from queue_server.simulation.model import expected_volume
-from queue_server.simulation.policies import POLICY_NAMES
 from queue_server.simulation.report import plot, table
-from queue_server.simulation.runner import DEFAULT_START, default_days, simulate_days
-from queue_server.tidal_config import simulation_profile, tidal_settings
+from queue_server.simulation.runner import DEFAULT_START, POLICY_NAMES, default_days, simulate_days
+from queue_server.tidal.settings import simulation_profile, tidal_settings
 
 DEFAULT_PLOT = Path("var") / "simulation.png"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``simulate`` to the ``govhall`` command."""
-    from queue_server.cli import add_config_arguments
+    from queue_server.core.commands import add_config_arguments
 
     p = subparsers.add_parser("simulate", help="simulate hall-days under a staffing policy (static, tidal, ...)")
     add_config_arguments(p, db=False)
@@ -54,7 +53,7 @@ def _policies(text: str) -> list[str]:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from queue_server.cli import load_config_or_exit
+    from queue_server.core.commands import load_config_or_exit
 
     config = load_config_or_exit(args.config)
     try:

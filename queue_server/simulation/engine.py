@@ -15,8 +15,8 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from queue_server.policy.estimate import EstimateAccuracy, ServiceLoad, capacities, capacity_share
-from queue_server.policy.estimate import expected_wait_minutes, robust_mean_minutes
+from queue_server.policy.estimate import (EstimateAccuracy, ServiceLoad, capacities, capacity_share,
+                                          expected_wait_minutes, robust_mean_minutes)
 from queue_server.policy.ordering import OrderRule
 from queue_server.simulation.model import DayPlan, SimTicket, WindowPlan
 from queue_server.simulation.ordering import pick_next

@@ -21,11 +21,11 @@ from collections import defaultdict
 from dataclasses import replace
 
 from queue_server.policy.estimate import expected_wait_minutes, projected_wait_minutes
-from queue_server.policy.tidal import CLOSE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
 from queue_server.policy.tidal import decide
+from queue_server.policy.tidal_state import CLOSE, OPEN, ServiceState, TidalSettings, TidalState, WindowState
 from queue_server.simulation.engine import HallSimulation
-from queue_server.simulation.hindsight import ClairvoyantPolicy, StandingSupportPolicy, apply_day_plan, day_plan_moves
 from queue_server.simulation.model import ArrivalHistory
+from queue_server.simulation.schedule import apply_day_plan, day_plan_moves
 
 TARGET_WAIT_MIN = 20.0
 
@@ -156,33 +156,3 @@ class ForesightTidalPolicy(TidalPolicy):
                 svc.wait_without_tidal_min * factor if factor else wait)
             services[code] = ServiceState(code, svc.waiting + extra, wait, without)
         return replace(base, services=services)
-
-
-POLICY_NAMES = ("static", "regular", "tidal", "crosstrained", "clairvoyant", "foresight")
-
-
-def make_policy(name: str, settings: TidalSettings, history: ArrivalHistory | None = None,
-                also: tuple[TidalSettings, ...] = ()):
-    """The policy called ``name`` (one of :data:`POLICY_NAMES`).
-
-    :param name: the policy's name.
-    :param settings: the hall's tidal rules (used by ``tidal`` and the policies built on it).
-    :param history: the hall's arrivals-by-hour history (the tidal policy's look-ahead).
-    :param also: for ``clairvoyant``: further online tidal settings to be never worse than.
-    """
-    if name in ("static", "regular"):
-        policy = StaticPolicy()
-        policy.name = name
-        return policy
-    if name == "tidal":
-        return TidalPolicy(settings, history)
-    if name == "crosstrained":
-        if history is None:
-            raise ValueError("crosstrained needs the arrivals-by-hour history")
-        return StandingSupportPolicy(history)
-    if name == "clairvoyant":
-        return ClairvoyantPolicy(settings, history, also=also)
-    if name == "foresight":
-        return ForesightTidalPolicy(settings, history=history)
-    raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
-

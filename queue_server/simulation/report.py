@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from queue_server.config import ASSETS
+from queue_server.core.config import ASSETS
 from queue_server.simulation.engine import DayResult
 from queue_server.simulation.runner import Summary
 

@@ -11,15 +11,46 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from queue_server.policy.tidal import TidalSettings
+from queue_server.policy.tidal_state import TidalSettings
 from queue_server.policy.training import hall_cross_training
 from queue_server.simulation.engine import DayResult, HallSimulation
-from queue_server.simulation.model import DayPlan, SimTicket, SimulationProfile, WindowPlan, busy_days
-from queue_server.simulation.model import expected_arrivals, generate_tickets, is_workday
-from queue_server.simulation.policies import make_policy
+from queue_server.simulation.hindsight import ClairvoyantPolicy
+from queue_server.simulation.model import (ArrivalHistory, DayPlan, SimTicket, SimulationProfile, WindowPlan, busy_days,
+                                           expected_arrivals, generate_tickets, is_workday)
+from queue_server.simulation.policies import ForesightTidalPolicy, StaticPolicy, TidalPolicy
+from queue_server.simulation.schedule import StandingSupportPolicy
 
 OVER_MIN = 20.0
 DEFAULT_START = date(2026, 3, 2)
+
+
+POLICY_NAMES = ("static", "regular", "tidal", "crosstrained", "clairvoyant", "foresight")
+
+
+def make_policy(name: str, settings: TidalSettings, history: ArrivalHistory | None = None,
+                also: tuple[TidalSettings, ...] = ()):
+    """The policy called ``name`` (one of :data:`POLICY_NAMES`).
+
+    :param name: the policy's name.
+    :param settings: the hall's tidal rules (used by ``tidal`` and the policies built on it).
+    :param history: the hall's arrivals-by-hour history (the tidal policy's look-ahead).
+    :param also: for ``clairvoyant``: further online tidal settings to be never worse than.
+    """
+    if name in ("static", "regular"):
+        policy = StaticPolicy()
+        policy.name = name
+        return policy
+    if name == "tidal":
+        return TidalPolicy(settings, history)
+    if name == "crosstrained":
+        if history is None:
+            raise ValueError("crosstrained needs the arrivals-by-hour history")
+        return StandingSupportPolicy(history)
+    if name == "clairvoyant":
+        return ClairvoyantPolicy(settings, history, also=also)
+    if name == "foresight":
+        return ForesightTidalPolicy(settings, history=history)
+    raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
 
 
 def _minutes(t) -> float:

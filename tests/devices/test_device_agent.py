@@ -11,7 +11,7 @@ import pytest
 
 from devices.agent import DeviceAgent
 from devices.registry import DeviceSet, build_devices
-from queue_server.config import HallConfig
+from queue_server.core.config import HallConfig
 
 DEVICES_SECTION: dict[str, Any] = {
     "buses": [{"name": "bus1", "port": "/dev/ttyUSB-hall-1", "retry_s": 0.05}],

@@ -15,7 +15,7 @@ from devices.printer.escpos import EscposTicketPrinter
 from devices.printer.sim import SimTicketPrinter
 from devices.registry import build_devices, printer_from_config
 from devices.sim_bus import SimSerialEnd
-from queue_server.config import ConfigError, HallConfig
+from queue_server.core.config import ConfigError, HallConfig
 
 
 def configured(config: HallConfig, section: dict[str, Any]) -> HallConfig:
@@ -94,7 +94,7 @@ def test_printer_from_config(hall_config: HallConfig, tmp_path: Path) -> None:
 
 def test_cli_reports_config_errors_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "hall.toml"
-    from queue_server.config import DEMO_CONFIG_PATH
+    from queue_server.core.config import DEMO_CONFIG_PATH
 
     demo = DEMO_CONFIG_PATH.read_text(encoding="utf-8")
     assert '[devices.printer]\ntype = "sim"' in demo

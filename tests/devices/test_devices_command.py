@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from queue_server.config import DEMO_CONFIG_PATH
+from queue_server.core.config import DEMO_CONFIG_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 #: runs the govhall CLI with the devices subcommand registered (until the lead adds it to SUBCOMMAND_MODULES)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from queue_server.db import open_database
+from queue_server.app import open_database
 from queue_server.guides.exchange import excel_bytes, json_text, write_catalogue
 from queue_server.guides.store import catalogue_revision, load_catalogue, replace_catalogue
 

@@ -105,7 +105,7 @@ def test_cli_diff_and_apply_with_excel_provincial_file(demo_catalogue, tmp_path)
 
 
 def test_cli_diff_against_the_database_and_apply_there(demo_catalogue, tmp_path):
-    from queue_server.db import open_database
+    from queue_server.app import open_database
     from queue_server.guides.store import load_catalogue, replace_catalogue
 
     local, provincial = _local_and_provincial(demo_catalogue)

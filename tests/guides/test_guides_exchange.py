@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from queue_server.db import open_database
+from queue_server.app import open_database
 from queue_server.guides.exchange import read_catalogue, write_catalogue
 from queue_server.guides.model import CatalogueError, catalogue_to_dict
 from queue_server.guides.store import (
@@ -146,7 +146,7 @@ def test_cli_import_of_a_bad_file_keeps_the_old_catalogue(demo_catalogue, tmp_pa
 def test_guides_config_section(hall_config, tmp_path):
     from dataclasses import replace as dc_replace
 
-    from queue_server.config import ConfigError
+    from queue_server.core.config import ConfigError
     from queue_server.guides.store import ensure_catalogue, guides_settings
 
     assert guides_settings(hall_config).catalogue == DEMO_GUIDES_PATH

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from queue_server.guides.exchange import write_catalogue
-from queue_server.guides.lint import lint_catalogue, valid_phone, vague_phrase
+from queue_server.guides.lint import lint_catalogue, vague_phrase, valid_phone
 from queue_server.guides.store import DEMO_GUIDES_PATH
 
 ROOT = Path(__file__).resolve().parents[2]

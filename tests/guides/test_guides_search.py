@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server.guides.search import GuideIndex, fuzzy_in, pinyin_match, syllables, within_one_edit
+from queue_server.guides.matching import fuzzy_in, pinyin_match, syllables, within_one_edit
+from queue_server.guides.search import GuideIndex
 
 
 @pytest.fixture

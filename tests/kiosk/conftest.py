@@ -27,14 +27,14 @@ class KioskServer:
         self.url = proc.url
 
     def _db(self) -> Any:
-        from queue_server.db import open_database
+        from queue_server.app import open_database
 
         return open_database(self.proc.db_path)
 
     def token(self, role: str, window: int | None = None) -> str:
         """A new bearer token for ``role`` (and window)."""
-        from queue_server.auth import create_token
-        from queue_server.clock import SystemClock
+        from queue_server.core.clock import SystemClock
+        from queue_server.web.auth import create_token
 
         db = self._db()
         try:
@@ -44,8 +44,8 @@ class KioskServer:
 
     def add_staff(self, staff_no: str, name: str, password: str, role: str = "staff") -> None:
         """A staff account (工号) as ``govhall staff add`` makes it."""
-        from queue_server.auth import add_staff
-        from queue_server.clock import SystemClock
+        from queue_server.core.clock import SystemClock
+        from queue_server.web.auth import add_staff
 
         db = self._db()
         try:

@@ -24,7 +24,7 @@ def scenario_glyphs(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.fonts import FONT_REGULAR, roboto_path
     from kiosk.common.settings import KioskSettings
     from kiosk.ticketing.app import TicketKioskApp
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     app = TicketKioskApp(KioskSettings(server=ctx["url"]), load_config(DEMO_CONFIG_PATH))
     d = factory.start(app)

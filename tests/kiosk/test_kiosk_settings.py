@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.common.settings import SETTINGS, KioskSettings, parse_kiosk_section
-from queue_server.config import ConfigError
+from queue_server.core.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

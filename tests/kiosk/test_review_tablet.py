@@ -14,7 +14,7 @@ SERVICE = "bdc_transfer"
 def scenario_review(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.settings import KioskSettings
     from kiosk.review.app import ReviewTabletApp
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     settings = KioskSettings(server=ctx["url"], token=ctx["token"], window=WINDOW, review_timeout_seconds=5)
     app = ReviewTabletApp(settings, load_config(DEMO_CONFIG_PATH))

@@ -16,7 +16,7 @@ SERVICE = "bdc_mortgage"
 def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.settings import KioskSettings
     from kiosk.staff.app import StaffPanelApp
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     app = StaffPanelApp(KioskSettings(server=ctx["url"], window=WINDOW), load_config(DEMO_CONFIG_PATH))
     d = factory.start(app)
@@ -93,7 +93,7 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.settings import KioskSettings
     from kiosk.display.app import HallDisplayApp
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     app = HallDisplayApp(KioskSettings(server=ctx["url"]), load_config(DEMO_CONFIG_PATH))
     d = factory.start(app)
@@ -182,7 +182,7 @@ def test_panel_call_shows_on_display(server_process, shots: Path) -> None:
 def scenario_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.settings import KioskSettings
     from kiosk.staff.app import StaffPanelApp
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     app = StaffPanelApp(KioskSettings(server=ctx["url"], window=31), load_config(DEMO_CONFIG_PATH))
     d = factory.start(app)
@@ -207,7 +207,7 @@ def scenario_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 def scenario_display_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     from kiosk.common.settings import KioskSettings
     from kiosk.display.app import HallDisplayApp
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     app = HallDisplayApp(KioskSettings(server=ctx["url"]), load_config(DEMO_CONFIG_PATH))
     d = factory.start(app)

@@ -24,7 +24,7 @@ def _app(ctx: dict[str, Any]):
     from devices.printer.sim import SimTicketPrinter
     from kiosk.common.settings import KioskSettings
     from kiosk.ticketing.app import TicketKioskApp
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     hall_file = Path(ctx["out_dir"]) / "hall.toml"
     hall_file.write_text(DEMO_CONFIG_PATH.read_text(encoding="utf-8") + "\n[[departments]]\n"
@@ -186,7 +186,7 @@ def test_departments_then_services_then_a_number(kiosk_server, shots: Path) -> N
     """GIVEN the demo hall (plus a department without services) WHEN a citizen taps 取号 THEN one tile per department
     that has services, with its waiting total; a tile shows exactly its services; a one-service department asks to
     confirm and issues its ticket; a last tile offers 综合受理; 绿色通道 goes through the same grid and issues a priority ticket."""
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     config = load_config(DEMO_CONFIG_PATH)
     token = kiosk_server.token("kiosk")

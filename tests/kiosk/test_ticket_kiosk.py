@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from queue_server.config import DEMO_CONFIG_PATH, load_config
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 from tests.kiosk.harness import run_scenario, start_scenario
 
 SERVICE = "bdc_transfer"
@@ -28,7 +28,7 @@ def _ticket_app(ctx: dict[str, Any], fault: str | None = None):
     from devices.printer.sim import SimTicketPrinter
     from kiosk.common.settings import KioskSettings
     from kiosk.ticketing.app import TicketKioskApp
-    from queue_server.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 
     printer = SimTicketPrinter(Path(ctx["out_dir"]) / "printer")
     if fault:

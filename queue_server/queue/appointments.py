@@ -1,0 +1,79 @@
+"""Appointments (预约): booking one, and checking it in at the kiosk ahead of walk-ins.
+
+:class:`AppointmentDesk` is a part of :class:`queue_server.queue.hall.Hall`: it issues the ticket through the hall's
+own ``issue_ticket`` and logs through its ticket log, in the same transactions.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date, datetime, time, timedelta
+
+from queue_server.core.clock import to_iso
+from queue_server.core.db import write_transaction
+from queue_server.core.errors import conflict, invalid, not_found
+from queue_server.core.events import Event
+from queue_server.core.hall_time import local
+
+_SLOT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+
+
+class AppointmentDesk:
+    """Booking and check-in, mixed into the hall."""
+
+    def create_appointment(self, service: str, day: str, slot: str, name: str, phone: str, actor: str) -> str:
+        """Book an appointment (预约) and return its check-in code."""
+        if service not in self.config.services:
+            raise invalid("service", f"未知的业务代码 {service!r}")
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise invalid("date", f"日期应为 YYYY-MM-DD，收到 {day!r}") from None
+        match = _SLOT.match(slot)
+        if not match or slot[:5] >= slot[6:]:
+            raise invalid("slot", f"时段应为 HH:MM-HH:MM 且结束晚于开始，收到 {slot!r}")
+        if not name.strip() or len(name) > 50:
+            raise invalid("name", "姓名不能为空且不超过50字")
+        if not _PHONE.match(phone):
+            raise invalid("phone", "电话号码格式不正确")
+        with write_transaction(self.db):
+            while True:
+                code = f"{secrets.randbelow(10**6):06d}"
+                if not self.db.execute("select 1 from appointments where code = ?", [code]).fetchone():
+                    break
+            self.db["appointments"].insert({
+                "code": code, "service": service, "date": day, "slot": slot, "name": name.strip(), "phone": phone,
+                "status": "booked", "created_at": to_iso(self.clock.now()),
+            })
+        return code
+
+    def check_in(self, code: str, actor: str) -> tuple[dict, bool, list[Event]]:
+        """Check in an appointment at the kiosk: a ticket ahead of walk-ins when on time, a walk-in when late."""
+        row = self.db.execute("select service, date, slot, status, ticket_id from appointments where code = ?", [code]).fetchone()
+        if row is None:
+            raise not_found("预约码不存在，请核对后重新输入")
+        service, day, slot, status, ticket_id = row
+        if status == "checked_in":
+            return self.ticket_by_id(ticket_id), False, []
+        if status != "booked":
+            raise conflict("该预约已取消或失效")
+        today = self.today()
+        if day != today:
+            raise conflict(f"该预约日期为 {day}，不是今天")
+        now_local = local(self.clock.now(), self.config.hall)
+        start = datetime.combine(now_local.date(), time.fromisoformat(slot[:5]), now_local.tzinfo)
+        rules = self.config.queue
+        if now_local < start - timedelta(minutes=rules.appointment_early_min):
+            earliest = (start - timedelta(minutes=rules.appointment_early_min)).strftime("%H:%M")
+            raise conflict(f"预约时段为 {slot}，请于 {earliest} 后签到")
+        late = now_local > start + timedelta(minutes=rules.appointment_late_min)
+        ticket, _, events = self.issue_ticket(
+            service, f"appointment:{code}", None, actor, kind="walk_in" if late else "appointment", appointment_code=code,
+        )
+        with write_transaction(self.db):
+            self.db.execute("update appointments set status = 'checked_in', ticket_id = ?, checked_in_at = ? where code = ?",
+                            [ticket["id"], to_iso(self.clock.now()), code])
+            if late:
+                self._log(ticket["id"], "late_check_in", None, actor, f"迟于预约时段 {slot}，按普通号排队", to_iso(self.clock.now()))
+        return ticket, True, events

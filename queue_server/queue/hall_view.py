@@ -1,0 +1,230 @@
+"""Read side of the hall: ticket views, queue positions, estimates and the snapshot of ``GET /api/hall``.
+
+Public views carry ticket numbers and service names only: no names, phones or ID numbers.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from queue_server.core.clock import Clock, from_iso
+from queue_server.core.config import HallConfig
+from queue_server.core.hall_time import business_day
+from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacity_share, estimate_wait_minutes
+from queue_server.policy.ordering import OrderRule, QueuedTicket
+
+_TICKET_COLUMNS = (
+    "id, number, service, status, priority, kind, token, issued_at, called_at, finished_at, window, target_window, "
+    "ahead_at_issue, estimate_min_at_issue, business_day, requeues"
+)
+
+
+def public_ticket(ticket: dict) -> dict:
+    """The fields of a ticket anyone holding its token may see."""
+    keys = ("number", "service", "service_name", "status", "ahead", "estimated_wait_min", "window", "called_at",
+            "issued_at", "review_url", "kind")
+    return {k: ticket.get(k) for k in keys}
+
+
+class HallView:
+    """Queries over the hall's state, shared by the operations and the read-only routes."""
+
+    def __init__(self, config: HallConfig, db: Database, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.order_rule = OrderRule(config.queue.class_order, config.queue.service_order_first)
+
+    def today(self) -> str:
+        return business_day(self.clock.now(), self.config.hall).isoformat()
+
+    # -- tickets ------------------------------------------------------------------------------------------------
+
+    def _ticket_dict(self, row: tuple, position: tuple[int, int | None] | None = None) -> dict:
+        cols = [c.strip() for c in _TICKET_COLUMNS.split(",")]
+        ticket = dict(zip(cols, row))
+        service = self.config.services.get(ticket["service"])
+        ticket["service_name"] = service.name if service else ticket["service"]
+        base = self.config.hall.public_url
+        ticket["status_url"] = f"{base}/t/{ticket['token']}"
+        ticket["review_url"] = f"{base}/r/{ticket['token']}"
+        for key in ("issued_at", "called_at", "finished_at"):
+            ticket[key] = self._local_iso(ticket[key])
+        if ticket["status"] in ("waiting", "transferred"):
+            ticket["ahead"], ticket["estimated_wait_min"] = position or self.position(ticket["id"])
+        else:
+            ticket["ahead"], ticket["estimated_wait_min"] = 0, 0 if ticket["status"] in ("called", "serving") else None
+        return ticket
+
+    def _local_iso(self, stored: str | None) -> str | None:
+        """Stored UTC text as ISO 8601 with the hall's offset, as the API speaks."""
+        value = from_iso(stored)
+        return None if value is None else value.astimezone(self.config.hall.tz).isoformat(timespec="seconds")
+
+    def ticket_by_id(self, ticket_id: int, position: tuple[int, int | None] | None = None) -> dict:
+        """The full ticket; pass ``position`` when it was just computed, to skip computing it again."""
+        row = self.db.execute(f"select {_TICKET_COLUMNS} from tickets where id = ?", [ticket_id]).fetchone()
+        return self._ticket_dict(row, position)
+
+    def ticket_by_token(self, token: str) -> dict | None:
+        row = self.db.execute(f"select {_TICKET_COLUMNS} from tickets where token = ?", [token]).fetchone()
+        return None if row is None else self._ticket_dict(row)
+
+    def waiting_tickets(self, services: list[str] | None = None, window: int | None = None) -> list[QueuedTicket]:
+        """Today's waiting tickets; with ``services``/``window``, only those that window could call."""
+        sql = ("select id, service, kind, queue_at, target_window from tickets "
+               "where business_day = ? and status in ('waiting', 'transferred')")
+        params: list = [self.today()]
+        if services is not None:
+            sql += f" and (service in ({','.join('?' * len(services))}) or target_window = ?)"
+            params += [*services, window]
+        return [QueuedTicket(*row) for row in self.db.execute(sql, params).fetchall()]
+
+    def waiting_count(self, service: str) -> int:
+        return self.db.execute(
+            "select count(*) from tickets where business_day = ? and service = ? and status in ('waiting', 'transferred')",
+            [self.today(), service]).fetchone()[0]
+
+    def _kind_rank_sql(self) -> str:
+        order = self.order_rule.class_order
+        cases = " ".join(f"when '{kind}' then {i}" for i, kind in enumerate(order))
+        return f"(case kind {cases} else {len(order)} end)"
+
+    def position(self, ticket_id: int) -> tuple[int, int | None]:
+        """(people ahead, estimated minutes) for a waiting ticket.
+
+        Counted in SQL with the same key as :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in
+        agreement), so a long queue costs an index scan rather than loading every waiting ticket.
+        """
+        row = self.db.execute(
+            f"select service, {self._kind_rank_sql()}, queue_at, target_window, status from tickets where id = ?", [ticket_id]
+        ).fetchone()
+        if row is None or row[4] not in ("waiting", "transferred"):
+            return 0, None
+        service, rank, queue_at, target, _ = row
+        waiting = "business_day = ? and status in ('waiting', 'transferred')"
+        if target is not None:
+            ahead = self.db.execute(
+                f"select count(*) from tickets where {waiting} and target_window = ? and (queue_at < ? or (queue_at = ? and id < ?))",
+                [self.today(), target, queue_at, queue_at, ticket_id]).fetchone()[0]
+        else:
+            ahead = self.db.execute(
+                f"select count(*) from tickets where {waiting} and service = ? and target_window is null and "
+                f"({self._kind_rank_sql()} < ? or ({self._kind_rank_sql()} = ? and (queue_at < ? or (queue_at = ? and id < ?))))",
+                [self.today(), service, rank, rank, queue_at, queue_at, ticket_id]).fetchone()[0]
+        return ahead, estimate_wait_minutes(ahead, self.service_load(service))
+
+    def service_load(self, service: str) -> ServiceLoad:
+        """One service's queue state (see :meth:`service_loads`), read with targeted queries."""
+        open_services = self._open_window_services()
+        rows = self.db.execute(
+            "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
+            "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
+        recent = tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+        return ServiceLoad(service, self.waiting_count(service), capacity_share(open_services, service), recent,
+                           self.config.services[service].minutes)
+
+    # -- windows and services -----------------------------------------------------------------------------------
+
+    def window_services(self, window: int, tidal_service: str | None, plan_service: str | None = None) -> list[str]:
+        """The services a window calls for: its own in priority order, then the service the day's support plan
+        gave it (每日兼办), then its tidal assignment. A standby window's own services are its tidal group (its staff
+        serve the group until the tidal policy gives them one service to call first); it is never planned."""
+        conf = self.config.windows[window]
+        if conf.standby:
+            group = list(conf.tidal_services)
+            return [tidal_service] + [s for s in group if s != tidal_service] if tidal_service else group
+        services = list(conf.services)
+        for extra in (plan_service, tidal_service):
+            if extra and extra not in services:
+                services.append(extra)
+        return services
+
+    def current_services(self, window: int) -> list[str]:
+        """:meth:`window_services` with the window's planned and tidal services as stored now."""
+        row = self.db.execute("select tidal_service, plan_service from windows where number = ?", [window]).fetchone()
+        return self.window_services(window, *row) if row else self.window_services(window, None)
+
+    def _open_window_services(self) -> list[list[str]]:
+        return [self.window_services(r[0], r[4], r[10]) for r in self._window_rows()
+                if r[1] == "open" and r[0] in self.config.windows]
+
+    def set_aside(self, window: int) -> tuple[list[str], list[str]]:
+        """Today's numbers this window put on hold (for 回呼) and skipped that may still re-queue (for 过号重排)."""
+        rows = self.db.execute(
+            "select number, status, requeues from tickets where business_day = ? and window = ? "
+            "and status in ('held', 'no_show') order by id", [self.today(), window]).fetchall()
+        rules = self.config.queue
+        held = [n for n, status, _ in rows if status == "held"]
+        skipped = [n for n, status, requeues in rows
+                   if status == "no_show" and rules.requeue != "none" and requeues < rules.max_requeues]
+        return held, skipped
+
+    def _window_rows(self) -> list[tuple]:
+        return self.db.execute(
+            "select w.number, w.state, w.current_ticket_id, w.pause_reason, w.tidal_service, w.staff_no, w.staff_name, "
+            "t.number, t.service, t.status, w.plan_service from windows w left join tickets t on t.id = w.current_ticket_id order by w.number"
+        ).fetchall()
+
+    def _window_dict(self, row: tuple) -> dict:
+        number, state, _, reason, tidal, staff_no, staff_name, current, current_service, current_status, plan = row
+        conf = self.config.windows[number]
+        plan_service = self.config.services.get(plan) if plan else None
+        return {
+            "number": number, "name": conf.name, "state": state, "pause_reason": reason,
+            "current": current, "current_service": current_service, "current_status": current_status,
+            "services": self.window_services(number, tidal, plan), "tidal": tidal, "standby": conf.standby,
+            "staff_no": staff_no, "staff_name": staff_name,
+            "plan_service": plan, "plan_service_name": plan_service.name if plan_service else None,
+        }
+
+    def window_view(self, window: int) -> dict:
+        row = next(r for r in self._window_rows() if r[0] == window)
+        return self._window_dict(row)
+
+    def service_loads(self) -> dict[str, ServiceLoad]:
+        """The queue state of every service: waiting count, fractional open capacity, recent service times."""
+        counts: dict[str, int] = dict(self.db.execute(
+            "select service, count(*) from tickets where business_day = ? and status in ('waiting', 'transferred') "
+            "group by service", [self.today()]).fetchall())
+        open_services = self._open_window_services()
+        recent: dict[str, list[float]] = defaultdict(list)
+        rows = self.db.execute(
+            "select service, called_at, finished_at from tickets where business_day = ? and status = 'finished' "
+            "and called_at is not null order by finished_at", [self.today()]).fetchall()
+        for service, called, finished in rows:
+            recent[service].append((from_iso(finished) - from_iso(called)).total_seconds() / 60)
+        return {
+            code: ServiceLoad(code, counts.get(code, 0), capacity_share(open_services, code), tuple(recent[code][-RECENT_SAMPLES:]),
+                              srv.minutes)
+            for code, srv in self.config.services.items()
+        }
+
+    def snapshot(self) -> dict:
+        """``GET /api/hall``: services with waits, windows with their current numbers, the latest calls."""
+        loads = self.service_loads()
+        services = []
+        for code, srv in self.config.services.items():
+            load = loads[code]
+            services.append({
+                "code": code, "name": srv.name, "prefix": srv.prefix, "department": srv.department,
+                "department_name": self.config.departments[srv.department].name,
+                "waiting": load.waiting, "estimated_wait_min": estimate_wait_minutes(load.waiting, load),
+            })
+        windows = [self._window_dict(r) for r in self._window_rows() if r[0] in self.config.windows]
+        calls = self.db.execute(
+            "select t.number, l.window, l.at, t.service from ticket_log l join tickets t on t.id = l.ticket_id "
+            "where l.action in ('call', 'recall', 'resume') and t.business_day = ? order by l.id desc limit 10", [self.today()],
+        ).fetchall()
+        return {
+            "hall": {"name": self.config.hall.name, "business_day": self.today(), "now": self._now_local()},
+            "services": services,
+            "windows": windows,
+            "recent_calls": [{"number": n, "window": w, "at": self._local_iso(at), "service": s} for n, w, at, s in calls],
+        }
+
+    def _now_local(self) -> str:
+        now: datetime = self.clock.now()
+        return now.astimezone(self.config.hall.tz).isoformat(timespec="seconds")

@@ -1,0 +1,72 @@
+"""Tables of the queue core (tickets and their log, windows, appointments, tokens, staff) as sqlite-utils migrations.
+
+Never edit an applied migration: add a new one. Each area keeps its own ``Migrations("govhall.<area>")`` in its own
+``schema.py``; :data:`queue_server.app.AREAS` gives the order they are applied in (this set, named ``govhall.core``
+since the first release, comes first).
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("govhall.core")
+
+
+@migrations(name="m001_queue_core")
+def m001_queue_core(db: Database) -> None:
+    db["tickets"].create({
+        "id": int, "number": str, "service": str, "prefix": str, "seq": int, "business_day": str,
+        "status": str, "priority": str, "kind": str, "request_id": str, "token": str,
+        "issued_at": str, "queue_at": str, "called_at": str, "started_at": str, "finished_at": str,
+        "window": int, "target_window": int, "ahead_at_issue": int, "estimate_min_at_issue": int,
+        "requeues": int, "recalls": int, "appointment_code": str,
+    }, pk="id", not_null={"number", "service", "prefix", "seq", "business_day", "status", "kind", "token", "issued_at", "queue_at"},
+        defaults={"requeues": 0, "recalls": 0})
+    db["tickets"].create_index(["request_id"], unique=True)
+    db["tickets"].create_index(["token"], unique=True)
+    db["tickets"].create_index(["business_day", "number"], unique=True)
+    db["tickets"].create_index(["status", "service"])
+
+    db["ticket_log"].create({
+        "id": int, "ticket_id": int, "action": str, "window": int, "actor": str, "reason": str, "at": str, "data": str,
+    }, pk="id", foreign_keys=[("ticket_id", "tickets", "id")], not_null={"ticket_id", "action", "at"})
+    db["ticket_log"].create_index(["ticket_id"])
+    db["ticket_log"].create_index(["at"])
+
+    db["ticket_counters"].create({"prefix": str, "business_day": str, "last_seq": int}, pk=("prefix", "business_day"))
+
+    db["windows"].create({
+        "number": int, "state": str, "current_ticket_id": int, "pause_reason": str, "tidal_service": str,
+        "staff_no": str, "staff_name": str, "updated_at": str,
+    }, pk="number")
+
+    db["window_log"].create({
+        "id": int, "window": int, "action": str, "actor": str, "reason": str, "at": str, "data": str,
+    }, pk="id", not_null={"window", "action", "at"})
+
+    db["appointments"].create({
+        "code": str, "service": str, "date": str, "slot": str, "name": str, "phone": str, "id_number": str,
+        "status": str, "ticket_id": int, "created_at": str, "checked_in_at": str,
+    }, pk="code", not_null={"service", "date", "slot", "status", "created_at"})
+
+    db["auth_tokens"].create({
+        "id": int, "token_hash": str, "role": str, "window": int, "name": str, "staff_no": str,
+        "created_at": str, "revoked_at": str,
+    }, pk="id", not_null={"token_hash", "role", "created_at"})
+    db["auth_tokens"].create_index(["token_hash"], unique=True)
+
+    db["staff"].create({
+        "staff_no": str, "name": str, "role": str, "password_hash": str, "created_at": str, "active": int,
+    }, pk="staff_no", not_null={"name", "role", "password_hash"}, defaults={"active": 1})
+
+
+@migrations(name="m002_index_today_queue")
+def m002_index_today_queue(db: Database) -> None:
+    # every position, waiting count and estimate reads today's queue of one service
+    db["tickets"].create_index(["business_day", "service", "status"], index_name="idx_tickets_day_service_status")
+
+
+@migrations(name="m003_window_plan_service")
+def m003_window_plan_service(db: Database) -> None:
+    # the day's support plan (每日兼办): the service a regular window takes up next to its own for today
+    db["windows"].add_column("plan_service", str)

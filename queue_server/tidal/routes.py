@@ -1,0 +1,193 @@
+"""Tidal-window routes, the policy's timer and bus hook, and the estimate-accuracy report.
+
+- ``GET /api/tidal`` (admin, display): tidal windows open now (each with ``service_name``, ``ack_due`` and
+  ``ack_overdue`` by the server's clock), the thresholds in force and today's support plan
+  (每日兼办, ``day_plan``: ``[{"window", "service", "service_name"}]``).
+- ``POST /api/tidal/open`` (admin) ``{"service", "window"?, "reason"?}``: open one by hand.
+- ``POST /api/tidal/close`` (admin) ``{"window", "reason"?}``: close one by hand.
+- ``POST /api/tidal/run`` (admin): run the policy now (drills; it also runs after every change and on a timer).
+- ``POST /api/windows/{number}/tidal/ack`` (that window's staff, the device agent for its keypad, admin).
+- ``GET /api/tidal/log?date=YYYY-MM-DD`` (admin): the audit trail of a business day.
+- ``GET /api/estimates/accuracy?from=DATE&to=DATE`` (admin): quoted against actual waits of called tickets.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import date, datetime, timedelta
+
+from aiohttp import web
+
+from queue_server.core.clock import from_iso, to_iso
+from queue_server.core.errors import invalid
+from queue_server.core.hall_time import business_day
+from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS
+from queue_server.policy.estimate import EstimateAccuracy
+from queue_server.queue.http import window_number
+from queue_server.tidal.runner import TIDAL, TidalRunner
+from queue_server.web.auth import require
+from queue_server.web.json_io import field, json_response, read_json
+
+
+async def _handle_get_tidal(request: web.Request) -> web.Response:
+    require(request, "admin", "display")
+    runner = request.app[TIDAL]
+    rows = request.app[DB].query("select * from tidal_openings where closed_at is null order by id")
+    s = runner.settings
+    return json_response({
+        "enabled": s.enabled,
+        "thresholds": {
+            "open_wait_min": s.defaults.open_wait_min, "open_waiting": s.defaults.open_waiting,
+            "close_wait_min": s.defaults.close_wait_min, "close_waiting": s.defaults.close_waiting,
+            "hold_min": s.defaults.hold_min, "ack_timeout_min": s.ack_timeout_min,
+        },
+        "open": [runner.opening_view(r) for r in rows],
+        "day_plan": runner.day_plan_view(),
+    })
+
+
+async def _handle_open(request: web.Request) -> web.Response:
+    who = require(request, "admin")
+    body = await read_json(request)
+    reason = field(body, "reason", str, required=False) or "值班长手动开设潮汐窗口"
+    opened = request.app[TIDAL].open_by_hand(field(body, "service", str), field(body, "window", int, required=False),
+                                              who.actor, reason)
+    return json_response(opened, status=201)
+
+
+async def _handle_close(request: web.Request) -> web.Response:
+    who = require(request, "admin")
+    body = await read_json(request)
+    reason = field(body, "reason", str, required=False) or "值班长手动关闭潮汐窗口"
+    return json_response(request.app[TIDAL].close_by_hand(field(body, "window", int), who.actor, reason))
+
+
+async def _handle_run(request: web.Request) -> web.Response:
+    require(request, "admin")
+    decision = request.app[TIDAL].run_once()
+    return json_response({"actions": [
+        {"kind": a.kind, "service": a.service, "window": a.window, "reason": a.reason, "figures": a.figures}
+        for a in decision.actions
+    ]})
+
+
+async def _handle_ack(request: web.Request) -> web.Response:
+    number = window_number(request)
+    who = require(request, "staff", "agent", "admin", window=number)
+    return json_response(request.app[TIDAL].acknowledge(number, who.actor))
+
+
+def _day_span(request: web.Request, text: str | None, name: str) -> date:
+    if text is None:
+        return business_day(request.app[CLOCK].now(), request.app[CONFIG].hall)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise invalid(name, f"日期格式应为 YYYY-MM-DD：{text!r}") from None
+
+
+def _utc_bounds(request: web.Request, first: date, last: date) -> tuple[str, str]:
+    hall = request.app[CONFIG].hall  # a business day runs from day_starts_at to day_starts_at
+    start = datetime.combine(first, hall.day_starts_at, tzinfo=hall.tz)
+    end = datetime.combine(last + timedelta(days=1), hall.day_starts_at, tzinfo=hall.tz)
+    return to_iso(start), to_iso(end)
+
+
+async def _handle_log(request: web.Request) -> web.Response:
+    require(request, "admin")
+    day = _day_span(request, request.query.get("date"), "date")
+    start, end = _utc_bounds(request, day, day)
+    tz = request.app[CONFIG].hall.tz
+    rows = request.app[DB].query("select * from tidal_log where at >= ? and at < ? order by id", [start, end])
+    return json_response({"date": day.isoformat(), "entries": [
+        {"at": from_iso(r["at"]).astimezone(tz).isoformat(timespec="seconds"), "action": r["action"],
+         "service": r["service"], "window": r["window"], "actor": r["actor"], "reason": r["reason"],
+         "data": json.loads(r["data"] or "{}")}
+        for r in rows
+    ]})
+
+
+async def _handle_accuracy(request: web.Request) -> web.Response:
+    """How good the quoted waits were: every called ticket's estimate at issue against its wait to first call."""
+    require(request, "admin")
+    first = _day_span(request, request.query.get("from"), "from")
+    last = _day_span(request, request.query.get("to") or request.query.get("from"), "to")
+    if last < first:
+        raise invalid("to", "结束日期不能早于开始日期")
+    acc = EstimateAccuracy()
+    per_service: dict[str, EstimateAccuracy] = {}
+    rows = request.app[DB].execute(
+        "select service, issued_at, called_at, estimate_min_at_issue from tickets where business_day >= ? "
+        "and business_day <= ? and called_at is not null and estimate_min_at_issue is not null and requeues = 0",
+        [first.isoformat(), last.isoformat()]).fetchall()
+    for service, issued, called, quoted in rows:
+        actual = (from_iso(called) - from_iso(issued)).total_seconds() / 60
+        acc.add(quoted, actual)
+        per_service.setdefault(service, EstimateAccuracy()).add(quoted, actual)
+    return json_response({"from": first.isoformat(), "to": last.isoformat(), **acc.as_dict(),
+                          "services": {s: a.as_dict() for s, a in sorted(per_service.items())}})
+
+
+def setup(app: web.Application) -> None:
+    """Create the runner, hook it to the bus and a timer, and add the routes."""
+    runner = TidalRunner(app[CONFIG], app[DB], app[CLOCK], app[HALL], app[BUS], open_all_hours=app[OPEN_ALL_HOURS])
+    app[TIDAL] = runner
+    app[BUS].subscribe(runner.on_event)
+
+    async def _timer(app: web.Application):
+        runner.run_soon()  # before any client: the day's support plan is made when the server starts
+        task = asyncio.create_task(runner.timer())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(_timer)
+    app.router.add_get("/api/tidal", _handle_get_tidal)
+    app.router.add_post("/api/tidal/open", _handle_open)
+    app.router.add_post("/api/tidal/close", _handle_close)
+    app.router.add_post("/api/tidal/run", _handle_run)
+    app.router.add_get("/api/tidal/log", _handle_log)
+    app.router.add_post("/api/windows/{number}/tidal/ack", _handle_ack)
+    app.router.add_get("/api/estimates/accuracy", _handle_accuracy)
+
+
+def _doc(summary: str, roles: list[str], body: dict | None = None, params: list | None = None) -> dict:
+    doc: dict = {"summary": summary, "security": [{"bearer": roles}],
+                 "responses": {"200": {"description": "OK"}, "403": {"description": "wrong role"},
+                               "409": {"description": "conflict"}, "422": {"description": "invalid"}}}
+    if body:
+        doc["requestBody"] = {"content": {"application/json": {"schema": {"type": "object", "properties": body}}}}
+    if params:
+        doc["parameters"] = params
+    return doc
+
+
+def _tidal_state_doc() -> dict:
+    doc = _doc("潮汐窗口：当前开设情况、阈值与今日每日兼办计划", ["admin", "display"])
+    plan_item = {"type": "object", "properties": {
+        "window": {"type": "integer"}, "service": {"type": "string"}, "service_name": {"type": "string"}}}
+    doc["responses"]["200"] = {"description": "OK", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {
+            "enabled": {"type": "boolean"}, "thresholds": {"type": "object"}, "open": {"type": "array"},
+            "day_plan": {"type": "array", "items": plan_item, "description": "今日每日兼办：窗口及其兼办业务"},
+        }}}}}
+    return doc
+
+
+_DATE = {"type": "string", "format": "date"}
+OPENAPI_PATHS = {
+    "/api/tidal": {"get": _tidal_state_doc()},
+    "/api/tidal/open": {"post": _doc("手动开设潮汐窗口", ["admin"], {
+        "service": {"type": "string"}, "window": {"type": "integer"}, "reason": {"type": "string"}})},
+    "/api/tidal/close": {"post": _doc("手动关闭潮汐窗口", ["admin"], {
+        "window": {"type": "integer"}, "reason": {"type": "string"}})},
+    "/api/tidal/run": {"post": _doc("立即运行潮汐策略", ["admin"])},
+    "/api/tidal/log": {"get": _doc("潮汐窗口审计日志", ["admin"], params=[
+        {"name": "date", "in": "query", "schema": _DATE}])},
+    "/api/windows/{number}/tidal/ack": {"post": _doc("备用窗口人员确认潮汐开窗", ["staff", "agent", "admin"], params=[
+        {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}])},
+    "/api/estimates/accuracy": {"get": _doc("预计等候时间准确度（平均绝对误差、低估比例）", ["admin"], params=[
+        {"name": "from", "in": "query", "schema": _DATE}, {"name": "to", "in": "query", "schema": _DATE}])},
+}

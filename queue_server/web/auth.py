@@ -1,0 +1,144 @@
+"""Bearer tokens per role, stored hashed, and staff accounts with passwords.
+
+Roles (API.md): ``admin``, ``staff`` (bound to one window), ``kiosk``, ``tablet`` (bound to one window),
+``display``, ``agent`` (the device agent, which relays hardware keypads and so may act on any window).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlite_utils import Database
+
+from queue_server.core.clock import Clock, to_iso
+from queue_server.core.db import write_transaction
+from queue_server.core.errors import ApiError, forbidden, unauthorized
+
+ROLES = ("admin", "staff", "kiosk", "tablet", "display", "agent")
+WINDOW_BOUND_ROLES = ("staff", "tablet")
+STAFF_ACCOUNT_ROLES = ("staff", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's role, its window binding and a display name for logs."""
+
+    role: str
+    window: int | None
+    name: str
+    token_id: int
+    staff_no: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the ticket log names this caller."""
+        who = self.staff_no or self.name or f"token{self.token_id}"
+        return f"{self.role}:{who}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(db: Database, clock: Clock, role: str, window: int | None = None, name: str | None = None,
+                 staff_no: str | None = None) -> str:
+    """Store a new token (hashed) and return it; the plain token is never stored."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role in WINDOW_BOUND_ROLES and window is None:
+        raise ValueError(f"a {role} token needs --window")
+    token = secrets.token_urlsafe(24)
+    while token.startswith("-"):  # a leading dash would read as an option on a command line
+        token = secrets.token_urlsafe(24)
+    with write_transaction(db):
+        db["auth_tokens"].insert({
+            "token_hash": hash_token(token), "role": role, "window": window, "name": name or role,
+            "staff_no": staff_no, "created_at": to_iso(clock.now()),
+        })
+    return token
+
+
+def lookup(db: Database, token: str) -> Principal | None:
+    """The principal for a presented token, or ``None`` if it is unknown or revoked."""
+    row = db.execute(
+        "select id, role, window, name, staff_no from auth_tokens where token_hash = ? and revoked_at is null",
+        [hash_token(token)],
+    ).fetchone()
+    if row is None:
+        return None
+    return Principal(role=row[1], window=row[2], name=row[3] or "", token_id=row[0], staff_no=row[4])
+
+
+def presented_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip() or None
+    return request.query.get("token") or None
+
+
+def principal(request: web.Request) -> Principal | None:
+    """The caller if it presented a valid token, else ``None`` (for routes open to anyone)."""
+    from queue_server.keys import DB
+
+    token = presented_token(request)
+    return lookup(request.app[DB], token) if token else None
+
+
+def require(request: web.Request, *roles: str, window: int | None = None) -> Principal:
+    """The caller, who must hold one of ``roles``; window-bound roles must be bound to ``window`` when given.
+
+    :raises ApiError: 401 without a valid token, 403 for the wrong role or window.
+    """
+    who = principal(request)
+    if who is None:
+        raise unauthorized()
+    if who.role not in roles:
+        raise forbidden(f"此操作需要以下角色之一：{', '.join(roles)}（当前为 {who.role}）")
+    if window is not None and who.role in WINDOW_BOUND_ROLES and who.window != window:
+        raise forbidden(f"该令牌绑定 {who.window} 号窗口，不能操作 {window} 号窗口")
+    return who
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def add_staff(db: Database, clock: Clock, staff_no: str, name: str, role: str, password: str) -> None:
+    """Create or replace a staff account (工号)."""
+    if role not in STAFF_ACCOUNT_ROLES:
+        raise ValueError(f"角色应为 {'、'.join(STAFF_ACCOUNT_ROLES)} 之一")
+    if len(password) < 6:
+        raise ValueError("密码至少 6 位")
+    with write_transaction(db):
+        db["staff"].upsert({
+            "staff_no": staff_no, "name": name, "role": role, "password_hash": hash_password(password),
+            "created_at": to_iso(clock.now()), "active": 1,
+        }, pk="staff_no")
+
+
+def login(db: Database, clock: Clock, staff_no: str, password: str, window: int | None) -> tuple[str, dict]:
+    """Check a staff member's password and issue a token of their role (staff tokens bound to ``window``)."""
+    row = db.execute("select name, role, password_hash, active from staff where staff_no = ?", [staff_no]).fetchone()
+    if row is None or not row[3] or not check_password(password, row[2]):
+        raise ApiError(401, "unauthorized", "工号或密码错误")
+    name, role = row[0], row[1]
+    if role == "staff" and window is None:
+        raise ApiError(422, "invalid", "window: 窗口人员登录需选择窗口")
+    token = create_token(db, clock, role, window if role == "staff" else None, name=name, staff_no=staff_no)
+    return token, {"role": role, "window": window if role == "staff" else None, "name": name, "staff_no": staff_no}

@@ -1,0 +1,62 @@
+"""Accounts: ``govhall token create`` (the devices' and scripts' tokens) and ``govhall staff add`` (工号)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from queue_server.app import open_database
+from queue_server.core.clock import SystemClock
+from queue_server.core.commands import add_config_arguments, load_config_or_exit
+from queue_server.web.auth import ROLES, add_staff, create_token
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``token create`` and ``staff add``."""
+    token = subparsers.add_parser("token", help="manage API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="create a token; it is printed alone on the last line")
+    add_config_arguments(create)
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--window", type=int)
+    create.add_argument("--name")
+    create.set_defaults(func=_token_create)
+
+    staff = subparsers.add_parser("staff", help="manage staff accounts (工号)")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="create or replace a staff account")
+    add_config_arguments(add)
+    add.add_argument("--staff-no", required=True, help="工号")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=("staff", "admin"), default="staff")
+    add.add_argument("--password", required=True)
+    add.set_defaults(func=_staff_add)
+
+
+def _check_window(config, role: str, window: int | None) -> None:
+    if window is not None and window not in config.windows:
+        print(f"错误：配置中没有 {window} 号窗口", file=sys.stderr)
+        raise SystemExit(2)
+    if role in ("staff", "tablet") and window is None:
+        print(f"错误：{role} 令牌需要 --window", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    config = load_config_or_exit(args.config)
+    _check_window(config, args.role, args.window)
+    db = open_database(args.db)
+    token = create_token(db, SystemClock(), args.role, args.window, args.name)
+    print(f"role={args.role} window={args.window or '-'} db={args.db}")
+    print(token)
+    return 0
+
+
+def _staff_add(args: argparse.Namespace) -> int:
+    load_config_or_exit(args.config)
+    try:
+        add_staff(open_database(args.db), SystemClock(), args.staff_no, args.name, args.role, args.password)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"工号 {args.staff_no}（{args.name}，{args.role}）已保存")
+    return 0
