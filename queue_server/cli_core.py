@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .app import create_app
-from .auth import ROLES, add_staff, create_token
+from .auth import ROLES, add_staff, create_token, set_staff_photo
 from .backup import BackupError, backup, hold_server_lock, restore
 from .cli import add_config_arguments, load_config_or_exit
 from .clock import SystemClock
@@ -42,7 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--name", required=True)
     add.add_argument("--role", choices=("staff", "admin"), default="staff")
     add.add_argument("--password", required=True)
+    add.add_argument("--photo", type=Path, help="JPG/PNG photo shown on the counter tablet")
     add.set_defaults(func=_staff_add)
+    photo = staff_sub.add_parser("photo", help="set (or with --remove, clear) the photo shown on the counter tablet")
+    add_config_arguments(photo)
+    photo.add_argument("--staff-no", required=True, help="工号")
+    photo.add_argument("--photo", type=Path, help="JPG/PNG file")
+    photo.add_argument("--remove", action="store_true")
+    photo.set_defaults(func=_staff_photo)
 
     backup_cmd = subparsers.add_parser("backup", help="online backup of the database (safe while the server runs)")
     add_config_arguments(backup_cmd)
@@ -79,11 +86,28 @@ def _token_create(args: argparse.Namespace) -> int:
 def _staff_add(args: argparse.Namespace) -> int:
     load_config_or_exit(args.config)
     try:
-        add_staff(open_database(args.db), SystemClock(), args.staff_no, args.name, args.role, args.password)
+        db = open_database(args.db)
+        add_staff(db, SystemClock(), args.staff_no, args.name, args.role, args.password)
+        if args.photo is not None:
+            set_staff_photo(db, args.staff_no, args.photo)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     print(f"工号 {args.staff_no}（{args.name}，{args.role}）已保存")
+    return 0
+
+
+def _staff_photo(args: argparse.Namespace) -> int:
+    load_config_or_exit(args.config)
+    if (args.photo is None) == (not args.remove):
+        print("错误：请给出 --photo 文件或 --remove", file=sys.stderr)
+        return 2
+    try:
+        set_staff_photo(open_database(args.db), args.staff_no, None if args.remove else args.photo)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"工号 {args.staff_no} 的照片已{'清除' if args.remove else '保存'}")
     return 0
 
 

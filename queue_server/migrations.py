@@ -71,6 +71,12 @@ def m003_window_plan_service(db: Database) -> None:
     db["windows"].add_column("plan_service", str)
 
 
+@core(name="m004_staff_photo")
+def m004_staff_photo(db: Database) -> None:
+    # the counter tablet shows the serving staff member's photo (亮证亮照上岗); the file stays where the hall keeps it
+    db["staff"].add_column("photo", str)
+
+
 # the areas' sets follow the core's
 from .guides.schema import migrations as guides_migrations  # noqa: E402
 from .reviews.schema import migrations as reviews_migrations  # noqa: E402

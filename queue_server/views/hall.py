@@ -4,10 +4,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import __version__, device_reports
-from ..auth import hash_token, login, presented_token, principal
+from ..auth import PHOTO_TYPES, hash_token, login, presented_token, principal, staff_photo
 from ..clock import to_iso
 from ..db import write_transaction
-from ..errors import field, invalid, read_json, unauthorized
+from ..errors import field, invalid, not_found, read_json, unauthorized
 from ..keys import CLOCK, CONFIG, DB, HALL, HUB
 from .common import json_response
 
@@ -62,12 +62,22 @@ async def _handle_logout(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
+async def _handle_get_staff_photo(request: web.Request) -> web.StreamResponse:
+    """A staff member's photo, public like their name and 工号 on the counter tablet (亮证亮照上岗)."""
+    path = staff_photo(request.app[DB], request.match_info["staff_no"])
+    if path is None:
+        raise not_found("没有该工作人员的照片")
+    return web.FileResponse(path, headers={"Content-Type": PHOTO_TYPES[path.suffix.lower()],
+                                           "Cache-Control": "no-cache"})
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/api/health", _handle_health)
     app.router.add_get("/api/hall", _handle_hall)
     app.router.add_get("/api/ws", _handle_ws)
     app.router.add_post("/api/login", _handle_login)
     app.router.add_post("/api/logout", _handle_logout)
+    app.router.add_get("/api/staff/{staff_no}/photo", _handle_get_staff_photo)
 
 
 OPENAPI_PATHS = {
@@ -84,5 +94,10 @@ OPENAPI_PATHS = {
                                     "window": {"type": "integer"}}}}}},
                             "responses": {"200": {"description": '{"token","role","window","name"}'},
                                           "401": {"description": "wrong staff number or password"}}}},
+    "/api/staff/{staff_no}/photo": {"get": {"summary": "工作人员照片 Staff photo for the counter tablet (set with govhall staff photo)",
+                                             "parameters": [{"name": "staff_no", "in": "path", "required": True,
+                                                             "schema": {"type": "string"}}],
+                                             "responses": {"200": {"description": "JPEG or PNG"},
+                                                           "404": {"description": "no photo recorded"}}}},
     "/api/logout": {"post": {"summary": "退出登录 Revoke the presented token", "responses": {"200": {"description": "ok"}}}},
 }
