@@ -9,148 +9,113 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kivy.animation import Animation
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import ScreenManager
-from kivy.properties import ColorProperty
-from kivy.uix.stencilview import StencilView
 
 from kiosk.common import theme
 from kiosk.common.api import ApiClient, ApiResult
 from kiosk.common.app_base import KioskApp
 from kiosk.common.settings import KioskSettings
 from kiosk.common.theme import THEME
-from kiosk.common.widgets import Banner, Caption, Heading, SmallCaption, load_kv
+from kiosk.common.widgets import Banner, Caption, Heading, load_kv
 from kiosk.common.ws import HallFeed
-from kiosk.display.board import Call, HallBoard, call_where, cell_title, window_label
+from kiosk.display.board import (MAX_CALLS, PAGE_ROWS, Call, HallBoard, paginate, tidal_notices, waiting_rows,
+                                 window_label, window_rows)
+from kiosk.display.widgets import CallBox, CallsTable, PagedPanel, Ticker
 from kiosk.ticketing.screens import AppScreen
 
 FLASHES = 6
+#: seconds each page of the window list / waiting counts stays on show
+PAGE_SECONDS = 8
 load_kv(Path(__file__).with_name("display.kv"))
 
 
-class CallBox(BoxLayout):
-    """The latest call's panel; ``colour`` flashes."""
-
-    colour = ColorProperty(theme.SURFACE)
-
-
-class CallNumber(Label):
-    """The latest called number, as large as the TV allows."""
-
-
-class CallWhere(Label):
-    """Where the latest number should go."""
-
-
-class WindowCell(Label):
-    """One window's name and current number."""
-
-    colour = ColorProperty(theme.SURFACE)
-
-
-class PreviousCalls(Label):
-    """The calls before the latest one."""
-
-
-class Ticker(StencilView):
-    """A notice line scrolling right to left, forever."""
-
-    def __init__(self, text: str, **kwargs: Any) -> None:
-        super().__init__(size_hint_y=None, height=THEME.fs_body * 1.8, **kwargs)
-        self.label = Label(text=text, font_name="NotoSansSC", font_size=THEME.fs_body, color=theme.NUMBER,
-                           size_hint=(None, None))
-        self.label.bind(texture_size=self.label.setter("size"))
-        self.add_widget(self.label)
-        self.bind(pos=self._restart, size=self._restart)
-
-    def _restart(self, *_args: Any) -> None:
-        Animation.cancel_all(self.label)
-        self.label.pos = (self.right, self.y + (self.height - self.label.height) / 2)
-        distance = self.width + self.label.width
-        animation = Animation(x=self.x - self.label.width, duration=max(distance / 120.0, 1))
-        animation.bind(on_complete=lambda *_: self._restart())
-        animation.start(self.label)
-
-
 class BoardScreen(AppScreen):
-    """The whole TV picture."""
+    """The whole TV picture: header; newest call | earlier calls | windows and waiting (paged); notice line."""
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "board")
         self.body.padding = THEME.gap
-        top = BoxLayout(size_hint_y=None, height=THEME.fs_title * 1.6)
+        self.body.spacing = THEME.gap
+        top = BoxLayout(size_hint_y=None, height=THEME.fs_title * 1.4)
         top.add_widget(Heading(text=app.hall_config.hall.name, halign="left"))
-        self.clock_label = Caption(text="", halign="right")
+        self.clock_label = Caption(text="", halign="right", font_size=THEME.fs_body * 1.2)
         top.add_widget(self.clock_label)
         self.body.add_widget(top)
-        self.offline = Banner(text="", colour=theme.DANGER, opacity=0)
+        self.offline = Banner(text="", colour=theme.DANGER)
         self.body.add_widget(self.offline)
         middle = BoxLayout(spacing=THEME.gap * 2)
-        calls = BoxLayout(orientation="vertical", size_hint_x=0.4, spacing=THEME.gap)
-        self.latest = CallBox()
-        self.latest.add_widget(SmallCaption(text="最新叫号"))
-        self.latest_number = CallNumber(text="")
-        self.latest.add_widget(self.latest_number)
-        self.latest_where = CallWhere(text="")
-        self.latest.add_widget(self.latest_where)
-        calls.add_widget(self.latest)
-        self.previous = PreviousCalls(text="", size_hint_y=0.6)
-        calls.add_widget(self.previous)
-        middle.add_widget(calls)
-        self.windows = GridLayout(cols=6, spacing=max(2, THEME.gap // 3), size_hint_x=0.6)
-        middle.add_widget(self.windows)
+        self.latest = CallBox(size_hint_x=0.36)
+        middle.add_widget(self.latest)
+        self.table = CallsTable(MAX_CALLS - 1, size_hint_x=0.28)
+        middle.add_widget(self.table)
+        self.panel = PagedPanel(PAGE_ROWS, size_hint_x=0.36)
+        middle.add_widget(self.panel)
         self.body.add_widget(middle)
-        self.tidal = Banner(text="", colour=theme.WARNING, opacity=0)
-        self.body.add_widget(self.tidal)
-        self.waiting = SmallCaption(text="")
-        self.body.add_widget(self.waiting)
-        self.body.add_widget(Ticker("　　".join(app.hall_config.hall.notice)))
+        self.ticker = Ticker(size_hint_y=None, height=THEME.fs_body * 2)
+        self.body.add_widget(self.ticker)
+        self.notices: list[str] = []
+        self.pages: list[tuple[str, list[tuple[str, str, str]]]] = []
+        self.page = 0
+
+    # the parts by their old names, for whoever reads the screen
+    @property
+    def latest_number(self) -> Label:
+        """The newest called number."""
+        return self.latest.number
 
     @property
     def latest_text(self) -> str:
         """The latest call as one sentence (what the voice says, too)."""
-        if not self.latest_number.text:
-            return self.latest_where.text
-        return f"请 {self.latest_number.text} 号 {self.latest_where.text}"
+        if not self.latest.number.text:
+            return self.latest.window.text
+        return f"请 {self.latest.number.text} 号 到 {self.latest.window.text} 办理"
 
     def draw(self, board: HallBoard) -> None:
-        """Redraw from the board."""
+        """Redraw from the board (the panel keeps its page where it can)."""
         config = self.app.hall_config
+        names = {code: srv.name for code, srv in config.services.items()}
         self.offline.text = "" if board.online else "连接中断 · 正在重新连接，请以窗口叫号为准"
-        self.offline.opacity = 0 if board.online else 1
         if board.calls:
             first = board.calls[0]
-            self.latest_number.text = first.number
-            self.latest_where.text = call_where(first)
+            self.latest.number.text = first.number
+            self.latest.go_to.text = "请到"
+            self.latest.window.text = window_label(first.window)
         else:
-            self.latest_number.text = ""
-            self.latest_where.text = "" if board.online else "连接中断"
-        self.previous.text = "\n".join(f"{c.number}　→　{window_label(c.window)}" for c in board.calls[1:])
-        self.windows.clear_widgets()
-        for number, window in sorted(board.windows.items()):
-            current = window.get("current")
-            if isinstance(current, dict):
-                current = current.get("number")
-            state = window.get("state")
-            shown = "暂停服务" if state == "paused" else "未开放" if state == "closed" else (current or "—")
-            size = int(THEME.fs_body * 1.1)
-            name = window.get("name") or board.window_names.get(number, "")
-            self.windows.add_widget(WindowCell(
-                text=f"{cell_title(number, name)}\n[b][size={size}]{shown}[/size][/b]",
-                colour=theme.SURFACE if state == "open" else theme.BACKGROUND))
-        notices = []
-        for number, service in sorted(board.tidal.items()):
-            name = config.services[service].name if service in config.services else service
-            notices.append(f"{window_label(number)} 临时增开“{name}”（潮汐窗口）")
-        self.tidal.text = "　".join(notices)
-        self.tidal.opacity = 1 if notices else 0
-        busy = [(config.services[c].name, n) for c, n in board.waiting.items() if n and c in config.services]
-        self.waiting.text = ("等候人数：" + "　".join(f"{name} {n}人" for name, n in busy)) if busy else (
-            "当前各业务无人等候" if board.online else "")
+            self.latest.number.text = ""
+            self.latest.go_to.text = ""
+            self.latest.window.text = "" if board.online else "连接中断"
+        self.table.show([(c.number, window_label(c.window)) for c in board.calls[1:]])
+        self.notices = tidal_notices(board.tidal, names)
+        self.ticker.show(self.notices, config.hall.notice)
+        self.pages = self._pages(board, names)
+        self.page = self.page % len(self.pages) if self.pages else 0
+        self._show_page()
+
+    def _pages(self, board: HallBoard, names: dict[str, str]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        if not board.online:
+            return []
+        windows = paginate(window_rows(board.windows))
+        waiting = paginate([(name, count, "") for name, count in waiting_rows(board.waiting, names)])
+        waiting = waiting or [[("当前各业务无人等候", "", "")]]
+        pages = [(_titled("窗口", i, len(windows)), rows) for i, rows in enumerate(windows)]
+        return pages + [(_titled("等候人数", i, len(waiting)), rows) for i, rows in enumerate(waiting)]
+
+    def next_page(self) -> None:
+        """Turn the panel to its next page."""
+        if self.pages:
+            self.page = (self.page + 1) % len(self.pages)
+        self._show_page()
+
+    def _show_page(self) -> None:
+        title, rows = self.pages[self.page] if self.pages else ("", [])
+        self.panel.show(title, rows)
+
+
+def _titled(title: str, index: int, count: int) -> str:
+    return f"{title}（{index + 1}/{count}）" if count > 1 else title
 
 
 class HallDisplayApp(KioskApp):
@@ -188,6 +153,7 @@ class HallDisplayApp(KioskApp):
         self.feed.start()
         self._tick(0)
         Clock.schedule_interval(self._tick, 1)
+        Clock.schedule_interval(lambda _dt: self.screen_board.next_page(), PAGE_SECONDS)
 
     def on_stop(self) -> None:
         self.feed.stop()

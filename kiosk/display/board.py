@@ -6,9 +6,14 @@ link is lost it forgets everything (``online = False``), so the screen says 连�
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, Sequence, TypeVar
 
-MAX_CALLS = 6
+#: the newest call plus the eight before it (the 号码 → 窗口 table)
+MAX_CALLS = 9
+#: rows of one page of the window list or the waiting counts
+PAGE_ROWS = 8
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +38,43 @@ def call_where(call: Call) -> str:
 def cell_title(number: int, name: str) -> str:
     """A window cell's title: its number first (what hangs over the counter), then its name."""
     return f"{number}号 {name}" if name and name != window_label(number) else window_label(number)
+
+
+def paginate(items: Sequence[T], per_page: int = PAGE_ROWS) -> list[list[T]]:
+    """``items`` in pages of ``per_page`` (no pages for no items)."""
+    return [list(items[i:i + per_page]) for i in range(0, len(items), per_page)]
+
+
+def is_staffed(window: Mapping[str, Any]) -> bool:
+    """Someone works at this window now: it is not closed, and staff are logged in or a number is being served
+    (a hall on hardware keypads has no logins, but its windows call numbers)."""
+    return window.get("state") != "closed" and bool(window.get("staff_name") or window.get("current"))
+
+
+def window_rows(windows: Mapping[int, Mapping[str, Any]]) -> list[tuple[str, str, str]]:
+    """The staffed windows as (title, what it shows, state), by number: 2号 不动产登记2 · A012 / 暂停服务."""
+    rows = []
+    for number, window in sorted(windows.items()):
+        if not is_staffed(window):
+            continue
+        current = window.get("current")
+        if isinstance(current, dict):
+            current = current.get("number")
+        state = window.get("state") or "open"
+        shown = "暂停服务" if state == "paused" else (current or "—")
+        rows.append((cell_title(number, window.get("name") or ""), shown, state))
+    return rows
+
+
+def waiting_rows(waiting: Mapping[str, int], names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Services with people waiting, in the hall's order: (name, N人)."""
+    return [(names[code], f"{n}人") for code, n in waiting.items() if n and code in names]
+
+
+def tidal_notices(tidal: Mapping[int, str], names: Mapping[str, str]) -> list[str]:
+    """One sentence per open tidal window, by window number."""
+    return [f"{window_label(number)} 临时增开“{names.get(service, service)}”（潮汐窗口）"
+            for number, service in sorted(tidal.items())]
 
 
 @dataclass

@@ -3,7 +3,8 @@
 It follows ``/api/ws?topics=hall,window:N``. When staff finish a ticket (``ticket.finished`` on its window, which
 carries the ticket's token for that window's devices) the review opens; a choice is posted to ``POST /api/reviews``
 with channel ``tablet``. Without a choice for ``review_timeout_seconds`` the ticket stays unrated — nothing is
-sent, so the server counts it as unrated rather than a made-up review.
+sent, so the server counts it as unrated rather than a made-up review. Opening a review says
+"请您对本次服务进行评价" aloud (:mod:`kiosk.review.voice`), as commercial 评价器 do.
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from kiosk.common.api import ApiClient, ApiResult
 from kiosk.common.app_base import KioskApp
 from kiosk.common.settings import KioskSettings
 from kiosk.common.ws import HallFeed
-from kiosk.review.screens import IdleScreen, LevelsScreen, ReasonsScreen, ThanksScreen
+from kiosk.review.idle import IdleScreen, window_title
+from kiosk.review.screens import LevelsScreen, ReasonsScreen, ThanksScreen, countdown_text
+from kiosk.review.voice import ReviewPrompt
 from queue_server.reviews.levels import BAD_LEVELS, LEVELS
 from queue_server.reviews.settings import load_review_settings
 
@@ -31,8 +34,9 @@ class ReviewTabletApp(KioskApp):
     uses_idle_timer = False
 
     def __init__(self, settings: KioskSettings, config: Any, *, client: ApiClient | None = None,
-                 **kwargs: Any) -> None:
+                 prompt: ReviewPrompt | None = None, **kwargs: Any) -> None:
         super().__init__(settings, config, client=client, **kwargs)
+        self.prompt = prompt or ReviewPrompt()
         if settings.window not in config.windows:
             raise ValueError(f"review tablet needs a window of the hall, not {settings.window}")
         self.window = settings.window
@@ -62,6 +66,7 @@ class ReviewTabletApp(KioskApp):
     def on_stop(self) -> None:
         self.feed.stop()
         self._stop_countdown()
+        self.prompt.stop()
         super().on_stop()
 
     # -- feed --------------------------------------------------------------------------------------------
@@ -91,14 +96,22 @@ class ReviewTabletApp(KioskApp):
             self._stop_countdown()
             self.go("idle")
 
+    def served_by(self) -> str:
+        """Who served, as the levels screen names them: 3号窗口 张三（工号 1001）."""
+        window = self.window_state or {}
+        name = window.get("staff_name")
+        who = f"{name}（工号 {window.get('staff_no') or '—'}）" if name else ""
+        return f"{window_title(self.window)} {who}".strip()
+
     def open_review(self, finished: dict[str, Any]) -> None:
         """A ticket of this window was finished: ask for its review."""
         if self.pending is not None:
             self.unrated.append(self.pending["number"])  # a new finish replaces an unanswered review
         self.pending = finished
         self.level = None
-        self.go("levels").show(finished["number"])
+        self.go("levels").show(finished["number"], self.served_by())
         self._start_countdown()
+        self.prompt.play()
 
     def reopen_levels(self) -> None:
         """Back from the reasons to the five levels."""
@@ -170,4 +183,6 @@ class ReviewTabletApp(KioskApp):
             self._show_countdown()
 
     def _show_countdown(self) -> None:
-        self.get_screen("levels").countdown.text = f"{self._deadline_left} 秒后自动关闭（不计评价）"
+        # both choosing screens show it: a citizen reading the reasons must know the review will close
+        for name in ("levels", "reasons"):
+            self.get_screen(name).countdown.text = countdown_text(self._deadline_left)

@@ -1,86 +1,84 @@
-"""Review tablet screens: idle (window, staff, current number), the five levels, bad-review reasons, thanks."""
+"""Review tablet screens after a finish: the five levels, the reasons of a bad level, thanks.
+
+The reasons are chips only: a counter tablet is touch-only and Kivy has no pinyin input, and words typed under the
+eyes of the staff member being rated are not free anyway (docs/kiosk.md, 其他意见). Whoever wants to say more is
+given the hall's supervision phone, which reaches someone other than the counter.
+"""
 from __future__ import annotations
 
 from typing import Any
 
+from kivy.graphics import Color, Line
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
 from kiosk.common import theme
 from kiosk.common.theme import THEME
-from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel, SmallCaption
+from kiosk.common.widgets import BigButton, Caption, Heading, SmallCaption
 from kiosk.ticketing.screens import AppScreen
 
+#: a chosen chip is inverted (white, dark text, a tick), not red: red reads as an error, and a reason is an answer
+CHIP_OFF = (0.20, 0.30, 0.45, 1)
+CHIP_ON = (1, 1, 1, 1)
+CHIP_ON_TEXT = theme.BACKGROUND
+TICK = "√ "
+#: 提交 before a reason is chosen: an outlined empty slot (unlike the filled chips and buttons), plainly not ready,
+#: yet its words stay readable (far above WCAG AA's 4.5 : 1)
+SUBMIT_WAITING = theme.BACKGROUND
+SUBMIT_WAITING_TEXT = theme.TEXT_DIM
 
-class IdleScreen(AppScreen):
-    """The window, the staff member on duty (name and 工号) and the number being served."""
 
-    def __init__(self, app: Any) -> None:
-        super().__init__(app, "idle")
-        self.window = Heading(text="")
-        self.body.add_widget(self.window)
-        self.staff = Caption(text="")
-        self.body.add_widget(self.staff)
-        self.body.add_widget(SmallCaption(text="正在办理"))
-        self.current = NumberLabel(text="—")
-        self.body.add_widget(self.current)
-        self.service = Caption(text="")
-        self.body.add_widget(self.service)
-        self.body.add_widget(Widget())
-        self.banner = Banner(text="", colour=theme.WARNING, opacity=0)
-        self.body.add_widget(self.banner)
-        self.body.add_widget(SmallCaption(text="办结后请您对本次服务进行评价"))
-
-    def show(self, window: dict[str, Any] | None, online: bool) -> None:
-        """Fill in from the window's entry of the hall snapshot."""
-        conf = self.app.hall_config.windows.get(self.app.window)
-        self.window.text = conf.name if conf else f"{self.app.window}号窗口"
-        window = window or {}
-        if window.get("staff_name"):
-            self.staff.text = f"工作人员：{window['staff_name']}　工号：{window.get('staff_no') or '—'}"
-        else:
-            self.staff.text = "工作人员：暂未登录"
-        current = window.get("current")
-        if isinstance(current, dict):
-            current = current.get("number")
-        self.current.text = current or "—"
-        service = self.app.hall_config.services.get(window.get("current_service") or "")
-        self.service.text = service.name if service and current else ""
-        if not online:
-            self.banner.text, self.banner.opacity = "连接中断", 1
-        elif window.get("state") == "paused":
-            reason = window.get("pause_reason") or ""
-            self.banner.text, self.banner.opacity = f"暂停服务 {reason}".strip(), 1
-        else:
-            self.banner.text, self.banner.opacity = "", 0
+def countdown_text(seconds: int) -> str:
+    """What the countdown says: the review closes by itself, and then counts as unrated."""
+    return f"{seconds} 秒后自动关闭（不计评价）"
 
 
 class LevelsScreen(AppScreen):
-    """请您评价: the five levels as large buttons, with a countdown."""
+    """请您对本次服务进行评价: who served, the five levels as large buttons, the countdown."""
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "levels")
-        self.heading = Heading(text="")
+        self.served_by = Caption(text="")
+        self.body.add_widget(self.served_by)
+        self.heading = Heading(text="请您对本次服务进行评价")
         self.body.add_widget(self.heading)
         row = GridLayout(cols=5, spacing=THEME.gap, size_hint_y=1)
+        self.buttons = []
         for level, name in app.levels.items():
             button = BigButton(text=name, colour=theme.REVIEW_COLOURS[level], size_hint_y=1)
             button.bind(on_release=lambda _b, lv=level: app.choose_level(lv))
             row.add_widget(button)
+            self.buttons.append(button)
         self.body.add_widget(row)
         self.countdown = SmallCaption(text="")
         self.body.add_widget(self.countdown)
 
-    def show(self, number: str) -> None:
-        """Ask for the review of ticket ``number``."""
-        self.heading.text = f"{number} 号办理完毕，请您对本次服务进行评价"
+    def show(self, number: str, served_by: str) -> None:
+        """Ask for the review of ticket ``number``, served by ``served_by`` (window, name and 工号)."""
+        self.served_by.text = f"{number}号已办结　{served_by}".strip()
+
+
+class ReasonChip(ToggleButton):
+    """One reason; tapping toggles it."""
+
+    def __init__(self, reason: str, **kwargs: Any) -> None:
+        super().__init__(text=reason, font_name="NotoSansSC", font_size=THEME.fs_button * 0.8, bold=True,
+                         background_normal="", background_down="", halign="center", valign="middle", **kwargs)
+        self.reason = reason
+        self.bind(size=lambda b, s: setattr(b, "text_size", (s[0] - THEME.gap, None)), state=self._paint)
+        self._paint()
+
+    def _paint(self, *_args: Any) -> None:
+        on = self.state == "down"
+        self.text = (TICK if on else "") + self.reason
+        self.background_color = CHIP_ON if on else CHIP_OFF
+        self.color = CHIP_ON_TEXT if on else theme.TEXT
 
 
 class ReasonsScreen(AppScreen):
-    """A bad level: at least one reason (chips), plus optional words."""
+    """A bad level: at least one reason chip; 提交评价 waits, readable, until one is chosen."""
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "reasons")
@@ -88,43 +86,54 @@ class ReasonsScreen(AppScreen):
         self.body.add_widget(self.heading)
         self.chips = GridLayout(cols=4, spacing=THEME.gap, size_hint_y=1)
         for reason in app.bad_reasons:
-            chip = ToggleButton(text=reason, font_name="NotoSansSC", font_size=THEME.fs_body,
-                                background_normal="", background_down="", halign="center", valign="middle")
-            chip.bind(state=self._chip_changed, size=lambda b, s: setattr(b, "text_size", (s[0] - 8, None)))
+            chip = ReasonChip(reason)
+            chip.bind(state=self._chip_changed)
             self.chips.add_widget(chip)
         self.body.add_widget(self.chips)
-        self.comment = TextInput(hint_text="其他意见（可不填）", font_name="NotoSansSC", font_size=THEME.fs_body,
-                                 size_hint_y=None, height=THEME.button_h * 0.8, multiline=False)
-        self.body.add_widget(self.comment)
+        phone = app.hall_config.hall.supervision_phone
+        self.more = SmallCaption(text=f"其他意见请拨打监督电话 {phone}，或告诉大厅值班人员")
+        self.body.add_widget(self.more)
         row = BoxLayout(spacing=THEME.gap, size_hint_y=None, height=THEME.button_h)
-        self.submit = BigButton(text="提交评价", colour=theme.PRIMARY, disabled=True)
-        self.submit.bind(on_release=lambda _b: app.submit_review(self.selected(), self.comment.text))
+        self.submit = BigButton(text="", colour=theme.PRIMARY)
+        # Kivy greys a disabled button to a faint grey-on-grey; paint the waiting state ourselves instead
+        self.submit.background_disabled_normal = ""
+        self.submit.disabled_color = SUBMIT_WAITING_TEXT
+        self.submit.bind(on_release=lambda _b: app.submit_review(self.selected(), ""),
+                         pos=self._outline, size=self._outline, disabled=self._outline)
         back = BigButton(text="重新选择", colour=theme.SURFACE)
         back.bind(on_release=lambda _b: app.reopen_levels())
         row.add_widget(self.submit)
         row.add_widget(back)
         self.body.add_widget(row)
-        self.message = Banner(text="", colour=theme.DANGER, opacity=0)
-        self.body.add_widget(self.message)
+        self.countdown = SmallCaption(text="")
+        self.body.add_widget(self.countdown)
 
     def show(self, level_name: str) -> None:
         """Start a fresh choice for ``level_name``."""
-        self.heading.text = f"您选择了“{level_name}”，请选择原因（至少一项）"
+        self.heading.text = f"您选择了“{level_name}”，请选择原因（可多选）"
         for chip in self.chips.children:
             chip.state = "normal"
-        self.comment.text = ""
-        self.message.opacity = 0
         self._chip_changed()
 
     def selected(self) -> list[str]:
         """The chosen reasons, in display order."""
-        return [c.text for c in reversed(self.chips.children) if c.state == "down"]
+        return [c.reason for c in reversed(self.chips.children) if c.state == "down"]
 
     def _chip_changed(self, *_args: Any) -> None:
-        for chip in self.chips.children:
-            chip.background_color = theme.DANGER if chip.state == "down" else theme.SURFACE
-        self.submit.disabled = not self.selected()
+        ready = bool(self.selected())
+        self.submit.disabled = not ready
+        self.submit.text = "提交评价" if ready else "请先选择原因"
+        self.submit.colour = theme.PRIMARY if ready else SUBMIT_WAITING
         self.app.touched()
+
+
+    def _outline(self, *_args: Any) -> None:
+        self.submit.canvas.after.clear()
+        if self.submit.disabled:
+            with self.submit.canvas.after:
+                Color(*theme.TEXT_DIM)
+                Line(rectangle=(self.submit.x + 1, self.submit.y + 1, self.submit.width - 2, self.submit.height - 2),
+                     width=1.5)
 
 
 class ThanksScreen(AppScreen):

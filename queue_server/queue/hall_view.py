@@ -165,11 +165,12 @@ class HallView:
     def _window_rows(self) -> list[tuple]:
         return self.db.execute(
             "select w.number, w.state, w.current_ticket_id, w.pause_reason, w.tidal_service, w.staff_no, w.staff_name, "
-            "t.number, t.service, t.status, w.plan_service from windows w left join tickets t on t.id = w.current_ticket_id order by w.number"
+            "t.number, t.service, t.status, w.plan_service, s.photo from windows w left join tickets t on t.id = w.current_ticket_id "
+            "left join staff s on s.staff_no = w.staff_no order by w.number"
         ).fetchall()
 
     def _window_dict(self, row: tuple) -> dict:
-        number, state, _, reason, tidal, staff_no, staff_name, current, current_service, current_status, plan = row
+        number, state, _, reason, tidal, staff_no, staff_name, current, current_service, current_status, plan, photo = row
         conf = self.config.windows[number]
         plan_service = self.config.services.get(plan) if plan else None
         return {
@@ -177,6 +178,7 @@ class HallView:
             "current": current, "current_service": current_service, "current_status": current_status,
             "services": self.window_services(number, tidal, plan), "tidal": tidal, "standby": conf.standby,
             "staff_no": staff_no, "staff_name": staff_name,
+            "staff_photo": f"/api/staff/{staff_no}/photo" if staff_no and photo else None,
             "plan_service": plan, "plan_service_name": plan_service.name if plan_service else None,
         }
 

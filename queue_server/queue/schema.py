@@ -70,3 +70,9 @@ def m002_index_today_queue(db: Database) -> None:
 def m003_window_plan_service(db: Database) -> None:
     # the day's support plan (每日兼办): the service a regular window takes up next to its own for today
     db["windows"].add_column("plan_service", str)
+
+
+@migrations(name="m004_staff_photo")
+def m004_staff_photo(db: Database) -> None:
+    # the counter tablet shows the serving staff member's photo (亮证亮照上岗); the file stays where the hall keeps it
+    db["staff"].add_column("photo", str)

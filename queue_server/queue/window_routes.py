@@ -9,7 +9,7 @@ from queue_server.core.db import write_transaction
 from queue_server.core.errors import invalid, not_found, unauthorized
 from queue_server.keys import CLOCK, DB, HALL
 from queue_server.queue.http import publish, window_number
-from queue_server.web.auth import hash_token, login, presented_token, principal, require
+from queue_server.web.auth import PHOTO_TYPES, hash_token, login, presented_token, principal, require, staff_photo
 from queue_server.web.json_io import field, json_response, read_json
 
 #: roles that may act on a window: its own staff, managers, and the device agent relaying a hardware keypad
@@ -90,7 +90,17 @@ async def _handle_logout(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
+async def _handle_get_staff_photo(request: web.Request) -> web.StreamResponse:
+    """A staff member's photo, public like their name and 工号 on the counter tablet (亮证亮照上岗)."""
+    path = staff_photo(request.app[DB], request.match_info["staff_no"])
+    if path is None:
+        raise not_found("没有该工作人员的照片")
+    return web.FileResponse(path, headers={"Content-Type": PHOTO_TYPES[path.suffix.lower()],
+                                           "Cache-Control": "no-cache"})
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get("/api/staff/{staff_no}/photo", _handle_get_staff_photo)
     app.router.add_post("/api/login", _handle_login)
     app.router.add_post("/api/logout", _handle_logout)
     app.router.add_get("/api/windows/{number}", _handle_get_window)
@@ -131,5 +141,10 @@ OPENAPI_PATHS = {
                                     "window": {"type": "integer"}}}}}},
                             "responses": {"200": {"description": '{"token","role","window","name"}'},
                                           "401": {"description": "wrong staff number or password"}}}},
+    "/api/staff/{staff_no}/photo": {"get": {"summary": "工作人员照片 Staff photo for the counter tablet (set with govhall staff photo)",
+                                             "parameters": [{"name": "staff_no", "in": "path", "required": True,
+                                                             "schema": {"type": "string"}}],
+                                             "responses": {"200": {"description": "JPEG or PNG"},
+                                                           "404": {"description": "no photo recorded"}}}},
     "/api/logout": {"post": {"summary": "退出登录 Revoke the presented token", "responses": {"200": {"description": "ok"}}}},
 }

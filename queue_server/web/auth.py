@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 from sqlite_utils import Database
@@ -130,6 +131,33 @@ def add_staff(db: Database, clock: Clock, staff_no: str, name: str, role: str, p
             "staff_no": staff_no, "name": name, "role": role, "password_hash": hash_password(password),
             "created_at": to_iso(clock.now()), "active": 1,
         }, pk="staff_no")
+
+
+PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def set_staff_photo(db: Database, staff_no: str, photo: Path | None) -> None:
+    """Record the photo file shown on the counter tablet for ``staff_no`` (``None`` removes it).
+
+    :param photo: a JPEG or PNG file; its absolute path is stored, so the server finds it whatever its directory
+    """
+    if photo is not None:
+        photo = photo.resolve()
+        if photo.suffix.lower() not in PHOTO_TYPES:
+            raise ValueError("照片应为 JPG 或 PNG 文件")
+        if not photo.is_file():
+            raise ValueError(f"找不到照片文件 {photo}")
+    with write_transaction(db):
+        if db.execute("select 1 from staff where staff_no = ?", [staff_no]).fetchone() is None:
+            raise ValueError(f"没有工号 {staff_no}")
+        db.execute("update staff set photo = ? where staff_no = ?", [str(photo) if photo else None, staff_no])
+
+
+def staff_photo(db: Database, staff_no: str) -> Path | None:
+    """The photo file of an active staff member, if one is recorded and still on disk."""
+    row = db.execute("select photo from staff where staff_no = ? and active", [staff_no]).fetchone()
+    path = Path(row[0]) if row and row[0] else None
+    return path if path is not None and path.is_file() else None
 
 
 def login(db: Database, clock: Clock, staff_no: str, password: str, window: int | None) -> tuple[str, dict]:

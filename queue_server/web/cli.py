@@ -1,17 +1,19 @@
-"""Accounts: ``govhall token create`` (the devices' and scripts' tokens) and ``govhall staff add`` (工号)."""
+"""Accounts: ``govhall token create`` (the devices' and scripts' tokens), ``govhall staff add`` (工号) and
+``govhall staff photo`` (the counter tablet's photo)."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from queue_server.app import open_database
 from queue_server.core.clock import SystemClock
 from queue_server.core.commands import add_config_arguments, load_config_or_exit
-from queue_server.web.auth import ROLES, add_staff, create_token
+from queue_server.web.auth import ROLES, add_staff, create_token, set_staff_photo
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``token create`` and ``staff add``."""
+    """Add ``token create``, ``staff add`` and ``staff photo``."""
     token = subparsers.add_parser("token", help="manage API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="create a token; it is printed alone on the last line")
@@ -29,7 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--name", required=True)
     add.add_argument("--role", choices=("staff", "admin"), default="staff")
     add.add_argument("--password", required=True)
+    add.add_argument("--photo", type=Path, help="JPG/PNG photo shown on the counter tablet")
     add.set_defaults(func=_staff_add)
+    photo = staff_sub.add_parser("photo", help="set (or with --remove, clear) the photo shown on the counter tablet")
+    add_config_arguments(photo)
+    photo.add_argument("--staff-no", required=True, help="工号")
+    photo.add_argument("--photo", type=Path, help="JPG/PNG file")
+    photo.add_argument("--remove", action="store_true")
+    photo.set_defaults(func=_staff_photo)
 
 
 def _check_window(config, role: str, window: int | None) -> None:
@@ -54,9 +63,26 @@ def _token_create(args: argparse.Namespace) -> int:
 def _staff_add(args: argparse.Namespace) -> int:
     load_config_or_exit(args.config)
     try:
-        add_staff(open_database(args.db), SystemClock(), args.staff_no, args.name, args.role, args.password)
+        db = open_database(args.db)
+        add_staff(db, SystemClock(), args.staff_no, args.name, args.role, args.password)
+        if args.photo is not None:
+            set_staff_photo(db, args.staff_no, args.photo)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     print(f"工号 {args.staff_no}（{args.name}，{args.role}）已保存")
+    return 0
+
+
+def _staff_photo(args: argparse.Namespace) -> int:
+    load_config_or_exit(args.config)
+    if (args.photo is None) == (not args.remove):
+        print("错误：请给出 --photo 文件或 --remove", file=sys.stderr)
+        return 2
+    try:
+        set_staff_photo(open_database(args.db), args.staff_no, None if args.remove else args.photo)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"工号 {args.staff_no} 的照片已{'清除' if args.remove else '保存'}")
     return 0

@@ -42,14 +42,17 @@ class KioskServer:
         finally:
             db.close()
 
-    def add_staff(self, staff_no: str, name: str, password: str, role: str = "staff") -> None:
-        """A staff account (工号) as ``govhall staff add`` makes it."""
+    def add_staff(self, staff_no: str, name: str, password: str, role: str = "staff",
+                  photo: Path | None = None) -> None:
+        """A staff account (工号) as ``govhall staff add [--photo]`` makes it."""
         from queue_server.core.clock import SystemClock
-        from queue_server.web.auth import add_staff
+        from queue_server.web.auth import add_staff, set_staff_photo
 
         db = self._db()
         try:
             add_staff(db, SystemClock(), staff_no, name, role, password)
+            if photo is not None:
+                set_staff_photo(db, staff_no, photo)
         finally:
             db.close()
 

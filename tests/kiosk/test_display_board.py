@@ -55,3 +55,18 @@ def test_calls_and_cells_name_the_window_by_its_number() -> None:
     assert call_where(Call("A001", 2, "不动产登记2")) == "到 2号窗口 办理"
     assert cell_title(2, "不动产登记2") == "2号 不动产登记2"
     assert cell_title(5, "") == cell_title(5, "5号窗口") == "5号窗口"
+
+
+def test_staffed_windows_only_in_pages() -> None:
+    """A window is listed when someone works there: logged-in staff or a number being served; closed never."""
+    from kiosk.display.board import is_staffed, paginate, window_rows
+
+    windows = {1: {"name": "不动产登记1", "state": "open", "staff_name": "张三", "current": None},
+               2: {"name": "不动产登记2", "state": "open", "staff_name": None, "current": None},
+               3: {"name": "企业开办1", "state": "open", "staff_name": None, "current": "B004"},
+               4: {"name": "企业开办2", "state": "paused", "staff_name": "李四", "current": None},
+               31: {"name": "潮汐窗口1", "state": "closed", "staff_name": "王五", "current": None}}
+    assert [n for n, w in windows.items() if is_staffed(w)] == [1, 3, 4]
+    assert window_rows(windows) == [("1号 不动产登记1", "—", "open"), ("3号 企业开办1", "B004", "open"),
+                                    ("4号 企业开办2", "暂停服务", "paused")]
+    assert paginate(list(range(17)), 8) == [list(range(8)), list(range(8, 16)), [16]] and paginate([], 8) == []

@@ -98,9 +98,9 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     app = HallDisplayApp(KioskSettings(server=ctx["url"]), load_config(DEMO_CONFIG_PATH))
     d = factory.start(app)
     board = d.wait_screen("board")
-    d.wait_until(lambda: app.board.online and board.windows.children, what="snapshot")
+    d.wait_until(lambda: app.board.online and board.pages, what="snapshot")
     d.shot("display-start")
-    seen: dict[str, Any] = {"waiting_start": board.waiting.text}
+    seen: dict[str, Any] = {"pages_start": [title for title, _rows in board.pages]}
     d.signal("online")
     first = ctx["numbers"][0]
     d.wait_until(lambda: app.flashing is not None and app.flashing.number == first and first in board.latest_text,
@@ -111,20 +111,20 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.pump(5)
     d.shot("display-window-paused")
     seen["calls"] = [(c.number, c.window) for c in app.board.calls]
-    seen["cells"] = d.texts()
+    seen["cells"] = [" ".join(row[:2]) for _title, rows in board.pages for row in rows]
     d.signal("seen")
     d.wait_until(lambda: not app.board.online, timeout=20, what="offline")
     d.pump(3)
     d.shot("display-offline")
     seen["offline"] = board.offline.text
     seen["offline_latest"] = board.latest_text
-    seen["offline_windows"] = len(board.windows.children)
+    seen["offline_windows"] = len(board.panel.filled)
     snapshots = app.feed.snapshots
     d.signal("offline")
     d.wait_until(lambda: app.board.online and app.feed.snapshots > snapshots, timeout=30, what="back online")
     d.pump(3)
     d.shot("display-back")
-    seen["back_windows"] = len(board.windows.children)
+    seen["back_windows"] = len(board.panel.filled)
     return seen
 
 
@@ -214,10 +214,10 @@ def scenario_display_tidal(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     board = d.wait_screen("board")
     d.wait_until(lambda: app.board.online, what="online")
     d.signal("online")
-    d.wait_until(lambda: board.tidal.text, timeout=20, what="tidal notice")
+    d.wait_until(lambda: board.notices, timeout=20, what="tidal notice")
     d.pump(3)
     d.shot("display-tidal")
-    return {"notice": board.tidal.text}
+    return {"notice": " ".join(board.notices), "in_ticker": all(n in board.ticker.label.text for n in board.notices)}
 
 
 def test_tidal_order_is_acknowledged_from_the_panel(server_process, shots: Path) -> None:
@@ -236,6 +236,7 @@ def test_tidal_order_is_acknowledged_from_the_panel(server_process, shots: Path)
     seen = run.result()
     assert "不动产转移登记" in seen["order"] and seen["message"] == "已确认潮汐业务"
     assert seen["order_row"] > 0 and seen["number_fits"], "the order must not cover the current number"
-    assert display.result()["notice"] == "31号窗口 临时增开“不动产转移登记”（潮汐窗口）"
+    shown = display.result()
+    assert shown["notice"] == "31号窗口 临时增开“不动产转移登记”（潮汐窗口）" and shown["in_ticker"]
     [opening] = server.get("/api/tidal", admin)["open"]
     assert opening["window"] == 31 and opening["acknowledged_at"] is not None
