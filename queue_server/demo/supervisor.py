@@ -251,7 +251,10 @@ def wait_for_port(host: str, port: int, processes: Processes, seconds: float = 6
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """Whether the server could listen on ``port``. SO_REUSEADDR as the server itself binds: the connections of a
+    demo that just ended linger in TIME_WAIT for a minute and must not block the next one."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
