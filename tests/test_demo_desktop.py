@@ -200,6 +200,7 @@ def test_four_windows_side_by_side_and_sigterm_stops_everything(tmp_path: Path, 
     output, _ = demo.communicate()
     assert demo.returncode == 0, output
     assert "收到 SIGTERM" in output and "已停止 6 个进程" in output and "演示已结束" in output, output
+    assert "Traceback" not in output, output
     print(f"SIGTERM: everything gone after {elapsed:.2f} s; screenshot {shot_path}")
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from ..cli import add_config_arguments, load_config_or_exit
 from .layout import plan, this_desktop
-from .supervisor import (DEMO_PASSWORD, STOP_SIGNALS, Processes, StopRequested, ending, has_screen, port_is_free, prepare,
+from .supervisor import (DEMO_PASSWORD, STOP_SIGNALS, Processes, ending, has_screen, port_is_free, prepare,
                          stop_on_signals, wait_for_port)
 
 DEMO_DIR = Path("var") / "demo"
@@ -42,14 +42,11 @@ def run(args: argparse.Namespace) -> int:
     processes = Processes(args.dir, args.config)
     headless = args.headless or not has_screen()
     # Every way out (Ctrl-C, SIGTERM, SIGHUP, a closed window, a failed child) goes through the same finally.
-    with stop_on_signals():
+    with stop_on_signals() as stop:
         try:
             return _run_demo(processes, config, args, db_path, tokens, headless)
-        except StopRequested as stop:
-            say(f"收到 {signal.Signals(stop.signum).name}，正在停止演示 …")
-            return 0
         except KeyboardInterrupt:
-            say("收到 Ctrl-C，正在停止演示 …")
+            say(f"收到 {stop.name}，正在停止演示 …")
             return 0
         except RuntimeError as exc:
             say(f"演示无法启动：{exc}", err=True)

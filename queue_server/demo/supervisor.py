@@ -85,32 +85,45 @@ class Child:
         return text.splitlines()[-lines:]
 
 
-class StopRequested(KeyboardInterrupt):
-    """SIGTERM or SIGHUP arrived. It is a KeyboardInterrupt so it leaves any code, an asyncio loop included, exactly
-    as Ctrl-C does, and runs the same cleanup."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
 #: the signals that end a run: Ctrl-C, ``kill``, and the terminal closing
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+@dataclass
+class StopSignal:
+    """The signal that asked the run to stop: None for Ctrl-C itself (or none yet)."""
+
+    signum: int | None = None
+
+    @property
+    def name(self) -> str:
+        """``SIGTERM``, ``SIGHUP`` or ``Ctrl-C``, for messages."""
+        return signal.Signals(self.signum).name if self.signum else "Ctrl-C"
+
+
 @contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Within this block SIGTERM and SIGHUP raise :class:`StopRequested`, as SIGINT raises KeyboardInterrupt.
+def stop_on_signals() -> Iterator[StopSignal]:
+    """Within this block SIGTERM and SIGHUP do exactly what Ctrl-C does; the value says which one came.
 
     Without it SIGTERM and SIGHUP kill this process on the spot, and the children, each in its own session, never
-    hear of it: they keep the port and the database.
+    hear of it: they keep the port and the database. The handler hands over to the SIGINT handler of the moment:
+    Python's raises KeyboardInterrupt; inside ``asyncio.run`` (the scripted morning) asyncio's cancels the main task
+    and raises KeyboardInterrupt once it has unwound. Raising here directly would land inside whatever task is
+    running and leave it failed with the exception, logged as "never retrieved".
     """
-    def _raise(signum: int, _frame: object) -> None:
-        raise StopRequested(signum)
+    stop = StopSignal()
 
-    before = {signum: signal.signal(signum, _raise) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    def _as_ctrl_c(signum: int, frame: object) -> None:
+        stop.signum = signum
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:  # SIGINT ignored or default (not set from Python): stop all the same
+            raise KeyboardInterrupt
+
+    before = {signum: signal.signal(signum, _as_ctrl_c) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        yield
+        yield stop
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler)
@@ -120,7 +133,7 @@ class Processes:
     """The demo's child processes, each logging to its own file under the demo folder.
 
     Each child gets its own session (``start_new_session``), so Ctrl-C and a closing terminal reach only this
-    process, which then stops them in order with :meth:`stop`. Should this process be killed outright (SIGKILL, the
+    process, which then stops them with :meth:`stop`. Should this process be killed outright (SIGKILL, the
     OOM killer), Linux sends each child SIGTERM itself (``PR_SET_PDEATHSIG``, see :func:`_die_with_parent`).
     """
 
