@@ -36,12 +36,12 @@ def _alive(pid: int) -> bool:
 
 
 def _frames(desk: Desktop) -> dict[str, tuple[Box, Box]]:
-    """Each window's (whole frame with its title bar, title bar alone) as (x, y, w, h)."""
+    """Each window's (whole frame with its title bar, title bar alone) as (x, y, w, h); a window manager puts the
+    frame's corner where the app asks."""
     frames = {}
     for role, place in plan(desk).items():
         w, h = place.size
-        frames[role] = ((place.left, place.top - desk.decoration, w, h + desk.decoration),
-                        (place.left, place.top - desk.decoration, w, desk.decoration))
+        frames[role] = ((place.left, place.top, w, desk.decoration + h), (place.left, place.top, w, desk.decoration))
     return frames
 
 

@@ -3,7 +3,9 @@ upright at the left, the hall display at the top right, the staff panel and the 
 cascade that leaves every title bar in sight.
 
 Each app is told its place through Kivy's own environment mapping (``KCFG_GRAPHICS_*``, read when Kivy is first
-imported) and its size through ``govhall kiosk --scale``, so the apps need no demo-specific option.
+imported) and its size through ``govhall kiosk --scale``, so the apps need no demo-specific option. A position is
+where the window's frame goes, title bar included: window managers place a new window's outer corner where the
+program asks (ICCCM north-west gravity; checked with openbox), and with no window manager there is no frame.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from kiosk.cli import DEVICE_SIZES
 ROLES = ("ticket", "display", "staff", "review")
 #: space between windows and around the edges, in pixels
 GAP = 8
-#: what a window manager adds above each window (its title bar); the apps are placed by their client area
+#: what a window manager adds above each window (its title bar), with room to spare; borders fit in the GAP
 TITLE_BAR = 40
 #: below this scale the counter apps' buttons get too small to use: cascade larger windows instead
 MIN_SCALE = 0.4
@@ -42,7 +44,7 @@ class Desktop:
 
 @dataclass(frozen=True)
 class Placement:
-    """One app window: its scale of the real device and where its client area goes."""
+    """One app window: its scale of the real device and where its frame's top-left corner goes."""
 
     role: str
     scale: float
@@ -88,9 +90,9 @@ def side_by_side(desk: Desktop) -> dict[str, Placement] | None:
     right_w = max(int(dw * scale), int(sw * scale) + GAP + int(rw * scale))
     # centre the group in the width it leaves over, so it reads as one arrangement
     x = desk.left + GAP + max(0, desk.width - (3 * GAP + kiosk_w + right_w)) // 2
-    top = desk.top + GAP + d
+    top = desk.top + GAP
     right = x + kiosk_w + GAP
-    below = top + int(dh * scale) + GAP + d
+    below = top + d + int(dh * scale) + GAP
     return {
         "ticket": Placement("ticket", scale, x, top),
         "display": Placement("display", scale, right, top),
@@ -109,7 +111,7 @@ def cascade(desk: Desktop) -> dict[str, Placement]:
         offset = GAP + i * step
         scale = min(MAX_SCALE, CASCADE_SHARE * desk.width / width, CASCADE_SHARE * desk.height / height,
                     (desk.width - offset - GAP) / width, (desk.height - offset - desk.decoration - GAP) / height)
-        placements[role] = Placement(role, max(scale, 0.1), desk.left + offset, desk.top + offset + desk.decoration)
+        placements[role] = Placement(role, max(scale, 0.1), desk.left + offset, desk.top + offset)
     return placements
 
 
