@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..cli import add_config_arguments, load_config_or_exit
-from .layout import plan, this_desktop
+from .layout import plan, side_by_side, this_desktop, wait_for_window
 from .supervisor import (DEMO_PASSWORD, STOP_SIGNALS, Processes, ending, has_screen, port_is_free, prepare,
                          stop_on_signals, wait_for_port)
 
@@ -107,8 +107,12 @@ def _start_kiosks(processes: Processes, args: argparse.Namespace, url: str, toke
     per_role = {"ticket": ["--simulate", "--sim-dir", str(args.dir), f"--token={tokens.kiosk}"],
                 "display": [f"--token={tokens.display}"], "staff": ["--window", "1"],
                 "review": ["--window", "1", f"--token={tokens.tablets[1]}"]}
-    places = plan(this_desktop())
+    desk = this_desktop()
+    overlapping = side_by_side(desk) is None
+    places = plan(desk)
     for name, role, label in KIOSKS:
         place = places[role]
         processes.start(name, "kiosk", "--role", role, *per_role[role], "--config", str(args.config), "--server", url,
                         *place.args(), env=place.env(), label=label, has_window=True)
+        if overlapping:  # a cascade: one after another, so each lies on the one before (see wait_for_window)
+            wait_for_window(label)

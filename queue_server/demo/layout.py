@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from dataclasses import dataclass
 
 from kiosk.cli import DEVICE_SIZES
@@ -113,6 +114,21 @@ def cascade(desk: Desktop) -> dict[str, Placement]:
                     (desk.width - offset - GAP) / width, (desk.height - offset - desk.decoration - GAP) / height)
         placements[role] = Placement(role, max(scale, 0.1), desk.left + offset, desk.top + offset)
     return placements
+
+
+def wait_for_window(title_start: str, seconds: float = 20) -> bool:
+    """Block until a top-level window whose title starts with ``title_start`` is on the screen (False on timeout, or
+    at once when the screen cannot be queried). A cascade needs its windows mapped in order: a window manager
+    stacks them as they appear, and apps started together appear in any order, burying a title bar."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        tree = _x_tool("xwininfo", "-root", "-tree")
+        if not tree:
+            return False
+        if f'"{title_start}' in tree:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def this_desktop() -> Desktop:
