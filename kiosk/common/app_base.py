@@ -21,6 +21,10 @@ from kiosk.common.widgets import load_theme
 
 log = logging.getLogger(__name__)
 
+#: what each app is called in the hall, first in its window title so a desktop shows which is which;
+#: ``{window}`` is the counter window it serves
+ROLE_NAMES = {"ticket": "取号机", "display": "综合屏", "staff": "{window}号窗口呼叫器", "review": "{window}号窗口评价器"}
+
 
 class KioskApp(App):
     """Base of the four kiosk apps.
@@ -49,13 +53,18 @@ class KioskApp(App):
         load_theme()
         THEME.fit_window(*Window.size)
         THEME.elder = self.settings.elder_mode
-        self.title = f"{self.hall_config.hall.name} · {self.role}"
+        self.title = f"{self.role_name()} · {self.hall_config.hall.name}"
         self.screens = ScreenManager(transition=NoTransition())
         self.build_screens(self.screens)
         self.screens.current = self.home_screen
         if self.uses_idle_timer:
             self.idle = IdleTimer(self.settings.idle_seconds, self.on_idle)
         return self.screens
+
+    def role_name(self) -> str:
+        """What this app is called in the hall: 取号机, 综合屏, 3号窗口呼叫器 … (窗口呼叫器 with no window set)."""
+        name = ROLE_NAMES.get(self.role, self.role)
+        return name.format(window=self.settings.window) if self.settings.window else name.replace("{window}号", "")
 
     def build_screens(self, screens: ScreenManager) -> None:
         """Add the app's screens (subclasses), directly or with :meth:`lazy_screen`."""
