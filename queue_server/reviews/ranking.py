@@ -72,6 +72,8 @@ def ranking(facts: Facts, now: datetime, weights: Mapping[str, float] = DEFAULT_
             ranked.append({**row, "score": round(score, 2), "no_data": False})
     ranked.sort(key=lambda r: (-r["score"], str(r["key"])))
     for place, row in enumerate(ranked, start=1):
-        row["rank"] = place
+        # equal scores share a place (1, 1, 3), as a published ranking lists them 并列
+        same = place > 1 and row["score"] == ranked[place - 2]["score"]
+        row["rank"] = ranked[place - 2]["rank"] if same else place
     unranked.sort(key=lambda r: str(r["key"]))
     return ranked + unranked
