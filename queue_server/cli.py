@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = [
     "queue_server.guides.cli",
     "queue_server.simulation.cli",
     "queue_server.reviews.cli",
+    "queue_server.bulletin.cli",
     "kiosk.cli",
     "queue_server.demo.cli",
 ]
