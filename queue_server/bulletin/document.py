@@ -87,9 +87,9 @@ def write_docx(content: dict[str, Any]) -> bytes:
            [[str(r["rank"]) if r["rank"] else "—", r["name"], "无数据" if r["no_data"] else f"{r['score']:.2f}"]
             for r in content["ranking"]], first_cm=2.0)
     _paragraph(doc, "四、逾期未办结事项", HEADING_FONT, 16, indent=False)
-    cases, late = content["overdue_cases"], content["overdue_complaints"]
-    if not cases and not late:
-        _paragraph(doc, "截至通报生成时，无逾期未办结的差评整改和诉求。")
+    cases, late, tasks = content["overdue_cases"], content["overdue_complaints"], content["overdue_tasks"]
+    if not cases and not late and not tasks:
+        _paragraph(doc, "截至通报生成时，无逾期未办结的差评整改、诉求和工作任务。")
     if cases:
         _table(doc, ["差评整改", "号码", "窗口", "评价", "逾期环节", "时限", "责任人"],
                [[f"#{c['id']}", c["ticket"], f"{c['window']}号窗口", c["level_name"],
@@ -99,6 +99,10 @@ def write_docx(content: dict[str, Any]) -> bytes:
     if late:
         _table(doc, ["诉求", "类别", "时限", "责任人"],
                [[f"#{c['id']}", c["kind_name"], c["due_at"], c["responsible"] or "未指定"] for c in late], first_cm=2.0)
+    if tasks:
+        _table(doc, ["工作任务", "任务", "责任单位", "责任人", "时限", "状态"],
+               [[f"#{t['id']}", t["title"], t["unit"], t["owner"], t["deadline"], t["state_name"]] for t in tasks],
+               first_cm=2.0)
     _paragraph(doc, "以上数据由政务服务大厅排队叫号与好差评系统根据业务记录自动统计，未经人工修改。", BODY_FONT, 12)
     out = io.BytesIO()
     doc.save(out)

@@ -1,5 +1,6 @@
 """What a quarter's bulletin says, gathered from the records: the hall's totals, each unit's indicators, the
-ranking, and what is overdue. Nothing here is typed in; the document and the admin page both render this."""
+ranking, and what is overdue (rectification cases, complaints, work-plan tasks). Nothing here is typed in; the
+document and the admin page both render this."""
 from __future__ import annotations
 
 import re
@@ -12,6 +13,7 @@ from sqlite_utils import Database
 from queue_server.core.config import HallConfig
 from queue_server.reviews import complaints, kpis, ranking, rectification
 from queue_server.reviews.settings import ReviewSettings
+from queue_server.tasks import ledger as task_ledger
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -95,6 +97,7 @@ def gather(db: Database, config: HallConfig, settings: ReviewSettings, quarter: 
         "weights": {ranking.INDICATORS[k]: w for k, w in settings.ranking_weights.items()},
         "overdue_cases": [c for c in cases if c["overdue"]],
         "overdue_complaints": [c for c in late_complaints if c["overdue"]],
+        "overdue_tasks": task_ledger.listing(db, now, tz, only_overdue=True),
     }
 
 
