@@ -7,8 +7,9 @@ import sys
 import docx
 import pytest
 
-from queue_server.bulletin.report import Quarter, gather
+from queue_server.bulletin.report import gather
 from queue_server.core.clock import SystemClock
+from queue_server.core.hall_time import Quarter
 from queue_server.reviews.settings import load_review_settings
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from queue_server.app import open_database
 from queue_server.bulletin.document import write_docx
-from queue_server.bulletin.report import Quarter, gather
+from queue_server.bulletin.report import gather
 from queue_server.core.clock import SystemClock
 from queue_server.core.commands import add_config_arguments, load_config_or_exit
 from queue_server.core.config import ConfigError
+from queue_server.core.hall_time import Quarter
 from queue_server.reviews.settings import load_review_settings
 
 

@@ -79,6 +79,8 @@ def write_docx(content: dict[str, Any]) -> bytes:
     _paragraph(doc, "二、各单位指标", HEADING_FONT, 16, indent=False)
     _table(doc, ["单位", *(heading for _, heading, _ in UNIT_COLUMNS)],
            [[u["name"], *(shown(u.get(f), kind) for f, _, kind in UNIT_COLUMNS)] for u in content["units"]])
+    if content["untrained_units"]:
+        _paragraph(doc, "本季度未开展培训的单位：" + "、".join(content["untrained_units"]) + "。")
     _paragraph(doc, "三、单位排名", HEADING_FONT, 16, indent=False)
     weights = "，".join(f"{name} {w:g}" for name, w in content["weights"].items())
     _paragraph(doc, f"按指标加权计分（{weights}），满分100分，得分相同的并列。本季度无办结业务的单位列为“无数据”，"

@@ -3,20 +3,17 @@ ranking, and what is overdue (rectification cases, complaints, work-plan tasks).
 document and the admin page both render this."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from queue_server.core.config import HallConfig
+from queue_server.core.hall_time import Quarter
 from queue_server.reviews import complaints, kpis, ranking, rectification
 from queue_server.reviews.settings import ReviewSettings
 from queue_server.tasks import ledger as task_ledger
-
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-_QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+from queue_server.training import register as training
 
 #: the unit table's columns: (field, heading, kind) with kind ``rate`` (a share shown as %), ``min`` or ``count``
 UNIT_COLUMNS = (
@@ -28,47 +25,8 @@ UNIT_COLUMNS = (
     ("on_time_rectification_rate", "差评按期整改率", "rate"),
     ("rectification_satisfaction_rate", "整改满意率", "rate"),
     ("complaints_on_time_rate", "有诉即办按期办结率", "rate"),
+    ("training_sessions", "培训（次）", "count"),
 )
-
-
-@dataclass(frozen=True)
-class Quarter:
-    """One calendar quarter, e.g. ``2026Q4``."""
-
-    year: int
-    number: int
-
-    @classmethod
-    def parse(cls, text: str) -> Quarter:
-        """``2026Q4`` → the quarter; a ``ValueError`` naming the expected form otherwise."""
-        match = _QUARTER.match(text.strip().upper())
-        if not match:
-            raise ValueError(f"季度应写作 YYYYQn（如 2026Q4），收到 {text!r}")
-        return cls(int(match.group(1)), int(match.group(2)))
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def last_day(self) -> date:
-        if self.number == 4:
-            return date(self.year, 12, 31)
-        return date.fromordinal(date(self.year, 3 * self.number + 1, 1).toordinal() - 1)
-
-    @property
-    def span(self) -> str:
-        """``2026年10月1日至12月31日``."""
-        first, last = self.first_day, self.last_day
-        return f"{first.year}年{first.month}月{first.day}日至{last.month}月{last.day}日"
-
-    @property
-    def title(self) -> str:
-        """``2026年第四季度``."""
-        return f"{self.year}年第{_QUARTER_NAMES[self.number]}季度"
-
-    def __str__(self) -> str:
-        return f"{self.year}Q{self.number}"
 
 
 def gather(db: Database, config: HallConfig, settings: ReviewSettings, quarter: Quarter, now: datetime) -> dict[str, Any]:
@@ -79,6 +37,9 @@ def gather(db: Database, config: HallConfig, settings: ReviewSettings, quarter: 
     ranked = [kpis.rounded(r) for r in ranking.ranking(facts, now, settings.ranking_weights, config.departments)]
     for row in ranked:
         row["name"] = names.get(row["key"], str(row["key"]))
+    trained = {row["unit"]: row for row in training.coverage(db, config.departments, day_from, day_to)}
+    for row in ranked:
+        row["training_sessions"] = trained[row["key"]]["sessions"] if row["key"] in trained else 0
     order = {code: i for i, code in enumerate(config.departments)}
     units = sorted(ranked, key=lambda r: order.get(r["key"], len(order)))
     tz = config.hall.tz
@@ -98,6 +59,7 @@ def gather(db: Database, config: HallConfig, settings: ReviewSettings, quarter: 
         "overdue_cases": [c for c in cases if c["overdue"]],
         "overdue_complaints": [c for c in late_complaints if c["overdue"]],
         "overdue_tasks": task_ledger.listing(db, now, tz, only_overdue=True),
+        "untrained_units": [row["name"] for row in trained.values() if row["flagged"]],
     }
 
 

@@ -7,9 +7,9 @@ import asyncio
 from aiohttp import web
 
 from queue_server.bulletin.document import write_docx
-from queue_server.bulletin.report import Quarter, gather
+from queue_server.bulletin.report import gather
 from queue_server.core.errors import invalid
-from queue_server.core.hall_time import business_day
+from queue_server.core.hall_time import Quarter, business_day
 from queue_server.keys import CLOCK, CONFIG
 from queue_server.reviews.http import run_read, state
 from queue_server.web.auth import require
@@ -18,8 +18,7 @@ from queue_server.web.json_io import json_response
 
 def _quarter(request: web.Request, text: str | None) -> Quarter:
     if not text:  # this quarter
-        today = business_day(request.app[CLOCK].now(), request.app[CONFIG].hall)
-        return Quarter(int(today[:4]), (int(today[5:7]) - 1) // 3 + 1)
+        return Quarter.of(business_day(request.app[CLOCK].now(), request.app[CONFIG].hall))
     try:
         return Quarter.parse(text)
     except ValueError as exc:
