@@ -23,9 +23,9 @@ import jieba
 jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the kiosk's business
 
 #: may not start a line (GB/T 15834 and the usual 避头 set): closing brackets, quotes and sentence punctuation
-CLOSING = frozenset("。，、；：！？）》」』】〕〉”’…·%％～,.;:!?)]}")
+CLOSING = frozenset("。，、；：！？）》」』】〕〉”’…·%％～") | frozenset(",.;:!?)]}")
 #: may not end a line: opening brackets and quotes
-OPENING = frozenset("（《「『【〔〈“‘([{")
+OPENING = frozenset("（《「『【〔〈“‘") | frozenset("([{")
 #: Kivy markup tags ([size=30], [/size], [b]…), which take no room on the line
 _TAG = re.compile(r"\[/?[a-z_]+(?:=[^\]]*)?\]")
 _SIZE = re.compile(r"\[size=(\d+(?:\.\d+)?)(?:sp|dp|px)?\]")
@@ -200,7 +200,7 @@ def split_words(lines: Iterable[str]) -> list[str]:
         start += len(word)
     for line in lines[1:]:
         if line[:1] in CLOSING:
-            problems.append(f"line starts with “{line[0]}”: {line}")
+            problems.append(f"{line!r} starts with closing punctuation")
     return problems
 
 

@@ -74,7 +74,7 @@ def test_split_words_finds_the_bad_breaks_of_the_issue() -> None:
     assert split_words(["不动产登记中", "心"]) == ["“中心” split at a line end"]
     assert split_words(["无差", "别窗口"]) == ["“无差别” split at a line end"]
     assert split_words(["取号办", "理"]) == ["“办理” split at a line end"]
-    assert split_words(["请取走号票", "。"]) == ["line starts with “。”: 。"]
+    assert split_words(["请取走号票", "。"]) == ["'。' starts with closing punctuation"]
     assert split_words(["不动产登记", "中心"]) == []
 
 
