@@ -141,23 +141,23 @@ def break_line(line: str, font_size: float, width: float, *, measure: Measure, m
     lines: list[str] = []
     current: list[tuple[str, float]] = []
     used = 0.0
-    queue = _measured_units(line, font_size, markup, measure)
+    # (text, width, may be cut into characters): a piece already cut is never cut again
+    queue = [(t, w, True) for t, w in _measured_units(line, font_size, markup, measure)]
     while queue:
-        text, w = queue.pop(0)
+        text, w, cuttable = queue.pop(0)
         if text.isspace() and not current:
             continue  # no spaces at a line's start
         if used + w <= width or not current:
-            if w > width and not current and len(_TAG.sub("", text)) > 1:
+            if w > width and not current and cuttable and len(_TAG.sub("", text)) > 1:
                 # wider than a whole line (a very long word): the only case that breaks inside a word
-                pieces = [(p, measure(_TAG.sub("", p), font_size)) for p in _chars(text)]
-                queue[:0] = pieces
+                queue[:0] = [(p, measure(_TAG.sub("", p), font_size), False) for p in _chars(text)]
                 continue
             current.append((text, w))
             used += w
             continue
         lines.append("".join(t for t, _ in current).rstrip(" "))
         current, used = [], 0.0
-        queue.insert(0, (text, w))
+        queue.insert(0, (text, w, cuttable))
     if current or not lines:
         lines.append("".join(t for t, _ in current).rstrip(" "))
     return lines

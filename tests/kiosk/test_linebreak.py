@@ -80,3 +80,10 @@ def test_split_words_finds_the_bad_breaks_of_the_issue() -> None:
 
 def test_no_width_or_no_text_changes_nothing() -> None:
     assert break_text("", SIZE, 100) == "" and break_text("取号", SIZE, 0) == "取号"
+
+
+def test_a_width_narrower_than_a_character_still_ends() -> None:
+    """GIVEN a label still being laid out (a few pixels wide) THEN breaking ends, one piece a line, punctuation kept
+    with its character."""
+    assert break_text("中，国。", SIZE, 10) == "中，\n国。"
+    assert break_text("取号", SIZE, 1) == "取\n号"
