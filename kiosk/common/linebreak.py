@@ -75,6 +75,8 @@ def units(text: str) -> list[str]:
             opening += word
         elif all(c in CLOSING for c in word) and pieces and not pieces[-1].isspace() and not opening:
             pieces[-1] += word
+        elif pieces and pieces[-1][-1:].isdigit() and not opening and not word[:1].isascii():
+            pieces[-1] += word  # a number stays with the word it counts: 65周岁, 6位, 3号
         else:
             pieces.append(opening + word)
             opening = ""
@@ -182,6 +184,20 @@ def break_text(text: str, font_size: float, width: float, *, font_name: str = "N
                      for out in break_line(line, font_size, usable, measure=measure, markup=markup))
 
 
+def text_height(text: str, font_size: float, width: float, *, font_name: str = "NotoSansSC", bold: bool = False,
+                markup: bool = False) -> float:
+    """The height of ``text`` broken by :func:`break_text` at ``width`` and drawn by Kivy (layouts that must give
+    a label room for all its lines)."""
+    from kivy.core.text import Label as CoreLabel
+    from kivy.core.text.markup import MarkupLabel
+
+    broken = break_text(text, font_size, width, font_name=font_name, bold=bold, markup=markup)
+    label = (MarkupLabel if markup else CoreLabel)(text=broken, font_size=font_size, font_name=font_name, bold=bold,
+                                                    text_size=(max(width, 1), None))
+    label.refresh()
+    return float(label.texture.size[1]) if label.texture is not None else 0.0
+
+
 def split_words(lines: Iterable[str]) -> list[str]:
     """Problems in consecutive drawn ``lines`` of one paragraph: a jieba word cut in two ("登记中/心"), or a line
     starting with closing punctuation. Empty when the breaks are all good."""
@@ -209,8 +225,9 @@ class WordWrap:
     :func:`break_text` whenever the text, the wrapping width, the type size or the font changes; ``text`` itself
     keeps the value the code gave it.
 
-    Kivy's ``Label`` hands each changed property to its core label in ``_trigger_texture_update``; this hook puts
-    the broken text there instead of the raw one (Kivy 2.3, pinned in pyproject).
+    Kivy's ``Label`` hands each changed property to its core label in ``_trigger_texture_update``, and a markup
+    label's text again in ``texture_update``; both hooks put the broken text there instead of the raw one (Kivy
+    2.3, pinned in pyproject).
     """
 
     _REWRAP = ("text", "text_size", "font_size", "font_name", "bold", "markup")
@@ -219,6 +236,28 @@ class WordWrap:
         super()._trigger_texture_update(name, source, value)  # type: ignore[misc]
         if name in self._REWRAP and getattr(self, "_label", None) is not None:
             self._label.text = self.broken_text()
+
+    def texture_update(self, *largs: Any) -> None:
+        """Kivy's ``Label.texture_update`` reads ``text`` again for a markup label (to wrap it in its colour); the
+        same steps here with the broken text."""
+        if not self.markup or not self.text or (self.strip and not self.text.strip()):  # type: ignore[attr-defined]
+            super().texture_update(*largs)  # type: ignore[misc]
+            return
+        from kivy.utils import get_hex_from_color
+
+        self.texture = None  # type: ignore[attr-defined]
+        colour = self.disabled_color if self.disabled else self.color  # type: ignore[attr-defined]
+        text = self.broken_text().strip() if self.strip else self.broken_text()  # type: ignore[attr-defined]
+        label = self._label  # type: ignore[attr-defined]
+        label.text = f"[color={get_hex_from_color(colour)}]{text}[/color]"
+        label.refresh()
+        if label.texture:
+            label.texture.bind()
+        self.refs, self.anchors = label.refs, label.anchors  # type: ignore[attr-defined]
+        if label.texture is not None:
+            self.texture = label.texture  # type: ignore[attr-defined]
+            self.texture_size = list(label.texture.size)  # type: ignore[attr-defined]
+        self.is_shortened = label.is_shortened  # type: ignore[attr-defined]
 
     def broken_text(self) -> str:
         """The text as drawn: ``text`` with line breaks between words at the current width."""

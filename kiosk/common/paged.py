@@ -2,7 +2,7 @@
 
 A citizen who has never used a touchscreen does not know that a list scrolls, and a half-visible tile at the
 bottom of a scrolled list is a target that clips. :class:`PagedList` shows as many whole items as fit its height,
-each at least ``min_scale`` button heights tall (items grow to fill the page, up to ``max_scale``), and the
+each at least ``min_scale`` button heights tall and tall enough for its text (items grow to fill the page, up to ``max_scale``), and the
 buttons to turn pages only when there is more than one page. The buttons keep their places on the first and last
 page (dimmed and disabled), so nothing moves under a finger.
 """
@@ -17,6 +17,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 from kiosk.common import theme
+from kiosk.common.linebreak import text_height
 from kiosk.common.theme import THEME
 from kiosk.common.widgets import BigButton, Caption
 
@@ -79,7 +80,11 @@ class PagedList(BoxLayout):
         gap, button_h = THEME.gap, THEME.button_h
         self.spacing = self.box.spacing = self.nav.spacing = gap
         self.nav.height = button_h
-        smallest = button_h * self.min_scale
+        # rows at least min_scale buttons tall, and tall enough for the longest text (a button wraps at its width
+        # less one gap)
+        needed = max((text_height(i.text, i.font_size, self.width - gap, bold=i.bold, markup=i.markup) + gap
+                      for i in self.items if getattr(i, "text", "")), default=0.0)
+        smallest = max(button_h * self.min_scale, needed)
         room = self.height
         if len(self.items) > self._fit(room, smallest):  # more than one page: the page buttons take a row
             room -= button_h + gap

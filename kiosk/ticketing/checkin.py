@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.common import theme
 from kiosk.common.api import ApiResult
 from kiosk.common.theme import THEME
-from kiosk.common.widgets import Banner, Caption, Heading, Keypad, LargeCaption, NumberLabel
+from kiosk.common.widgets import Banner, Caption, Heading, Keypad, LargeCaption
 from kiosk.ticketing.screens import AppScreen, Row, windows_line
 
 #: an appointment code is six digits (the server's rule; checked here so 确认 cannot send fewer)
@@ -26,11 +27,13 @@ STATUS = {"waiting": "等候中", "transferred": "等候中（已转办）", "ca
 
 
 class Message(Banner):
-    """A message line that keeps its height (``lines`` lines of body type) when empty, so nothing below moves."""
+    """A message line that keeps its height (``lines`` lines of body type) when empty, so nothing below moves; with
+    no problem to report it shows ``hint`` on the background."""
 
-    def __init__(self, lines: int = 2, **kwargs: Any) -> None:
+    def __init__(self, lines: int = 2, hint: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.lines = lines
+        self.hint = hint
         THEME.bind(fs_body=self._size, gap=self._size)
         self.bind(texture_size=self._size, text=self._size)
         self._size()
@@ -39,8 +42,26 @@ class Message(Banner):
         reserved = THEME.fs_body * 1.45 * self.lines + THEME.gap * 2
         self.height = max(reserved, self.texture_size[1] + THEME.gap * 2 if self.text else 0)
 
+    def say(self, problem: str) -> None:
+        """Show ``problem`` in red, or the hint when it is empty."""
+        self.text = problem or self.hint
+        self.colour = theme.DANGER if problem else theme.BACKGROUND
 
-def _code_display(label: NumberLabel, typed: str, length: int) -> None:
+
+class CodeDisplay(Label):
+    """The typed code in large type, one line, always the same height (empty places shown as _)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(font_name="NotoSansSC", bold=True, color=theme.NUMBER, size_hint_y=None, **kwargs)
+        THEME.bind(fs_title=self._size)
+        self._size()
+
+    def _size(self, *_args: Any) -> None:
+        self.font_size = THEME.fs_title * 1.4
+        self.height = self.font_size * 1.5
+
+
+def _code_display(label: Label, typed: str, length: int) -> None:
     """Typed digits with a place for each one still to come: 1 2 3 _ _ _."""
     label.text = " ".join(list(typed) + ["_"] * (length - len(typed)))
 
@@ -51,10 +72,10 @@ class CheckInScreen(AppScreen):
     def __init__(self, app: Any) -> None:
         super().__init__(app, "checkin")
         self.typed = ""
-        self.body.add_widget(Heading(text="预约签到\n请输入6位预约号"))
-        self.code = NumberLabel(text="")
+        self.body.add_widget(Heading(text="预约签到"))
+        self.code = CodeDisplay(text="")
         self.body.add_widget(self.code)
-        self.message = Message(text="", colour=theme.DANGER)
+        self.message = Message(hint="请输入预约短信中的6位预约号", colour=theme.BACKGROUND)
         self.body.add_widget(self.message)
         self.keypad = Keypad(KEYS, self.key)
         self.body.add_widget(self.keypad)
@@ -70,7 +91,7 @@ class CheckInScreen(AppScreen):
     def _keys(self, *_args: Any) -> None:
         # keys a little shorter than buttons in 适老模式 so all four rows fit, still taller than in normal mode
         for key in self.keypad.children:
-            key.scale_h = 0.9 if THEME.elder else 1.0
+            key.scale_h = 0.85 if THEME.elder else 1.0
 
     def entered(self) -> None:
         self._keys()
@@ -102,13 +123,13 @@ class CheckInScreen(AppScreen):
     def submit(self) -> None:
         """Check in the typed code (six digits, or a message saying how many are missing)."""
         if len(self.typed) != CODE_LEN:
-            self.show_problem(f"预约号是{CODE_LEN}位数字，您已输入{len(self.typed)}位，请输入完整")
+            self.show_problem(f"预约号是{CODE_LEN}位数字，您输入了{len(self.typed)}位")
             return
         self.app.check_in(self.typed)
 
     def show_problem(self, text: str) -> None:
         """Show (or clear) a problem with the typed code, staying on this screen."""
-        self.message.text = text
+        self.message.say(text)
 
 
 class ProgressScreen(AppScreen):
@@ -118,15 +139,17 @@ class ProgressScreen(AppScreen):
     def __init__(self, app: Any) -> None:
         super().__init__(app, "progress")
         self.typed = ""
-        self.heading = Heading(text="查询进度\n请输入号票上的号码")
+        self.heading = Heading(text="查询进度")
         self.body.add_widget(self.heading)
-        self.code = NumberLabel(text="")
+        self.code = CodeDisplay(text="")
         self.body.add_widget(self.code)
-        self.message = Message(text="", colour=theme.DANGER, lines=1)
+        self.message = Message(hint="请输入号票上的号码，如 A001", colour=theme.BACKGROUND, lines=1)
         self.body.add_widget(self.message)
         letters = sorted({s.prefix for s in app.hall_config.services.values()})
         cols = 5
-        keys = letters + [""] * (-len(letters) % cols) + list("1234567890")
+        # the letters, then 删除 and 清空 in the letters' last row, then the digits: one grid, no extra row
+        commands = letters + ["删除", "清空"]
+        keys = commands + [""] * (-len(commands) % cols) + list("1234567890")
         self.keypad = Keypad(keys, self.key, cols=cols)
         for key in self.keypad.children:
             if not key.text:  # a blank cell that fills the letters' last row: nothing to tap
@@ -135,8 +158,8 @@ class ProgressScreen(AppScreen):
         self.entry.add_widget(self.keypad)
         self.entry.add_widget(Widget())
         row = Row()
-        row.add_widget(self.button("删除", lambda: self.key("删除"), colour=theme.SURFACE))
         row.add_widget(self.button("查询", self.submit, colour=theme.PRIORITY))
+        row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
         self.entry.add_widget(row)
         self.answer = BoxLayout(orientation="vertical", spacing=THEME.gap)
         self.result = LargeCaption(text="")
@@ -144,24 +167,28 @@ class ProgressScreen(AppScreen):
         self.serving = Caption(text="", color=theme.TEXT_DIM)
         self.answer.add_widget(self.serving)
         self.answer.add_widget(Widget())
-        self.answer.add_widget(self.button("再查一个号码", self.entered, colour=theme.PRIMARY))
+        row = Row()
+        row.add_widget(self.button("查其他号码", self.entered, colour=theme.PRIMARY))
+        row.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
+        self.answer.add_widget(row)
         self.body.add_widget(self.entry)
-        self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
         THEME.bind(button_h=self._keys)
         self._keys()
 
     def _keys(self, *_args: Any) -> None:
         for key in self.keypad.children:
-            key.scale_h = 0.85 if THEME.elder else 0.9
+            key.scale_h = 0.75 if THEME.elder else 0.9
+            if len(key.text) > 1:  # 删除, 清空: two characters in a letter key's width
+                key.font_size = THEME.fs_body
 
     def entered(self) -> None:
         """Back to an empty number and the keys."""
         self._keys()
         self.typed = ""
         _code_display(self.code, "", 4)
-        self.message.text = ""
+        self.message.say("")
         self._swap(self.answer, self.entry)
-        self.heading.text = "查询进度\n请输入号票上的号码"
+        self.heading.text = "查询进度"
 
     def _swap(self, old: Any, new: Any) -> None:
         if old.parent is self.body:
@@ -173,11 +200,13 @@ class ProgressScreen(AppScreen):
         """One key press: a letter starts the number again, digits follow it."""
         if label == "删除":
             self.typed = self.typed[:-1]
-        elif label.isalpha():
+        elif label == "清空":
+            self.typed = ""
+        elif label.isascii() and label.isalpha():
             self.typed = label
         elif len(self.typed) < NUMBER_MAX:
             self.typed += label
-        self.message.text = "请先按号码开头的字母" if self.typed[:1].isdigit() else ""
+        self.message.say("请先按号码开头的字母" if self.typed[:1].isdigit() else "")
         if self.typed[:1].isdigit():
             self.typed = ""
         _code_display(self.code, self.typed, max(4, len(self.typed)))
@@ -185,16 +214,16 @@ class ProgressScreen(AppScreen):
     def submit(self) -> None:
         """Look the typed number up."""
         if len(self.typed) < 2:
-            self.message.text = "请输入完整的号码，如 A001"
+            self.message.say("请输入完整的号码，如 A001")
             return
         self.app.look_up(self.typed, self._found)
 
     def _found(self, result: ApiResult) -> None:
         if result.unreachable:
-            self.message.text = "系统连接中断，暂时无法查询，请到咨询台咨询"
+            self.message.say("系统连接中断，暂时无法查询，请到咨询台咨询")
             return
         if not result.ok:
-            self.message.text = result.message or "没有查到这个号码"
+            self.message.say(result.message or "没有查到这个号码")
             return
         self.show_ticket(result.data)
 
@@ -215,7 +244,7 @@ class ProgressScreen(AppScreen):
             lines.append("请到咨询台咨询")
         self.heading.text = "查询进度"
         self.code.text = ticket.get("number", "")
-        self.message.text = ""
+        self.message.text = ""  # no hint to type: the answer is on show
         self.result.text = "\n".join(lines)
         self.serving.text = serving_now(self.app.snapshot)
         self._swap(self.entry, self.answer)

@@ -171,7 +171,7 @@ class DepartmentsScreen(AppScreen):
         self.priority = priority
         config = self.app.hall_config
         if priority:
-            self.heading.text = f"绿色通道（{config.priority_categories[priority]}）\n请选择办理部门"
+            self.heading.text = f"绿色通道 · {config.priority_categories[priority]}\n请选择办理部门"
         else:
             self.heading.text = "请选择办理部门"
         hidden = bool(priority) or not config.priority_categories
@@ -199,7 +199,11 @@ class DepartmentsScreen(AppScreen):
                 self.body.add_widget(self.pages, index=index)
             if self.general.parent is self.body:
                 self.body.remove_widget(self.general)
-            self.general.font_size = THEME.fs_button
+            # body type (larger in 适老模式 than any type of the normal grid) keeps a name and its count in a row
+            # short enough for four rows a page
+            for row in tiles:
+                row.font_size = THEME.fs_body
+            self.general.font_size = THEME.fs_body
             rows = ([self.general] if self.general_code else []) + tiles
             self.departments.set_tiles([])
             self.pages.set_items(rows, keep_page=keep_page)

@@ -43,6 +43,9 @@ class AppScreen(KioskScreen):
         self.body.add_widget(row)
 
 
+GREETING = "您好！请选择要办理的事项"
+
+
 class HomeScreen(AppScreen):
     """取号 · 绿色通道 · 预约签到 · 办事指南 · 查询进度, and the 适老模式 switch.
 
@@ -58,7 +61,8 @@ class HomeScreen(AppScreen):
     def __init__(self, app: Any) -> None:
         super().__init__(app, "home")
         self.body.add_widget(Heading(text=app.hall_config.hall.name))
-        self.body.add_widget(Caption(text="您好！请选择要办理的事项"))
+        self.greeting = Caption(text=GREETING)
+        self.body.add_widget(self.greeting)
         self.offline = Banner(text="", colour=theme.WARNING, opacity=0)
         self.body.add_widget(self.offline)
         self.choices = BoxLayout(orientation="vertical", spacing=THEME.gap * 1.5)
@@ -69,13 +73,20 @@ class HomeScreen(AppScreen):
         self.body.add_widget(self.choices)
         self.elder = self.button("", app.toggle_elder, colour=theme.SURFACE)
         self.body.add_widget(self.elder)
-        for line in app.hall_config.hall.notice:
-            self.body.add_widget(SmallCaption(text=line))
+        self.notices = [SmallCaption(text=line) for line in app.hall_config.hall.notice]
         THEME.bind(elder=lambda *_: self.entered())
         self.entered()
 
     def entered(self) -> None:
         self.elder.text = "关闭适老模式" if THEME.elder else "适老模式（大字）"
+        # in 适老模式 the switch gives the five choices some of its height (still taller than in normal mode)
+        self.elder.scale_h = 0.8 if THEME.elder else 1.0
+        # the hall's notices (also printed on every ticket) give way to larger choices in 适老模式
+        for notice in self.notices:
+            if THEME.elder and notice.parent is not None:
+                self.body.remove_widget(notice)
+            elif not THEME.elder and notice.parent is None:
+                self.body.add_widget(notice)
         self._arrange()
 
     def _arrange(self) -> None:
@@ -94,9 +105,10 @@ class HomeScreen(AppScreen):
             self.choices.add_widget(row)
 
     def set_online(self, online: bool) -> None:
-        """Show or hide the 'system offline' banner."""
-        self.offline.text = "" if online else "系统连接中断，本机暂时不能取号，请到咨询台取号"
+        """Show or hide the 'system offline' banner (in the greeting's place, so the choices keep their size)."""
+        self.offline.text = "" if online else "系统连接中断，本机暂时不能取号"
         self.offline.opacity = 0 if online else 1
+        self.greeting.text = GREETING if online else ""
 
 
 class ServicesScreen(AppScreen):
@@ -119,7 +131,7 @@ class ServicesScreen(AppScreen):
         config = self.app.hall_config
         name = config.departments[department].name
         if priority:
-            self.heading.text = f"绿色通道（{config.priority_categories[priority]}）\n{name}"
+            self.heading.text = f"绿色通道 · {config.priority_categories[priority]}\n{name}"
         else:
             self.heading.text = f"{name}\n请选择办理的业务"
         buttons = [self.button(service_label(service.name, loads.get(service.code), bool(priority)),

@@ -87,3 +87,9 @@ def test_a_width_narrower_than_a_character_still_ends() -> None:
     with its character."""
     assert break_text("中，国。", SIZE, 10) == "中，\n国。"
     assert break_text("取号", SIZE, 1) == "取\n号"
+
+
+def test_a_number_stays_with_its_unit() -> None:
+    """65周岁, 6位: the number and what it counts are one piece (jieba cuts them apart)."""
+    assert units("老年人（65周岁以上）") == ["老年人", "（65周岁", "以上）"]
+    assert units("预约号是6位数字") == ["预约", "号", "是", "6位", "数字"]

@@ -261,7 +261,8 @@ def scenario_check_in(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     for key in ctx["wrong_code"]:
         d.tap_text(key, exact=True)
     d.tap_text("确认签到")
-    screen = d.wait_until(lambda: d.app.screen.message.text and d.app.screen, what="not-found message")
+    screen = d.wait_until(lambda: d.app.screen.message.text != d.app.screen.message.hint and d.app.screen,
+                          what="not-found message")
     d.shot("ticket-checkin-unknown")
     unknown = screen.message.text
     d.tap_text("清空")
