@@ -22,6 +22,11 @@ import jieba
 
 jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the kiosk's business
 
+#: words of the hall that jieba's general dictionary cuts in two (叫/号, 号/票), so a line could break inside them
+HALL_WORDS = ("叫号", "取号", "过号", "号票", "预约号", "排号", "签到", "窗口")
+for _word in HALL_WORDS:
+    jieba.add_word(_word)
+
 #: may not start a line (GB/T 15834 and the usual 避头 set): closing brackets, quotes and sentence punctuation
 CLOSING = frozenset("。，、；：！？）》」』】〕〉”’…·%％～") | frozenset(",.;:!?)]}")
 #: may not end a line: opening brackets and quotes

@@ -2,13 +2,12 @@
 
 A citizen who has never used a touchscreen does not know that a list scrolls, and a half-visible tile at the
 bottom of a scrolled list is a target that clips. :class:`PagedList` shows as many whole items as fit its height,
-each at least ``min_scale`` button heights tall and tall enough for its text (items grow to fill the page, up to ``max_scale``), and the
-buttons to turn pages only when there is more than one page. The buttons keep their places on the first and last
+each at least ``min_scale`` button heights tall and as tall as its text needs, and the buttons to turn pages only
+when there is more than one page. The buttons keep their places on the first and last
 page (dimmed and disabled), so nothing moves under a finger.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from kivy.clock import Clock
@@ -26,17 +25,16 @@ class PagedList(BoxLayout):
     """Items (usually :class:`BigButton`) one per row, a page at a time.
 
     :param min_scale: an item is at least this many button heights tall
-    :param max_scale: and at most this many (a short list gets big rows, not giant ones)
     """
 
     page = NumericProperty(0)
     per_page = NumericProperty(1)
 
-    def __init__(self, min_scale: float = 1.2, max_scale: float = 2.0, **kwargs: Any) -> None:
+    def __init__(self, min_scale: float = 1.2, **kwargs: Any) -> None:
         super().__init__(orientation="vertical", spacing=THEME.gap, **kwargs)
         self.min_scale = min_scale
-        self.max_scale = max_scale
         self.items: list[Widget] = []
+        self._pages: list[tuple[int, int]] = [(0, 0)]
         self.box = BoxLayout(orientation="vertical", spacing=THEME.gap)
         self.add_widget(self.box)
         self.nav = BoxLayout(orientation="horizontal", spacing=THEME.gap, size_hint_y=None, height=THEME.button_h)
@@ -54,7 +52,7 @@ class PagedList(BoxLayout):
     @property
     def pages(self) -> int:
         """How many pages the items take."""
-        return max(1, math.ceil(len(self.items) / max(1, int(self.per_page))))
+        return max(1, len(self._pages))
 
     def set_items(self, items: list[Widget], keep_page: bool = False) -> None:
         """Replace the items; ``keep_page`` stays on the page on show (a refresh of the counts)."""
@@ -70,36 +68,52 @@ class PagedList(BoxLayout):
 
     def page_of(self, item: Widget) -> int:
         """The page an item is on."""
-        return self.items.index(item) // max(1, int(self.per_page))
+        index = self.items.index(item)
+        return next(p for p, (start, stop) in enumerate(self._pages) if start <= index < stop)
 
-    def _fit(self, height: float, item_h: float) -> int:
-        return max(1, int((height + THEME.gap) // (item_h + THEME.gap)))
+    def _heights(self) -> list[float]:
+        """Each item's row height: at least ``min_scale`` buttons, and room for its text (a button wraps at its
+        width less one gap)."""
+        gap, button_h = THEME.gap, THEME.button_h
+        heights = []
+        for item in self.items:
+            needed = 0.0
+            if getattr(item, "text", ""):
+                needed = text_height(item.text, item.font_size, self.width - gap, bold=item.bold,
+                                     markup=item.markup) + gap
+            heights.append(max(button_h * self.min_scale, needed))
+        return heights
+
+    @staticmethod
+    def _pack(heights: list[float], room: float, gap: float) -> list[tuple[int, int]]:
+        """Consecutive items per page, as many whole rows as fit ``room`` (at least one)."""
+        pages, start, used = [], 0, 0.0
+        for i, h in enumerate(heights):
+            if i > start and used + gap + h > room:
+                pages.append((start, i))
+                start, used = i, 0.0
+            used = h if i == start else used + gap + h
+        pages.append((start, len(heights)))
+        return pages
 
     def relayout(self, *_args: Any) -> None:
-        """Choose items per page for the current height and fill the page on show."""
+        """Split the items into pages for the current height and fill the page on show."""
         gap, button_h = THEME.gap, THEME.button_h
         self.spacing = self.box.spacing = self.nav.spacing = gap
         self.nav.height = button_h
-        # rows at least min_scale buttons tall, and tall enough for the longest text (a button wraps at its width
-        # less one gap)
-        needed = max((text_height(i.text, i.font_size, self.width - gap, bold=i.bold, markup=i.markup) + gap
-                      for i in self.items if getattr(i, "text", "")), default=0.0)
-        smallest = max(button_h * self.min_scale, needed)
-        room = self.height
-        if len(self.items) > self._fit(room, smallest):  # more than one page: the page buttons take a row
-            room -= button_h + gap
-        self.per_page = self._fit(room, smallest) if self.height > 1 else 1
-        shown_rows = min(int(self.per_page), max(1, len(self.items)))
-        item_h = min((room - gap * (int(self.per_page) - 1)) / int(self.per_page), button_h * self.max_scale)
-        item_h = max(item_h, smallest) if shown_rows else item_h
+        heights = self._heights() if self.height > 1 else [0.0] * len(self.items)
+        self._pages = self._pack(heights, self.height, gap)
+        if len(self._pages) > 1:  # more than one page: the page buttons take a row
+            self._pages = self._pack(heights, self.height - button_h - gap, gap)
+        self.per_page = max(stop - start for start, stop in self._pages)
         self.page = min(self.page, self.pages - 1)
-        start = int(self.page) * int(self.per_page)
+        start, stop = self._pages[int(self.page)]
         self.box.clear_widgets()
-        for item in self.items[start:start + int(self.per_page)]:
+        for item, height in zip(self.items[start:stop], heights[start:stop]):
             if item.parent is not None:
                 item.parent.remove_widget(item)
             item.size_hint_y = None
-            item.height = item_h
+            item.height = height
             self.box.add_widget(item)
         self.box.add_widget(Widget())  # a short last page keeps its rows where the full pages have them
         paged = self.pages > 1

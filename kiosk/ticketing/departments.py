@@ -139,7 +139,7 @@ class DepartmentsScreen(AppScreen):
         self.body.add_widget(self.heading)
         self.departments = DepartmentGrid()
         self.body.add_widget(self.departments)
-        self.pages = PagedList(min_scale=1.2, max_scale=1.6)  # 适老模式, in the grid's place
+        self.pages = PagedList(min_scale=1.2)  # 适老模式, in the grid's place
         # the hall's 综合受理 for whoever cannot choose: a full-width row under the grid, amber so it does not read as
         # one more department, and never scrolled away
         self.general_code: str | None = None

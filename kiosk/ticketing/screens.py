@@ -226,7 +226,7 @@ class TicketScreen(AppScreen):
         self.body.add_widget(self.service)
         self.ahead = LargeCaption(text="")
         self.body.add_widget(self.ahead)
-        self.windows = Caption(text="")
+        self.windows = LargeCaption(text="")  # where to go matters more than the QR code below
         self.body.add_widget(self.windows)
         self.qr = QRCodeImage(size_hint_y=1)
         self.body.add_widget(self.qr)
@@ -245,7 +245,7 @@ class TicketScreen(AppScreen):
         self.windows.text = windows_line(ticket.get("service"), self.app.snapshot)
         self.qr.data = ticket.get("status_url", "")
         if outcome.kind == "printed":
-            self.status.text = "请取走号票，留意大厅屏幕和语音叫号"
+            self.status.text = "请取走号票，留意屏幕和语音叫号"
             self.status.colour = theme.PRIORITY
         else:
             self.status.text = outcome.message

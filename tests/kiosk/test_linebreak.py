@@ -92,4 +92,9 @@ def test_a_width_narrower_than_a_character_still_ends() -> None:
 def test_a_number_stays_with_its_unit() -> None:
     """65周岁, 6位: the number and what it counts are one piece (jieba cuts them apart)."""
     assert units("老年人（65周岁以上）") == ["老年人", "（65周岁", "以上）"]
-    assert units("预约号是6位数字") == ["预约", "号", "是", "6位", "数字"]
+    assert units("预约号是6位数字") == ["预约号", "是", "6位", "数字"]
+
+
+def test_hall_words_are_whole() -> None:
+    """叫号 and 号票, which jieba's general dictionary cuts in two, are words here."""
+    assert units("留意大厅屏幕和语音叫号")[-1] == "叫号" and "号票" in units("请取走号票")
