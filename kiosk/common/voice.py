@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "prompts"
 INDEX = "prompts.txt"
+#: where a prompt pauses: Chinese sentence punctuation, its ASCII forms and spaces
+_PAUSES = re.compile("[" + re.escape("，。、；：！？") + r",.;:!?\s]+")
 
 
 class VoicePrompts:
@@ -82,7 +84,7 @@ def make_prompts(texts: Mapping[str, str], directory: Path = PROMPTS_DIR, speed:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for screen, text in texts.items():
-        phrases = [p for p in re.split(r"[，。、；：！？,.;:!?\s]+", text) if p]
+        phrases = [p for p in _PAUSES.split(text) if p]
         pinyin = ", ".join(to_pinyin(p) for p in phrases)
         path = directory / f"{screen}.wav"
         write(path, trim(_espeak(["-v", "cmn-latn-pinyin", "-s", str(speed)], pinyin)))

@@ -51,8 +51,8 @@ def department_waiting(services: list[str], loads: dict[str, dict[str, Any]], pr
 
 
 def tile_name(name: str) -> str:
-    """A department's name for its tile: a parenthetical starts a line of its own (the label wraps Chinese at any
-    character, and would leave a lone "（" at a line's end)."""
+    """A department's name for its tile: a parenthetical starts a line of its own (the word breaks alone may split
+    it between two of its words, which reads worse on a tile)."""
     return name.replace("（", "\n（") if "（" in name and not name.startswith("（") else name
 
 
