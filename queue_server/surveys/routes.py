@@ -159,7 +159,7 @@ OPENAPI_PATHS = {
         "summary": "问卷结果 Results per window or unit (?by=window|department)", "security": [{"bearer": ["admin"]}],
         "parameters": _QUERY, "responses": {"200": {"description": "groups with each question's figures"}}}},
     "/api/surveys/{code}/weak": {"get": {
-        "summary": "薄弱环节 Questions below the thresholds per unit (通报相关窗口单位)",
+        "summary": "薄弱环节（通报相关窗口单位） Questions below the thresholds per unit",
         "security": [{"bearer": ["admin"]}], "parameters": _QUERY,
         "responses": {"200": {"description": "units with their weak points"}}}},
 }
