@@ -23,10 +23,12 @@ def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     from queue_server.guides.store import guides_settings
     from queue_server.practices.settings import practice_kinds
     from queue_server.reviews.settings import load_review_settings
+    from queue_server.surveys.settings import surveys
     from queue_server.tidal.settings import simulation_profile, tidal_settings
 
     return [("[tidal]", tidal_settings), ("[tidal.simulation]", simulation_profile), ("[reviews]", load_review_settings),
-            ("[guides]", guides_settings), ("[practices]", practice_kinds), ("[devices]", parse_devices),
+            ("[guides]", guides_settings), ("[practices]", practice_kinds), ("[[surveys]]", surveys),
+            ("[devices]", parse_devices),
             ("[kiosk]", kiosk_settings)]
 
 

@@ -73,18 +73,37 @@ def _totals_text(t: dict[str, Any]) -> str:
             f"按期办结率 {_said(t['complaints_on_time_rate'], 'rate')}。")
 
 
+def _consult_text(c: dict[str, Any]) -> str:
+    o = c["outcomes"]
+    return (f"咨询导办台登记咨询 {c['total']} 次，其中当场解答 {o['answered']} 次，引导至窗口 {o['to_window']} 次，"
+            f"帮助网上申办 {o['online']} 次。") if c["total"] else ""
+
+
+def _surveys_part(doc, surveys: list[dict[str, Any]]) -> None:
+    """问卷调查: each questionnaire's answers and, per unit, the questions below the thresholds."""
+    for s in surveys:
+        weak = "；".join(f"{u['name']}：{'，'.join(u['points'])}" for u in s["units"])
+        _paragraph(doc, f"本季度“{s['title']}”共收到 {s['answers']} 份答卷。" + (
+            f"以下单位存在薄弱环节，请相关窗口单位对照整改：{weak}。" if weak else "各单位均未出现低于通报标准的薄弱环节。"))
+
+
 def write_docx(content: dict[str, Any]) -> bytes:
     """The bulletin of :func:`queue_server.bulletin.report.gather`'s ``content`` as .docx bytes."""
     doc = Document()
     _paragraph(doc, content["title"], TITLE_FONT, 22, center=True)
     _paragraph(doc, f"（统计期间：{content['span']}）", BODY_FONT, 14, center=True)
     _paragraph(doc, "一、总体情况", HEADING_FONT, 16, indent=False)
-    _paragraph(doc, _totals_text(content["totals"]) + _cases_text(content["promised_cases"]))
+    _paragraph(doc, _totals_text(content["totals"]) + _cases_text(content["promised_cases"])
+               + _consult_text(content["consultations"]))
     _paragraph(doc, "二、各单位指标", HEADING_FONT, 16, indent=False)
     _table(doc, ["单位", *(heading for _, heading, _ in UNIT_COLUMNS)],
            [[u["name"], *(shown(u.get(f), kind) for f, _, kind in UNIT_COLUMNS)] for u in content["units"]])
     if content["untrained_units"]:
         _paragraph(doc, "本季度未开展培训的单位：" + "、".join(content["untrained_units"]) + "。")
+    if content["survey_weak_points"]:
+        # part of the units' figures: the plan asks the centre to report questionnaire results to the units concerned
+        _paragraph(doc, "问卷调查反映的薄弱环节（通报相关窗口单位）", BODY_FONT, 16, bold=True, indent=False)
+        _surveys_part(doc, content["survey_weak_points"])
     _paragraph(doc, "三、单位排名", HEADING_FONT, 16, indent=False)
     weights = "，".join(f"{name} {w:g}" for name, w in content["weights"].items())
     _paragraph(doc, f"按指标加权计分（{weights}），满分100分，得分相同的并列。本季度无办结业务的单位列为“无数据”，"

@@ -9,12 +9,15 @@ from typing import Any
 from sqlite_utils import Database
 
 from queue_server.cases import rules as promised
+from queue_server.consult import rules as consult
 from queue_server.core.config import HallConfig
 from queue_server.core.hall_time import Quarter
 from queue_server.practices import register as practice_register
 from queue_server.practices.settings import practice_kinds
 from queue_server.reviews import complaints, kpis, ranking, rectification
 from queue_server.reviews.settings import ReviewSettings
+from queue_server.surveys import store as survey_store
+from queue_server.surveys.settings import surveys as hall_surveys
 from queue_server.tasks import ledger as task_ledger
 from queue_server.training import register as training
 
@@ -74,7 +77,22 @@ def gather(db: Database, config: HallConfig, settings: ReviewSettings, quarter: 
         "overdue_promised_cases": [c for c in promised.listing(db, now, tz, day_from="0000-01-01", day_to=day_to)
                                    if c["overdue"]],
         "untrained_units": [row["name"] for row in trained.values() if row["flagged"]],
+        "consultations": consult.counts(consult.listing(db, day_from, day_to), config),
+        "survey_weak_points": _survey_weak_points(db, config, day_from, day_to),
     }
+
+
+def _survey_weak_points(db: Database, config: HallConfig, day_from: str, day_to: str) -> list[dict[str, Any]]:
+    """Each questionnaire answered in the quarter with its units' weak points (通报相关窗口单位)."""
+    out = []
+    for survey in hall_surveys(config).values():
+        units = survey_store.weak_points(db, config, survey, day_from, day_to, "department")
+        answered = db.execute("SELECT count(*) FROM survey_answers WHERE survey = ? AND business_day BETWEEN ? AND ?",
+                              [survey.code, day_from, day_to]).fetchone()[0]
+        if answered:
+            out.append({"code": survey.code, "title": survey.title, "answers": answered, "units": [
+                {"name": u["name"], "points": [survey_store.point_text(p) for p in u["points"]]} for u in units]})
+    return out
 
 
 def shown(value: Any, kind: str) -> str:

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 DEMO_CONFIG_PATH = ASSETS / "halls" / "demo.toml"
 
-EXTENSION_SECTIONS = ("devices", "kiosk", "reviews", "guides", "tidal", "practices")
+EXTENSION_SECTIONS = ("devices", "kiosk", "reviews", "guides", "tidal", "practices", "surveys")
+#: extension sections written as arrays of tables (``[[surveys]]``): kept as ``{"items": [...]}`` for their owner
+ARRAY_SECTIONS = ("surveys",)
 CORE_SECTIONS = ("hall", "queue", "priority_categories", "departments", "services", "windows")
 TICKET_CLASSES = ("priority", "appointment", "walk_in")
 REQUEUE_RULES = ("none", "end", "after")
@@ -319,7 +321,13 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> HallConf
 
     sections = {}
     for name in EXTENSION_SECTIONS:
-        sections[name] = r.table(raw, name, "", required=False)
+        if name in ARRAY_SECTIONS:
+            items = raw.get(name, [])
+            if not isinstance(items, list):
+                raise r.fail(name, f"应写作 [[{name}]] 的表数组 (must be an array of tables)")
+            sections[name] = {"items": items}
+        else:
+            sections[name] = r.table(raw, name, "", required=False)
     return HallConfig(path, hall, queue, categories, departments, services, windows, sections)
 
 

@@ -19,6 +19,15 @@ PRACTICES = {
 }
 #: the promised-time case window 1 accepts: 存量房转移登记, promised in 3 working days
 CASE_WINDOW, CASE_GUIDE = 1, "bdc-002"
+#: what the consultation desk (the centre's 咨询服务股) answered this morning: (service, question, answer, outcome, window)
+CONSULTATIONS = [
+    ("hpf_withdraw", "租房提取公积金需要哪些材料？", "身份证、租房合同，本人银行卡", "answered", None),
+    ("company_setup", "个体户转成公司怎么办理？", "先注销个体户再办理企业设立登记", "to_window", 4),
+    ("si_card", "社保卡丢了能不能网上补办？", "指导在“豫事办”上申请补换卡", "online", None),
+    ("bdc_transfer", "二手房过户要先缴税吗？", "先到税务窗口缴税，再办转移登记", "to_window", 18),
+]
+#: the questionnaire answers citizens give on their phones after being served: (attitude, told_once, wait, advice)
+SURVEY_ANSWERS = [(5, "是", 3, "等候时间有点长"), (4, "否", 2, ""), (5, "是", 5, "服务很好")]
 #: a few tasks of the hall's own work plan (shared/seed), one of them already late
 PLAN_TASKS = [
     ("一（一）", "加强咨询导办人员培训，熟悉各窗口业务办理流程", "咨询服务股", "每季度组织一次培训", "李静", 60),
@@ -39,6 +48,8 @@ class DutiesReport:
     tasks: int = 0
     overdue_tasks: int = 0
     bulletin: Path | None = None
+    consultations: int = 0
+    survey_answers: int = 0
 
 
 async def record_duties(hall: Any, admin: str, staff: dict[int, str], today: str, problems: list[str]) -> DutiesReport:
@@ -73,6 +84,16 @@ async def record_duties(hall: Any, admin: str, staff: dict[int, str], today: str
                 problems.append(f"承诺件受理失败：{case.get('message')}")
         status, _ = await hall.call("POST", f"/api/windows/{window}/finish", token)
         report.finished += status == 200
+        if status == 200 and report.survey_answers < len(SURVEY_ANSWERS):
+            await _answer_survey(hall, ticket["token"], SURVEY_ANSWERS[report.survey_answers], report, problems)
+    for service, question, answer, outcome, window in CONSULTATIONS:
+        body = {"service": service, "question": question, "answer": answer, "outcome": outcome}
+        if window is not None:
+            body["to_window"] = window
+        status, record = await hall.call("POST", "/api/consultations", admin, body)
+        report.consultations += status == 201
+        if status != 201:
+            problems.append(f"咨询导办登记失败：{record.get('message')}")
     status, session = await hall.call("POST", "/api/training", admin, {
         "held_on": today, "kind": "walkthrough", "topic": "不动产转移登记“走流程”体验", "units": ["bdc", "swj"],
         "organiser": "政务服务股", "findings": "指南材料清单与窗口实际要求不一致1处；取号后等候超过20分钟"})
@@ -85,6 +106,22 @@ async def record_duties(hall: Any, admin: str, staff: dict[int, str], today: str
     status, late = await hall.call("GET", "/api/tasks?overdue=1", admin)
     report.overdue_tasks = len(late) if status == 200 else 0
     return report
+
+
+async def _answer_survey(hall: Any, ticket_token: str, values: tuple, report: DutiesReport,
+                         problems: list[str]) -> None:
+    """A served citizen answers the hall's active questionnaire on the phone page's API (none active: nothing)."""
+    status, form = await hall.call("GET", f"/api/s/{ticket_token}", None)
+    if status != 200 or not form.get("survey"):
+        return
+    attitude, told_once, wait, advice = values
+    status, reply = await hall.call("POST", f"/api/surveys/{form['survey']['code']}/answers", None, {
+        "ticket_token": ticket_token,
+        "answers": {"attitude": attitude, "told_once": told_once, "wait": wait, "advice": advice}})
+    if status == 201:
+        report.survey_answers += 1
+    else:
+        problems.append(f"问卷提交失败：{reply.get('message')}")
 
 
 async def save_bulletin(hall: Any, admin: str, today: str, out_dir: Path) -> Path | None:

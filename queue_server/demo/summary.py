@@ -116,6 +116,7 @@ def _print_summary(config: HallConfig, report: MorningReport, workdir: Path, sim
                                           if duties.case else ""))
         print(f"培训与走流程：{'已登记 1 次（' + duties.training['topic'] + '）' if duties.training else '无'}；"
               f"工作任务台账 {duties.tasks} 项，逾期 {duties.overdue_tasks} 项")
+        print(f"咨询导办：登记 {duties.consultations} 次（/desk）；问卷调查：收到 {duties.survey_answers} 份答卷（/s/号票凭证）")
     print()
     print("看一看、听一听：")
     print(f"  号票（ESC/POS 原始字节 .bin 与预览 .png）：{sim_dir / 'tickets'}")

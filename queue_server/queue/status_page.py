@@ -36,7 +36,7 @@ a.button{{display:block;text-align:center;background:#0d47a1;color:#fff;padding:
  <div class="row"><span>前面等候</span><b id="ahead">{ahead}</b></div>
  <div class="row"><span>预计等候</span><b id="wait">{wait}</b></div>
 </div>
-<div class="card" id="review" hidden><a class="button" href="{review_url}">评价本次服务</a></div>
+<div class="card" id="review" hidden><a class="button" href="{review_url}">评价本次服务</a></div>{survey_link}
 <p class="muted">页面每15秒自动刷新。请留意大厅叫号，过号请到服务台咨询。</p>
 </main>
 <script>
@@ -52,6 +52,8 @@ function show(t) {{
   called.hidden = !(t.status === "called" || t.status === "serving");
   if (!called.hidden) called.textContent = "请到 " + t.window + " 号窗口办理";
   document.getElementById("review").hidden = t.status !== "finished";
+  const survey = document.getElementById("survey");
+  if (survey) survey.hidden = t.status !== "finished";
 }}
 async function refresh() {{
   try {{ const r = await fetch("/api/tickets/{token}"); if (r.ok) show(await r.json()); }} catch (e) {{}}
@@ -61,6 +63,16 @@ setInterval(refresh, 15000);
 </script>
 </body></html>
 """
+
+
+def _survey_link(config, token: str) -> str:
+    """The questionnaire line shown with the review button once the ticket is finished, when the hall has an active
+    questionnaire (read from the hall file, not from the surveys area: the queue core imports no other area)."""
+    items = config.sections.get("surveys", {}).get("items", [])
+    if not any(isinstance(s, dict) and s.get("active", True) for s in items):
+        return ""
+    return (f'<p id="survey" hidden style="text-align:center;margin:0 0 14px"><a href="/s/{html.escape(token)}" '
+            f'style="font-size:18px;color:#0d47a1">请参加问卷调查，帮助我们改进服务</a></p>')
 
 
 async def _handle_status_page(request: web.Request) -> web.Response:
@@ -77,7 +89,7 @@ async def _handle_status_page(request: web.Request) -> web.Response:
     page = _PAGE.format(
         hall=hall_name, number=html.escape(ticket["number"]), service=html.escape(ticket["service_name"]),
         status="", ahead="", wait="", review_url=html.escape(ticket["review_url"]), token=html.escape(token),
-        initial=initial,
+        initial=initial, survey_link=_survey_link(request.app[CONFIG], token),
     )
     return web.Response(text=page, content_type="text/html")
 
