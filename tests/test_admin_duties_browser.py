@@ -166,7 +166,7 @@ async def test_task_ledger_import_and_two_admin_close_from_the_admin_page(browse
     await page.locator("#action-fields [name=evidence]").fill("告知单样张及印制单据")
     await page.get_by_role("button", name="确定").click()
     await expect(late).to_contain_text("待审核销号")
-    await expect(late).to_contain_text("佐证：告知单样张及印制单据")
+    await expect(late).to_contain_text("申请销号（佐证：告知单样张及印制单据）")
     await late.get_by_role("button", name="审核通过").click()
     await page.get_by_role("button", name="确定").click()
     await expect(page.locator("#action-error")).to_have_text("销号须由申请人以外的另一名管理员审核")

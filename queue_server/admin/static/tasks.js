@@ -11,8 +11,7 @@ const TASK_FIELDS = [{name: "title", label: "任务"}, {name: "unit", label: "�
 function latestUpdate(t) {
   const u = t.updates[t.updates.length - 1];
   if (!u) return "";
-  const text = [u.note, u.evidence ? `佐证：${u.evidence}` : ""].filter(Boolean).join("；");
-  return `${shortTime(u.at)} ${u.kind_name}${text ? "：" + text : ""}`;
+  return `${shortTime(u.at)} ${u.kind_name}${u.note ? "：" + u.note : ""}${u.evidence ? `（佐证：${u.evidence}）` : ""}`;
 }
 
 function taskActions(t) {
