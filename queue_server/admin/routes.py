@@ -15,7 +15,10 @@ from queue_server.keys import CONFIG
 
 WEB = Path(__file__).resolve().parent / "static"
 STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts.js": "application/javascript",
-          "ledgers.js": "application/javascript", "tidal.js": "application/javascript"}
+          "ledgers.js": "application/javascript", "tidal.js": "application/javascript",
+          # the evaluation duties' tabs (服务举措, 承诺件, 培训; 任务台账; 季度通报, 操作日志)
+          "duties.js": "application/javascript", "tasks.js": "application/javascript",
+          "reports.js": "application/javascript"}
 
 
 async def _handle_get_admin_page(request: web.Request) -> web.Response:
@@ -32,7 +35,7 @@ async def _handle_get_static(request: web.Request) -> web.Response:
 
 
 OPENAPI_PATHS: dict[str, Any] = {
-    "/admin": {"get": {"summary": "管理后台 Admin pages (HTML): 实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",
+    "/admin": {"get": {"summary": "管理后台 Admin pages (HTML): 实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出、服务举措、承诺件、培训、任务台账、季度通报、操作日志",
                        "responses": {"200": {"description": "the page; log in with an admin 工号"}}}},
 }
 

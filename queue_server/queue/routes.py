@@ -1,11 +1,11 @@
 """The queue area's routes: the hall snapshot and its WebSocket feed here; tickets and appointments, windows and the
-citizen's status page in their own modules, registered by :func:`setup`."""
+citizen's status page, the operation log in their own modules, registered by :func:`setup`."""
 from __future__ import annotations
 
 from aiohttp import web
 
 from queue_server.keys import HALL
-from queue_server.queue import status_page, ticket_routes, window_routes
+from queue_server.queue import oplog_routes, status_page, ticket_routes, window_routes
 from queue_server.web.json_io import json_response
 from queue_server.web.ws import HUB
 
@@ -23,7 +23,7 @@ def setup(app: web.Application) -> None:
     """Add the queue's routes."""
     app.router.add_get("/api/hall", _handle_hall)
     app.router.add_get("/api/ws", _handle_ws)
-    for module in (ticket_routes, window_routes, status_page):
+    for module in (ticket_routes, window_routes, status_page, oplog_routes):
         module.setup(app)
 
 
@@ -35,4 +35,5 @@ OPENAPI_PATHS = {
     **ticket_routes.OPENAPI_PATHS,
     **window_routes.OPENAPI_PATHS,
     **status_page.OPENAPI_PATHS,
+    **oplog_routes.OPENAPI_PATHS,
 }

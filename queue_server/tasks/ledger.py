@@ -174,7 +174,9 @@ def listing(db: Database, now: datetime, tz: Any, *, state: str | None = None, u
     sql = "SELECT * FROM tasks" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY deadline IS NULL, deadline, id"
     updates: dict[int, list[dict[str, Any]]] = {}
     for u in db.query("SELECT * FROM task_updates ORDER BY id"):
-        updates.setdefault(u["task_id"], []).append({**u, "kind_name": UPDATE_KINDS[u["kind"]]})
+        # shown in hall time, like every other time the admin pages read (stored as UTC)
+        at = datetime.fromisoformat(u["at"]).astimezone(tz).isoformat(timespec="seconds")
+        updates.setdefault(u["task_id"], []).append({**u, "at": at, "kind_name": UPDATE_KINDS[u["kind"]]})
     rows = []
     for task in db.query(sql, args):
         late = overdue(task, now, tz)
