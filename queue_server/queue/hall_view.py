@@ -28,6 +28,19 @@ def public_ticket(ticket: dict) -> dict:
     return {k: ticket.get(k) for k in keys}
 
 
+#: what makes a ticket the citizen's: its token and the links built on it (status page, review page)
+CITIZEN_KEYS = ("token", "status_url", "review_url")
+
+
+def staff_ticket(ticket: dict) -> dict:
+    """A ticket as staff and displays may see it: without the citizen's token and links (API.md).
+
+    With the token, a counter could post the review of its own service on the public route and so pre-empt the
+    citizen's (好差评: staff must not see or steer the choice).
+    """
+    return {k: v for k, v in ticket.items() if k not in CITIZEN_KEYS}
+
+
 class HallView:
     """Queries over the hall's state, shared by the operations and the read-only routes."""
 

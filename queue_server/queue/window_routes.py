@@ -8,6 +8,7 @@ from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
 from queue_server.core.errors import invalid, not_found, unauthorized
 from queue_server.keys import CLOCK, DB, HALL
+from queue_server.queue.hall_view import staff_ticket
 from queue_server.queue.http import publish, window_number
 from queue_server.web.auth import PHOTO_TYPES, hash_token, login, presented_token, principal, require, staff_photo
 from queue_server.web.json_io import field, json_response, read_json
@@ -44,9 +45,9 @@ async def _handle_window_action(request: web.Request) -> web.Response:
     body = await read_json(request, optional=True)
     result, events = _ACTIONS[request.match_info["action"]](request.app[HALL], number, who.actor, body)
     publish(request, events)
-    # The answer is the ticket as API.md defines it, token included (the paper ticket's QR code carries it too);
-    # the review rules, not secrecy, keep staff from rating themselves: a staff token cannot submit a review.
-    return json_response(result)
+    # Staff-facing answers never carry the citizen's token or links (API.md): holding them, a counter could rate
+    # its own service on the public review route. Window views have no such keys; tickets lose them here.
+    return json_response(staff_ticket(result))
 
 
 async def _handle_get_window(request: web.Request) -> web.Response:
