@@ -191,7 +191,7 @@ class HallView:
             "current": current, "current_service": current_service, "current_status": current_status,
             "services": self.window_services(number, tidal, plan), "tidal": tidal, "standby": conf.standby,
             "staff_no": staff_no, "staff_name": staff_name,
-            "staff_photo": f"/api/staff/{staff_no}/photo" if staff_no and photo else None,
+            "staff_photo": f"/api/windows/{number}/staff-photo" if staff_no and photo else None,
             "plan_service": plan, "plan_service_name": plan_service.name if plan_service else None,
         }
 
@@ -217,8 +217,13 @@ class HallView:
             for code, srv in self.config.services.items()
         }
 
-    def snapshot(self) -> dict:
-        """``GET /api/hall``: services with waits, windows with their current numbers, the latest calls."""
+    def snapshot(self, *, staff_numbers: bool = True) -> dict:
+        """``GET /api/hall``: services with waits, windows with their current numbers, the latest calls.
+
+        :param staff_numbers: include who is logged in by 工号; the public snapshot leaves it out (a list of live
+            account names is a login guesser's first step), the hall's own devices keep it (the counter tablet
+            shows the 工号 by rule).
+        """
         loads = self.service_loads()
         services = []
         for code, srv in self.config.services.items():
@@ -229,6 +234,8 @@ class HallView:
                 "waiting": load.waiting, "estimated_wait_min": estimate_wait_minutes(load.waiting, load),
             })
         windows = [self._window_dict(r) for r in self._window_rows() if r[0] in self.config.windows]
+        if not staff_numbers:
+            windows = [{**w, "staff_no": None} for w in windows]
         calls = self.db.execute(
             "select t.number, l.window, l.at, t.service from ticket_log l join tickets t on t.id = l.ticket_id "
             "where l.action in ('call', 'recall', 'resume') and t.business_day = ? order by l.id desc limit 10", [self.today()],

@@ -61,7 +61,9 @@ async def error_middleware(request: web.Request, handler: Callable[[web.Request]
     try:
         return await handler(request)
     except ApiError as exc:
-        return web.json_response(exc.body(), status=exc.status, dumps=_dumps)
+        retry = exc.extra.get("retry_after")
+        headers = {"Retry-After": str(retry)} if exc.status == 429 and retry is not None else None
+        return web.json_response(exc.body(), status=exc.status, dumps=_dumps, headers=headers)
     except web.HTTPException as exc:
         if not request.path.startswith("/api/") or exc.status < 400:
             raise
