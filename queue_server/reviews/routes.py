@@ -44,18 +44,21 @@ def _reviewer(request: web.Request, body: dict[str, Any]) -> records.Reviewer:
 
 
 def _check_rate(request: web.Request, reviewer: records.Reviewer, token: Any) -> None:
-    """Count this attempt (refused ones too: a device probing tokens is a burst) or refuse it with 429 + a flag."""
+    """Count this attempt (refused ones too: a device probing tokens is a burst) or refuse it with 429; the first
+    refusal of a burst writes one flag, the rest are only counted in memory."""
     st, db = state(request), request.app[DB]
     refusal = None
     if not st.limiter.allow(reviewer.device):
-        refusal = (reviewer.device, "rate_limited")
+        refusal = (st.limiter, reviewer.device, "rate_limited")
     elif reviewer.address is not None and not st.address_limiter.allow(f"ip:{reviewer.address}"):
-        refusal = (f"ip:{reviewer.address}", "address_rate_limited")
+        refusal = (st.address_limiter, f"ip:{reviewer.address}", "address_rate_limited")
     if refusal is not None:
-        tail = token[-6:] if isinstance(token, str) else ""
-        with write_transaction(db):
-            db.execute("INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)",
-                       [*refusal, tail, iso(now(request))])
+        limiter, device, reason = refusal
+        if limiter.refuse(device):
+            tail = token[-6:] if isinstance(token, str) else ""
+            with write_transaction(db):
+                db.execute("INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)",
+                           [device, reason, tail, iso(now(request))])
         raise ApiError(429, "rate_limited", "提交过于频繁，请稍后再试")
     st.limiter.record(reviewer.device)
     if reviewer.address is not None:
