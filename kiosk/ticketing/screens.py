@@ -11,6 +11,7 @@ from typing import Any
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
+from kivy.utils import escape_markup
 from kivy.uix.widget import Widget
 
 from devices.printer.document import queue_position_lines
@@ -107,7 +108,7 @@ class ServicesScreen(AppScreen):
             if service.department == department:
                 self.list.add_widget(self.button(service_label(service.name, loads.get(service.code)),
                                                  lambda code=service.code: self.app.choose_service(code),
-                                                 scale_h=1.3))
+                                                 scale_h=1.3, markup=True))
 
 
 def wait_line(load: dict[str, Any] | None) -> str:
@@ -125,9 +126,10 @@ def wait_line(load: dict[str, Any] | None) -> str:
 
 
 def service_label(name: str, load: dict[str, Any] | None) -> str:
-    """A service button's text: its name, then how many wait and the estimated wait."""
+    """A service button's text, as Kivy markup: its name (escaped), then how many wait and the estimated wait.
+    Show it on a button with ``markup=True``."""
     line = wait_line(load)
-    return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]" if line else name
+    return f"{escape_markup(name)}\n[size={int(THEME.fs_small)}]{line}[/size]" if line else escape_markup(name)
 
 
 class PriorityScreen(AppScreen):
