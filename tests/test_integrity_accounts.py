@@ -158,7 +158,7 @@ def test_token_list_and_revoke_commands(tmp_path):
 
 
 async def test_a_revoked_device_token_stops_working(server, api):
-    from queue_server.web.sessions import list_tokens, revoke_token
+    from queue_server.web.auth import list_tokens, revoke_token
 
     kiosk = api.as_(server.token("kiosk"))
     assert (await kiosk.post("/api/tickets", {"service": "bdc_transfer", "request_id": "a"}))[0] in (201, 409)

@@ -10,7 +10,7 @@ from queue_server.app import open_database
 from queue_server.core.clock import SystemClock
 from queue_server.core.commands import add_config_arguments, load_config_or_exit
 from queue_server.web.auth import ROLES, add_staff, create_token, set_staff_photo
-from queue_server.web.sessions import list_tokens, revoke_token
+from queue_server.web.auth import list_tokens, revoke_token
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
