@@ -19,7 +19,7 @@ from queue_server.core.db import connect
 from queue_server.core.events import EventBus
 from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS
 from queue_server.queue.hall import Hall
-from queue_server.web import openapi
+from queue_server.web import openapi, security
 from queue_server.web.json_io import error_middleware
 from queue_server.web.ws import HUB, WebSocketHub
 
@@ -67,9 +67,9 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
     hall = Hall(config, db, clock)
 
-    def hall_snapshot() -> dict:
+    def hall_snapshot(staff_numbers: bool) -> dict:
         hall.roll_day()
-        return hall.snapshot()
+        return hall.snapshot(staff_numbers=staff_numbers)
 
     bus = EventBus()
     hub = WebSocketHub(hall_snapshot)
@@ -81,6 +81,7 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     app[HUB] = hub
     app[HALL] = hall
     app[OPEN_ALL_HOURS] = open_all_hours
+    security.install(app, config, clock)
     modules = route_modules()
     for name in modules:
         importlib.import_module(name).setup(app)

@@ -25,11 +25,11 @@ def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     from queue_server.reviews.settings import load_review_settings
     from queue_server.surveys.settings import surveys
     from queue_server.tidal.settings import simulation_profile, tidal_settings
+    from queue_server.web.security import security_settings
 
     return [("[tidal]", tidal_settings), ("[tidal.simulation]", simulation_profile), ("[reviews]", load_review_settings),
             ("[guides]", guides_settings), ("[practices]", practice_kinds), ("[[surveys]]", surveys),
-            ("[devices]", parse_devices),
-            ("[kiosk]", kiosk_settings)]
+            ("[devices]", parse_devices), ("[kiosk]", kiosk_settings), ("[security]", security_settings)]
 
 
 def check(config: HallConfig) -> list[str]:

@@ -62,6 +62,12 @@ class Desk:
     def add_staff(self, staff_no: str, name: str) -> None:
         add_staff(self.server.db, SystemClock(), staff_no, name, "staff", "secret123")
 
+    def approver(self) -> dict[str, str]:
+        """A second admin's credentials, as a review void needs them (王主任, 工号 9002)."""
+        if not self.server.db.execute("select 1 from staff where staff_no = '9002'").fetchone():
+            add_staff(self.server.db, SystemClock(), "9002", "王主任", "admin", "approve-9002")
+        return {"approver": "9002", "approver_password": "approve-9002"}
+
     async def review(self, token: str | None, level: str = "very_satisfied", *, channel: str = "qr",
                      reasons: list[str] | None = None, headers: dict[str, str] | None = None,
                      **extra: Any) -> tuple[int, dict]:

@@ -8,6 +8,7 @@ import pytest
 
 from queue_server.core.config import ARRAY_SECTIONS, CORE_OPTIONS, EXTENSION_SECTIONS
 from queue_server.guides.store import GUIDES_OPTIONS
+from queue_server.web.security import SECURITY_OPTIONS
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text("utf-8")
 
@@ -31,3 +32,8 @@ def test_every_area_section_has_its_part(section):
 def test_guides_options_are_documented():
     part = DOC.split("## `[guides]`", 1)[1].split("\n## ", 1)[0]
     assert set(re.findall(r"^\| `([a-z_]+)` \|", part, flags=re.M)) == set(GUIDES_OPTIONS)
+
+
+def test_security_options_are_documented():
+    part = DOC.split("## `[security]`", 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^\| `([a-z_]+)` \|", part, flags=re.M)) == set(SECURITY_OPTIONS)

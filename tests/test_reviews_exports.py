@@ -50,7 +50,7 @@ async def test_gbt39046_reversed_provincial_numbering(day):
 
 async def test_voided_reviews_leave_the_national_export_but_stay_in_the_ledger(day):
     [review] = [r for r in await day.get("/api/reviews?from=2026-11-23&to=2026-11-23") if r["ticket_number"] == "A004"]
-    status, _ = await day.post(f"/api/reviews/{review['id']}/void", {"reason": "误评", "approver": "王主任"})
+    status, _ = await day.post(f"/api/reviews/{review['id']}/void", {"reason": "误评", **day.approver()})
     assert status == 200
     data, _ = await download(day, "/api/exports/gbt39046.xlsx?from=2026-11-23&to=2026-11-23")
     assert [r[0][-4:] for r in sheet_rows(data)[1:]] == ["A001", "A002", "B001"]
@@ -61,7 +61,7 @@ async def test_voided_reviews_leave_the_national_export_but_stay_in_the_ledger(d
     assert a004[3:12] == ("不动产转移登记", "不动产登记中心", 1, "1001", "非常不满意", "服务态度不好", None, "二维码",
                           "否")
     assert a004[12] == "2026-11-23 09:40:00" and a004[14] == "2026-12-15 10:00:00"
-    assert a004[15:] == ("误评", "王主任")
+    assert a004[15:] == ("误评", "王主任（9002）")
 
 
 async def test_rectification_ledger_export(day):

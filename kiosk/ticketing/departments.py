@@ -18,6 +18,7 @@ from kivy.clock import Clock
 from kivy.core.text.markup import MarkupLabel
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
+from kivy.utils import escape_markup
 
 from kiosk.common import theme
 from kiosk.common.paged import PagedList
@@ -57,11 +58,12 @@ def tile_name(name: str) -> str:
 
 
 def department_label(name: str, waiting: int | None) -> str:
-    """A tile's text: a name, then a short line of how many wait there now."""
+    """A tile's text, as Kivy markup: a name (escaped: it comes from the hall's files), then a short line of how
+    many wait there now. Show it on a button with ``markup=True``."""
     if waiting is None:
-        return name
+        return escape_markup(name)
     line = f"共 {waiting} 人等候" if waiting else "现在无人等候"
-    return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]"
+    return f"{escape_markup(name)}\n[size={int(THEME.fs_small)}]{line}[/size]"
 
 
 @lru_cache(maxsize=1024)
@@ -144,7 +146,7 @@ class DepartmentsScreen(AppScreen):
         # one more department, and never scrolled away
         self.general_code: str | None = None
         self.general = self.button("", lambda: self.general_code and app.choose_general(self.general_code),
-                                   colour=theme.WARNING)
+                                   colour=theme.WARNING, markup=True)
         self.general.color = theme.DARK_TEXT
         self.body.add_widget(self.general)
         self.scroll_hint = SmallCaption(text="上下滑动可查看更多部门")
@@ -183,7 +185,8 @@ class DepartmentsScreen(AppScreen):
         colour = theme.PRIORITY if priority else theme.PRIMARY
         for code, name, services in department_services(config):
             tile = self.button(department_label(tile_name(name), department_waiting(services, loads, bool(priority))),
-                               lambda c=code: self.app.show_department(c), colour=colour)
+                               lambda c=code: self.app.show_department(c), colour=colour,
+                               markup=True)
             tile.department = code
             tiles.append(tile)
         self.show_general(config.services.get(self.app.settings.general_service), loads)

@@ -10,6 +10,7 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
+from kivy.utils import escape_markup
 
 from devices.printer.document import queue_position_lines
 from kiosk.common import theme
@@ -136,7 +137,7 @@ class ServicesScreen(AppScreen):
             self.heading.text = f"{name}\n请选择办理的业务"
         buttons = [self.button(service_label(service.name, loads.get(service.code), bool(priority)),
                                lambda code=service.code: self.app.choose_service(code),
-                               colour=theme.PRIORITY if priority else theme.PRIMARY)
+                               colour=theme.PRIORITY if priority else theme.PRIMARY, markup=True)
                    for service in config.services.values() if service.department == department]
         self.list.set_items(buttons, keep_page=keep_scroll)  # a refresh of the counts keeps the citizen's page
 
@@ -158,9 +159,10 @@ def wait_line(load: dict[str, Any] | None, priority: bool = False) -> str:
 
 
 def service_label(name: str, load: dict[str, Any] | None, priority: bool = False) -> str:
-    """A service button's text: its name, then how many wait and the estimated wait."""
+    """A service button's text, as Kivy markup: its name (escaped: it comes from the hall's files), then how many
+    wait and the estimated wait. Show it on a button with ``markup=True``."""
     line = wait_line(load, priority)
-    return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]" if line else name
+    return f"{escape_markup(name)}\n[size={int(THEME.fs_small)}]{line}[/size]" if line else escape_markup(name)
 
 
 class PriorityScreen(AppScreen):

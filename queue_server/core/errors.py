@@ -43,3 +43,24 @@ def unauthorized(message: str = "缺少或无效的访问令牌") -> ApiError:
 
 def forbidden(message: str) -> ApiError:
     return ApiError(403, "forbidden", message)
+
+
+#: SQLite failures that are the storage's fault, not the request's: answered 503 with the cause, never a bare 500
+_STORAGE_FAILURES = {
+    "SQLITE_READONLY": "数据库磁盘为只读，暂时无法保存，请联系管理员",
+    "SQLITE_FULL": "数据库磁盘已满，暂时无法保存，请联系管理员",
+    "SQLITE_IOERR": "数据库磁盘读写出错，暂时无法保存，请联系管理员",
+    "SQLITE_CANTOPEN": "无法打开数据库文件，请联系管理员",
+    "SQLITE_BUSY": "数据库繁忙，请稍后重试",
+    "SQLITE_LOCKED": "数据库繁忙，请稍后重试",
+}
+
+
+def storage_failure(exc: BaseException) -> ApiError | None:
+    """The 503 ``unavailable`` answer for an SQLite error caused by the storage (read-only or full disk, I/O error,
+    lock), or ``None`` for any other exception. Extended codes (``SQLITE_READONLY_DBMOVED``…) map by their base."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    base = next((key for key in _STORAGE_FAILURES if name == key or name.startswith(key + "_")), None)
+    if base is None and "readonly database" in str(exc):
+        base = "SQLITE_READONLY"
+    return ApiError(503, "unavailable", _STORAGE_FAILURES[base], cause=base) if base else None

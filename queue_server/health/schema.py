@@ -12,3 +12,10 @@ def _m001(db: Database) -> None:
     db["device_reports"].create({
         "source": str, "device": str, "kind": str, "ok": int, "detail": str, "reported_at": str,
     }, pk=("source", "device"), not_null={"source", "device", "ok", "reported_at"})
+
+
+@migrations(name="m002_write_probe")
+def _m002(db: Database) -> None:
+    # /api/health writes one row here to learn whether the database can still be written (a disk gone read-only
+    # still answers reads, so "select 1" alone reported "ok" while every write failed)
+    db["health_probe"].create({"id": int, "at": str}, pk="id")

@@ -11,12 +11,14 @@ from datetime import date, datetime, time, timedelta
 
 from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
-from queue_server.core.errors import conflict, invalid, not_found
+from queue_server.core.errors import ApiError, conflict, invalid, not_found
 from queue_server.core.events import Event
 from queue_server.core.hall_time import local
 
 _SLOT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+#: one answer for every code that cannot be checked in today, whether it exists or not
+UNKNOWN_CODE = "预约码不存在或不是今天的预约"
 
 
 class AppointmentDesk:
@@ -48,19 +50,21 @@ class AppointmentDesk:
             })
         return code
 
-    def check_in(self, code: str, actor: str) -> tuple[dict, bool, list[Event]]:
-        """Check in an appointment at the kiosk: a ticket ahead of walk-ins when on time, a walk-in when late."""
+    def check_in(self, code: str, actor: str) -> tuple[dict, list[Event]]:
+        """Check in an appointment at the kiosk: a ticket ahead of walk-ins when on time, a walk-in when late.
+
+        An unknown code, a code for another day and a cancelled one get the same answer (:data:`UNKNOWN_CODE`), so
+        trying codes tells nobody which exist. A code already checked in answers 409 with its ticket number only:
+        its ticket token went to whoever checked in first, and a second copy would let a guesser take it over.
+        """
         row = self.db.execute("select service, date, slot, status, ticket_id from appointments where code = ?", [code]).fetchone()
-        if row is None:
-            raise not_found("预约码不存在，请核对后重新输入")
+        today = self.today()
+        if row is None or row[1] != today or row[3] not in ("booked", "checked_in"):
+            raise not_found(UNKNOWN_CODE)
         service, day, slot, status, ticket_id = row
         if status == "checked_in":
-            return self.ticket_by_id(ticket_id), False, []
-        if status != "booked":
-            raise conflict("该预约已取消或失效")
-        today = self.today()
-        if day != today:
-            raise conflict(f"该预约日期为 {day}，不是今天")
+            number = self.db.execute("select number from tickets where id = ?", [ticket_id]).fetchone()[0]
+            raise ApiError(409, "conflict", f"该预约已签到，号码为 {number}，请留意叫号", number=number)
         now_local = local(self.clock.now(), self.config.hall)
         start = datetime.combine(now_local.date(), time.fromisoformat(slot[:5]), now_local.tzinfo)
         rules = self.config.queue
@@ -76,4 +80,4 @@ class AppointmentDesk:
                             [ticket["id"], to_iso(self.clock.now()), code])
             if late:
                 self._log(ticket["id"], "late_check_in", None, actor, f"迟于预约时段 {slot}，按普通号排队", to_iso(self.clock.now()))
-        return ticket, True, events
+        return ticket, events

@@ -198,13 +198,15 @@ class Hall(AppointmentDesk, HallView):
         rules = self.config.queue
         if rules.requeue == "none":
             raise conflict("本大厅过号无效，请重新取号")
-        row = self.db.execute("select id, status, requeues, service, kind from tickets where business_day = ? and number = ?",
+        row = self.db.execute("select id, status, requeues, service, kind, window from tickets where business_day = ? and number = ?",
                               [self.today(), number]).fetchone()
         if row is None:
             raise not_found(f"今天没有号码 {number}")
-        ticket_id, status, requeues, service, kind = row
+        ticket_id, status, requeues, service, kind, skipped_at = row
         if status != "no_show":
             raise conflict(f"号码 {number} 不是过号状态")
+        if skipped_at != window:  # another counter's no-show is theirs to re-queue (and to answer for)
+            raise conflict(f"号码 {number} 不是本窗口过号的号码")
         if requeues >= rules.max_requeues:
             raise conflict(f"号码 {number} 已重排 {requeues} 次，请重新取号")
         now = self.clock.now()

@@ -28,6 +28,19 @@ def public_ticket(ticket: dict) -> dict:
     return {k: ticket.get(k) for k in keys}
 
 
+#: what makes a ticket the citizen's: its token and the links built on it (status page, review page)
+CITIZEN_KEYS = ("token", "status_url", "review_url")
+
+
+def staff_ticket(ticket: dict) -> dict:
+    """A ticket as staff and displays may see it: without the citizen's token and links (API.md).
+
+    With the token, a counter could post the review of its own service on the public route and so pre-empt the
+    citizen's (好差评: staff must not see or steer the choice).
+    """
+    return {k: v for k, v in ticket.items() if k not in CITIZEN_KEYS}
+
+
 class HallView:
     """Queries over the hall's state, shared by the operations and the read-only routes."""
 
@@ -184,7 +197,7 @@ class HallView:
             "current": current, "current_service": current_service, "current_status": current_status,
             "services": self.window_services(number, tidal, plan), "tidal": tidal, "standby": conf.standby,
             "staff_no": staff_no, "staff_name": staff_name,
-            "staff_photo": f"/api/staff/{staff_no}/photo" if staff_no and photo else None,
+            "staff_photo": f"/api/windows/{number}/staff-photo" if staff_no and photo else None,
             "plan_service": plan, "plan_service_name": plan_service.name if plan_service else None,
         }
 
@@ -220,9 +233,14 @@ class HallView:
             f"select service, count(*) from tickets where business_day = ? and status in ('waiting', 'transferred') "
             f"and target_window is null and {self._kind_rank_sql()} <= ? group by service", [self.today(), rank]).fetchall())
 
-    def snapshot(self) -> dict:
+    def snapshot(self, *, staff_numbers: bool = True) -> dict:
         """``GET /api/hall``: services with waits (also the 绿色通道 lane's), windows with their current numbers, the
-        latest calls."""
+        latest calls.
+
+        :param staff_numbers: include who is logged in by 工号; the public snapshot leaves it out (a list of live
+            account names is a login guesser's first step), the hall's own devices keep it (the counter tablet
+            shows the 工号 by rule).
+        """
         loads = self.service_loads()
         priority = self.priority_ahead()
         services = []
@@ -236,6 +254,8 @@ class HallView:
                 "priority_waiting": ahead, "priority_estimated_wait_min": estimate_wait_minutes(ahead, load),
             })
         windows = [self._window_dict(r) for r in self._window_rows() if r[0] in self.config.windows]
+        if not staff_numbers:
+            windows = [{**w, "staff_no": None} for w in windows]
         calls = self.db.execute(
             "select t.number, l.window, l.at, t.service from ticket_log l join tickets t on t.id = l.ticket_id "
             "where l.action in ('call', 'recall', 'resume') and t.business_day = ? order by l.id desc limit 10", [self.today()],

@@ -6,13 +6,15 @@ from aiohttp import web
 
 from queue_server.keys import HALL
 from queue_server.queue import oplog_routes, status_page, ticket_routes, window_routes
+from queue_server.web.auth import principal
 from queue_server.web.json_io import json_response
 from queue_server.web.ws import HUB
 
 
 async def _handle_hall(request: web.Request) -> web.Response:
     request.app[HALL].roll_day()
-    return json_response(request.app[HALL].snapshot())
+    # 工号 only for the hall's own devices and people (any valid token), never for an anonymous caller
+    return json_response(request.app[HALL].snapshot(staff_numbers=principal(request) is not None))
 
 
 async def _handle_ws(request: web.Request) -> web.StreamResponse:

@@ -76,3 +76,11 @@ def m003_window_plan_service(db: Database) -> None:
 def m004_staff_photo(db: Database) -> None:
     # the counter tablet shows the serving staff member's photo (亮证亮照上岗); the file stays where the hall keeps it
     db["staff"].add_column("photo", str)
+
+
+@migrations(name="m005_token_expiry_and_use")
+def m005_token_expiry_and_use(db: Database) -> None:
+    # login sessions end after [security] staff_session_hours; `govhall token list` shows when each token was last used
+    db["auth_tokens"].add_column("expires_at", str)
+    db["auth_tokens"].add_column("last_used_at", str)
+    db["auth_tokens"].create_index(["staff_no"], index_name="idx_auth_tokens_staff_no")

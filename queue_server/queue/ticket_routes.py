@@ -10,6 +10,7 @@ from queue_server.queue.hall_view import public_ticket
 from queue_server.queue.http import publish
 from queue_server.web.auth import require
 from queue_server.web.json_io import field, json_response, read_json
+from queue_server.web.security import GUARDS
 
 TICKET_FIELDS = ("id", "number", "service", "service_name", "status", "priority", "kind", "ahead",
                  "estimated_wait_min", "token", "issued_at", "status_url", "review_url")
@@ -76,14 +77,25 @@ async def _handle_create_appointment(request: web.Request) -> web.Response:
 
 
 async def _handle_check_in(request: web.Request) -> web.Response:
+    """Check in at a kiosk. Wrong codes are limited per kiosk token and per address (429 with the wait): a code has
+    only a million values, and a kiosk token in the wrong hands must not be able to walk through them."""
     who = require(request, "kiosk", "admin")
+    guards = request.app[GUARDS]
+    pairs = ((guards.checkin, f"token:{who.token_id}"), (guards.checkin, f"ip:{request.remote or '-'}"))
+    guards.check("预约码核验", *pairs)
     code = request.match_info["code"]
-    if not (code.isdigit() and len(code) == 6):
-        raise invalid("code", "预约码应为6位数字")
-    _ensure_open(request)
-    ticket, created, events = request.app[HALL].check_in(code, who.actor)
+    try:
+        if not (code.isdigit() and len(code) == 6):
+            raise invalid("code", "预约码应为6位数字")
+        _ensure_open(request)
+        ticket, events = request.app[HALL].check_in(code, who.actor)
+    except ApiError as exc:
+        if exc.status in (404, 422):
+            for guard, key in pairs:
+                guard.fail(key)
+        raise
     publish(request, events)
-    return json_response(ticket_body(ticket), status=201 if created else 200)
+    return json_response(ticket_body(ticket), status=201)
 
 
 def setup(app: web.Application) -> None:
@@ -129,7 +141,9 @@ OPENAPI_PATHS = {
     "/api/appointments/{code}/check-in": {"post": {
         "summary": "预约签到 Check in an appointment", "security": [{"bearer": ["kiosk", "admin"]}],
         "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"201": {"description": "ticket placed ahead of walk-ins"}, "200": {"description": "already checked in"},
-                      "404": {"description": "unknown code"}, "409": {"description": "not today / too early / closed"}},
+        "responses": {"201": {"description": "ticket placed ahead of walk-ins"},
+                      "404": {"description": "unknown code, or not today's (one answer for both)"},
+                      "409": {"description": "already checked in (the ticket number only) / too early / closed"},
+                      "429": {"description": "too many wrong codes from this kiosk or address; retry_after seconds"}},
     }},
 }

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from queue_server.core.clock import to_iso
+from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.db import write_transaction
-from queue_server.core.errors import invalid, not_found, unauthorized
+from queue_server.core.errors import ApiError, invalid, not_found, unauthorized
 from queue_server.keys import CLOCK, DB, HALL
+from queue_server.queue.hall_view import staff_ticket
 from queue_server.queue.http import publish, window_number
-from queue_server.web.auth import PHOTO_TYPES, hash_token, login, presented_token, principal, require, staff_photo
+from queue_server.web.auth import (PHOTO_TYPES, ROLES, hash_token, login, presented_token, principal, require,
+                                   staff_photo)
 from queue_server.web.json_io import field, json_response, read_json
+from queue_server.web.security import GUARDS
 
 #: roles that may act on a window: its own staff, managers, and the device agent relaying a hardware keypad
 WINDOW_ROLES = ("staff", "admin", "agent")
@@ -44,9 +47,9 @@ async def _handle_window_action(request: web.Request) -> web.Response:
     body = await read_json(request, optional=True)
     result, events = _ACTIONS[request.match_info["action"]](request.app[HALL], number, who.actor, body)
     publish(request, events)
-    # The answer is the ticket as API.md defines it, token included (the paper ticket's QR code carries it too);
-    # the review rules, not secrecy, keep staff from rating themselves: a staff token cannot submit a review.
-    return json_response(result)
+    # Staff-facing answers never carry the citizen's token or links (API.md): holding them, a counter could rate
+    # its own service on the public review route. Window views have no such keys; tickets lose them here.
+    return json_response(staff_ticket(result))
 
 
 async def _handle_get_window(request: web.Request) -> web.Response:
@@ -65,15 +68,31 @@ async def _handle_get_window(request: web.Request) -> web.Response:
 
 
 async def _handle_login(request: web.Request) -> web.Response:
-    """Staff (工号 + password) log in to a window; managers log in without one."""
+    """Staff (工号 + password) log in to a window; managers log in without one.
+
+    Wrong guesses are limited per 工号 and per address (429 with the wait); the password check runs off the event
+    loop, so guessing neither stalls the hall nor tells real 工号 from unknown ones by how long it takes.
+    """
     body = await read_json(request)
     window = field(body, "window", int, required=False)
-    hall = request.app[HALL]
+    staff_no, password = field(body, "staff_no", str), field(body, "password", str)
+    hall, guards = request.app[HALL], request.app[GUARDS]
     if window is not None and window not in hall.config.windows:
         raise invalid("window", f"没有 {window} 号窗口")
-    token, info = login(request.app[DB], request.app[CLOCK], field(body, "staff_no", str), field(body, "password", str), window)
+    pairs = ((guards.login_staff, staff_no[:64]), (guards.login_address, request.remote or "-"))
+    guards.check("登录", *pairs)
+    try:
+        token, info = await login(request.app[DB], request.app[CLOCK], staff_no, password, window,
+                                  guards.settings.staff_session_hours)
+    except ApiError as exc:
+        if exc.status == 401:
+            for guard, key in pairs:
+                guard.fail(key)
+        raise
+    guards.login_staff.clear(pairs[0][1])
     if info["role"] == "staff":
         hall.set_staff(window, info["staff_no"], info["name"])
+    info["expires_at"] = from_iso(info["expires_at"]).astimezone(hall.config.hall.tz).isoformat(timespec="seconds")
     return json_response({"token": token, **info}, status=200)
 
 
@@ -91,8 +110,22 @@ async def _handle_logout(request: web.Request) -> web.Response:
 
 
 async def _handle_get_staff_photo(request: web.Request) -> web.StreamResponse:
-    """A staff member's photo, public like their name and 工号 on the counter tablet (亮证亮照上岗)."""
-    path = staff_photo(request.app[DB], request.match_info["staff_no"])
+    """A staff member's photo by 工号, for callers with a token (the staff panel, admin pages): an open route keyed by
+    工号 would tell anyone which 工号 exist."""
+    require(request, *ROLES)
+    return _photo(staff_photo(request.app[DB], request.match_info["staff_no"]))
+
+
+async def _handle_get_window_photo(request: web.Request) -> web.StreamResponse:
+    """The photo of whoever is on duty at a window, public like the face at the counter (亮证亮照上岗)."""
+    number = window_number(request)
+    if number not in request.app[HALL].config.windows:
+        raise not_found(f"没有 {number} 号窗口")
+    row = request.app[DB].execute("select staff_no from windows where number = ?", [number]).fetchone()
+    return _photo(staff_photo(request.app[DB], row[0]) if row and row[0] else None)
+
+
+def _photo(path) -> web.StreamResponse:
     if path is None:
         raise not_found("没有该工作人员的照片")
     return web.FileResponse(path, headers={"Content-Type": PHOTO_TYPES[path.suffix.lower()],
@@ -104,6 +137,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/login", _handle_login)
     app.router.add_post("/api/logout", _handle_logout)
     app.router.add_get("/api/windows/{number}", _handle_get_window)
+    app.router.add_get("/api/windows/{number}/staff-photo", _handle_get_window_photo)
     app.router.add_post("/api/windows/{number}/{action:" + "|".join(ACTIONS) + "}", _handle_window_action)
 
 
@@ -139,12 +173,18 @@ OPENAPI_PATHS = {
                                 "required": ["staff_no", "password"], "properties": {
                                     "staff_no": {"type": "string"}, "password": {"type": "string"},
                                     "window": {"type": "integer"}}}}}},
-                            "responses": {"200": {"description": '{"token","role","window","name"}'},
-                                          "401": {"description": "wrong staff number or password"}}}},
+                            "responses": {"200": {"description": '{"token","role","window","name","staff_no","expires_at"}'},
+                                          "401": {"description": "wrong staff number or password"},
+                                          "429": {"description": "too many wrong guesses for this 工号 or address; retry_after seconds"}}}},
     "/api/staff/{staff_no}/photo": {"get": {"summary": "工作人员照片 Staff photo for the counter tablet (set with govhall staff photo)",
                                              "parameters": [{"name": "staff_no", "in": "path", "required": True,
                                                              "schema": {"type": "string"}}],
                                              "responses": {"200": {"description": "JPEG or PNG"},
                                                            "404": {"description": "no photo recorded"}}}},
+    "/api/windows/{number}/staff-photo": {"get": {"summary": "窗口在岗人员照片 Photo of the staff member on duty (counter tablet)",
+                                                   "parameters": [{"name": "number", "in": "path", "required": True,
+                                                                   "schema": {"type": "integer"}}],
+                                                   "responses": {"200": {"description": "JPEG or PNG"},
+                                                                 "404": {"description": "nobody on duty, or no photo"}}}},
     "/api/logout": {"post": {"summary": "退出登录 Revoke the presented token", "responses": {"200": {"description": "ok"}}}},
 }

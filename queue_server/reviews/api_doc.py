@@ -53,8 +53,10 @@ REVIEW_PATHS: dict[str, Any] = {
         path=("token",), responses={"200": "ok", "404": "unknown token"})},
     "/api/reviews/{id}/void": {"post": op(
         "作废评价 Void a malicious or mistaken review (kept, never deleted)", ADMIN, path=("id",),
-        body={"reason": str, "approver": str}, required=("reason", "approver"),
-        responses={"200": "the voided review", "409": "already voided", "422": "approver missing or oneself"})},
+        body={"reason": str, "approver": str, "approver_password": str},
+        required=("reason", "approver", "approver_password"),
+        responses={"200": "the voided review", "409": "already voided",
+                   "422": "approver is not another admin's 工号 and password", "429": "too many wrong approver passwords"})},
     "/api/reviews/unrated": {"get": op("未评价办件 Finished tickets without a review (to invite)", ADMIN,
                                        query=DAYS)},
     "/api/reviews/invitations": {"post": op(

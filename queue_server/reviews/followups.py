@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from queue_server.core.errors import conflict, invalid, not_found
 from queue_server.core.hall_time import business_day
-from queue_server.reviews.common import iso, local_iso, log_action, mask_phone, text_field
+from queue_server.reviews.common import iso, local_iso, log_action, mask_name, mask_phone, text_field
 from queue_server.reviews.levels import LEVELS, level_name
 
 CATEGORIES = {"new": "新设立企业", "existing": "存量企业"}
@@ -102,15 +102,16 @@ def draw_for_sampling(db: Database, count: int, rng: random.Random) -> list[int]
 
 
 def ledger(db: Database, tz: Any, *, category: str | None = None, full: bool = False) -> list[dict[str, Any]]:
-    """Enterprises with their call-backs and samples, newest first (phones masked unless ``full``)."""
+    """Enterprises with their call-backs and samples, newest first (contacts and phones masked unless ``full``)."""
     where, params = "", []
     if category:
         where, params = " WHERE category = ?", [category]
     out = []
     for ent in db.query(f"SELECT * FROM enterprises{where} ORDER BY id DESC", params):
         ent["category_name"] = CATEGORIES[ent["category"]]
-        if not full:
+        if not full:  # the contact is a person: masked like a complainant (DOMAIN.md privacy)
             ent["phone"] = mask_phone(ent["phone"])
+            ent["contact"] = mask_name(ent["contact"]) if ent["contact"] else ent["contact"]
         ent["created_at"] = local_iso(ent["created_at"], tz)
         calls = []
         for call in db.query("SELECT * FROM followups WHERE enterprise_id = ? ORDER BY id", [ent["id"]]):

@@ -176,6 +176,10 @@ def review_json(row: dict[str, Any], tz: Any) -> dict[str, Any]:
     for key in ("created_at", "voided_at"):
         out[key] = local_iso(row.get(key), tz)
     out.pop("device", None)
+    if out.get("rater"):  # a citizen's own name, shown masked in every admin list (the export keeps the record)
+        from queue_server.core.privacy import mask_name
+
+        out["rater"] = mask_name(out["rater"])
     return out
 
 

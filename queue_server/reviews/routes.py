@@ -19,7 +19,8 @@ from queue_server.reviews.common import case_history, iso, text_field
 from queue_server.reviews.http import (actor_name, admin_write, client_address, day_range, install_state, int_query,
                                        json_body, now, publish, state)
 from queue_server.reviews.levels import BAD_LEVELS, LEVELS
-from queue_server.web.auth import require
+from queue_server.web.auth import check_password_off_loop, require
+from queue_server.web.security import GUARDS
 
 WEB = Path(__file__).resolve().parent / "web"
 CITIZEN_CHANNELS = ("qr", "mobile", "pc", "sms")
@@ -44,18 +45,21 @@ def _reviewer(request: web.Request, body: dict[str, Any]) -> records.Reviewer:
 
 
 def _check_rate(request: web.Request, reviewer: records.Reviewer, token: Any) -> None:
-    """Count this attempt (refused ones too: a device probing tokens is a burst) or refuse it with 429 + a flag."""
+    """Count this attempt (refused ones too: a device probing tokens is a burst) or refuse it with 429; the first
+    refusal of a burst writes one flag, the rest are only counted in memory."""
     st, db = state(request), request.app[DB]
     refusal = None
     if not st.limiter.allow(reviewer.device):
-        refusal = (reviewer.device, "rate_limited")
+        refusal = (st.limiter, reviewer.device, "rate_limited")
     elif reviewer.address is not None and not st.address_limiter.allow(f"ip:{reviewer.address}"):
-        refusal = (f"ip:{reviewer.address}", "address_rate_limited")
+        refusal = (st.address_limiter, f"ip:{reviewer.address}", "address_rate_limited")
     if refusal is not None:
-        tail = token[-6:] if isinstance(token, str) else ""
-        with write_transaction(db):
-            db.execute("INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)",
-                       [*refusal, tail, iso(now(request))])
+        limiter, device, reason = refusal
+        if limiter.refuse(device):
+            tail = token[-6:] if isinstance(token, str) else ""
+            with write_transaction(db):
+                db.execute("INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)",
+                           [device, reason, tail, iso(now(request))])
         raise ApiError(429, "rate_limited", "提交过于频繁，请稍后再试")
     st.limiter.record(reviewer.device)
     if reviewer.address is not None:
@@ -156,18 +160,37 @@ async def _handle_list_reviews(request: web.Request) -> web.Response:
 
 
 async def _handle_void_review(request: web.Request) -> web.Response:
+    """Void a review (恶意/误评). A second admin approves it with their own 工号 and password, checked here: a typed
+    name would let one manager void any bad review alone."""
     principal = require(request, "admin")
     body = await json_body(request)
     reason = text_field(body, "reason", limit=500)
-    approver = text_field(body, "approver", limit=50)
+    approver_no = text_field(body, "approver", limit=50)
+    password = text_field(body, "approver_password", limit=200)
     actor = actor_name(principal)
-    if approver == actor:
+    if approver_no == principal.staff_no:
         raise invalid("approver", "审批人不能是操作人本人")
+    approver = await _second_admin(request, approver_no, password)
     db = request.app[DB]
     with write_transaction(db):
         records.log_review_void(db, int(request.match_info["id"]), actor, reason, approver, now(request))
     row = next(db.query("SELECT * FROM reviews WHERE id = ?", [int(request.match_info["id"])]))
     return web.json_response(records.review_json(row, request.app[CONFIG].hall.tz))
+
+
+async def _second_admin(request: web.Request, staff_no: str, password: str) -> str:
+    """The approver as the ledger records them (姓名（工号）) once their admin password checks out.
+
+    Wrong passwords count against the 工号 like failed logins, so the form cannot be used to guess them.
+    """
+    guards, db = request.app[GUARDS], request.app[DB]
+    guards.check("审批人验证", (guards.login_staff, staff_no))
+    row = db.execute("select name, password_hash from staff where staff_no = ? and role = 'admin' and active",
+                     [staff_no]).fetchone()
+    if not await check_password_off_loop(password, row[1] if row else None):
+        guards.login_staff.fail(staff_no)
+        raise invalid("approver", "审批人须为另一位管理员，且工号和密码正确")
+    return f"{row[0]}（{staff_no}）"
 
 
 async def _handle_list_unrated(request: web.Request) -> web.Response:

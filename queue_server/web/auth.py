@@ -2,23 +2,34 @@
 
 Roles (API.md): ``admin``, ``staff`` (bound to one window), ``kiosk``, ``tablet`` (bound to one window),
 ``display``, ``agent`` (the device agent, which relays hardware keypads and so may act on any window).
+
+A login session (``POST /api/login``) expires after ``[security] staff_session_hours``; device tokens made with
+``govhall token create`` do not expire, and any token can be revoked (``govhall token revoke``, logout, a new
+password for the 工号).
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from aiohttp import web
 from sqlite_utils import Database
 
-from queue_server.core.clock import Clock, to_iso
+from queue_server.core.clock import Clock, from_iso, to_iso
 from queue_server.core.db import write_transaction
 from queue_server.core.errors import ApiError, forbidden, unauthorized
 
 ROLES = ("admin", "staff", "kiosk", "tablet", "display", "agent")
+#: a token's "last used" is written at most this often: a write per request would cost more than it tells
+LAST_USED_EVERY = timedelta(minutes=5)
 WINDOW_BOUND_ROLES = ("staff", "tablet")
 STAFF_ACCOUNT_ROLES = ("staff", "admin")
 
@@ -45,8 +56,11 @@ def hash_token(token: str) -> str:
 
 
 def create_token(db: Database, clock: Clock, role: str, window: int | None = None, name: str | None = None,
-                 staff_no: str | None = None) -> str:
-    """Store a new token (hashed) and return it; the plain token is never stored."""
+                 staff_no: str | None = None, *, expires_at: datetime | None = None) -> str:
+    """Store a new token (hashed) and return it; the plain token is never stored.
+
+    :param expires_at: when a login session ends (``None``: a device token, valid until revoked)
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role in WINDOW_BOUND_ROLES and window is None:
@@ -58,19 +72,96 @@ def create_token(db: Database, clock: Clock, role: str, window: int | None = Non
         db["auth_tokens"].insert({
             "token_hash": hash_token(token), "role": role, "window": window, "name": name or role,
             "staff_no": staff_no, "created_at": to_iso(clock.now()),
+            "expires_at": to_iso(expires_at) if expires_at else None,
         })
     return token
 
 
-def lookup(db: Database, token: str) -> Principal | None:
-    """The principal for a presented token, or ``None`` if it is unknown or revoked."""
+def lookup(db: Database, token: str, now: datetime | None = None) -> Principal | None:
+    """The principal for a presented token, or ``None`` if it is unknown, revoked or (at ``now``) expired.
+
+    Notes when the token was last used (for ``govhall token list``), at most every :data:`LAST_USED_EVERY`.
+    """
     row = db.execute(
-        "select id, role, window, name, staff_no from auth_tokens where token_hash = ? and revoked_at is null",
+        "select id, role, window, name, staff_no, expires_at, last_used_at from auth_tokens "
+        "where token_hash = ? and revoked_at is null",
         [hash_token(token)],
     ).fetchone()
     if row is None:
         return None
+    if now is not None:
+        if row[5] is not None and from_iso(row[5]) <= now:
+            return None
+        if row[6] is None or now - from_iso(row[6]) >= LAST_USED_EVERY:
+            _note_use(db, row[0], now)
     return Principal(role=row[1], window=row[2], name=row[3] or "", token_id=row[0], staff_no=row[4])
+
+
+def _note_use(db: Database, token_id: int, now: datetime) -> None:
+    if db.conn.in_transaction:  # never commit someone else's transaction early
+        return
+    try:
+        with write_transaction(db):
+            db.execute("update auth_tokens set last_used_at = ? where id = ?", [to_iso(now), token_id])
+    except sqlite3.OperationalError:  # a read-only or busy database must not lock everyone out: skip the note
+        pass
+
+
+# -- listing and revoking (govhall token list / revoke) -----------------------------------------------------
+# The plain token is never stored, so a listing shows only a prefix of its hash: enough to tell two rows apart,
+# useless to anyone who reads it.
+
+@dataclass(frozen=True)
+class TokenRow:
+    """One token as the listing shows it."""
+
+    id: int
+    masked: str
+    role: str
+    window: int | None
+    name: str
+    staff_no: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        """``active``, ``expired`` or ``revoked``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+def list_tokens(db: Database, now: datetime, *, include_ended: bool = False) -> list[TokenRow]:
+    """Every token, oldest first; without ``include_ended`` only those that still work at ``now``."""
+    rows = db.execute(
+        "select id, token_hash, role, window, name, staff_no, created_at, last_used_at, expires_at, revoked_at "
+        "from auth_tokens order by id").fetchall()
+    tokens = [TokenRow(r[0], f"{r[1][:8]}…", r[2], r[3], r[4] or "", r[5], from_iso(r[6]), from_iso(r[7]),
+                       from_iso(r[8]), from_iso(r[9])) for r in rows]
+    return tokens if include_ended else [t for t in tokens if t.state(now) == "active"]
+
+
+def revoke_token(db: Database, clock: Clock, token_id: int) -> bool:
+    """Revoke the token with ``token_id``; False when there is no such token or it was already revoked.
+
+    A revoked staff session also clears who is on duty at its window (the tablet stops showing them).
+    """
+    now = to_iso(clock.now())
+    with write_transaction(db):
+        row = db.execute("select staff_no, window from auth_tokens where id = ? and revoked_at is null",
+                         [token_id]).fetchone()
+        if row is None:
+            return False
+        db.execute("update auth_tokens set revoked_at = ? where id = ?", [now, token_id])
+        staff_no, window = row
+        if staff_no is not None and window is not None:
+            db.execute("update windows set staff_no = null, staff_name = null, updated_at = ? "
+                       "where number = ? and staff_no = ?", [now, window, staff_no])
+    return True
 
 
 def presented_token(request: web.Request) -> str | None:
@@ -82,10 +173,10 @@ def presented_token(request: web.Request) -> str | None:
 
 def principal(request: web.Request) -> Principal | None:
     """The caller if it presented a valid token, else ``None`` (for routes open to anyone)."""
-    from queue_server.keys import DB
+    from queue_server.keys import CLOCK, DB
 
     token = presented_token(request)
-    return lookup(request.app[DB], token) if token else None
+    return lookup(request.app[DB], token, request.app[CLOCK].now()) if token else None
 
 
 def require(request: web.Request, *roles: str, window: int | None = None) -> Principal:
@@ -103,9 +194,16 @@ def require(request: web.Request, *roles: str, window: int | None = None) -> Pri
     return who
 
 
+#: scrypt's cost: ~60 ms of one core per check, which is why checks run off the event loop
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+#: password checks run here, never on the event loop (scrypt would stall every request in the hall); two threads
+#: keep a burst of logins from taking every core, and the login guards bound how many arrive at all
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="govhall-scrypt")
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
     return f"scrypt${salt.hex()}${digest.hex()}"
 
 
@@ -116,21 +214,45 @@ def check_password(password: str, stored: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
     return hmac.compare_digest(candidate.hex(), digest)
 
 
-def add_staff(db: Database, clock: Clock, staff_no: str, name: str, role: str, password: str) -> None:
-    """Create or replace a staff account (工号)."""
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown 工号 so that they take as long as real ones."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+async def check_password_off_loop(password: str, stored: str | None) -> bool:
+    """:func:`check_password` in the hashing threads; ``stored=None`` (no such account) costs the same and fails."""
+    loop = asyncio.get_running_loop()
+    ok = await loop.run_in_executor(_HASHING, check_password, password, stored or _dummy_hash())
+    return ok and stored is not None
+
+
+def add_staff(db: Database, clock: Clock, staff_no: str, name: str, role: str, password: str) -> int:
+    """Create or replace a staff account (工号); replacing one (a new password) ends its login sessions.
+
+    :returns: how many sessions were revoked
+    """
     if role not in STAFF_ACCOUNT_ROLES:
         raise ValueError(f"角色应为 {'、'.join(STAFF_ACCOUNT_ROLES)} 之一")
     if len(password) < 6:
         raise ValueError("密码至少 6 位")
+    now = to_iso(clock.now())
     with write_transaction(db):
         db["staff"].upsert({
             "staff_no": staff_no, "name": name, "role": role, "password_hash": hash_password(password),
-            "created_at": to_iso(clock.now()), "active": 1,
+            "created_at": now, "active": 1,
         }, pk="staff_no")
+        # whoever learnt the old password keeps nothing: every session of the 工号 ends now
+        revoked = db.execute("update auth_tokens set revoked_at = ? where staff_no = ? and revoked_at is null",
+                             [now, staff_no]).rowcount
+        if revoked:
+            db.execute("update windows set staff_no = null, staff_name = null, updated_at = ? where staff_no = ?",
+                       [now, staff_no])
+    return revoked
 
 
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -160,13 +282,22 @@ def staff_photo(db: Database, staff_no: str) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
-def login(db: Database, clock: Clock, staff_no: str, password: str, window: int | None) -> tuple[str, dict]:
-    """Check a staff member's password and issue a token of their role (staff tokens bound to ``window``)."""
+async def login(db: Database, clock: Clock, staff_no: str, password: str, window: int | None,
+                session_hours: float) -> tuple[str, dict]:
+    """Check a staff member's password (off the event loop, as long for an unknown 工号 as for a real one) and
+    issue a session token of their role (staff tokens bound to ``window``) that expires after ``session_hours``.
+
+    :raises ApiError: 401 for a wrong 工号 or password (the same answer for both).
+    """
     row = db.execute("select name, role, password_hash, active from staff where staff_no = ?", [staff_no]).fetchone()
-    if row is None or not row[3] or not check_password(password, row[2]):
+    stored = row[2] if row is not None and row[3] else None
+    if not await check_password_off_loop(password, stored):
         raise ApiError(401, "unauthorized", "工号或密码错误")
     name, role = row[0], row[1]
     if role == "staff" and window is None:
         raise ApiError(422, "invalid", "window: 窗口人员登录需选择窗口")
-    token = create_token(db, clock, role, window if role == "staff" else None, name=name, staff_no=staff_no)
-    return token, {"role": role, "window": window if role == "staff" else None, "name": name, "staff_no": staff_no}
+    expires = clock.now() + timedelta(hours=session_hours)
+    token = create_token(db, clock, role, window if role == "staff" else None, name=name, staff_no=staff_no,
+                         expires_at=expires)
+    return token, {"role": role, "window": window if role == "staff" else None, "name": name, "staff_no": staff_no,
+                   "expires_at": to_iso(expires)}

@@ -1,7 +1,7 @@
 """JSON in and out for every route: reading a body, taking a field, answering, and rendering errors.
 
-Bad input is always a 4xx naming the problem; an unexpected failure is a 500 JSON without a stack trace (the trace
-goes to the server log).
+Bad input is always a 4xx naming the problem; a database the disk no longer lets us write is a 503 naming the
+cause; any other unexpected failure is a 500 JSON without a stack trace (the trace goes to the server log).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from queue_server.core.errors import ApiError, invalid
+from queue_server.core.errors import ApiError, invalid, storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +61,20 @@ async def error_middleware(request: web.Request, handler: Callable[[web.Request]
     try:
         return await handler(request)
     except ApiError as exc:
-        return web.json_response(exc.body(), status=exc.status, dumps=_dumps)
+        retry = exc.extra.get("retry_after")
+        headers = {"Retry-After": str(retry)} if exc.status == 429 and retry is not None else None
+        return web.json_response(exc.body(), status=exc.status, dumps=_dumps, headers=headers)
     except web.HTTPException as exc:
         if not request.path.startswith("/api/") or exc.status < 400:
             raise
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status, "invalid")
         message = {404: "没有这个接口", 405: "该接口不支持此请求方法", 413: "请求体过大"}.get(exc.status, exc.reason)
         return web.json_response({"error": code, "message": message}, status=exc.status, dumps=_dumps)
-    except Exception:
+    except Exception as exc:
+        storage = storage_failure(exc)
+        if storage is not None:  # the disk, not the request: say so (503 with the cause), and the log says which
+            log.error("storage failure on %s %s: %s", request.method, request.path, exc)
+            return web.json_response(storage.body(), status=503, dumps=_dumps)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal", "message": "服务器内部错误，请稍后重试"}, status=500, dumps=_dumps)
 

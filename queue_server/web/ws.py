@@ -49,10 +49,11 @@ class _Client:
 class WebSocketHub:
     """Subscribed to the event bus; owns the connected clients.
 
-    :param snapshot: the hall snapshot a new client starts from (``GET /api/hall``'s answer).
+    :param snapshot: the hall snapshot a new client starts from (``GET /api/hall``'s answer); called with
+        ``staff_numbers`` True for a client with a token, as ``GET /api/hall`` answers.
     """
 
-    def __init__(self, snapshot: Callable[[], dict]) -> None:
+    def __init__(self, snapshot: Callable[[bool], dict]) -> None:
         self._snapshot = snapshot
         self._clients: set[_Client] = set()
 
@@ -94,7 +95,7 @@ class WebSocketHub:
         who = principal(request)
         client = _Client(ws, topics, role=who.role if who is not None else None)
         # Snapshot and registration happen with no await between them, so no event is missed or seen twice.
-        client.queue.put_nowait(f"{_frame_head('snapshot', self._snapshot())}0}}")
+        client.queue.put_nowait(f"{_frame_head('snapshot', self._snapshot(who is not None))}0}}")
         self._clients.add(client)
         writer = asyncio.create_task(self._write(client))
         try:

@@ -36,7 +36,8 @@ Admin.loaders.reviews = async () => {
     r.reasons.join("、") + (r.comment ? "(" + r.comment + ")" : ""), r.channel_name + (r.invited ? "·邀评" : ""),
     shortTime(r.created_at), r.voided ? "已作废：" + r.void_reason : (r.flagged ? "异常" : "有效"),
     r.voided ? "" : button("作废", () => openAction(`作废评价 ${r.ticket_number}`, [
-      {name: "reason", label: "作废原因（恶意/误评）", type: "textarea"}, {name: "approver", label: "审批人"}],
+      {name: "reason", label: "作废原因（恶意/误评）", type: "textarea"}, {name: "approver", label: "审批人工号（另一位管理员）"},
+      {name: "approver_password", label: "审批人密码", type: "password"}],
       (v) => api(`/api/reviews/${r.id}/void`, {body: v})))], r.voided)));
   const unrated = await api("/api/reviews/unrated" + query({from: $("rv-from").value, to: $("rv-to").value}));
   fill("unrated-rows", unrated.map((t) => row([t.number, t.business_day, t.window, shortTime(t.finished_at),

@@ -1,0 +1,53 @@
+"""Issue 13, findings 11 and 12: health tells the truth about a database that cannot be written, and each kiosk's
+device report keeps its own name.
+
+The read-only disk is the real SQLite refusal: ``PRAGMA query_only`` makes the server's own connection answer every
+write with ``SQLITE_READONLY``, as a disk remounted read-only does (root ignores file modes, so chmod cannot).
+"""
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from tests.apiclient import Api
+
+pytestmark = pytest.mark.open_all_hours
+
+
+@pytest.fixture
+async def api(server):
+    async with aiohttp.ClientSession() as session:
+        yield Api(session, server.url)
+
+
+async def test_a_read_only_database_is_reported_by_health_and_writes_answer_503_with_the_cause(server, api):
+    kiosk = api.as_(server.token("kiosk"))
+    status, health = await api.get("/api/health")
+    assert status == 200 and health["db"] == "ok"
+    server.db.execute("PRAGMA query_only = ON")
+    status, health = await api.get("/api/health")
+    assert status == 503 and health["db"] == "read_only" and health["status"] == "degraded"
+    assert health["message"] == "数据库磁盘为只读，暂时无法保存，请联系管理员"
+    status, reply = await kiosk.post("/api/tickets", {"service": "bdc_transfer", "request_id": "ro-1"})
+    assert status == 503 and reply == {"error": "unavailable", "cause": "SQLITE_READONLY",
+                                       "message": "数据库磁盘为只读，暂时无法保存，请联系管理员"}
+    status, hall = await api.get("/api/hall")
+    assert status == 200, "reads still work, so the displays keep showing the queue"
+    server.db.execute("PRAGMA query_only = OFF")
+    assert (await api.get("/api/health"))[0] == 200
+    assert (await kiosk.post("/api/tickets", {"service": "bdc_transfer", "request_id": "ro-1"}))[0] == 201
+
+
+async def test_kiosks_set_up_alike_keep_their_own_device_state(server, api):
+    """Two kiosks with tokens made the same way (`token create --role kiosk`, no name) report their printers."""
+    east, west = api.as_(server.token("kiosk")), api.as_(server.token("kiosk"))
+    status, first = await east.post("/api/devices/report", {"devices": [
+        {"device": "取号机打印机", "kind": "printer", "ok": False, "detail": "缺纸"}]})
+    assert status == 200
+    status, second = await west.post("/api/devices/report", {"devices": [
+        {"device": "取号机打印机", "kind": "printer", "ok": True}]})
+    assert status == 200 and first["source"] != second["source"]
+    _, health = await api.get("/api/health")
+    printers = {d["source"]: (d["ok"], d["detail"]) for d in health["devices"]}
+    assert printers == {first["source"]: (False, "缺纸"), second["source"]: (True, None)}
+    assert health["devices_down"] == 1
