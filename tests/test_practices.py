@@ -63,8 +63,9 @@ async def test_each_kind_carries_what_it_needs(server, counter):
     server.clock.advance(timedelta(days=4).total_seconds())
     _, pending = await admin.get(f"/api/practices?pending=1&from={today.isoformat()}")
     assert pending[0]["late"]
-    assert (await clerk.post(f"/api/practices/{missing['id']}/arrived"))[0] == 200
-    assert (await clerk.post(f"/api/practices/{missing['id']}/arrived"))[0] == 409
+    # days later (the clerk's session of that day has expired): the supervisor marks the material brought in
+    assert (await admin.post(f"/api/practices/{missing['id']}/arrived"))[0] == 200
+    assert (await admin.post(f"/api/practices/{missing['id']}/arrived"))[0] == 409
     assert (await admin.get(f"/api/practices?pending=1&from={today.isoformat()}"))[1] == []
 
 
