@@ -1,4 +1,4 @@
-"""The admin pages (Chinese, staff login): live hall, the three ledgers, KPI charts, exports, tidal windows.
+"""The admin pages (Chinese, staff login): the overview (概览, the landing tab), live hall, the three ledgers, KPI charts, exports, tidal windows.
 
 One page at ``/admin`` with plain JavaScript (no CDN: the hall has no internet); it logs in through the core's
 ``POST /api/login`` and keeps the admin token in the browser's sessionStorage.
@@ -15,7 +15,8 @@ from queue_server.keys import CONFIG
 
 WEB = Path(__file__).resolve().parent / "static"
 STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts.js": "application/javascript",
-          "ledgers.js": "application/javascript", "tidal.js": "application/javascript"}
+          "ledgers.js": "application/javascript", "tidal.js": "application/javascript",
+          "overview.js": "application/javascript"}
 
 
 async def _handle_get_admin_page(request: web.Request) -> web.Response:
@@ -32,7 +33,7 @@ async def _handle_get_static(request: web.Request) -> web.Response:
 
 
 OPENAPI_PATHS: dict[str, Any] = {
-    "/admin": {"get": {"summary": "管理后台 Admin pages (HTML): 实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",
+    "/admin": {"get": {"summary": "管理后台 Admin pages (HTML): 概览、实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",
                        "responses": {"200": {"description": "the page; log in with an admin 工号"}}}},
 }
 

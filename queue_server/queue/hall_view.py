@@ -224,6 +224,10 @@ class HallView:
     def snapshot(self) -> dict:
         """``GET /api/hall``: services with waits, windows with their current numbers, the latest calls."""
         loads = self.service_loads()
+        now = self.clock.now()
+        oldest = dict(self.db.execute(
+            "select service, min(issued_at) from tickets where business_day = ? and status in ('waiting', "
+            "'transferred') group by service", [self.today()]).fetchall())
         services = []
         for code, srv in self.config.services.items():
             load = loads[code]
@@ -231,6 +235,8 @@ class HallView:
                 "code": code, "name": srv.name, "prefix": srv.prefix, "department": srv.department,
                 "department_name": self.config.departments[srv.department].name,
                 "waiting": load.waiting, "estimated_wait_min": estimate_wait_minutes(load.waiting, load),
+                # how long the longest waiter of this service has waited so far (the overview's service level)
+                "longest_wait_min": int((now - from_iso(oldest[code])).total_seconds() // 60) if code in oldest else None,
             })
         staffed = self.staffed()
         windows = [{**self._window_dict(r), "staffed": r[0] in staffed}
