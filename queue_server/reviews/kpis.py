@@ -41,9 +41,6 @@ PERIODS = ("day", "week", "month", "quarter")
 DIMENSIONS = ("window", "staff", "service", "department", "hour")
 #: an estimate within this many minutes of the real wait counts as accurate
 ESTIMATE_TOLERANCE_MIN = 5.0
-# Quarterly assessment score of a unit: weights of its rates; a rate with nothing to count earns full marks.
-RANKING_WEIGHTS = {"good_rate": 0.4, "on_time_rectification_rate": 0.2, "complaints_on_time_rate": 0.2,
-                   "within_20_min_rate": 0.2}
 
 
 @dataclass(frozen=True)
@@ -224,20 +221,6 @@ def breakdown(facts: Facts, by: str, now: datetime) -> list[dict[str, Any]]:
             rows.append({"key": hour, **compute(Facts([], [], [], []), now), "served_in_hour":
                          sum(1 for t in facts.tickets if t.finished_hour == hour)})
         rows.sort(key=lambda r: r["key"])
-    return rows
-
-
-def ranking(facts: Facts, now: datetime) -> list[dict[str, Any]]:
-    """Units (departments) ranked for the quarterly assessment by a weighted score of their rates."""
-    rows = []
-    for row in breakdown(facts, "department", now):
-        over = row["share_over_20_min"]
-        rates = {**row, "within_20_min_rate": None if over is None else 1 - over}
-        score = sum(w * (1.0 if rates[name] is None else rates[name]) for name, w in RANKING_WEIGHTS.items())
-        rows.append({**row, "score": round(100 * score, 2)})
-    rows.sort(key=lambda r: (-r["score"], r["key"]))
-    for place, row in enumerate(rows, start=1):
-        row["rank"] = place
     return rows
 
 
