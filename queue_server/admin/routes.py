@@ -33,7 +33,7 @@ async def _handle_get_static(request: web.Request) -> web.Response:
 
 
 OPENAPI_PATHS: dict[str, Any] = {
-    "/admin": {"get": {"summary": "管理后台 Admin pages (HTML): 概览、实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",
+    "/admin": {"get": {"summary": "管理后台 Admin pages (HTML): 实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",
                        "responses": {"200": {"description": "the page; log in with an admin 工号"}}}},
 }
 

@@ -89,7 +89,7 @@ function showHall(h) {{
 async function loadHall() {{
   try {{ const r = await fetch("/api/hall"); if (r.ok) {{ hall = await r.json(); showHall(hall); }} }} catch (e) {{}}
 }}
-// one service may cover several items (不动产转移登记: 二手房过户, 继承…): one link per item's materials list
+// one hall service may cover several guide items (a property transfer covers resale and inheritance): one link each
 async function loadGuide() {{
   try {{
     const r = await fetch("/api/guides?limit=8&service=" + encodeURIComponent(SERVICE));

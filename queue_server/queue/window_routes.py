@@ -133,8 +133,8 @@ OPENAPI_PATHS = {
                                       "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}],
                                       "responses": {"200": {"description": "window view with waiting counts"}}}},
     "/api/windows/{number}/call": _action_doc(
-        "叫号 Call next (409 queue_empty); finish_current: 办结并叫下一位 in one transaction (expect: the current "
-        "number the clerk saw, so a double press cannot finish the next citizen)",
+        "叫号 Call next (409 queue_empty); finish_current finishes the current ticket and calls the next in one "
+        "transaction (expect is the current number the clerk saw, so a double press cannot finish the next citizen)",
         {"finish_current": {"type": "boolean"}, "expect": _S}),
     "/api/windows/{number}/recall": _action_doc("重呼 Call the current ticket again"),
     "/api/windows/{number}/start": _action_doc("开始办理 The citizen is at the counter"),
