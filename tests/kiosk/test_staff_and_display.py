@@ -36,7 +36,11 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     seen["plan"], seen["plan_shown"] = panel.plan.text, panel.plan.height > 0 and panel.plan.opacity == 1
     seen["waiting_before"] = panel.waiting.text
 
+    def enabled(label: str) -> bool:
+        return any(getattr(w, "text", None) == label and not w.disabled for w in d.widgets(d.app.screen))
+
     def act(label: str, expect: str) -> str:
+        d.wait_until(lambda: enabled(label), what=f"{label} enabled")  # greyed out until the view says it applies
         d.tap_text(label, exact=True)
         d.wait_until(lambda: expect in panel.message.text, what=f"{label} → {expect}")
         return panel.message.text
@@ -46,6 +50,7 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.shot("staff-called")
     seen["recall"] = act("重呼\nF3", "已重呼")
     seen["hold"] = act("挂起\nF7", "已挂起")
+    d.wait_until(lambda: enabled("回呼\nF8"), what="enabled")
     d.tap_text("回呼\nF8", exact=True)
     d.wait_screen("pick")
     d.wait_until(lambda: d.app.screen.grid.children, what="held numbers")
@@ -54,6 +59,7 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.wait_screen("panel")
     d.wait_until(lambda: "已回呼" in panel.message.text, what="resumed")
     seen["resume"] = panel.message.text
+    d.wait_until(lambda: enabled("转移\nF9"), what="enabled")
     d.tap_text("转移\nF9", exact=True)
     d.wait_screen("pick")
     pick = d.app.screen
@@ -68,10 +74,12 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     seen["transfer"] = panel.message.text
     seen["call2"] = act("叫号\nF1", "已叫号")
     d.wait_until(lambda: panel.current.text == ctx["numbers"][1], what="second number")
+    d.wait_until(lambda: enabled("过号\nF6"), what="enabled")
     d.tap_text("过号\nF6", exact=True)
     d.wait_screen("pick")  # 过号 asks first
     d.shot("staff-skip-confirm")
     seen["skip"] = act(f"确认过号 {ctx['numbers'][1]}", "已过号")
+    d.wait_until(lambda: enabled("过号重排\nF10"), what="enabled")
     d.tap_text("过号重排\nF10", exact=True)
     d.wait_screen("pick")
     d.tap_text(ctx["numbers"][1], exact=True)
@@ -92,8 +100,7 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.wait_until(lambda: panel.pause_button.text.startswith("暂停服务"), what="open again")
     d.wait_until(lambda: d.app.view.get("state") == "open" and not d.app.busy, what="view after reopening")
     # nobody waits: 叫号 and 办结并叫下一位 are greyed out rather than answering "queue empty" after a press
-    seen["empty"] = (d.find_button("叫号\nF1", exact=True).disabled and d.find_button("办结并叫下一位\nF2", exact=True).disabled
-                     if ctx.get("expect_empty") else "")
+    seen["empty"] = (not enabled("叫号\nF1") and not enabled("办结并叫下一位\nF2")) if ctx.get("expect_empty") else ""
     return seen
 
 
