@@ -60,6 +60,10 @@ def _said(value: Any, kind: str) -> str:
     return "暂无" if value is None else shown(value, kind)
 
 
+def _cases_text(c: dict[str, Any]) -> str:
+    return f"承诺件 {c['cases']} 件，按时办结率 {_said(c['on_time_rate'], 'rate')}。" if c["cases"] else ""
+
+
 def _totals_text(t: dict[str, Any]) -> str:
     return (f"本季度共取号 {t['tickets']} 人次，办结 {t['served']} 件，平均等候 {_said(t['mean_wait_min'], 'min')} 分钟，"
             f"等候超过20分钟的占 {_said(t['share_over_20_min'], 'rate')}。收到有效评价 {t['reviews']} 条，"
@@ -75,7 +79,7 @@ def write_docx(content: dict[str, Any]) -> bytes:
     _paragraph(doc, content["title"], TITLE_FONT, 22, center=True)
     _paragraph(doc, f"（统计期间：{content['span']}）", BODY_FONT, 14, center=True)
     _paragraph(doc, "一、总体情况", HEADING_FONT, 16, indent=False)
-    _paragraph(doc, _totals_text(content["totals"]))
+    _paragraph(doc, _totals_text(content["totals"]) + _cases_text(content["promised_cases"]))
     _paragraph(doc, "二、各单位指标", HEADING_FONT, 16, indent=False)
     _table(doc, ["单位", *(heading for _, heading, _ in UNIT_COLUMNS)],
            [[u["name"], *(shown(u.get(f), kind) for f, _, kind in UNIT_COLUMNS)] for u in content["units"]])
@@ -90,8 +94,13 @@ def write_docx(content: dict[str, Any]) -> bytes:
             for r in content["ranking"]], first_cm=2.0)
     _paragraph(doc, "四、逾期未办结事项", HEADING_FONT, 16, indent=False)
     cases, late, tasks = content["overdue_cases"], content["overdue_complaints"], content["overdue_tasks"]
-    if not cases and not late and not tasks:
-        _paragraph(doc, "截至通报生成时，无逾期未办结的差评整改、诉求和工作任务。")
+    promised_late = content["overdue_promised_cases"]
+    if not cases and not late and not tasks and not promised_late:
+        _paragraph(doc, "截至通报生成时，无逾期未办结的承诺件、差评整改、诉求和工作任务。")
+    if promised_late:
+        _table(doc, ["承诺件", "号码", "事项", "窗口", "受理", "时限", "状态"],
+               [[f"#{c['id']}", c["ticket_number"], c["guide_name"], f"{c['window']}号窗口", c["accepted_at"][:10],
+                 c["deadline"][:10], c["state_name"]] for c in promised_late], first_cm=2.0)
     if cases:
         _table(doc, ["差评整改", "号码", "窗口", "评价", "逾期环节", "时限", "责任人"],
                [[f"#{c['id']}", c["ticket"], f"{c['window']}号窗口", c["level_name"],
