@@ -19,7 +19,9 @@ expect = playwright_api.expect
 
 
 async def policy_opening(desk: Desk) -> dict:
-    """Take 社保卡 tickets until the policy opens a tidal window (the 5th ticket: 22 minutes' estimated wait)."""
+    """Take 社保卡 tickets until the policy opens a tidal window (the 5th ticket: 22 minutes' estimated wait); the
+    standby clerks are signed in (the tide opens only windows where someone works)."""
+    desk.server.sign_in(31, 32, 33, 34)
     for _ in range(8):
         desk.issue("si_card")
         for _ in range(20):  # the policy runs on the loop right after the event
@@ -101,6 +103,8 @@ async def test_manager_watches_and_steers_the_tide_from_the_admin_page(browser, 
     assert await page.locator("#alerts").is_hidden()
     desk.server.clock.advance(180)
     await page.get_by_role("button", name="立即评估").click()
+    await page.locator("#alert-badge").wait_for(timeout=5000)  # alerts collapse into a badge; its list on a click
+    await page.locator("#alert-badge").click()
     alert = page.locator("#alerts .alert-line", has_text="潮汐开窗未确认")
     await alert.wait_for(timeout=5000)
     assert await alert.inner_text() == ("潮汐开窗未确认：32 号窗口 社会保障卡办理（09:00 开设），超过 3 分钟无人确认，"
@@ -123,7 +127,7 @@ async def test_manager_watches_and_steers_the_tide_from_the_admin_page(browser, 
 
     # Another day's log through the date picker: Sunday had none.
     await page.locator("#td-date").fill("2026-11-22")
-    await page.locator("#td-log tr").first.wait_for(state="detached")
+    await page.locator("#td-log tr.empty", has_text="暂无数据").wait_for()  # an empty table says so
     await page.locator("#td-date").fill("2026-11-23")
     await page.locator("#td-log tr", has_text="开设（手动）").wait_for()
     await context.close()

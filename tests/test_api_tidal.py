@@ -26,6 +26,12 @@ def hall_config(hall_config):
     return with_tidal(hall_config, day_plan=False)
 
 
+@pytest.fixture(autouse=True)
+def everyone_signed_in(server):
+    """Every counter has its clerk signed in, so the tide may choose any window (who is missing is tested apart)."""
+    return server.sign_in(*server.hall.config.windows)
+
+
 @pytest.fixture
 async def api(server):
     async with aiohttp.ClientSession() as session:

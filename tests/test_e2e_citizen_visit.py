@@ -75,12 +75,15 @@ def scenario_staff(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     login.staff_no.text, login.password.text = "3001", "secret-3001"
     d.tap_text("登录")
     panel = d.wait_screen("panel")
-    d.tap_text("叫号", exact=True)
+    # the buttons carry their F-key and stay greyed out until the window view says they apply
+    d.wait_until(lambda: not panel.buttons["call"].disabled, what="叫号 enabled")
+    d.tap_text("叫号\nF1", exact=True)
     d.wait_until(lambda: panel.current.text == ctx["number"], what="the ticket called")
     d.shot("e2e-staff-called")
     d.signal("called")
     d.wait_go("finish")
-    d.tap_text("办结", exact=True)
+    d.wait_until(lambda: not panel.buttons["finish"].disabled, what="办结 enabled")
+    d.tap_text("办结\nF5", exact=True)
     d.wait_until(lambda: "已办结" in panel.message.text, what="finished")
     return {"message": panel.message.text}
 

@@ -273,3 +273,20 @@ def test_look_ahead_opens_before_the_queue_builds_and_keeps_a_window_before_a_kn
     later = START.replace(minute=30)
     surge_coming = TidalState(TidalSettings(), {"bdc": ServiceState("bdc", 0, 0.0, 0.0, 12.0)}, STANDBY, d.openings)
     assert decide(surge_coming, later).openings[0].below_since is None
+
+
+def test_a_window_nobody_works_at_is_never_chosen_for_a_tidal_or_support_opening():
+    """GIVEN an overloaded service whose best standby window and best trained counter have nobody signed in (a
+    restart dropped them, or they never came) WHEN the policy decides THEN it takes the staffed ones, and with none
+    staffed it opens nothing: the display must never send citizens to an empty counter (issue 14)."""
+    windows = {
+        35: WindowState(35, True, ("bdc",), (), "open", staffed=False),  # the best rank, but empty
+        31: WindowState(31, True, ("bdc", "tax", "si"), (), "closed"),
+        7: WindowState(7, False, (), ("quiet",), "open", support_services=("loan",), staffed=False),
+        8: WindowState(8, False, (), ("calm",), "open", support_services=("loan",)),
+    }
+    d = decide(state({"bdc": (20, 40.0), "loan": (12, 45.0), "quiet": (0, 0.0), "calm": (1, 3.0)},
+                     windows=windows), START)
+    assert sorted((a.service, a.window) for a in d.actions) == [("bdc", 31), ("loan", 8)]
+    nobody = {n: replace(w, staffed=False) for n, w in windows.items()}
+    assert decide(state({"bdc": (20, 40.0), "loan": (12, 45.0)}, windows=nobody), START).actions == ()

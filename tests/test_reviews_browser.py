@@ -48,12 +48,15 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
     await admin.get_by_text("工号或密码错误").wait_for()
     await admin.locator("#password").fill("admin-secret")
     await admin.get_by_role("button", name="登录").click()
+    await admin.locator("#ov-cards .card").first.wait_for()  # the landing tab is the overview (概览)
+    await admin.get_by_role("button", name="评价台账").click()
     ledger_row = admin.locator("#rv-rows tr", has_text=ticket["number"])
     await ledger_row.wait_for()
     text = await ledger_row.inner_text()
     assert "不满意" in text and "等候时间过长" in text and "二维码" in text
     assert await admin.evaluate("sessionStorage.getItem('govhall.admin.token')")
     await admin.reload()  # the token survives a reload of the tab
+    await admin.get_by_role("button", name="评价台账").click()
     await admin.locator("#rv-rows tr", has_text=ticket["number"]).wait_for()
     # A review arriving while the page is open shows up live (WebSocket, admin topic), without a click.
     later = desk.serve(window=2)

@@ -115,3 +115,26 @@ def test_p90_and_period_keys():
     assert p90([float(n) for n in range(1, 11)]) == 9.0 and p90([float(n) for n in range(1, 12)]) == 10.0
     assert period_key("2026-01-01", "week") == "2026-W01" and period_key("2027-01-01", "week") == "2026-W53"
     assert period_key("2026-03-31", "quarter") == "2026-Q1" and period_key("2026-04-01", "month") == "2026-04"
+
+
+def test_estimate_accuracy_and_arrivals_and_served_per_hour():
+    """GIVEN tickets quoted 10 min that waited 12, 25 and 9, one never called, issued at 9 and 10 o'clock and
+    finished at 10 and 11 WHEN broken down by hour THEN each hour has its arrivals, its served-in-hour count and the
+    accuracy of its quotes (bias positive: citizens waited longer than told)."""
+    from datetime import datetime, timezone
+
+    from queue_server.reviews.kpis import Facts, TicketFact, breakdown, compute
+
+    def t(i, wait, hour, finished_hour):
+        return TicketFact(i, "2026-03-02", "bdc", "d", 1, None, "finished" if finished_hour else "waiting", wait,
+                          quoted_min=10.0, hour=hour, finished_hour=finished_hour)
+
+    facts = Facts([t(1, 12.0, 9, 10), t(2, 25.0, 9, 10), t(3, 9.0, 10, 11), t(4, None, 10, None)], [], [], [])
+    now = datetime(2026, 3, 2, 6, tzinfo=timezone.utc)
+    whole = compute(facts, now)
+    assert whole["estimated_tickets"] == 3
+    assert whole["estimate_mae_min"] == (2 + 15 + 1) / 3 and whole["estimate_bias_min"] == (2 + 15 - 1) / 3
+    assert whole["estimate_within_5_min_rate"] == 2 / 3
+    rows = {r["key"]: r for r in breakdown(facts, "hour", now)}
+    assert {h: (r["tickets"], r["served_in_hour"]) for h, r in rows.items()} == {9: (2, 0), 10: (2, 2), 11: (0, 1)}
+    assert rows[9]["estimate_within_5_min_rate"] == 0.5

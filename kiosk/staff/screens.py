@@ -1,4 +1,5 @@
-"""Staff panel screens: log in (工号, password, window), the panel, and the pickers for transfer, pause, resume."""
+"""Staff panel screens: log in (工号, password, window), the panel (buttons with their F-keys, the window's queue
+with tags and waits), and the pickers for transfer, pause, resume and the 过号 confirmation."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -12,6 +13,7 @@ from kivy.uix.widget import Widget
 from kiosk.common import theme
 from kiosk.common.theme import THEME
 from kiosk.common.widgets import Banner, BigButton, Caption, Heading, NumberLabel, SmallCaption
+from kiosk.staff.strip import ACTIONS, PAUSE_KEY, STRIP_KEY, label
 from kiosk.ticketing.screens import AppScreen
 
 STATUS_NAMES = {"called": "已叫号", "serving": "办理中", "waiting": "等候中", "held": "已挂起"}
@@ -59,11 +61,8 @@ class LoginScreen(AppScreen):
 class PanelScreen(AppScreen):
     """The current ticket, the waiting counts, the buttons, today's support plan and any tidal order."""
 
-    ACTIONS = (("叫号", "call", theme.PRIORITY), ("重呼", "recall", theme.PRIMARY),
-               ("开始办理", "start", theme.PRIMARY), ("办结", "finish", theme.PRIORITY),
-               ("过号", "skip", theme.DANGER), ("挂起", "hold", theme.SURFACE),
-               ("回呼", "resume", theme.SURFACE), ("转移", "transfer", theme.SURFACE),
-               ("过号重排", "requeue", theme.SURFACE))
+    COLOURS = {"call": theme.PRIORITY, "finish_next": theme.PRIORITY, "recall": theme.PRIMARY,
+               "start": theme.PRIMARY, "finish": theme.PRIORITY, "skip": theme.DANGER}
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "panel")
@@ -76,9 +75,17 @@ class PanelScreen(AppScreen):
         self.plan = SmallCaption(text="", halign="left", size_hint_y=None, height=0, opacity=0, shorten=True)
         heading.add_widget(self.plan)
         top.add_widget(heading)
-        self.pause_button = BigButton(text="暂停服务", colour=theme.SURFACE, size_hint_x=0.35)
+        self.pause_button = BigButton(text=f"暂停服务\nF{PAUSE_KEY}", colour=theme.SURFACE, size_hint_x=0.3)
         self.pause_button.bind(on_release=lambda _b: app.toggle_pause())
         top.add_widget(self.pause_button)
+        strip = BigButton(text=f"条形模式\nF{STRIP_KEY}", colour=theme.SURFACE, size_hint_x=0.3)
+        strip.bind(on_release=lambda _b: app.toggle_strip())
+        top.add_widget(strip)
+        self.logout_button = BigButton(text="交班/退出", colour=theme.SURFACE, size_hint_x=0.3)
+        self.logout_button.bind(on_release=lambda _b: app.confirm_logout())
+        top.add_widget(self.logout_button)
+        for button in (self.pause_button, strip, self.logout_button):
+            button.font_size = THEME.fs_body  # set after the kv rule (which binds fs_button): two lines must fit
         self.body.add_widget(top)
         self.paused = Banner(text="", colour=theme.WARNING)
         self.body.add_widget(self.paused)
@@ -100,20 +107,33 @@ class PanelScreen(AppScreen):
         self.current_info = Caption(text="")
         current.add_widget(self.current_info)
         middle.add_widget(current)
-        # scrolls (and clips) rather than spilling over the order above when many services have people waiting
-        waiting_view = ScrollView(do_scroll_x=False)
-        self.waiting = Caption(text="", halign="left", valign="top", size_hint_y=None)
-        self.waiting.bind(texture_size=lambda label, size: setattr(label, "height", size[1]))
-        waiting_view.add_widget(self.waiting)
-        middle.add_widget(waiting_view)
+        # the queue this window will call, in call order, each with its tag and wait so far; scrolls (and clips)
+        # rather than spilling over the order above when many wait
+        queue_side = BoxLayout(orientation="vertical", size_hint_x=1.3)
+        self.waiting = SmallCaption(text="", halign="left", size_hint_y=None, height=THEME.fs_body * 1.6,
+                                    shorten=True)
+        queue_side.add_widget(self.waiting)
+        queue_view = ScrollView(do_scroll_x=False)
+        self.queue = Caption(text="", halign="left", valign="top", size_hint_y=None)
+        self.queue.bind(texture_size=lambda label, size: setattr(label, "height", size[1]))
+        queue_view.add_widget(self.queue)
+        queue_side.add_widget(queue_view)
+        middle.add_widget(queue_side)
         self.body.add_widget(middle)
         self.message = Banner(text="", colour=theme.SURFACE)
         self.body.add_widget(self.message)
         grid = GridLayout(cols=5, spacing=THEME.gap, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
-        for label, action, colour in self.ACTIONS:
-            button = BigButton(text=label, colour=colour)
+        self.buttons: dict[str, BigButton] = {}
+        for action in ACTIONS:
+            button = BigButton(text=label(action, stacked=True), colour=self.COLOURS.get(action, theme.SURFACE),
+                               disabled=True)
+            # name and key on two lines; the name never wraps: the longest (办结并叫下一位) gets a smaller size
+            # when its button is too narrow for it, instead of breaking inside the word
+            chars = len(ACTIONS[action][0]) + 0.6
+            button.bind(width=lambda b, w, n=chars: setattr(b, "font_size", min(THEME.fs_body, (w - THEME.gap) / n)))
             button.bind(on_release=lambda _b, a=action: app.act(a))
+            self.buttons[action] = button
             grid.add_widget(button)
         self.body.add_widget(grid)
 
@@ -124,24 +144,27 @@ class PanelScreen(AppScreen):
         self.title.text = f"{self.app.window_name()} · {staff} · {state}"
         paused = view.get("state") == "paused"
         self.paused.text = f"本窗口暂停服务（{view.get('pause_reason') or '暂停'}）" if paused else ""
-        self.pause_button.text = "恢复服务" if view.get("state") == "paused" else "暂停服务"
+        self.pause_button.text = f"{'恢复服务' if view.get('state') == 'paused' else '暂停服务'}\nF{PAUSE_KEY}"
         self.show_plan(view.get("plan_service_name"))
         self.current.text = view.get("current") or "—"
         service = self.app.hall_config.services.get(view.get("current_service") or "")
         status = STATUS_NAMES.get(view.get("current_status") or "", view.get("current_status") or "")
-        self.current_info.text = f"{service.name} · {status}" if service and view.get("current") else "当前没有号码"
-        # one wrapped paragraph, not a line per service: a tidal window serving four services, plus a tidal
-        # order above, overflowed the panel and covered the current number
-        counts, idle = [], 0
-        for code, count in (view.get("waiting") or {}).items():
-            srv = self.app.hall_config.services.get(code)
-            if count:
-                counts.append(f"{srv.name if srv else code} {count} 人")
-            else:
-                idle += 1  # a tidal group's eight services at 0 人 each only hid the ones that matter
-        if idle:
-            counts.append(f"其余 {idle} 项业务无人等候" if counts else f"{idle} 项业务均无人等候")
-        self.waiting.text = f"等候合计 {view.get('waiting_total', 0)} 人\n" + "；".join(counts)
+        tag = (view.get("current_ticket") or {}).get("tag")
+        # a 绿色通道 citizen at the counter shows as one (an elderly or disabled citizen may need a hand)
+        self.current_info.text = (f"{service.name} · {status}" + (f" · 【{tag}】" if tag else "")
+                                  if service and view.get("current") else "当前没有号码")
+        counts = [f"{self.app.service_name(code)} {n}" for code, n in (view.get("waiting") or {}).items() if n]
+        self.waiting.text = f"等候合计 {view.get('waiting_total', 0)} 人" + ("：" + "；".join(counts) if counts else "")
+        lines = []
+        for q in view.get("queue") or []:
+            tag = f"【{q['tag']}】" if q.get("tag") else ""
+            lines.append(f"{q['number']} {tag}{q['service_name']} · 已等 {q['waited_min']} 分钟")
+        self.queue.text = "\n".join(lines) if lines else "暂无等候的号码"
+
+    def enable(self, enabled: dict[str, bool]) -> None:
+        """Grey out the buttons whose action cannot apply now (no current number, nobody waiting, paused…)."""
+        for action, button in self.buttons.items():
+            button.disabled = not enabled.get(action, False)
 
     def show_plan(self, service_name: str | None) -> None:
         """Show (the planned service's name) or hide (None) the day's support plan line."""
@@ -169,6 +192,10 @@ class PickScreen(AppScreen):
         super().__init__(app, "pick")
         self.heading = Heading(text="")
         self.body.add_widget(self.heading)
+        # an optional row of reasons (transfer): the first is chosen already, so a common target is one tap away
+        self.reasons_row = BoxLayout(size_hint_y=None, height=0, opacity=0, spacing=THEME.gap * 0.5)
+        self.body.add_widget(self.reasons_row)
+        self.reason: str | None = None
         self.grid = GridLayout(cols=3, spacing=THEME.gap, size_hint_y=None)
         self.grid.bind(minimum_height=self.grid.setter("height"))
         self.scroll = ScrollView(do_scroll_x=False)  # 30-odd services or windows do not fit on one screen
@@ -176,9 +203,20 @@ class PickScreen(AppScreen):
         self.body.add_widget(self.scroll)
         self.body.add_widget(self.button("取消", lambda: app.go("panel"), colour=theme.SURFACE))
 
-    def show(self, heading: str, choices: list[tuple[str, Any]], on_pick: Callable[[Any], None]) -> None:
-        """Offer ``choices`` (label, value); ``on_pick(value)`` runs for the tapped one."""
+    def show(self, heading: str, choices: list[tuple[str, Any]], on_pick: Callable[[Any], None],
+             reasons: tuple[str, ...] = ()) -> None:
+        """Offer ``choices`` (label, value); ``on_pick(value)`` runs for the tapped one. With ``reasons``, a row of
+        reasons above them (the first chosen; :attr:`reason` holds the choice)."""
         self.heading.text = heading
+        self.reasons_row.clear_widgets()
+        self.reason = reasons[0] if reasons else None
+        self.reasons_row.height = THEME.button_h * 0.6 if reasons else 0
+        self.reasons_row.opacity = 1 if reasons else 0
+        for reason in reasons:
+            chip = BigButton(text=reason, colour=theme.PRIORITY if reason == self.reason else theme.SURFACE)
+            chip.size_hint_y = 1
+            chip.bind(on_release=lambda _b, r=reason: self._choose_reason(r))
+            self.reasons_row.add_widget(chip)
         self.grid.clear_widgets()
         for label, value in choices:
             button = BigButton(text=label, colour=theme.PRIMARY)
@@ -187,3 +225,8 @@ class PickScreen(AppScreen):
         if not choices:
             self.grid.add_widget(Caption(text="没有可选项"))
         self.scroll.scroll_y = 1  # a new list starts at its top
+
+    def _choose_reason(self, reason: str) -> None:
+        self.reason = reason
+        for chip in self.reasons_row.children:
+            chip.colour = theme.PRIORITY if chip.text == reason else theme.SURFACE

@@ -1,4 +1,4 @@
-"""The admin pages (Chinese, staff login): live hall, the three ledgers, KPI charts, exports, tidal windows.
+"""The admin pages (Chinese, staff login): the overview (概览, the landing tab), live hall, the three ledgers, KPI charts, exports, tidal windows.
 
 One page at ``/admin`` with plain JavaScript (no CDN: the hall has no internet); it logs in through the core's
 ``POST /api/login`` and keeps the admin token in the browser's sessionStorage.
@@ -16,6 +16,7 @@ from queue_server.keys import CONFIG
 WEB = Path(__file__).resolve().parent / "static"
 STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts.js": "application/javascript",
           "ledgers.js": "application/javascript", "tidal.js": "application/javascript",
+          "overview.js": "application/javascript",
           # the evaluation duties' tabs (服务举措, 承诺件, 培训; 任务台账; 季度通报, 操作日志)
           "duties.js": "application/javascript", "tasks.js": "application/javascript",
           "reports.js": "application/javascript"}

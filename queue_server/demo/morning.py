@@ -25,6 +25,9 @@ DEMAND = [("bdc_transfer", 14), ("si_card", 8), ("mi_reimburse", 5), ("company_s
           ("id_card", 4), ("tax_invoice", 3), ("passport", 3), ("license_renew", 3), ("general_intake", 2)]
 #: the windows staffed this morning (the rest of the hall stays as it is)
 ON_DUTY = [1, 2, 7, 10, 12, 14, 16, 19, 21, 27]
+#: standby windows whose clerks sign in at the start and wait for a tidal order (the tide opens only windows where
+#: someone is signed in, so a standby window nobody staffs never gets citizens sent to it)
+STANDING_BY = [31, 32, 33, 34]
 LEVELS = ["very_satisfied"] * 6 + ["satisfied"] * 3 + ["basically_satisfied"]
 
 
@@ -71,7 +74,7 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
         hall = Hall(session, url)
         _, snapshot = await hall.call("GET", "/api/hall")
         today = snapshot["hall"]["business_day"]  # after midnight the hall's day may still be yesterday's
-        staff = await _log_in(hall, ON_DUTY, report)
+        staff = await _log_in(hall, ON_DUTY + STANDING_BY, report)
 
         async def take(service: str, priority: str | None = None) -> None:
             body = {"service": service, "request_id": uuid.uuid4().hex, **({"priority": priority} if priority else {})}
@@ -149,7 +152,11 @@ async def _take_up_tidal_windows(hall: Hall, tokens: DemoTokens, staff: dict[int
     spare = [s for s in DEMO_STAFF[len(staff):]]
     for opening in tidal.get("open", []):
         window = opening["window"]
-        if window in staff or not spare:
+        if window in staff:  # signed in there already (the tide only opens such windows): acknowledge the order
+            if opening.get("acknowledged_at") is None:
+                await hall.call("POST", f"/api/windows/{window}/tidal/ack", staff[window])
+            continue
+        if not spare:
             continue
         staff_no, _ = spare.pop(0)
         status, body = await hall.call("POST", "/api/login", None, {"staff_no": staff_no, "password": DEMO_PASSWORD, "window": window})

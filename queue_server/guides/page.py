@@ -41,7 +41,7 @@ def guide_html(guide: Guide, department_name: str, hall_name: str) -> str:
 <style>{_STYLE}</style></head><body>
 <p class=muted>{e(hall_name)} · {e(department_name)} · 事项编码 {e(guide.code)}</p><h1>{e(guide.name)}</h1>
 <h2>设定依据</h2>{_list(guide.basis)}<h2>受理条件</h2>{_list(guide.conditions)}
-<h2>申请材料</h2><table><tr><th>序号</th><th>材料名称</th><th>出具单位</th><th>原件</th><th>复印件</th><th>必要</th>
+<h2 id="materials">申请材料</h2><table><tr><th>序号</th><th>材料名称</th><th>出具单位</th><th>原件</th><th>复印件</th><th>必要</th>
 <th>形式</th><th>备注</th></tr>{rows}</table>
 <h2>办理流程</h2>{_list(guide.steps)}
 <h2>办理时限</h2><p>法定时限：{_days(guide.legal_days)}；承诺时限：{_days(guide.promised_days)}</p>

@@ -50,7 +50,8 @@ def _guide(request: web.Request):
 
 
 async def _handle_search(request: web.Request) -> web.Response:
-    """Ranked search (`q`), optionally within one department; without `q`, the department's or all guides."""
+    """Ranked search (`q`), optionally within one department or for one hall service (`service`); without `q`, the
+    department's, the service's or all guides."""
     lib = _library(request)
     q = request.query.get("q", "").strip()
     if len(q) > MAX_QUERY:
@@ -66,8 +67,11 @@ async def _handle_search(request: web.Request) -> web.Response:
     if department and department not in cat.departments:
         raise invalid("department", f"没有编码为 {department} 的部门")
     members = [c for c, g in cat.guides.items() if not department or g.department == department]
+    service = request.query.get("service", "").strip()
+    if service:  # the guides of one hall service (the phone's status page links its materials list)
+        members = [c for c in members if cat.guides[c].service == service]
     if q:
-        hits = lib.index.search(q, limit=limit or 20, restrict=members if department else None)
+        hits = lib.index.search(q, limit=limit or 20, restrict=members if department or service else None)
         codes = [h.code for h in hits]
     else:
         codes = members[:limit]
@@ -277,6 +281,7 @@ OPENAPI_PATHS = {
         "summary": "办事指南检索 Guide search: name, keyword, full pinyin, initials (bdc), one wrong character",
         "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}},
                        {"name": "department", "in": "query", "schema": {"type": "string"}},
+                       {"name": "service", "in": "query", "schema": {"type": "string"}},
                        {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": MAX_LIMIT}}],
         "responses": {"200": {"description": "ranked best first",
                               "content": {"application/json": {"schema": _SUMMARY}}}}}},

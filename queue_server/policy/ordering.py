@@ -63,6 +63,15 @@ def pick_next(waiting: Iterable[QueuedTicket], window: int, services: Sequence[s
     return min(candidates, key=lambda t: _rank(t, window, services, rule))
 
 
+def window_queue(waiting: Iterable[QueuedTicket], window: int, services: Sequence[str],
+                 rule: OrderRule) -> list[QueuedTicket]:
+    """Every ticket ``window`` could call, in the order it would call them (the staff panel's queue list): the
+    first is what :func:`pick_next` answers."""
+    candidates = [t for t in waiting if callable_by(t, window, services)]
+    candidates.sort(key=lambda t: _rank(t, window, services, rule))
+    return candidates
+
+
 def service_queue(waiting: Iterable[QueuedTicket], service: str, rule: OrderRule) -> list[QueuedTicket]:
     """The tickets waiting for ``service`` (not directed to a window), in the order they will be called."""
     queue = [t for t in waiting if t.service == service and t.target_window is None]

@@ -82,7 +82,8 @@ def open_reason(service: ServiceState, th: Thresholds) -> str:
 def choose_standby(
     service: str, windows: Mapping[int, WindowState], taken: set[int], services: Mapping[str, ServiceState]
 ) -> WindowState | None:
-    """The standby window to open for ``service``, or None when no qualified window is free.
+    """The standby window to open for ``service``, or None when no qualified, staffed window is free (a window
+    nobody works at is never chosen).
 
     Preference: a staffed (open) idle window, then an open busy one, then paused, then closed (its staff must be
     fetched); among equals the one whose own services have the fewest waiting, then the one qualified for the
@@ -97,7 +98,7 @@ def choose_standby(
     best: tuple | None = None
     chosen: WindowState | None = None
     for w in windows.values():
-        if not w.standby or w.number in taken or service not in w.tidal_services:
+        if not w.standby or not w.staffed or w.number in taken or service not in w.tidal_services:
             continue
         rank = state_rank.get(w.state, 3) + (1 if w.state == "open" and w.busy else 0)
         left_behind = sum(services[s].waiting for s in w.services if s in services)
@@ -133,7 +134,7 @@ def choose_support(
     best: tuple | None = None
     chosen: WindowState | None = None
     for w in windows.values():
-        if w.standby or w.number in taken or w.state != "open" or service not in w.support_services:
+        if w.standby or not w.staffed or w.number in taken or w.state != "open" or service not in w.support_services:
             continue
         own = [services[s] for s in w.services if s in services]
         if any(not is_below(s, settings.for_service(s.code)) for s in own):

@@ -109,6 +109,9 @@ class WindowState:
     :param support_services: services a regular window's staff are trained for beyond their own (see
         :func:`queue_server.policy.training.cross_trained`); the policy may ask them to take one up when their own
         queues are calm.
+    :param staffed: whether someone works there (signed in, a keypad in use, or a number at the counter; see
+        :mod:`queue_server.queue.staffing`). The policy never opens a tidal window where nobody works: the display
+        would send citizens to an empty counter.
     """
 
     number: int
@@ -118,13 +121,14 @@ class WindowState:
     state: str = "closed"
     busy: bool = False
     support_services: tuple[str, ...] = ()
+    staffed: bool = True
 
     def may_take(self, service: str) -> bool:
         """Whether this window may hold a tidal opening for ``service``.
 
         :param service: a service code.
         """
-        return service in self.tidal_services or service in self.support_services
+        return self.staffed and (service in self.tidal_services or service in self.support_services)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,14 @@ from sqlite_utils import Database
 from queue_server.core.clock import Clock, from_iso, to_iso
 from queue_server.core.config import HallConfig
 from queue_server.core.db import write_transaction
-from queue_server.core.errors import conflict, invalid, not_found
+from queue_server.core.errors import ApiError, conflict, invalid, not_found
 from queue_server.core.events import Event
 from queue_server.core.hall_time import business_day
 from queue_server.policy.ordering import pick_next
 from queue_server.policy.training import hall_cross_training
 from queue_server.queue.appointments import AppointmentDesk
 from queue_server.queue.hall_view import HallView, public_ticket
+from queue_server.queue.staffing import reconcile_sign_ins, record_sign_in
 
 WAITING = ("waiting", "transferred")
 AT_WINDOW = ("called", "serving")
@@ -48,6 +49,8 @@ class Hall(AppointmentDesk, HallView):
                     "insert or ignore into windows (number, state, updated_at) values (?, ?, ?)",
                     [number, "closed" if window.standby else "open", to_iso(clock.now())],
                 )
+            # sign-ins survive a restart (they are rows), but not the sessions that ended while the server was down
+            reconcile_sign_ins(db, clock.now())
         self.roll_day()
 
     # -- day boundary -------------------------------------------------------------------------------------------
@@ -142,6 +145,29 @@ class Hall(AppointmentDesk, HallView):
             self.db.execute("update windows set current_ticket_id = ?, updated_at = ? where number = ?", [chosen.id, now, window])
             self._log(chosen.id, "call", window, actor, None, now)
         return self._at_window_result(chosen.id, window, "ticket.called", now)
+
+    def finish_and_call(self, window: int, actor: str, expect: str | None = None) -> tuple[dict, Events, bool]:
+        """办结并叫下一位: finish the current ticket and call the next in one transaction; without a current ticket, a
+        plain call. ``expect`` (the number the clerk saw) turns a double press into a 409 rather than finishing the
+        citizen just called. Answers (ticket, events, called): with nobody waiting the finish stands, ``called`` is
+        False and the ticket is the finished one."""
+        state = self._window(window)
+        if state["current_ticket_id"] is None:
+            return (*self.call_next(window, actor), True)
+        if state["state"] != "open":  # checked first: a paused window would finish, then fail to call
+            raise conflict("窗口已暂停，请先恢复服务" if state["state"] == "paused" else "窗口未开放，请先开启窗口")
+        current = self.ticket_by_id(state["current_ticket_id"])
+        if expect is not None and current["number"] != expect:
+            raise conflict(f"当前号码已是 {current['number']}，未重复办结")
+        with write_transaction(self.db):
+            finished, events = self.finish(window, actor)
+            try:
+                called, more = self.call_next(window, actor)
+            except ApiError as exc:
+                if exc.code != "queue_empty":
+                    raise
+                return finished, events, False
+        return called, events + more, True
 
     def recall(self, window: int, actor: str) -> tuple[dict, Events]:
         """Call the current ticket again (重呼)."""
@@ -263,11 +289,10 @@ class Hall(AppointmentDesk, HallView):
         return self._set_window_state(window, "open", None, actor, "window.opened")
 
     def set_staff(self, window: int, staff_no: str | None, staff_name: str | None) -> None:
-        """Record who is on duty at a window (shown on the counter tablet)."""
+        """Record who is on duty at a window (shown on the counter tablet; the tide opens only staffed windows)."""
         self._window(window)
         with write_transaction(self.db):
-            self.db.execute("update windows set staff_no = ?, staff_name = ?, updated_at = ? where number = ?",
-                            [staff_no, staff_name, to_iso(self.clock.now()), window])
+            record_sign_in(self.db, window, staff_no, staff_name, self.clock.now())
 
     def set_tidal(self, window: int, service: str | None, actor: str, reason: str,
                   trained: tuple[str, ...] = ()) -> Events:

@@ -13,7 +13,8 @@ from queue_server.core.clock import Clock, from_iso
 from queue_server.core.config import HallConfig
 from queue_server.core.hall_time import business_day
 from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacity_share, estimate_wait_minutes
-from queue_server.policy.ordering import OrderRule, QueuedTicket
+from queue_server.policy.ordering import OrderRule, QueuedTicket, window_queue
+from queue_server.queue.staffing import staffed_windows, ticket_tags
 
 _TICKET_COLUMNS = (
     "id, number, service, status, priority, kind, token, issued_at, called_at, finished_at, window, target_window, "
@@ -181,6 +182,22 @@ class HallView:
                    if status == "no_show" and rules.requeue != "none" and requeues < rules.max_requeues]
         return held, skipped
 
+    def window_queue(self, window: int, limit: int = 50) -> tuple[list[dict], dict | None]:
+        """The tickets ``window`` could call, in call order, each with its tag (绿色通道, 预约, 转入) and minutes
+        waited; and the same for its current ticket (None without one). Numbers and services only."""
+        services = self.current_services(window)
+        order = window_queue(self.waiting_tickets(services, window), window, services, self.order_rule)[:limit]
+        current = self.db.execute("select current_ticket_id from windows where number = ?", [window]).fetchone()
+        current_id = current[0] if current else None
+        names = {code: s.name for code, s in self.config.services.items()}
+        tags = ticket_tags(self.db, [t.id for t in order] + ([current_id] if current_id else []), names,
+                           self.clock.now())
+        return [tags[t.id] for t in order], tags.get(current_id) if current_id else None
+
+    def staffed(self) -> dict[int, str]:
+        """Window → why it counts as staffed (:func:`queue_server.queue.staffing.staffed_windows`)."""
+        return staffed_windows(self.db, self.clock.now())
+
     def _window_rows(self) -> list[tuple]:
         return self.db.execute(
             "select w.number, w.state, w.current_ticket_id, w.pause_reason, w.tidal_service, w.staff_no, w.staff_name, "
@@ -242,6 +259,10 @@ class HallView:
             shows the 工号 by rule).
         """
         loads = self.service_loads()
+        now = self.clock.now()
+        oldest = dict(self.db.execute(
+            "select service, min(issued_at) from tickets where business_day = ? and status in ('waiting', "
+            "'transferred') group by service", [self.today()]).fetchall())
         priority = self.priority_ahead()
         services = []
         for code, srv in self.config.services.items():
@@ -252,8 +273,12 @@ class HallView:
                 "department_name": self.config.departments[srv.department].name,
                 "waiting": load.waiting, "estimated_wait_min": estimate_wait_minutes(load.waiting, load),
                 "priority_waiting": ahead, "priority_estimated_wait_min": estimate_wait_minutes(ahead, load),
+                # how long the longest waiter of this service has waited so far (the overview's service level)
+                "longest_wait_min": int((now - from_iso(oldest[code])).total_seconds() // 60) if code in oldest else None,
             })
-        windows = [self._window_dict(r) for r in self._window_rows() if r[0] in self.config.windows]
+        staffed = self.staffed()
+        windows = [{**self._window_dict(r), "staffed": r[0] in staffed}
+                   for r in self._window_rows() if r[0] in self.config.windows]
         if not staff_numbers:
             windows = [{**w, "staff_no": None} for w in windows]
         calls = self.db.execute(

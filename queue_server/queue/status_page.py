@@ -1,7 +1,10 @@
 """The ticket's public status page (``/t/{token}``): a phone-sized page in Chinese, opened from the ticket's QR code.
 
-It shows the number, how many wait ahead, the estimated wait and, once called, which window to go to. It refreshes
-itself from ``GET /api/tickets/{token}``; no app, no external scripts.
+It shows the number, how many wait ahead, the estimated wait, the number now at a counter for the same service and
+the windows serving it (from the public ``GET /api/hall``), a link to the guide's materials list and, once called,
+which window to go to. What it tells the citizen to do follows the status: a finished ticket shows the review
+button, not "listen for the call". It refreshes itself from ``GET /api/tickets/{token}``; no app, no external
+scripts.
 """
 from __future__ import annotations
 
@@ -27,24 +30,41 @@ main{{padding:16px;max-width:480px;margin:auto}}
 .called{{background:#1b5e20;color:#fff;font-size:26px;text-align:center}}
 .muted{{color:#666;font-size:15px}}
 a.button{{display:block;text-align:center;background:#0d47a1;color:#fff;padding:14px;border-radius:10px;font-size:20px;text-decoration:none}}
+a.button.light{{background:#e3ecf8;color:#0d47a1;font-size:17px;margin-top:10px;padding:12px}}
+h3{{margin:0;font-size:18px}}
+.row b{{text-align:right;margin-left:12px}}
+[hidden]{{display:none!important}}
 </style></head>
 <body><header>{hall}</header><main>
 <div class="card"><div class="number" id="number">{number}</div><div class="service" id="service">{service}</div></div>
 <div class="card called" id="called" hidden></div>
 <div class="card" id="queue">
  <div class="row"><span>状态</span><b id="status">{status}</b></div>
- <div class="row"><span>前面等候</span><b id="ahead">{ahead}</b></div>
- <div class="row"><span>预计等候</span><b id="wait">{wait}</b></div>
+ <div class="row" id="ahead-row"><span>前面等候</span><b id="ahead">{ahead}</b></div>
+ <div class="row" id="wait-row"><span>预计等候</span><b id="wait">{wait}</b></div>
+ <div class="row" id="serving-row"><span>正在办理</span><b id="serving">-</b></div>
+ <div class="row" id="windows-row"><span>办理窗口</span><b id="windows">-</b></div>
 </div>
+<div class="card" id="guide" hidden><h3>所需材料（办事指南）</h3><div id="guide-links"></div></div>
 <div class="card" id="review" hidden><a class="button" href="{review_url}">评价本次服务</a></div>{survey_link}
-<p class="muted">页面每15秒自动刷新。请留意大厅叫号，过号请到服务台咨询。</p>
+<p class="muted" id="hint"></p>
 </main>
 <script>
+const SERVICE = {service_code};
 const STATUS = {{waiting:"等候中", transferred:"已转移，等候中", called:"请到窗口办理", serving:"办理中",
   finished:"已办结", no_show:"已过号", held:"暂缓办理，备齐后回原窗口", expired:"已过期"}};
+// what to do next, by status: a finished citizen is not told to listen for a call any more
+const HINT = {{waiting:"页面每15秒自动刷新。请留意大厅叫号，过号请到服务台咨询。",
+  transferred:"页面每15秒自动刷新。请留意大厅叫号，过号请到服务台咨询。",
+  called:"请带齐材料到窗口办理。", serving:"正在为您办理。",
+  finished:"业务已办结，感谢您的耐心等候。欢迎对本次服务进行评价。",
+  no_show:"您的号码已过号。请到服务台咨询是否可以重新排队。", held:"请备齐材料后回到原窗口，工作人员会为您回呼。",
+  expired:"该号码已过期，如需办理请重新取号。"}};
+let hall = null, guideWanted = true, guideFound = false;
 function show(t) {{
   document.getElementById("status").textContent = STATUS[t.status] || t.status;
   const waiting = t.status === "waiting" || t.status === "transferred";
+  for (const id of ["ahead-row", "wait-row", "serving-row", "windows-row"]) document.getElementById(id).hidden = !waiting;
   document.getElementById("ahead").textContent = !waiting ? "-" : t.ahead > 0 ? t.ahead + " 人" : "没有人，即将叫号";
   const wait = t.estimated_wait_min;
   document.getElementById("wait").textContent = !waiting || wait === null ? "-" : wait < 1 ? "不到 1 分钟" : "约 " + wait + " 分钟";
@@ -54,11 +74,46 @@ function show(t) {{
   document.getElementById("review").hidden = t.status !== "finished";
   const survey = document.getElementById("survey");
   if (survey) survey.hidden = t.status !== "finished";
+  document.getElementById("hint").textContent = HINT[t.status] || "";
+  // the materials matter before the counter (and to a held citizen fetching a missing paper), not after it
+  guideWanted = waiting || t.status === "held";
+  document.getElementById("guide").hidden = !(guideWanted && guideFound);
+  if (waiting && hall) showHall(hall);
+}}
+// the number now at a counter for this service, and which windows serve it (staffed and open), from /api/hall
+function showHall(h) {{
+  const at = h.windows.filter((w) => w.current && w.current_service === SERVICE).map((w) => w.current + "（" + w.number + "号窗口）");
+  const last = h.recent_calls.find((c) => c.service === SERVICE);
+  document.getElementById("serving").textContent = at.length ? at.slice(0, 3).join("、") : last ? last.number : "暂无";
+  const open = h.windows.filter((w) => w.state === "open" && w.staffed && w.services.includes(SERVICE)).map((w) => w.number);
+  document.getElementById("windows").textContent = open.length ? open.join("、") + " 号窗口" : "暂无窗口办理";
+}}
+async function loadHall() {{
+  try {{ const r = await fetch("/api/hall"); if (r.ok) {{ hall = await r.json(); showHall(hall); }} }} catch (e) {{}}
+}}
+// one hall service may cover several guide items (a property transfer covers resale and inheritance): one link each
+async function loadGuide() {{
+  try {{
+    const r = await fetch("/api/guides?limit=8&service=" + encodeURIComponent(SERVICE));
+    const guides = r.ok ? await r.json() : [];
+    const links = document.getElementById("guide-links");
+    for (const g of guides) {{
+      const a = document.createElement("a");
+      a.className = "button light"; a.textContent = g.name;
+      a.href = "/guides/" + encodeURIComponent(g.code) + "#materials";
+      links.append(a);
+    }}
+    guideFound = guides.length > 0;
+    document.getElementById("guide").hidden = !(guideWanted && guideFound);
+  }} catch (e) {{}}
 }}
 async function refresh() {{
+  await loadHall();
   try {{ const r = await fetch("/api/tickets/{token}"); if (r.ok) show(await r.json()); }} catch (e) {{}}
 }}
 show({initial});
+loadHall();
+loadGuide();
 setInterval(refresh, 15000);
 </script>
 </body></html>
@@ -90,6 +145,7 @@ async def _handle_status_page(request: web.Request) -> web.Response:
         hall=hall_name, number=html.escape(ticket["number"]), service=html.escape(ticket["service_name"]),
         status="", ahead="", wait="", review_url=html.escape(ticket["review_url"]), token=html.escape(token),
         initial=initial, survey_link=_survey_link(request.app[CONFIG], token),
+        service_code=json.dumps(ticket["service"]),
     )
     return web.Response(text=page, content_type="text/html")
 

@@ -45,7 +45,14 @@ async def _handle_window_action(request: web.Request) -> web.Response:
     number = window_number(request)
     who = require(request, *WINDOW_ROLES, window=number)
     body = await read_json(request, optional=True)
-    result, events = _ACTIONS[request.match_info["action"]](request.app[HALL], number, who.actor, body)
+    action = request.match_info["action"]
+    if action == "call" and field(body, "finish_current", bool, required=False):
+        result, events, called = request.app[HALL].finish_and_call(number, who.actor, _text(body, "expect"))
+        publish(request, events)  # the finish stands even when nobody waits for the call
+        if not called:
+            raise ApiError(409, "queue_empty", f"已办结 {result['number']}，当前没有等候的号码")
+        return json_response(result)
+    result, events = _ACTIONS[action](request.app[HALL], number, who.actor, body)
     publish(request, events)
     # Staff-facing answers never carry the citizen's token or links (API.md): holding them, a counter could rate
     # its own service on the public review route. Window views have no such keys; tickets lose them here.
@@ -64,6 +71,9 @@ async def _handle_get_window(request: web.Request) -> web.Response:
     view["waiting"] = waiting
     view["waiting_total"] = sum(waiting.values())
     view["held"], view["skipped"] = hall.set_aside(number)
+    # the panel's queue list and the current ticket's tag (a 绿色通道 citizen at the counter shows as one)
+    view["queue"], view["current_ticket"] = hall.window_queue(number)
+    view["staffed"] = hall.staffed().get(number)
     return json_response(view)
 
 
@@ -156,7 +166,10 @@ OPENAPI_PATHS = {
     "/api/windows/{number}": {"get": {"summary": "窗口状态 The window and its queues",
                                       "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}],
                                       "responses": {"200": {"description": "window view with waiting counts"}}}},
-    "/api/windows/{number}/call": _action_doc("叫号 Call next (409 queue_empty)"),
+    "/api/windows/{number}/call": _action_doc(
+        "叫号 Call next (409 queue_empty); finish_current finishes the current ticket and calls the next in one "
+        "transaction (expect is the current number the clerk saw, so a double press cannot finish the next citizen)",
+        {"finish_current": {"type": "boolean"}, "expect": _S}),
     "/api/windows/{number}/recall": _action_doc("重呼 Call the current ticket again"),
     "/api/windows/{number}/start": _action_doc("开始办理 The citizen is at the counter"),
     "/api/windows/{number}/finish": _action_doc("办结 Finish the current ticket"),

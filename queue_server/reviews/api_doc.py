@@ -115,7 +115,7 @@ LEDGER_PATHS: dict[str, Any] = {
         "指标 KPIs from the records: tickets, served, no_shows, mean/p90 wait, share_over_20_min, good/bad rate, "
         "active_review_rate, unrated_rate, on_time_rectification_rate, rectification_satisfaction_rate, …",
         ADMIN, query=DAYS)},
-    "/api/kpis/breakdown": {"get": op("分组指标 KPIs by day/week/month/quarter/window/staff/service/department",
+    "/api/kpis/breakdown": {"get": op("分组指标 KPIs by day/week/month/quarter/window/staff/service/department/hour",
                                       ADMIN, query=("by", "from", "to"))},
     "/api/kpis/ranking": {"get": op("单位考核排名 Departments ranked (default: this quarter)", ADMIN, query=DAYS)},
     "/api/alerts": {"get": op("逾期预警 Overdue call-backs, rectifications and complaints", ADMIN)},

@@ -16,6 +16,11 @@ Definitions (a rate is ``None`` when there is nothing to count):
   share rectified by the deadline; ``rectification_satisfaction_rate``: among cases with the citizen's verdict,
   the share satisfied; ``callback_on_time_rate`` likewise for the call-back.
 - ``complaints_on_time_rate``: among complaints answered or past their deadline, the share answered in time.
+- estimate accuracy, over called tickets that were quoted a wait at issue: ``estimate_mae_min`` (mean of
+  |actual − quoted|), ``estimate_bias_min`` (mean of actual − quoted: positive means citizens waited longer than
+  told) and ``estimate_within_5_min_rate`` (share within 5 minutes either way).
+- by ``hour`` (hall-local hour of issue): every figure of the tickets issued in that hour, plus
+  ``served_in_hour`` (tickets finished in that hour, whenever issued); reviews and cases have no hour.
 """
 from __future__ import annotations
 
@@ -33,7 +38,9 @@ from queue_server.reviews.levels import BAD_LEVELS, GOOD_LEVELS
 
 WAIT_TARGET_MIN = 20.0
 PERIODS = ("day", "week", "month", "quarter")
-DIMENSIONS = ("window", "staff", "service", "department")
+DIMENSIONS = ("window", "staff", "service", "department", "hour")
+#: an estimate within this many minutes of the real wait counts as accurate
+ESTIMATE_TOLERANCE_MIN = 5.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,9 @@ class TicketFact:
     status: str
     wait_min: float | None
     skipped: bool = False
+    quoted_min: float | None = None  # the wait the kiosk quoted at issue
+    hour: int | None = None  # hall-local hour of issue (arrivals per hour)
+    finished_hour: int | None = None  # hall-local hour it was finished (served per hour)
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,18 @@ def compute(facts: Facts, now: datetime) -> dict[str, Any]:
                                                  sum(1 for c in facts.cases if c.verdict is not None)),
         "complaints": len(facts.complaints),
         "complaints_on_time_rate": _on_time(((c.resolved_at, c.due_at) for c in facts.complaints), now),
+        **estimate_accuracy(facts.tickets),
+    }
+
+
+def estimate_accuracy(tickets: Iterable[TicketFact]) -> dict[str, float | None]:
+    """Quoted wait against the real one (see the module docstring)."""
+    errors = [t.wait_min - t.quoted_min for t in tickets if t.wait_min is not None and t.quoted_min is not None]
+    return {
+        "estimated_tickets": len(errors),
+        "estimate_mae_min": sum(abs(e) for e in errors) / len(errors) if errors else None,
+        "estimate_bias_min": sum(errors) / len(errors) if errors else None,
+        "estimate_within_5_min_rate": _rate(sum(1 for e in errors if abs(e) <= ESTIMATE_TOLERANCE_MIN), len(errors)),
     }
 
 
@@ -190,7 +212,16 @@ def breakdown(facts: Facts, by: str, now: datetime) -> list[dict[str, Any]]:
         groups = _group(facts, lambda item: getattr(item, by, None))
     else:
         raise ValueError(by)
-    return [{"key": k, **compute(groups[k], now)} for k in sorted(groups, key=lambda k: (str(type(k)), k))]
+    rows = [{"key": k, **compute(groups[k], now)} for k in sorted(groups, key=lambda k: (str(type(k)), k))]
+    if by == "hour":
+        for row in rows:
+            row["served_in_hour"] = sum(1 for t in facts.tickets if t.finished_hour == row["key"])
+        missing = {t.finished_hour for t in facts.tickets if t.finished_hour is not None} - {r["key"] for r in rows}
+        for hour in sorted(missing):  # served in an hour nobody arrived in (possible after a lunch break)
+            rows.append({"key": hour, **compute(Facts([], [], [], []), now), "served_in_hour":
+                         sum(1 for t in facts.tickets if t.finished_hour == hour)})
+        rows.sort(key=lambda r: r["key"])
+    return rows
 
 
 def rounded(figures: dict[str, Any]) -> dict[str, Any]:
@@ -205,6 +236,12 @@ def rounded(figures: dict[str, Any]) -> dict[str, Any]:
 
 def load_facts(db: Database, config: Any, day_from: str, day_to: str) -> Facts:
     """Read the facts of business days [day_from, day_to] from the database."""
+    tz = config.hall.tz
+
+    def hour(stored: str | None) -> int | None:
+        value = parse(stored)
+        return None if value is None else value.astimezone(tz).hour
+
     departments = {code: s.department for code, s in config.services.items()}
     staff_by_actor: dict[str, str] = {}
     if db["staff"].exists():
@@ -220,15 +257,16 @@ def load_facts(db: Database, config: Any, day_from: str, day_to: str) -> Facts:
                                 [day_from, day_to]).fetchall())
     skipped = {r[0] for r in db.execute(f"SELECT DISTINCT l.ticket_id {span} = 'skip'", [day_from, day_to])}
     rows = [(*r, first_calls.get(r[0]), finishers.get(r[0])) for r in db.execute(
-        "SELECT id, business_day, service, window, status, issued_at, called_at FROM tickets "
-        "WHERE business_day BETWEEN ? AND ?", [day_from, day_to]).fetchall()]
-    for tid, day, service, window, status, issued_at, called_at, first_call, actor in rows:
+        "SELECT id, business_day, service, window, status, issued_at, called_at, estimate_min_at_issue, finished_at "
+        "FROM tickets WHERE business_day BETWEEN ? AND ?", [day_from, day_to]).fetchall()]
+    for tid, day, service, window, status, issued_at, called_at, quoted, finished_at, first_call, actor in rows:
         finisher = actor_who(actor)
         first = parse(first_call) or parse(called_at)
         wait = None if first is None else (first - parse(issued_at)).total_seconds() / 60
         tickets.append(TicketFact(tid, day, service, departments.get(service), window,
                                   staff_by_actor.get(finisher, finisher) if finisher else None, status, wait,
-                                  tid in skipped))
+                                  tid in skipped, quoted, hour(issued_at),
+                                  hour(finished_at) if status == "finished" else None))
     reviews = [
         ReviewFact(tid, day, service, department, window, staff, level, bool(invited), voided_at is not None)
         for tid, day, service, department, window, staff, level, invited, voided_at in db.execute(

@@ -88,11 +88,12 @@ class TidalRunner:
                 without = expected_wait_minutes(bare)
             services[code] = ServiceState(code, load.waiting, expected_wait_minutes(load), without)
         windows = {}
+        staffed = self.hall.staffed()
         for number, st, current, _tidal, plan in rows:
             conf = self.config.windows[number]
             own = tuple(conf.services) + ((plan,) if plan and plan not in conf.services else ())  # 每日兼办 included
             windows[number] = WindowState(number, conf.standby, conf.tidal_services, own, st or "closed",
-                                          current is not None, self.trained.get(number, ()))
+                                          current is not None, self.trained.get(number, ()), number in staffed)
         openings = tuple(store.as_opening(r) for r in store.open_rows(self.db))
         return TidalState(self.settings, services, windows, openings,
                           store.blocked_services(self.db, self.clock.now()),

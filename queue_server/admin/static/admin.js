@@ -1,4 +1,4 @@
-// Admin pages: login (token kept in sessionStorage), tabs, the live hall, alerts, the shared action panel.
+// Admin pages: login (token kept in sessionStorage), tabs, the live hall, the alerts badge, the shared action panel.
 "use strict";
 const TOKEN_KEY = "govhall.admin.token";
 const LEVELS = {very_satisfied: "非常满意", satisfied: "满意", basically_satisfied: "基本满意",
@@ -23,7 +23,13 @@ function row(cells, late) {
   return tr;
 }
 
-function fill(tbodyId, rows) { const body = $(tbodyId); body.replaceChildren(...rows); }
+// An empty table says so (暂无数据) rather than showing bare headers a manager might read as "not loaded yet".
+function fill(tbodyId, rows) {
+  const body = $(tbodyId);
+  if (rows.length) { body.replaceChildren(...rows); return; }
+  const columns = body.closest("table")?.querySelectorAll("thead th").length || 1;
+  body.replaceChildren(el("tr", {className: "empty"}, el("td", {colSpan: columns, textContent: "暂无数据"})));
+}
 
 function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
 
@@ -83,8 +89,11 @@ function show(tab) {
 }
 
 // The action panel: a small form for one action on one record.
-function openAction(title, fields, submit) {
+function openAction(title, fields, submit, context) {
   $("action-title").textContent = title;
+  // what the record says (e.g. the citizen's own reasons and comment) next to the form that acts on it
+  $("action-context").hidden = !context;
+  $("action-context").replaceChildren(...(context || []));
   $("action-error").textContent = "";
   const inputs = {};
   const nodes = fields.map((f) => {
@@ -129,9 +138,19 @@ async function loadAlerts() {
   for (const source of Admin.alertSources) {
     try { lines.push(...await source()); } catch (e) { /* shown on the next action */ }
   }
+  // a badge with a count in the header; the list opens on a click (a banner that grew with every alert pushed
+  // the page down and could not be dismissed)
   const box = $("alerts");
-  box.hidden = lines.length === 0;
+  $("alert-badge").hidden = lines.length === 0;
+  $("alert-count").textContent = lines.length;
+  if (lines.length === 0) box.hidden = true;
   box.replaceChildren(...lines.map((line) => el("div", {className: "alert-line", textContent: line})));
+}
+
+function toggleAlerts() {
+  const box = $("alerts");
+  box.hidden = !box.hidden;
+  $("alert-badge").setAttribute("aria-expanded", String(!box.hidden));
 }
 
 Admin.loaders.hall = async () => {
@@ -148,8 +167,12 @@ Admin.loaders.hall = async () => {
        "预计 " + (s.estimated_wait_min ?? "—") + " 分钟")));
   if (!$("hall-services").children.length) $("hall-services").append(el("div", {className: "card"}, "当前无人等候"));
   const states = {open: "服务中", paused: "暂停", closed: "关闭"};
+  // 在岗: someone signed in, a keypad in use or a number at the counter; an open or tidal window without anyone
+  // is flagged, since the display sends citizens there
   fill("hall-windows", hall.windows.map((w) => row([w.number, w.name, states[w.state] || w.state,
-    w.current || "", w.staff_name || "", w.tidal ? (Admin.services[w.tidal] || w.tidal) : ""])));
+    w.current || "", w.staff_name || "",
+    w.staffed ? "在岗" : el("span", {className: w.state === "open" || w.tidal ? "unstaffed" : "", textContent: "无人"}),
+    w.tidal ? (Admin.services[w.tidal] || w.tidal) : ""])));
 };
 
 async function loadMeta() {
@@ -189,10 +212,12 @@ function start() {
   $("who").textContent = sessionStorage.getItem(TOKEN_KEY + ".name") || "";
   loadMeta().catch(() => {});
   loadAlerts();
-  show("reviews");
+  show("overview");
   connectLive();
   clearInterval(Admin.timer);
-  Admin.timer = setInterval(() => { if (Admin.tab === "hall") Admin.loaders.hall().catch(() => {}); }, 5000);
+  Admin.timer = setInterval(() => {
+    if (Admin.tab === "hall" || Admin.tab === "overview") Admin.loaders[Admin.tab]().catch(() => {});
+  }, 5000);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -200,6 +225,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("password").addEventListener("keydown", (e) => { if (e.key === "Enter") login(); });
   $("logout").addEventListener("click", logout);
   $("action-cancel").addEventListener("click", closeAction);
+  $("alert-badge").addEventListener("click", toggleAlerts);
   document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => show(b.dataset.tab)));
   if (Admin.token) start();
 });

@@ -37,7 +37,8 @@ const KPI_CARDS = [["tickets", "取号数"], ["served", "办结数"], ["no_shows
   ["p90_wait_min", "90%等候（分）"], ["share_over_20_min", "等候超20分钟", true], ["good_rate", "好评率", true],
   ["bad_rate", "差评率", true], ["active_review_rate", "主动评价率", true], ["unrated_rate", "未评价率", true],
   ["on_time_rectification_rate", "按期整改率", true], ["rectification_satisfaction_rate", "整改满意率", true],
-  ["complaints_on_time_rate", "诉求按期办结率", true]];
+  ["complaints_on_time_rate", "诉求按期办结率", true], ["estimate_within_5_min_rate", "预计等候准确率（±5分）", true],
+  ["estimate_mae_min", "预计与实际平均相差（分）"], ["estimate_bias_min", "实际比告知多等（分）"]];
 
 Admin.loaders.kpis = async () => {
   const range = {from: $("kpi-from").value, to: $("kpi-to").value};
@@ -46,6 +47,10 @@ Admin.loaders.kpis = async () => {
   $("kpi-cards").replaceChildren(...KPI_CARDS.map(([field, label, rate]) => el("div", {className: "card"}, label,
     el("b", {textContent: rate ? pct(total[field]) : (total[field] ?? "—"), id: "kpi-" + field}))));
   const breakdown = await api("/api/kpis/breakdown" + query({...range, by}));
+  if (by === "hour") breakdown.rows.forEach((r) => { r.name = r.key + "时"; r.served = r.served_in_hour; });
+  const maxCount = Math.max(5, ...breakdown.rows.map((r) => Math.max(r.tickets, r.served)));
+  barChart("chart-volume", breakdown.rows, [{field: "tickets", label: "取号", color: "#1565c0"},
+    {field: "served", label: by === "hour" ? "本时段办结" : "办结", color: "#2e7d32"}], maxCount, (v) => String(v));
   barChart("chart-rates", breakdown.rows, [{field: "good_rate", label: "好评率", color: "#2e7d32"},
     {field: "bad_rate", label: "差评率", color: "#c62828"}], 1, pct);
   const maxWait = Math.max(20, ...breakdown.rows.map((r) => r.mean_wait_min || 0));
@@ -55,7 +60,8 @@ Admin.loaders.kpis = async () => {
     ["share_over_20_min", "超20分钟", true], ["good_rate", "好评率", true], ["bad_rate", "差评率", true],
     ["active_review_rate", "主动评价率", true], ["unrated_rate", "未评价率", true],
     ["on_time_rectification_rate", "按期整改率", true], ["rectification_satisfaction_rate", "整改满意率", true],
-    ["complaints_on_time_rate", "诉求按期率", true]];
+    ["complaints_on_time_rate", "诉求按期率", true], ["estimate_within_5_min_rate", "预计准确率", true],
+    ["estimate_bias_min", "多等（分）"]];
   $("kpi-head").replaceChildren(el("tr", {}, ...cols.map(([, label]) => el("th", {textContent: label}))));
   fill("kpi-rows", breakdown.rows.map((r) => row(cols.map(([f, , rate]) => rate ? pct(r[f]) : (r[f] ?? "—")))));
   const ranking = await api("/api/kpis/ranking" + (range.from || range.to ? query(range) : ""));

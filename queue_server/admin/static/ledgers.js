@@ -56,8 +56,8 @@ Admin.loaders.cases = async () => {
     to: $("case-to").value, overdue: $("case-overdue").checked ? "1" : ""}));
   fill("case-rows", cases.map((c) => {
     const actions = (CASE_ACTIONS[c.state] || []).map(([action, text, fields]) =>
-      button(text, () => openAction(`${text} · ${c.ticket}`, fields,
-        (v) => api(`/api/rectifications/${c.id}/${action}`, {body: v}))));
+      button(text, async () => openAction(`${text} · ${c.ticket}`, fields,
+        (v) => api(`/api/rectifications/${c.id}/${action}`, {body: v}), await caseContext(c))));
     if (["opened", "called_back", "rectifying"].includes(c.state)) {
       actions.push(button("责任人", () => openAction(`指定责任人 · ${c.ticket}`, [{name: "responsible", label: "责任人"}],
         (v) => api(`/api/rectifications/${c.id}/assign`, {body: v}))));
@@ -68,6 +68,16 @@ Admin.loaders.cases = async () => {
                 shortTime(c.callback_due), shortTime(c.rectify_due), warn, el("span", {}, ...actions)], !!c.overdue);
   }));
 };
+
+// The citizen's own words next to the case form: the level, the reasons they chose and their comment.
+async function caseContext(c) {
+  try {
+    const review = (await api(`/api/rectifications/${c.id}`)).review || {};
+    return [el("div", {}, el("b", {textContent: "群众评价："}), LEVELS[review.level] || c.level_name || ""),
+            el("div", {}, el("b", {textContent: "差评原因："}), (review.reasons || []).join("、") || "（未选择）"),
+            el("div", {}, el("b", {textContent: "群众留言："}), review.comment || "（无）")];
+  } catch (e) { return [el("div", {className: "error", textContent: "无法读取评价内容：" + e.message})]; }
+}
 
 Admin.loaders.complaints = async () => {
   const rows = await api("/api/complaints" + query({state: $("cp-state").value, kind: $("cp-kind").value,
