@@ -21,6 +21,7 @@ async def test_desk_records_a_question_in_a_few_taps(browser, desk, tmp_path):
     await page.locator("#window").fill("27")
     await page.locator("#login_btn").click()
     await page.locator("#search").fill("公积金")
+    await page.get_by_role("button", name="住房公积金提取").wait_for()  # the hall's services arrive after the login
     assert await page.locator(".svc").count() == 2  # 提取 and 贷款, searched by name
     await page.get_by_role("button", name="住房公积金提取").click()
     await page.locator("#question").fill("租房提取公积金要带什么？")

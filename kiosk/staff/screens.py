@@ -36,8 +36,8 @@ class LoginScreen(AppScreen):
         self.window = _field("请输入窗口号", text=str(app.settings.window or ""))
         form = GridLayout(cols=2, spacing=THEME.gap, size_hint_y=None)
         form.bind(minimum_height=form.setter("height"))
-        for label, widget in (("工号", self.staff_no), ("密码", self.password), ("窗口", self.window)):
-            form.add_widget(Caption(text=label, size_hint_x=0.25, height=widget.height))
+        for caption, widget in (("工号", self.staff_no), ("密码", self.password), ("窗口", self.window)):
+            form.add_widget(Caption(text=caption, size_hint_x=0.25, height=widget.height))
             form.add_widget(widget)
         self.body.add_widget(form)
         self.message = Banner(text="", colour=theme.DANGER, opacity=0)
@@ -218,8 +218,8 @@ class PickScreen(AppScreen):
             chip.bind(on_release=lambda _b, r=reason: self._choose_reason(r))
             self.reasons_row.add_widget(chip)
         self.grid.clear_widgets()
-        for label, value in choices:
-            button = BigButton(text=label, colour=theme.PRIMARY)
+        for text, value in choices:
+            button = BigButton(text=text, colour=theme.PRIMARY)
             button.bind(on_release=lambda _b, v=value: on_pick(v))
             self.grid.add_widget(button)
         if not choices:

@@ -52,9 +52,10 @@ class DutiesReport:
     survey_answers: int = 0
 
 
-async def record_duties(hall: Any, admin: str, staff: dict[int, str], today: str, problems: list[str]) -> DutiesReport:
+async def record_duties(hall: Any, admin: str, staff: dict[int, str], tickets: dict[str, str], today: str,
+                        problems: list[str]) -> DutiesReport:
     """Run the duties step against ``hall`` (the morning's HTTP helper) while citizens still wait; ``staff`` maps
-    windows to their tokens."""
+    windows to their tokens, ``tickets`` the morning's ticket numbers to the tokens printed on them."""
     report = DutiesReport()
     day = date.fromisoformat(today)
     for window, practices in PRACTICES.items():
@@ -84,8 +85,10 @@ async def record_duties(hall: Any, admin: str, staff: dict[int, str], today: str
                 problems.append(f"承诺件受理失败：{case.get('message')}")
         status, _ = await hall.call("POST", f"/api/windows/{window}/finish", token)
         report.finished += status == 200
-        if status == 200 and report.survey_answers < len(SURVEY_ANSWERS):
-            await _answer_survey(hall, ticket["token"], SURVEY_ANSWERS[report.survey_answers], report, problems)
+        # the citizen answers on their phone with the token of their own paper ticket (staff never see it)
+        citizen_token = tickets.get(ticket["number"])
+        if status == 200 and citizen_token and report.survey_answers < len(SURVEY_ANSWERS):
+            await _answer_survey(hall, citizen_token, SURVEY_ANSWERS[report.survey_answers], report, problems)
     for service, question, answer, outcome, window in CONSULTATIONS:
         body = {"service": service, "question": question, "answer": answer, "outcome": outcome}
         if window is not None:

@@ -106,7 +106,8 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
         for _ in range(citizens - citizens * 2 // 3):  # the second wave
             await take(rng.choice(services))
         await _take_up_tidal_windows(hall, tokens, staff, report)
-        report.duties = await record_duties(hall, tokens.admin, staff, today, report.problems)
+        printed = {t["number"]: t["token"] for t in report.tickets}
+        report.duties = await record_duties(hall, tokens.admin, staff, printed, today, report.problems)
         report.calls += report.duties.calls
         report.finished += report.duties.finished
         await _serve_rounds(hall, tokens, staff, report, rng, rounds=3)
