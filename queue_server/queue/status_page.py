@@ -11,6 +11,10 @@ import json
 from aiohttp import web
 
 from queue_server.keys import CONFIG, HALL
+from queue_server.queue.ticket_routes import TicketPath
+from queue_server.web.api import ApiRoutes
+
+routes = ApiRoutes()
 
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -63,8 +67,10 @@ setInterval(refresh, 15000);
 """
 
 
-async def _handle_status_page(request: web.Request) -> web.Response:
-    token = request.match_info["token"]
+@routes.get("/t/{token}", "排队进度页 Public status page (HTML)", params=TicketPath, produces="text/html",
+            responses={"200": "HTML", "404": "unknown ticket"})
+async def _handle_status_page(request: web.Request, path: TicketPath) -> web.Response:
+    token = path.token
     request.app[HALL].roll_day()
     ticket = request.app[HALL].ticket_by_token(token)
     hall_name = html.escape(request.app[CONFIG].hall.name)
@@ -83,11 +89,4 @@ async def _handle_status_page(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/t/{token}", _handle_status_page)
-
-
-OPENAPI_PATHS = {
-    "/t/{token}": {"get": {"summary": "排队进度页 Public status page (HTML)",
-                           "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
-                           "responses": {"200": {"description": "HTML"}, "404": {"description": "unknown ticket"}}}},
-}
+    routes.add_to(app)

@@ -2,56 +2,107 @@
 pause, open (API.md), plus start, re-queue and the window's own view for the staff panel and keypads."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
 from queue_server.core.errors import invalid, not_found, unauthorized
 from queue_server.keys import CLOCK, DB, HALL
-from queue_server.queue.http import publish, window_number
+from queue_server.queue.http import WindowPath, publish
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import PHOTO_TYPES, hash_token, login, presented_token, principal, require, staff_photo
-from queue_server.web.json_io import field, json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Code, Line, WindowNumber
 
 #: roles that may act on a window: its own staff, managers, and the device agent relaying a hardware keypad
 WINDOW_ROLES = ("staff", "admin", "agent")
+routes = ApiRoutes()
 
 
-def _text(body: dict, name: str) -> str | None:
-    return field(body, name, str, required=False)
+class NoBody(BaseModel):
+    """An action that takes nothing (a body, if sent, is an empty object)."""
 
 
-#: action → how it is carried out: (hall, window, actor, body) → (result, events)
-_ACTIONS = {
-    "call": lambda hall, n, actor, body: hall.call_next(n, actor),
-    "recall": lambda hall, n, actor, body: hall.recall(n, actor),
-    "start": lambda hall, n, actor, body: hall.start(n, actor),
-    "finish": lambda hall, n, actor, body: hall.finish(n, actor),
-    "skip": lambda hall, n, actor, body: hall.skip(n, actor, _text(body, "reason")),
-    "hold": lambda hall, n, actor, body: hall.hold(n, actor, _text(body, "reason")),
-    "resume": lambda hall, n, actor, body: hall.resume(n, field(body, "ticket", str), actor),
-    "requeue": lambda hall, n, actor, body: hall.requeue(n, field(body, "ticket", str), actor),
-    "transfer": lambda hall, n, actor, body: hall.transfer(
-        n, actor, field(body, "reason", str), _text(body, "to_service"), field(body, "to_window", int, required=False)),
-    "pause": lambda hall, n, actor, body: hall.pause(n, actor, field(body, "reason", str)),
-    "open": lambda hall, n, actor, body: hall.open(n, actor),
+class OptionalReason(BaseModel):
+    reason: Line(200) | None = Field(None, title="原因")
+
+
+class Reason(BaseModel):
+    reason: Line(200) = Field(title="原因")
+
+
+class TicketChoice(BaseModel):
+    ticket: Line(16) = Field(title="号码")
+
+
+class Transfer(BaseModel):
+    to_service: Code | None = Field(None, title="转入业务")
+    to_window: WindowNumber | None = Field(None, title="转入窗口")
+    reason: Line(200) = Field(title="转移原因")
+
+
+class Login(BaseModel):
+    staff_no: Line(32) = Field(title="工号")
+    password: str = Field(title="密码", min_length=1, max_length=200)
+    window: WindowNumber | None = Field(None, title="窗口号")
+
+
+class StaffPath(BaseModel):
+    staff_no: Line(32) = Field(title="工号")
+
+
+#: action → (summary, body model, how it is carried out: (hall, window, actor, body) → (result, events))
+_ACTIONS: dict[str, tuple[str, type[BaseModel], Callable]] = {
+    "call": ("叫号 Call next (409 queue_empty)", NoBody, lambda hall, n, actor, body: hall.call_next(n, actor)),
+    "recall": ("重呼 Call the current ticket again", NoBody, lambda hall, n, actor, body: hall.recall(n, actor)),
+    "start": ("开始办理 The citizen is at the counter", NoBody, lambda hall, n, actor, body: hall.start(n, actor)),
+    "finish": ("办结 Finish the current ticket", NoBody, lambda hall, n, actor, body: hall.finish(n, actor)),
+    "skip": ("过号 No-show", OptionalReason, lambda hall, n, actor, body: hall.skip(n, actor, body.reason)),
+    "hold": ("挂起 Hold the current ticket", OptionalReason,
+             lambda hall, n, actor, body: hall.hold(n, actor, body.reason)),
+    "resume": ("回呼 Resume a held ticket", TicketChoice,
+               lambda hall, n, actor, body: hall.resume(n, body.ticket, actor)),
+    "requeue": ("过号重排 Re-queue a skipped ticket", TicketChoice,
+                lambda hall, n, actor, body: hall.requeue(n, body.ticket, actor)),
+    "transfer": ("转移 Transfer to a service or window", Transfer, lambda hall, n, actor, body: hall.transfer(
+        n, actor, body.reason, body.to_service, body.to_window)),
+    "pause": ("暂停 Pause the window", Reason, lambda hall, n, actor, body: hall.pause(n, actor, body.reason)),
+    "open": ("开启 Open the window", NoBody, lambda hall, n, actor, body: hall.open(n, actor)),
 }
 ACTIONS = tuple(_ACTIONS)
 
 
-async def _handle_window_action(request: web.Request) -> web.Response:
-    number = window_number(request)
-    who = require(request, *WINDOW_ROLES, window=number)
-    body = await read_json(request, optional=True)
-    result, events = _ACTIONS[request.match_info["action"]](request.app[HALL], number, who.actor, body)
-    publish(request, events)
-    # The answer is the ticket as API.md defines it, token included (the paper ticket's QR code carries it too);
-    # the review rules, not secrecy, keep staff from rating themselves: a staff token cannot submit a review.
-    return json_response(result)
+def _window_action(action: str) -> Callable:
+    summary, model, carry_out = _ACTIONS[action]
+
+    async def handler(request: web.Request, path: WindowPath, body: BaseModel) -> web.Response:
+        who = require(request, *WINDOW_ROLES, window=path.number)
+        result, events = carry_out(request.app[HALL], path.number, who.actor, body)
+        publish(request, events)
+        # The answer is the ticket as API.md defines it, token included (the paper ticket's QR code carries it too);
+        # the review rules, not secrecy, keep staff from rating themselves: a staff token cannot submit a review.
+        return json_response(result)
+
+    handler.__name__ = f"_handle_window_{action}"
+    routes.post(f"/api/windows/{{number}}/{action}", summary, roles=WINDOW_ROLES, params=WindowPath, body=model,
+                body_required=False,  # an empty body is an empty object: a missing field is then named
+                responses={"200": "the ticket (or window) after the action", "403": "not this window's token",
+                           "409": "conflict / queue_empty"})(handler)
+    return handler
 
 
-async def _handle_get_window(request: web.Request) -> web.Response:
+for _action in ACTIONS:
+    _window_action(_action)
+
+
+@routes.get("/api/windows/{number}", "窗口状态 The window and its queues", roles=(*WINDOW_ROLES, "tablet", "display"),
+            params=WindowPath, responses={"200": "window view with waiting counts", "404": "no such window"})
+async def _handle_get_window(request: web.Request, path: WindowPath) -> web.Response:
     """The window, its current ticket and how many wait for each service it calls (staff panel, keypad display)."""
-    number = window_number(request)
+    number = path.number
     require(request, *WINDOW_ROLES, "tablet", "display", window=number)
     hall = request.app[HALL]
     if number not in hall.config.windows:
@@ -64,19 +115,21 @@ async def _handle_get_window(request: web.Request) -> web.Response:
     return json_response(view)
 
 
-async def _handle_login(request: web.Request) -> web.Response:
+@routes.post("/api/login", "工作人员登录 Staff login: 工号 and password, a window for counter staff", body=Login,
+             responses={"200": '{"token","role","window","name"}', "401": "wrong staff number or password"})
+async def _handle_login(request: web.Request, body: Login) -> web.Response:
     """Staff (工号 + password) log in to a window; managers log in without one."""
-    body = await read_json(request)
-    window = field(body, "window", int, required=False)
+    window = body.window
     hall = request.app[HALL]
     if window is not None and window not in hall.config.windows:
         raise invalid("window", f"没有 {window} 号窗口")
-    token, info = login(request.app[DB], request.app[CLOCK], field(body, "staff_no", str), field(body, "password", str), window)
+    token, info = login(request.app[DB], request.app[CLOCK], body.staff_no, body.password, window)
     if info["role"] == "staff":
         hall.set_staff(window, info["staff_no"], info["name"])
     return json_response({"token": token, **info}, status=200)
 
 
+@routes.post("/api/logout", "退出登录 Revoke the presented token", responses={"200": "ok", "401": "no token"})
 async def _handle_logout(request: web.Request) -> web.Response:
     who = principal(request)
     if who is None:
@@ -90,61 +143,16 @@ async def _handle_logout(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
-async def _handle_get_staff_photo(request: web.Request) -> web.StreamResponse:
+@routes.get("/api/staff/{staff_no}/photo", "工作人员照片 Staff photo for the counter tablet", params=StaffPath,
+            produces="image/jpeg", responses={"200": "JPEG or PNG", "404": "no photo recorded"})
+async def _handle_get_staff_photo(request: web.Request, path: StaffPath) -> web.StreamResponse:
     """A staff member's photo, public like their name and 工号 on the counter tablet (亮证亮照上岗)."""
-    path = staff_photo(request.app[DB], request.match_info["staff_no"])
-    if path is None:
+    file = staff_photo(request.app[DB], path.staff_no)
+    if file is None:
         raise not_found("没有该工作人员的照片")
-    return web.FileResponse(path, headers={"Content-Type": PHOTO_TYPES[path.suffix.lower()],
+    return web.FileResponse(file, headers={"Content-Type": PHOTO_TYPES[file.suffix.lower()],
                                            "Cache-Control": "no-cache"})
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/api/staff/{staff_no}/photo", _handle_get_staff_photo)
-    app.router.add_post("/api/login", _handle_login)
-    app.router.add_post("/api/logout", _handle_logout)
-    app.router.add_get("/api/windows/{number}", _handle_get_window)
-    app.router.add_post("/api/windows/{number}/{action:" + "|".join(ACTIONS) + "}", _handle_window_action)
-
-
-def _action_doc(summary: str, body: dict | None = None) -> dict:
-    doc = {"summary": summary, "security": [{"bearer": list(WINDOW_ROLES)}],
-           "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}],
-           "responses": {"200": {"description": "the ticket (or window) after the action"},
-                         "403": {"description": "not this window's token"}, "409": {"description": "conflict / queue_empty"}}}
-    if body:
-        doc["requestBody"] = {"content": {"application/json": {"schema": {"type": "object", "properties": body}}}}
-    return {"post": doc}
-
-
-_S = {"type": "string"}
-OPENAPI_PATHS = {
-    "/api/windows/{number}": {"get": {"summary": "窗口状态 The window and its queues",
-                                      "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                                      "responses": {"200": {"description": "window view with waiting counts"}}}},
-    "/api/windows/{number}/call": _action_doc("叫号 Call next (409 queue_empty)"),
-    "/api/windows/{number}/recall": _action_doc("重呼 Call the current ticket again"),
-    "/api/windows/{number}/start": _action_doc("开始办理 The citizen is at the counter"),
-    "/api/windows/{number}/finish": _action_doc("办结 Finish the current ticket"),
-    "/api/windows/{number}/skip": _action_doc("过号 No-show", {"reason": _S}),
-    "/api/windows/{number}/hold": _action_doc("挂起 Hold the current ticket", {"reason": _S}),
-    "/api/windows/{number}/resume": _action_doc("回呼 Resume a held ticket", {"ticket": _S}),
-    "/api/windows/{number}/requeue": _action_doc("过号重排 Re-queue a skipped ticket", {"ticket": _S}),
-    "/api/windows/{number}/transfer": _action_doc("转移 Transfer to a service or window",
-                                                  {"to_service": _S, "to_window": {"type": "integer"}, "reason": _S}),
-    "/api/windows/{number}/pause": _action_doc("暂停 Pause the window", {"reason": _S}),
-    "/api/windows/{number}/open": _action_doc("开启 Open the window"),
-    "/api/login": {"post": {"summary": "工作人员登录 Staff login (工号 + password, window for counter staff)",
-                            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-                                "required": ["staff_no", "password"], "properties": {
-                                    "staff_no": {"type": "string"}, "password": {"type": "string"},
-                                    "window": {"type": "integer"}}}}}},
-                            "responses": {"200": {"description": '{"token","role","window","name"}'},
-                                          "401": {"description": "wrong staff number or password"}}}},
-    "/api/staff/{staff_no}/photo": {"get": {"summary": "工作人员照片 Staff photo for the counter tablet (set with govhall staff photo)",
-                                             "parameters": [{"name": "staff_no", "in": "path", "required": True,
-                                                             "schema": {"type": "string"}}],
-                                             "responses": {"200": {"description": "JPEG or PNG"},
-                                                           "404": {"description": "no photo recorded"}}}},
-    "/api/logout": {"post": {"summary": "退出登录 Revoke the presented token", "responses": {"200": {"description": "ok"}}}},
-}
+    routes.add_to(app)
