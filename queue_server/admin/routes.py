@@ -25,7 +25,7 @@ class StaticPath(BaseModel):
     name: Literal[tuple(STATIC)] = Field(title="文件名")
 
 
-@routes.get("/admin", "管理后台 Admin pages (HTML)：实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",
+@routes.get("/admin", "管理后台 Admin pages (HTML): 实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出",
             produces="text/html", responses={"200": "the page; log in with an admin 工号"})
 
 

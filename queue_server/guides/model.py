@@ -310,12 +310,11 @@ def catalogue_from_dict(data: Any, services: set[str] | None = None, hall: bool 
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise CatalogueError([Problem("文件", "", "顶层应为对象")])
-    if data.get("format") != FORMAT_TAG:
-        # anything else is not this exchange format: read as one, its missing lists would replace the hall's
-        # guides with nothing
-        raise CatalogueError([Problem("文件", "format", f"格式标记应为 {FORMAT_TAG}")])
     cat = Catalogue()
     top = _Reader(data, "文件", problems)
+    if data.get("format", FORMAT_TAG) != FORMAT_TAG:
+        # another format read as this one would replace the hall's guides with whatever it happens to share
+        top.fail("format", f"格式标记应为 {FORMAT_TAG}")
     for i, d in enumerate(top.objects("departments")):
         r = _Reader(d, f"departments[{i}]", problems)
         code, name = r.text("code", required=True), r.text("name", required=True)

@@ -16,7 +16,8 @@ routes = ApiRoutes()
 
 
 class WsQuery(BaseModel):
-    topics: Line(500) | None = Field(None, title="订阅主题", examples=["hall,window:3"])
+    topics: Line(500) | None = Field(None, title="订阅主题", examples=["hall,window:3"],
+                                     pattern=r"^ *(hall|admin|window:[0-9]{1,4}) *(, *(hall|admin|window:[0-9]{1,4}) *)*$")
     token: Token | None = Field(None, title="访问令牌")
 
 

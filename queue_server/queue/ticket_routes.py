@@ -24,7 +24,7 @@ class TicketRequest(BaseModel):
 
     service: Code = Field(title="业务代码")
     request_id: Line(100) = Field(title="请求编号")
-    priority: Code | None = Field(None, title="优先类别", description="priority category code of the 绿色通道")
+    priority: Code | None = Field(None, title="优先类别", description="priority category code (绿色通道)")
 
 
 class AppointmentRequest(BaseModel):

@@ -115,7 +115,7 @@ async def _handle_get_window(request: web.Request, path: WindowPath) -> web.Resp
     return json_response(view)
 
 
-@routes.post("/api/login", "工作人员登录 Staff login: 工号 and password, a window for counter staff", body=Login,
+@routes.post("/api/login", "工作人员登录 Staff login (工号 + password, window for counter staff)", body=Login,
              responses={"200": '{"token","role","window","name"}', "401": "wrong staff number or password"})
 async def _handle_login(request: web.Request, body: Login) -> web.Response:
     """Staff (工号 + password) log in to a window; managers log in without one."""

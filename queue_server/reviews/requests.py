@@ -14,7 +14,8 @@ from queue_server.web.types import Code, Day, Line, RowId, Text, Token, WindowNu
 
 Level = Literal[tuple(LEVELS)]
 Channel = Literal[tuple(CHANNELS)]
-Reasons = list[Line(100)]
+#: blank reasons are allowed here and dropped by the review rules (a bad level then lacks a reason: named there)
+Reasons = list[Line(100, min_length=0)]
 
 
 class DaysQuery(BaseModel):

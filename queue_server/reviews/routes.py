@@ -214,7 +214,7 @@ async def _handle_create_invitation(request: web.Request, body: InvitationReques
     outcome = body.get("outcome")
     if outcome not in ("rated", "declined", "unreachable", "sent"):
         raise invalid("outcome", "结果应为 rated/declined/unreachable/sent")
-    note = text_field(body, "note", required=False, limit=500)
+    note = body["note"] or ""
     review = case = None
     ticket = records.ticket_by_id(db, ticket_id)
     if outcome == "rated":

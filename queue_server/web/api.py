@@ -27,6 +27,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from queue_server.core.errors import ApiError
+from queue_server.web.auth import require
 
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 #: every ApiRoutes added to an app, for the OpenAPI document
@@ -36,7 +37,7 @@ ROUTE_TABLES = web.AppKey("route_tables", list)
 _MESSAGES = {
     "missing": "必填",
     "string_type": "应为文字",
-    "string_too_short": "不能为空",
+    "string_too_short": "至少 {min_length} 个字",
     "string_too_long": "不能超过 {max_length} 个字",
     "string_pattern_mismatch": "格式不正确",
     "int_type": "应为整数",
@@ -117,23 +118,30 @@ class ApiRoutes:
 def _validating(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     @functools.wraps(op.handler)
     async def handler(request: web.Request) -> web.StreamResponse:
+        if op.roles:
+            # who may call it first: a caller without the right token learns nothing about the input rules
+            # (the handler's own check may bind further, e.g. staff to their window)
+            require(request, *op.roles)
         inputs: dict[str, BaseModel] = {}
         if op.params is not None:
-            inputs["path"] = validate(op.params, dict(request.match_info))
+            # a path that does not validate names nothing that exists: 404, with the reason
+            inputs["path"] = validate(op.params, dict(request.match_info), status=404, code="not_found")
         if op.query is not None:
-            inputs["query"] = validate(op.query, {k: request.query.get(k) for k in request.query})
+            # ?from=&to= from an empty form field means "not given", as browsers send it
+            inputs["query"] = validate(op.query, {k: request.query.get(k) for k in request.query
+                                                  if request.query.get(k) != ""})
         if op.body is not None:
             inputs["body"] = await read_body(request, op.body, required=op.body_required)
         return await op.handler(request, **inputs)
     return handler
 
 
-def validate(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+def validate(model: type[BaseModel], data: dict[str, Any], *, status: int = 422, code: str = "invalid") -> BaseModel:
     """Query-string or path values (text, converted: ``"3"`` is the window 3) checked against ``model``."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _invalid(model, exc) from None
+        raise _invalid(model, exc, status, code) from None
 
 
 async def read_body(request: web.Request, model: type[BaseModel], *, required: bool = True) -> BaseModel:
@@ -154,9 +162,9 @@ async def read_body(request: web.Request, model: type[BaseModel], *, required: b
         raise _invalid(model, exc) from None
 
 
-def _invalid(model: type[BaseModel], exc: ValidationError) -> ApiError:
+def _invalid(model: type[BaseModel], exc: ValidationError, status: int = 422, code: str = "invalid") -> ApiError:
     name, message = describe_error(model, exc.errors(include_url=False)[0])
-    return ApiError(422, "invalid", message, field=name)
+    return ApiError(status, code, message, field=name)
 
 
 def describe_error(model: type[BaseModel], error: dict[str, Any]) -> tuple[str, str]:
@@ -170,6 +178,8 @@ def describe_error(model: type[BaseModel], error: dict[str, Any]) -> tuple[str, 
             return "body", "请求体应为 JSON 对象"
     template = _MESSAGES.get(error["type"])
     ctx = error.get("ctx") or {}
+    if error["type"] == "string_too_short" and ctx.get("min_length") == 1:
+        template = "不能为空"
     if template is None:
         # our own checks (PydanticCustomError) already speak Chinese; anything else is named generically
         message = error["msg"] if any("\u4e00" <= ch <= "\u9fff" for ch in error["msg"]) else "格式不正确"
@@ -189,7 +199,11 @@ def _label(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
             parts.append(f"第{part + 1}项")
             continue
         fields = getattr(current, "model_fields", None) if isinstance(current, type) else None
-        info = fields.get(part) if fields else None
+        info = None
+        for name, candidate in (fields or {}).items():
+            if part in (name, candidate.alias):  # ?from= is the field from_
+                info = candidate
+                break
         if info is None:
             parts.append(str(part))
             current = None

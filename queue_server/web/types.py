@@ -14,7 +14,7 @@ import unicodedata
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 #: bidirectional formatting characters: marks, embeddings, overrides and isolates
@@ -87,8 +87,8 @@ def Text(max_length: int, *, min_length: int = 1) -> object:  # noqa: N802
 
 #: a business day, ``YYYY-MM-DD`` with ASCII digits, a real date between FIRST_DAY and LAST_DAY (kept as text:
 #: the stores compare days as ISO text)
-Day = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=10,
-                                       pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_day)]
+Day = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_day),
+                WithJsonSchema({"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})]
 #: a window number as halls number their counters
 WindowNumber = Annotated[int, Field(ge=1, le=9999)]
 #: a row id in a request (path or body)
