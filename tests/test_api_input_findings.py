@@ -77,7 +77,7 @@ async def test_7_follow_up_levels_and_public_review_fields(server, api):
 
 async def test_7_deeply_nested_json_on_every_route_that_reads_a_body(server, api):
     _, spec = await api.get("/api/openapi.json")
-    tried = 0
+    tried = set()
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             if "application/json" not in op.get("requestBody", {}).get("content", {}):
@@ -89,8 +89,8 @@ async def test_7_deeply_nested_json_on_every_route_that_reads_a_body(server, api
             concrete = concrete.replace("{action}", "assign" if "complaints" in path else "call_back")
             status, reply = await caller.request(method.upper(), concrete, raw=DEEP)
             assert status == 422 and "嵌套过深" in reply["message"], (method, path, status, reply)
-            tried += 1
-    assert tried >= 30  # /api/login among them
+            tried.add(path)
+    assert len(tried) >= 25 and "/api/login" in tried
 
 
 async def test_7_lone_surrogates_in_text(server, api):
