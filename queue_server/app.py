@@ -25,10 +25,10 @@ from queue_server.web.ws import HUB, WebSocketHub
 
 #: the hall's areas, in the order their tables are migrated and their routes registered (the queue core first: the
 #: others refer to its tickets and windows)
-AREAS = ["queue", "guides", "reviews", "tidal", "health", "admin"]
+AREAS = ["queue", "guides", "reviews", "tidal", "health", "cases", "tasks", "training", "bulletin", "admin"]
 
 #: areas that keep tables of their own (each has ``schema.py``)
-_AREAS_WITH_TABLES = ["queue", "guides", "reviews", "tidal", "health"]
+_AREAS_WITH_TABLES = ["queue", "guides", "reviews", "tidal", "health", "cases", "tasks", "training"]
 
 
 def route_modules() -> list[str]:
@@ -82,7 +82,7 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     modules = route_modules()
     for name in modules:
         importlib.import_module(name).setup(app)
-    openapi.setup(app)  # last: the document is built from every route declared above
+    openapi.setup(app, modules)  # last: the document is built from every route declared above
 
     async def _close_sockets(app: web.Application) -> None:
         await hub.close_all()
