@@ -24,7 +24,8 @@ class DeviceState(BaseModel):
     device: Line(80) = Field(title="设备名称")
     ok: bool = Field(title="是否正常")
     kind: Line(20, min_length=0) | None = Field(None, title="设备类型")
-    detail: Text(200, min_length=0) | None = Field(None, title="详情")
+    # an agent's detail is often an OS error with a long path: taken up to 2000 characters, stored cut to 200
+    detail: Text(2000, min_length=0) | None = Field(None, title="详情")
 
 
 def _each_once(devices: list[DeviceState]) -> list[DeviceState]:
@@ -45,7 +46,7 @@ class DeviceReport(BaseModel):
              body=DeviceReport, responses={"200": '{"source", "devices": N}'})
 async def _handle_report(request: web.Request, body: DeviceReport) -> web.Response:
     who = require(request, *REPORTING_ROLES)
-    devices = [{"device": d.device, "kind": d.kind or None, "ok": d.ok, "detail": d.detail or None}
+    devices = [{"device": d.device, "kind": d.kind or None, "ok": d.ok, "detail": (d.detail or "")[:200] or None}
                for d in body.devices]
     source = f"{who.role}:{who.name}" + (f"@{who.window}" if who.window else "")
     count = device_reports.record(request.app[DB], source, devices, request.app[CLOCK].now())
