@@ -45,8 +45,15 @@ def test_demo_keeps_its_files_under_dir_and_its_qr_codes_on_its_port(tmp_path: P
     assert plan and len(re.findall(r"\d+号窗口兼办", plan[1])) >= 10  # the day's support plan, one line
     db = sqlite3.connect(workdir / "govhall.db")
     on_duty = db.execute("select count(*) from windows where staff_no is not null").fetchone()[0]
+    # the evaluation duties of the morning, each in its register
+    duties = {table: db.execute(f"select count(*) from {table}").fetchone()[0]
+              for table in ("practice_records", "promised_cases", "training_sessions", "tasks")}
     db.close()
     assert on_duty == 0  # the morning's staff logged out: nobody is shown on duty after the demo
+    assert all(duties.values()), duties
+    assert "服务举措：帮办代办" in run.stdout and "工作任务台账 3 项，逾期 1 项" in run.stdout
+    [bulletin] = workdir.glob("通报-*.docx")
+    assert str(bulletin) in run.stdout and bulletin.read_bytes()[:2] == b"PK"
 
 
 def test_a_real_public_address_is_kept() -> None:

@@ -11,6 +11,8 @@ from sqlite_utils import Database
 from queue_server.cases import rules as promised
 from queue_server.core.config import HallConfig
 from queue_server.core.hall_time import Quarter
+from queue_server.practices import register as practice_register
+from queue_server.practices.settings import practice_kinds
 from queue_server.reviews import complaints, kpis, ranking, rectification
 from queue_server.reviews.settings import ReviewSettings
 from queue_server.tasks import ledger as task_ledger
@@ -27,6 +29,7 @@ UNIT_COLUMNS = (
     ("rectification_satisfaction_rate", "整改满意率", "rate"),
     ("complaints_on_time_rate", "有诉即办按期办结率", "rate"),
     ("case_on_time_rate", "承诺件按时办结率", "rate"),
+    ("practices", "服务举措（次）", "count"),
     ("training_sessions", "培训（次）", "count"),
 )
 
@@ -42,7 +45,10 @@ def gather(db: Database, config: HallConfig, settings: ReviewSettings, quarter: 
     trained = {row["unit"]: row for row in training.coverage(db, config.departments, day_from, day_to)}
     promised_cases = promised.listing(db, now, config.hall.tz, day_from=day_from, day_to=day_to)
     case_rates = promised.on_time_rates(promised_cases, now, "department")
+    practiced = {row["key"]: row["total"] for row in practice_register.counts(
+        db, practice_kinds(config), config.services, day_from, day_to, "department")}
     for row in ranked:
+        row["practices"] = practiced.get(row["key"], 0)
         row["training_sessions"] = trained[row["key"]]["sessions"] if row["key"] in trained else 0
         row["case_on_time_rate"] = case_rates.get(row["key"], {}).get("on_time_rate")
     order = {code: i for i, code in enumerate(config.departments)}

@@ -11,11 +11,13 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from queue_server.core.config import HallConfig
+from queue_server.demo.duties import DutiesReport, record_duties, save_bulletin
 from queue_server.demo.supervisor import DEMO_PASSWORD, DEMO_STAFF, DemoTokens
 
 #: (service, share of the morning's citizens): 不动产 and 社保 are the Monday crowd
@@ -40,6 +42,7 @@ class MorningReport:
     rectification: dict | None = None
     tidal: list[dict] = field(default_factory=list)
     kpis: dict = field(default_factory=dict)
+    duties: DutiesReport | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -57,8 +60,9 @@ class Hall:
 
 
 async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer: Any, *, citizens: int = 48,
-                      seed: int = 2026) -> MorningReport:
-    """Play the morning against the server at ``url``; ``printer`` is the kiosk's (simulated) ticket printer."""
+                      seed: int = 2026, out_dir: Path | None = None) -> MorningReport:
+    """Play the morning against the server at ``url``; ``printer`` is the kiosk's (simulated) ticket printer;
+    the quarter's bulletin is written into ``out_dir`` (none: not written)."""
     from devices.printer.ticket import ticket_print_from_api
 
     rng = random.Random(seed)
@@ -99,6 +103,9 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
         for _ in range(citizens - citizens * 2 // 3):  # the second wave
             await take(rng.choice(services))
         await _take_up_tidal_windows(hall, tokens, staff, report)
+        report.duties = await record_duties(hall, tokens.admin, staff, today, report.problems)
+        report.calls += report.duties.calls
+        report.finished += report.duties.finished
         await _serve_rounds(hall, tokens, staff, report, rng, rounds=3)
 
         status, cases = await hall.call("GET", "/api/rectifications", tokens.admin)
@@ -108,6 +115,8 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
         report.tidal = tidal.get("entries", []) if status == 200 else []
         status, kpis = await hall.call("GET", f"/api/kpis?from={today}&to={today}", tokens.admin)
         report.kpis = kpis if status == 200 else {}
+        if out_dir is not None and report.duties is not None:
+            report.duties.bulletin = await save_bulletin(hall, tokens.admin, today, out_dir)
         for token in staff.values():  # 下班: the counters log out, so the hall is not left showing them on duty
             await hall.call("POST", "/api/logout", token)
     return report

@@ -30,7 +30,7 @@ def play_and_report(config: HallConfig, url: str, tokens: DemoTokens, processes:
     if not _wait_for_agent(url, processes):
         print("  ! 设备代理 30 秒内没有连上服务：窗口屏和语音可能漏掉前面的叫号", flush=True)
     print(f"脚本演示：{args.citizens} 位群众的繁忙上午 …", flush=True)
-    report = asyncio.run(run_morning(url, config, tokens, printer, citizens=args.citizens))
+    report = asyncio.run(run_morning(url, config, tokens, printer, citizens=args.citizens, out_dir=args.dir))
     spoken = _wait_for_voice(voice_dir, report.calls, processes, earlier)
     _print_summary(config, report, args.dir, sim_dir, spoken)
     problem = processes.check()
@@ -108,9 +108,19 @@ def _print_summary(config: HallConfig, report: MorningReport, workdir: Path, sim
         # the tidal lines above speak of 20-30 minute waits: say why the measured ones are so short
         print("     （演示把一个上午压缩到几十秒：平均等候按真实经过的时间统计，所以很短；"
               "潮汐窗口依据的是预计等候）")
+    duties = report.duties
+    if duties is not None:
+        done = "、".join(f"{name} {n}" for name, n in duties.practices.items())
+        print(f"服务举措：{done or '无'}" + (f"；承诺件 {duties.case['ticket_number']} {duties.case['guide_name']}，"
+                                          f"{duties.case['state_name']}，办结时限 {duties.case['deadline'][:10]}（工作日计）"
+                                          if duties.case else ""))
+        print(f"培训与走流程：{'已登记 1 次（' + duties.training['topic'] + '）' if duties.training else '无'}；"
+              f"工作任务台账 {duties.tasks} 项，逾期 {duties.overdue_tasks} 项")
     print()
     print("看一看、听一听：")
     print(f"  号票（ESC/POS 原始字节 .bin 与预览 .png）：{sim_dir / 'tickets'}")
     print(f"  叫号语音（WAV，已播报 {spoken}/{report.calls}）：        {sim_dir / 'voice'}")
     print(f"  窗口屏与设备日志：                         {workdir / 'logs' / 'devices.log'}")
     print(f"  服务日志与数据库：                         {workdir / 'logs' / 'server.log'}, {workdir / 'govhall.db'}")
+    if duties is not None and duties.bulletin is not None:
+        print(f"  本季度通报（Word）：                       {duties.bulletin}")

@@ -80,6 +80,26 @@ async def _handle_get_ticket(request: web.Request, path: TicketPath) -> web.Resp
     return json_response(public_ticket(ticket))
 
 
+class NumberPath(BaseModel):
+    number: str = Field(title="号码", pattern=r"^ *[A-Za-z0-9]{1,12} *$")
+
+
+@routes.get("/api/tickets/by-number/{number}", "按号码查询进度 Today's ticket by its number, for kiosks",
+            roles=("kiosk", "admin"), params=NumberPath, responses={
+                "200": "number, service, status, ahead, estimated_wait_min, window, called_at",
+                "404": "no such number today"})
+async def _handle_get_ticket_by_number(request: web.Request, path: NumberPath) -> web.Response:
+    """查询进度 at a kiosk: today's ticket by its printed number (kiosk and admin only: a number is easy to guess,
+    so the open internet gets the token route)."""
+    require(request, "kiosk", "admin")
+    request.app[HALL].roll_day()
+    number = path.number.strip().upper()
+    ticket = request.app[HALL].ticket_by_number(number)
+    if ticket is None:
+        raise not_found(f"今天没有{number}号")
+    return json_response(public_ticket(ticket) | {"review_url": None})
+
+
 @routes.post("/api/appointments", "预约 Book an appointment", roles=("admin",), body=AppointmentRequest,
              responses={"201": '{"code": "123456"}'})
 async def _handle_create_appointment(request: web.Request, body: AppointmentRequest) -> web.Response:
