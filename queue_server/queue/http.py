@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from queue_server.core.events import Event
 from queue_server.keys import BUS
+from queue_server.web.api import validate
 from queue_server.web.types import WindowNumber
 
 
@@ -19,3 +20,8 @@ class WindowPath(BaseModel):
 def publish(request: web.Request, events: list[Event]) -> None:
     """Hand committed events to the bus (the WebSocket hub, the tidal runner, the device agent's feed)."""
     request.app[BUS].publish_all(events)
+
+
+def window_number(request: web.Request) -> int:
+    """The ``{number}`` path part as a window number, or 404 (for routes not yet declared with :class:`WindowPath`)."""
+    return validate(WindowPath, {"number": request.match_info["number"]}, status=404, code="not_found").number
