@@ -1,6 +1,6 @@
 """The composition root: the list of the hall's areas, the application factory, and opening the database.
 
-Every area is a package of ``queue_server`` with a ``routes.py`` (``setup(app)`` and ``OPENAPI_PATHS``) and, where
+Every area is a package of ``queue_server`` with a ``routes.py`` (``setup(app)``, adding its declared routes) and, where
 it keeps tables, a ``schema.py`` (a sqlite-utils ``migrations`` set). This module is the one place that knows them
 all; the areas never import it, nor each other's routes.
 """
@@ -85,7 +85,7 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     modules = route_modules()
     for name in modules:
         importlib.import_module(name).setup(app)
-    openapi.setup(app, modules)
+    openapi.setup(app, modules)  # last: the document is built from every route declared above
 
     async def _close_sockets(app: web.Application) -> None:
         await hub.close_all()

@@ -21,12 +21,14 @@ def test_every_reviews_setting_is_documented():
 async def test_openapi_lists_the_reviews_routes(server):
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{server.url}/api/openapi.json") as r:
-            paths = (await r.json())["paths"]
+            spec = await r.json()
+    paths = spec["paths"]
     for path in ("/api/reviews", "/api/rectifications", "/api/kpis", "/api/complaints", "/api/followups",
                  "/api/exports/{ledger}.{fmt}", "/r/{token}", "/admin"):
         assert path in paths, path
     assert "post" in paths["/api/reviews"]
     assert paths["/api/kpis"]["get"]["security"] == [{"bearer": ["admin"]}]
     assert "security" not in paths["/api/reviews"]["post"], "anyone holding the ticket token may review"
-    body = paths["/api/reviews"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    ref = paths["/api/reviews"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]
     assert body["properties"]["level"]["enum"][0] == "very_satisfied" and "429" in paths["/api/reviews"]["post"]["responses"]

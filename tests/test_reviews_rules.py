@@ -24,7 +24,7 @@ async def test_one_review_per_ticket_only_after_finishing(desk):
 async def test_token_is_needed_and_must_exist(desk):
     desk.serve()
     status, body = await desk.review(None)
-    assert (status, body["error"]) == (422, "invalid") and "ticket_token" in body["message"]
+    assert (status, body["error"], body["field"], body["message"]) == (422, "invalid", "ticket_token", "缺少号票凭证")
     status, body = await desk.review("not-a-real-token")
     assert (status, body["error"]) == (404, "not_found")
     assert desk.server.db["reviews"].count == 0

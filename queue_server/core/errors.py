@@ -25,8 +25,13 @@ class ApiError(Exception):
 
 
 def invalid(field: str, message: str) -> ApiError:
-    """422 for a field that is missing, of the wrong type or out of range."""
-    return ApiError(422, "invalid", f"{field}: {message}", field=field)
+    """422 for a field that is missing, of the wrong type or out of range.
+
+    :param field: the request field's English name, for programs (the answer's ``field`` key).
+    :param message: the whole message in Chinese, naming the field in Chinese: a kiosk shows it to citizens as it is,
+        so it carries no English prefix.
+    """
+    return ApiError(422, "invalid", message, field=field)
 
 
 def not_found(message: str) -> ApiError:

@@ -71,6 +71,8 @@ class Quarter:
         match = _QUARTER.match(text.strip().upper())
         if not match:
             raise ValueError(f"季度应写作 YYYYQn（如 2026Q4），收到 {text!r}")
+        if not 2000 <= int(match.group(1)) <= 2099:  # year 0 has no dates: it was a 500 (issue 13)
+            raise ValueError(f"季度的年份应在 2000 到 2099 之间，收到 {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @property

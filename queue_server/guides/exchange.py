@@ -16,7 +16,9 @@ from typing import Any, BinaryIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
+from pydantic_core import from_json
 
+from queue_server.core.sheets import clean_text, looks_like_formula
 from queue_server.guides.model import (Catalogue, CatalogueError, Problem, bundle_from_dict, catalogue_from_dict,
                                        catalogue_to_dict, check_catalogue, guide_from_dict, material_from_dict)
 
@@ -70,12 +72,16 @@ def read_catalogue_bytes(data: bytes, excel: bool, services: set[str] | None = N
     if excel:
         return read_excel(io.BytesIO(data), services)
     try:
-        parsed = json.loads(data.decode("utf-8"))
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CatalogueError([Problem("上传内容", "", "不是 UTF-8 编码的 JSON")]) from exc
-    except json.JSONDecodeError as exc:
-        raise CatalogueError([Problem("上传内容", f"第{exc.lineno}行第{exc.colno}列",
-                                      f"不是有效的 JSON：{exc.msg}")]) from exc
+    try:
+        # pydantic's parser, not json.loads: it refuses nesting deeper than a few hundred levels (json.loads
+        # recurses until Python's stack gives out) and lone surrogate escapes, which no database can store
+        parsed = from_json(data)
+    except ValueError as exc:
+        deep = "recursion limit" in str(exc)
+        raise CatalogueError([Problem("上传内容", "", "JSON 嵌套过深" if deep else "不是有效的 JSON")]) from exc
     return catalogue_from_dict(parsed, services)
 
 
@@ -104,12 +110,12 @@ def write_catalogue(cat: Catalogue, path: str | Path) -> None:
 
 def _cell(value: Any, kind: str) -> Any:
     if kind == "lines":
-        return "\n".join(value) if value else None
+        return clean_text("\n".join(value)) if value else None
     if kind == "bool":
         return YES if value else NO
     if kind == "int":
         return value
-    return value or None
+    return clean_text(value) or None
 
 
 def write_excel(cat: Catalogue, path: Path | BinaryIO) -> None:
@@ -128,6 +134,11 @@ def write_excel(cat: Catalogue, path: Path | BinaryIO) -> None:
         ws.append([header for header, _, _ in columns])
         for row in rows[title]:
             ws.append([_cell(row[key], kind) for _, key, kind in columns])
+            for cell in ws[ws.max_row]:
+                # openpyxl makes every "=…" string a formula; a guide's text is text (=HYPERLINK must not run).
+                # Typed as a string it reads back unchanged on import, which a leading ' would not.
+                if looks_like_formula(cell.value):
+                    cell.data_type = "s"
         for i, (header, _, _) in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(10, 2 * len(header) + 4)
         ws.freeze_panes = "A2"
@@ -278,6 +289,8 @@ def read_excel(path: Path | BinaryIO, services: set[str] | None = None, hall: bo
             cat.bundles[bundle.code] = bundle
     finally:
         wb.close()
+    if not cat.guides and not problems:
+        problems.append(Problem("事项", "", "没有任何事项：导入会清空全部办事指南"))
     check_catalogue(cat, problems, services if hall else None)
     if problems:
         raise CatalogueError(problems)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from queue_server.web.types import bad_character
+
 FORMAT_TAG = "govhall.guides/1"
 MATERIAL_FORMATS = ("纸质", "电子", "纸质或电子")
 BUNDLE_MODES = ("parallel", "serial")
@@ -180,6 +182,10 @@ class _Reader:
         if not isinstance(value, str):
             self.fail(name, "应为文本")
             return ""
+        reason = bad_character(value, multiline=True)
+        if reason:
+            self.fail(name, reason)
+            return ""
         value = value.strip()
         if required and not value:
             self.fail(name, "不能为空")
@@ -211,6 +217,11 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.fail(name, "应为文本列表")
             return ()
+        for v in value:
+            reason = bad_character(v, multiline=False)
+            if reason:
+                self.fail(name, reason)
+                return ()
         out = tuple(v.strip() for v in value if v.strip())
         if any("\n" in v for v in out):
             self.fail(name, "每一项应为单行文本")
@@ -301,6 +312,9 @@ def catalogue_from_dict(data: Any, services: set[str] | None = None, hall: bool 
         raise CatalogueError([Problem("文件", "", "顶层应为对象")])
     cat = Catalogue()
     top = _Reader(data, "文件", problems)
+    if data.get("format", FORMAT_TAG) != FORMAT_TAG:
+        # another format read as this one would replace the hall's guides with whatever it happens to share
+        top.fail("format", f"格式标记应为 {FORMAT_TAG}")
     for i, d in enumerate(top.objects("departments")):
         r = _Reader(d, f"departments[{i}]", problems)
         code, name = r.text("code", required=True), r.text("name", required=True)
@@ -317,6 +331,8 @@ def catalogue_from_dict(data: Any, services: set[str] | None = None, hall: bool 
         if bundle.code in cat.bundles:
             problems.append(Problem(f"bundles[{i}]", "code", f"一件事编码 {bundle.code} 重复"))
         cat.bundles[bundle.code] = bundle
+    if not cat.guides:
+        problems.append(Problem("文件", "guides", "没有任何事项：导入会清空全部办事指南"))
     check_catalogue(cat, problems, services if hall else None)
     if problems:
         raise CatalogueError(problems)

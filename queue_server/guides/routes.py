@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import Literal
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
@@ -18,17 +20,68 @@ from queue_server.core.errors import ApiError, invalid, not_found
 from queue_server.guides.bundles import merge_bundle
 from queue_server.guides.exchange import excel_bytes, json_text, read_catalogue_bytes
 from queue_server.guides.lint import lint_catalogue
-from queue_server.guides.model import CatalogueError, guide_to_dict
+from queue_server.guides.model import FORMAT_TAG, CatalogueError, guide_to_dict
 from queue_server.guides.notice import NotificationSlip, Pick, PickError, build_slip, slip_from_dict, slip_html
 from queue_server.guides.page import guide_html, pick_form_html
 from queue_server.guides.store import GuideLibrary, ensure_catalogue, guides_settings, replace_catalogue
 from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
-from queue_server.web.json_io import field, json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Line, Text, Token, WindowNumber
 
 GUIDES: web.AppKey[GuideLibrary] = web.AppKey("guides", GuideLibrary)
 MAX_LIMIT = 200
 MAX_QUERY = 64
+routes = ApiRoutes()
+
+
+class SearchQuery(BaseModel):
+    q: Line(MAX_QUERY, min_length=0) | None = Field(None, title="检索词")
+    department: Line(64, min_length=0) | None = Field(None, title="部门编码")
+    service: Line(64, min_length=0) | None = Field(None, title="业务代码")
+    limit: int | None = Field(None, ge=1, le=MAX_LIMIT, title="条数上限")
+
+
+class GuidePath(BaseModel):
+    code: Line(64) = Field(title="事项编码")
+
+
+class BundlePath(BaseModel):
+    code: Line(64) = Field(title="一件事编码")
+
+
+class NoticeTokenPath(BaseModel):
+    token: Token = Field(title="告知单凭证")
+
+
+class ExportQuery(BaseModel):
+    format: Literal["json", "xlsx"] = Field("json", title="文件格式")
+
+
+class PickRequest(BaseModel):
+    kind: Literal["material", "condition"] = Field("material", title="类别")
+    index: int = Field(ge=1, le=1000, title="序号")
+    problem: Literal["missing", "wrong"] = Field("missing", title="问题")
+    note: Text(200, min_length=0) = Field("", title="说明")
+
+
+class NoticeRequest(BaseModel):
+    picks: list[PickRequest] = Field(title="勾选项", max_length=200)
+    applicant: Line(50, min_length=0) | None = Field(None, title="申请人")
+    ticket: Line(16, min_length=0) | None = Field(None, title="号码")
+    window: WindowNumber | None = Field(None, title="窗口号")
+
+
+#: the upload of PUT /api/guides/catalogue, for the OpenAPI document: the exchange format's outline (the reader
+#: itself checks every element and lists every problem) or an .xlsx workbook
+CATALOGUE_UPLOAD = {"required": True, "content": {
+    "application/json": {"schema": {"type": "object", "required": ["format", "guides"], "properties": {
+        "format": {"const": FORMAT_TAG}, "departments": {"type": "array", "items": {"type": "object"}},
+        "guides": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+        "bundles": {"type": "array", "items": {"type": "object"}}}}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}}}}
 
 
 def _library(request: web.Request) -> GuideLibrary:
@@ -41,33 +94,29 @@ def _summary(lib: GuideLibrary, code: str) -> dict:
             "department_name": lib.catalogue.department_name(g.department), "service": g.service}
 
 
-def _guide(request: web.Request):
-    code = request.match_info["code"]
+def _guide(request: web.Request, code: str):
     guide = _library(request).catalogue.guides.get(code)
     if guide is None:
         raise not_found(f"没有编码为 {code} 的办事指南")
     return guide
 
 
-async def _handle_search(request: web.Request) -> web.Response:
+@routes.get("/api/guides", "办事指南检索 Guide search: name, keyword, full pinyin, initials (bdc), one wrong character",
+            query=SearchQuery, responses={"200": "ranked best first: [{code, name, department, department_name, "
+                                                "service}]"})
+async def _handle_search(request: web.Request, query: SearchQuery) -> web.Response:
     """Ranked search (`q`), optionally within one department or for one hall service (`service`); without `q`, the
     department's, the service's or all guides."""
     lib = _library(request)
-    q = request.query.get("q", "").strip()
-    if len(q) > MAX_QUERY:
-        raise invalid("q", f"检索词不能超过 {MAX_QUERY} 个字")
-    department = request.query.get("department", "").strip()
-    limit_text = request.query.get("limit", "20" if q else "")
-    limit: int | None = None  # browsing (no q) lists every guide unless a limit is asked for
-    if limit_text:
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
-            raise invalid("limit", f"应为 1 到 {MAX_LIMIT} 的整数")
-        limit = int(limit_text)
+    q = query.q or ""
+    department = query.department or ""
+    # browsing (no q) lists every guide unless a limit is asked for
+    limit = query.limit if query.limit is not None else (20 if q else None)
     cat = lib.catalogue
     if department and department not in cat.departments:
         raise invalid("department", f"没有编码为 {department} 的部门")
     members = [c for c, g in cat.guides.items() if not department or g.department == department]
-    service = request.query.get("service", "").strip()
+    service = query.service or ""
     if service:  # the guides of one hall service (the phone's status page links its materials list)
         members = [c for c in members if cat.guides[c].service == service]
     if q:
@@ -78,6 +127,8 @@ async def _handle_search(request: web.Request) -> web.Response:
     return json_response([_summary(lib, c) for c in codes])
 
 
+@routes.get("/api/guides/departments", "按部门浏览 Departments with guide counts",
+            responses={"200": "[{code, name, count}]"})
 async def _handle_departments(request: web.Request) -> web.Response:
     cat = _library(request).catalogue
     counts: dict[str, int] = {}
@@ -86,13 +137,16 @@ async def _handle_departments(request: web.Request) -> web.Response:
     return json_response([{"code": c, "name": n, "count": counts.get(c, 0)} for c, n in cat.departments.items()])
 
 
-async def _handle_get(request: web.Request) -> web.Response:
+@routes.get("/api/guides/{code}", "办事指南全文 The whole guide (GB/T 39046 elements)", params=GuidePath,
+            responses={"200": "guide", "404": "not_found"})
+async def _handle_get(request: web.Request, path: GuidePath) -> web.Response:
     lib = _library(request)
-    guide = _guide(request)
+    guide = _guide(request, path.code)
     return json_response({**guide_to_dict(guide), "department_name": lib.catalogue.department_name(guide.department),
                           "notice_url": f"/guides/{guide.code}/notice"})
 
 
+@routes.get("/api/guides/bundles", "一件事一次办 bundles", responses={"200": "[{code, name, mode, items, promised_days}]"})
 async def _handle_bundles(request: web.Request) -> web.Response:
     cat = _library(request).catalogue
     out = []
@@ -103,44 +157,32 @@ async def _handle_bundles(request: web.Request) -> web.Response:
     return json_response(out)
 
 
-async def _handle_bundle(request: web.Request) -> web.Response:
+@routes.get("/api/guides/bundles/{code}", "一件事：合并后的材料（共用材料只列一次）、表单字段与承诺时限",
+            params=BundlePath, responses={"200": "merged bundle", "404": "not_found"})
+async def _handle_bundle(request: web.Request, path: BundlePath) -> web.Response:
     cat = _library(request).catalogue
-    bundle = cat.bundles.get(request.match_info["code"])
+    bundle = cat.bundles.get(path.code)
     if bundle is None:
-        raise not_found(f"没有编码为 {request.match_info['code']} 的一件事")
+        raise not_found(f"没有编码为 {path.code} 的一件事")
     return json_response(merge_bundle(bundle, cat).as_dict())
 
 
-def _picks(body: dict) -> list[Pick]:
-    raw = field(body, "picks", list)
-    picks = []
-    for n, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise invalid(f"picks[{n}]", "应为对象")
-        kind = item.get("kind", "material")
-        index = item.get("index")
-        if isinstance(index, bool) or not isinstance(index, int):
-            raise invalid(f"picks[{n}].index", "应为整数（从 1 开始）")
-        problem, note = item.get("problem", "missing"), item.get("note", "")
-        if not isinstance(kind, str) or not isinstance(problem, str) or not isinstance(note, str):
-            raise invalid(f"picks[{n}]", "kind、problem、note 应为字符串")
-        picks.append(Pick(kind, index, problem, note))
-    return picks
-
-
-async def _handle_create_notice(request: web.Request) -> web.Response:
+@routes.post("/api/guides/{code}/notices", "一次性告知单 Record a one-time notification slip (staff, admin)",
+             roles=("staff", "admin"), params=GuidePath, body=NoticeRequest,
+             responses={"201": "slip with number, lines and html_url", "404": "no such guide"})
+async def _handle_create_notice(request: web.Request, path: GuidePath, body: NoticeRequest) -> web.Response:
     """Staff record a slip: `{"picks": [{"kind","index","problem","note"}], "applicant"?, "ticket"?}` → 201."""
     who = require(request, "staff", "admin")
-    guide = _guide(request)
-    body = await read_json(request)
-    applicant = field(body, "applicant", str, required=False, default="")
-    ticket = field(body, "ticket", str, required=False, default="")
+    guide = _guide(request, path.code)
+    applicant = body.applicant or ""
+    ticket = body.ticket or ""
     config, clock, db = request.app[CONFIG], request.app[CLOCK], request.app[DB]
     now = clock.now()
     day = now.astimezone(config.hall.tz).date()
-    window = who.window if who.role == "staff" else field(body, "window", int, required=False)
+    window = who.window if who.role == "staff" else body.window
+    picks = [Pick(p.kind, p.index, p.problem, p.note) for p in body.picks]
     try:
-        slip = build_slip(guide, _picks(body), hall_name=config.hall.name, hall_phone=config.hall.phone,
+        slip = build_slip(guide, picks, hall_name=config.hall.name, hall_phone=config.hall.phone,
                           supervision_phone=config.hall.supervision_phone,
                           department=_library(request).catalogue.department_name(guide.department), issued_on=day,
                           applicant=applicant, window=window, staff=who.name or who.staff_no or "", ticket=ticket)
@@ -164,36 +206,43 @@ def stored_slip(db, token: str) -> NotificationSlip | None:
     return slip_from_dict(json.loads(row[0])) if row else None
 
 
-async def _handle_notice_json(request: web.Request) -> web.Response:
+@routes.get("/api/guides/notices/{token}", "一次性告知单 A recorded slip as JSON (for printing on the ticket printer)",
+            params=NoticeTokenPath, responses={"200": "slip", "404": "not_found"})
+async def _handle_notice_json(request: web.Request, path: NoticeTokenPath) -> web.Response:
     """A recorded slip as JSON, for whoever holds its token (the staff panel prints it from this)."""
-    row = request.app[DB].execute("select data from guide_notices where token = ?",
-                                  [request.match_info["token"]]).fetchone()
+    row = request.app[DB].execute("select data from guide_notices where token = ?", [path.token]).fetchone()
     if row is None:
         raise not_found("没有这张告知单")
-    return json_response({**json.loads(row[0]), "html_url": f"/guides/notices/{request.match_info['token']}"})
+    return json_response({**json.loads(row[0]), "html_url": f"/guides/notices/{path.token}"})
 
 
-async def _handle_notice_page(request: web.Request) -> web.Response:
-    slip = stored_slip(request.app[DB], request.match_info["token"])
+@routes.get("/guides/notices/{token}", "告知单打印页 The slip as a printable page (HTML)", params=NoticeTokenPath,
+            produces="text/html", responses={"200": "HTML", "404": "no such slip"})
+async def _handle_notice_page(request: web.Request, path: NoticeTokenPath) -> web.Response:
+    slip = stored_slip(request.app[DB], path.token)
     if slip is None:
         raise web.HTTPNotFound(text="没有这张告知单", content_type="text/plain")
     return web.Response(text=slip_html(slip), content_type="text/html")
 
 
-async def _handle_pick_page(request: web.Request) -> web.Response:
-    guide = _guide_or_404_page(request)
+@routes.get("/guides/{code}/notice", "告知单勾选页 Staff pick what is missing (HTML)", params=GuidePath,
+            produces="text/html", responses={"200": "HTML", "404": "no such guide"})
+async def _handle_pick_page(request: web.Request, path: GuidePath) -> web.Response:
+    guide = _guide_or_404_page(request, path.code)
     return web.Response(text=pick_form_html(guide), content_type="text/html")
 
 
-async def _handle_guide_page(request: web.Request) -> web.Response:
-    guide = _guide_or_404_page(request)
+@routes.get("/guides/{code}", "办事指南页 A guide as a page (HTML)", params=GuidePath, produces="text/html",
+            responses={"200": "HTML", "404": "no such guide"})
+async def _handle_guide_page(request: web.Request, path: GuidePath) -> web.Response:
+    guide = _guide_or_404_page(request, path.code)
     lib = _library(request)
     return web.Response(text=guide_html(guide, lib.catalogue.department_name(guide.department),
                                         request.app[CONFIG].hall.name), content_type="text/html")
 
 
-def _guide_or_404_page(request: web.Request):
-    guide = _library(request).catalogue.guides.get(request.match_info["code"])
+def _guide_or_404_page(request: web.Request, code: str):
+    guide = _library(request).catalogue.guides.get(code)
     if guide is None:
         raise web.HTTPNotFound(text="没有这个办事指南", content_type="text/plain")
     return guide
@@ -203,6 +252,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
+@routes.get("/api/guides/lint", "指南质量检查 Lint of the stored catalogue (admin)", roles=("admin",),
+            responses={"200": "{checked, flagged, findings}"})
 async def _handle_lint(request: web.Request) -> web.Response:
     """The quality lint of the stored catalogue, for the managers' pages."""
     require(request, "admin")
@@ -212,10 +263,13 @@ async def _handle_lint(request: web.Request) -> web.Response:
                           "findings": [f.as_dict() for f in findings]})
 
 
-async def _handle_export(request: web.Request) -> web.Response:
+@routes.get("/api/guides/export", "导出指南 Download the catalogue (admin)", roles=("admin",), query=ExportQuery,
+            produces="application/octet-stream",
+            responses={"200": "the JSON exchange format or an .xlsx workbook"})
+async def _handle_export(request: web.Request, query: ExportQuery) -> web.Response:
     """The stored catalogue as a download: `?format=json` (default) or `xlsx`."""
     require(request, "admin")
-    fmt = request.query.get("format", "json")
+    fmt = query.format
     cat = _library(request).catalogue
     if fmt == "xlsx":
         return web.Response(body=excel_bytes(cat), content_type=XLSX,
@@ -226,6 +280,10 @@ async def _handle_export(request: web.Request) -> web.Response:
     raise invalid("format", "应为 json 或 xlsx")
 
 
+@routes.put("/api/guides/catalogue", "导入指南 Replace the catalogue with a JSON or .xlsx body (admin)",
+            roles=("admin",), raw_body=CATALOGUE_UPLOAD, responses={
+                "200": "{revision, guides, departments, bundles}",
+                "422": "invalid, with problems [{where, field, message}]; nothing imported"})
 async def _handle_import(request: web.Request) -> web.Response:
     """Replace the catalogue with an uploaded JSON or .xlsx body; every problem is listed, nothing is kept of
     a bad file."""
@@ -259,63 +317,4 @@ def setup(app: web.Application) -> None:
     guides_settings(config)  # a bad [guides] section stops start-up even when the database has a catalogue
     ensure_catalogue(db, config, to_iso(app[CLOCK].now()) or "")
     app[GUIDES] = GuideLibrary(db, {code: s.name for code, s in config.services.items()})
-    app.router.add_get("/api/guides", _handle_search)
-    app.router.add_get("/api/guides/departments", _handle_departments)
-    app.router.add_get("/api/guides/bundles", _handle_bundles)
-    app.router.add_get("/api/guides/bundles/{code}", _handle_bundle)
-    app.router.add_get("/api/guides/lint", _handle_lint)
-    app.router.add_get("/api/guides/export", _handle_export)
-    app.router.add_put("/api/guides/catalogue", _handle_import)
-    app.router.add_get("/api/guides/notices/{token}", _handle_notice_json)
-    app.router.add_get("/api/guides/{code}", _handle_get)
-    app.router.add_post("/api/guides/{code}/notices", _handle_create_notice)
-    app.router.add_get("/guides/notices/{token}", _handle_notice_page)
-    app.router.add_get("/guides/{code}/notice", _handle_pick_page)
-    app.router.add_get("/guides/{code}", _handle_guide_page)
-
-
-_SUMMARY = {"type": "array", "items": {"type": "object", "properties": {
-    k: {"type": "string"} for k in ("code", "name", "department", "department_name", "service")}}}
-OPENAPI_PATHS = {
-    "/api/guides": {"get": {
-        "summary": "办事指南检索 Guide search: name, keyword, full pinyin, initials (bdc), one wrong character",
-        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}},
-                       {"name": "department", "in": "query", "schema": {"type": "string"}},
-                       {"name": "service", "in": "query", "schema": {"type": "string"}},
-                       {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": MAX_LIMIT}}],
-        "responses": {"200": {"description": "ranked best first",
-                              "content": {"application/json": {"schema": _SUMMARY}}}}}},
-    "/api/guides/departments": {"get": {"summary": "按部门浏览 Departments with guide counts",
-                                        "responses": {"200": {"description": "[{code,name,count}]"}}}},
-    "/api/guides/bundles": {"get": {"summary": "一件事一次办 bundles",
-                                    "responses": {"200": {"description": "[{code,name,mode,items,promised_days}]"}}}},
-    "/api/guides/bundles/{code}": {"get": {
-        "summary": "一件事: merged materials (shared once, largest counts), combined form fields, total promised days",
-        "responses": {"200": {"description": "merged bundle"}, "404": {"description": "not_found"}}}},
-    "/api/guides/lint": {"get": {"summary": "指南质量检查 Lint of the stored catalogue (admin)",
-                                 "security": [{"bearer": []}],
-                                 "responses": {"200": {"description": "{checked, flagged, findings}"}}}},
-    "/api/guides/export": {"get": {
-        "summary": "导出指南 Download the catalogue (admin)", "security": [{"bearer": []}],
-        "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "xlsx"]}}],
-        "responses": {"200": {"description": "the JSON exchange format or an .xlsx workbook"}}}},
-    "/api/guides/catalogue": {"put": {
-        "summary": "导入指南 Replace the catalogue with a JSON or .xlsx body (admin)", "security": [{"bearer": []}],
-        "responses": {"200": {"description": "{revision, guides, departments, bundles}"},
-                      "422": {"description": "invalid, with problems [{where, field, message}]; nothing imported"}}}},
-    "/api/guides/notices/{token}": {"get": {
-        "summary": "一次性告知单 A recorded slip as JSON (for printing on the ticket printer)",
-        "responses": {"200": {"description": "slip"}, "404": {"description": "not_found"}}}},
-    "/api/guides/{code}": {"get": {"summary": "办事指南全文 The whole guide (GB/T 39046 elements)",
-                                   "responses": {"200": {"description": "guide"}, "404": {"description": "not_found"}}}},
-    "/api/guides/{code}/notices": {"post": {
-        "summary": "一次性告知单 Record a one-time notification slip (staff, admin)",
-        "security": [{"bearer": []}],
-        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["picks"],
-            "properties": {"picks": {"type": "array", "items": {"type": "object", "properties": {
-                "kind": {"type": "string", "enum": ["material", "condition"]}, "index": {"type": "integer"},
-                "problem": {"type": "string", "enum": ["missing", "wrong"]}, "note": {"type": "string"}}}},
-                "applicant": {"type": "string"}, "ticket": {"type": "string"}, "window": {"type": "integer"}}}}}},
-        "responses": {"201": {"description": "slip with number, lines and html_url"},
-                      "422": {"description": "invalid pick"}}}},
-}
+    routes.add_to(app)

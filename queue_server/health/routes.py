@@ -3,34 +3,57 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 from aiohttp import web
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from queue_server import __version__
 from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
-from queue_server.core.errors import invalid, storage_failure
+from queue_server.core.errors import storage_failure
 from queue_server.health import store as device_reports
 from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
-from queue_server.web.json_io import field, json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Line, Text
 
 log = logging.getLogger(__name__)
 
 REPORTING_ROLES = ("agent", "kiosk", "tablet", "display", "staff")
+routes = ApiRoutes()
 
 
-async def _handle_report(request: web.Request) -> web.Response:
+class DeviceState(BaseModel):
+    device: Line(80) = Field(title="设备名称")
+    ok: bool = Field(title="是否正常")
+    kind: Line(20, min_length=0) | None = Field(None, title="设备类型")
+    # an agent's detail is often an OS error with a long path: taken up to 2000 characters, stored cut to 200
+    detail: Text(2000, min_length=0) | None = Field(None, title="详情")
+
+
+def _each_once(devices: list[DeviceState]) -> list[DeviceState]:
+    # a source names each of its devices once: the store keeps one row per (source, device)
+    seen: set[str] = set()
+    for item in devices:
+        if item.device in seen:
+            raise PydanticCustomError("duplicate_device", f"设备 {item.device} 重复上报")
+        seen.add(item.device)
+    return devices
+
+
+class DeviceReport(BaseModel):
+    devices: Annotated[list[DeviceState], AfterValidator(_each_once)] = Field(title="设备列表", max_length=500)
+
+
+@routes.post("/api/devices/report", "设备状态上报（兼作心跳） Device health report", roles=REPORTING_ROLES,
+             body=DeviceReport, responses={"200": '{"source", "devices": N}'})
+async def _handle_report(request: web.Request, body: DeviceReport) -> web.Response:
     who = require(request, *REPORTING_ROLES)
-    body = await read_json(request)
-    items = field(body, "devices", list)
-    devices = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("device"), str) or not isinstance(item.get("ok"), bool):
-            raise invalid(f"devices[{i}]", "应为 {\"device\": 名称, \"ok\": true/false, \"kind\"?, \"detail\"?}")
-        detail = item.get("detail")
-        devices.append({"device": item["device"][:80], "kind": str(item.get("kind") or "")[:20] or None,
-                        "ok": item["ok"], "detail": str(detail)[:200] if detail else None})
+    devices = [{"device": d.device, "kind": d.kind or None, "ok": d.ok, "detail": (d.detail or "")[:200] or None}
+               for d in body.devices]
     # The token's id makes the source unique: kiosks set up alike share a name (every `--role kiosk` token is named
     # "kiosk" by default), and one kiosk's "ok" must not erase another's 缺纸.
     source = f"{who.role}:{who.name}#{who.token_id}" + (f"@{who.window}" if who.window else "")
@@ -38,6 +61,9 @@ async def _handle_report(request: web.Request) -> web.Response:
     return json_response({"source": source, "devices": count})
 
 
+@routes.get("/api/health", "健康检查 Health: server, database, reported devices",
+            responses={"200": '{"status","db","version","devices","devices_down"}',
+                       "503": 'the database cannot be written: "db": "read_only"/"error" and "message" with the cause'})
 async def _handle_health(request: web.Request) -> web.Response:
     """Server, database and every reported device (printer paper, screen links, voice, last heartbeat).
 
@@ -67,20 +93,4 @@ async def _handle_health(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add the health routes."""
-    app.router.add_get("/api/health", _handle_health)
-    app.router.add_post("/api/devices/report", _handle_report)
-
-
-OPENAPI_PATHS = {
-    "/api/health": {"get": {"summary": "健康检查 Health: server, database, reported devices",
-                            "responses": {"200": {"description": '{"status","db","version","devices","devices_down"}'},
-                                          "503": {"description": 'the database cannot be written: "db": "read_only"/"error" and "message" with the cause'}}}},
-    "/api/devices/report": {"post": {
-        "summary": "设备状态上报（兼作心跳） Device health report", "security": [{"bearer": list(REPORTING_ROLES)}],
-        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["devices"],
-            "properties": {"devices": {"type": "array", "items": {"type": "object", "properties": {
-                "device": {"type": "string"}, "kind": {"type": "string"}, "ok": {"type": "boolean"},
-                "detail": {"type": "string"}}}}}}}}},
-        "responses": {"200": {"description": '{"source", "devices": N}'}},
-    }},
-}
+    routes.add_to(app)

@@ -3,10 +3,18 @@ committed events on."""
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
-from queue_server.core.errors import not_found
 from queue_server.core.events import Event
 from queue_server.keys import BUS
+from queue_server.web.api import validate
+from queue_server.web.types import WindowNumber
+
+
+class WindowPath(BaseModel):
+    """The ``{number}`` part of a window's routes (whether the hall has that window is the route's question: 404)."""
+
+    number: WindowNumber = Field(title="窗口号")
 
 
 def publish(request: web.Request, events: list[Event]) -> None:
@@ -15,8 +23,5 @@ def publish(request: web.Request, events: list[Event]) -> None:
 
 
 def window_number(request: web.Request) -> int:
-    """The ``{number}`` path part as a window number, or 404."""
-    text = request.match_info["number"]
-    if not text.isdigit():
-        raise not_found(f"没有 {text} 号窗口")
-    return int(text)
+    """The ``{number}`` path part as a window number, or 404 (for routes not yet declared with :class:`WindowPath`)."""
+    return validate(WindowPath, {"number": request.match_info["number"]}, status=404, code="not_found").number

@@ -3,39 +3,44 @@ citizen's status page, the operation log in their own modules, registered by :fu
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from queue_server.keys import HALL
 from queue_server.queue import oplog_routes, status_page, ticket_routes, window_routes
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import principal
 from queue_server.web.json_io import json_response
+from queue_server.web.types import Line, Token
 from queue_server.web.ws import HUB
 
+routes = ApiRoutes()
 
+
+class WsQuery(BaseModel):
+    topics: Line(500) | None = Field(None, title="订阅主题", examples=["hall,window:3"],
+                                     pattern=r"^ *(hall|admin|window:[0-9]{1,4}) *(, *(hall|admin|window:[0-9]{1,4}) *)*$")
+    token: Token | None = Field(None, title="访问令牌")
+
+
+@routes.get("/api/hall", "大厅快照 Hall snapshot", responses={"200": "services, windows, recent_calls"})
 async def _handle_hall(request: web.Request) -> web.Response:
     request.app[HALL].roll_day()
     # 工号 only for the hall's own devices and people (any valid token), never for an anonymous caller
     return json_response(request.app[HALL].snapshot(staff_numbers=principal(request) is not None))
 
 
-async def _handle_ws(request: web.Request) -> web.StreamResponse:
+@routes.get("/api/ws", "WebSocket: ?topics=hall,window:3; snapshot then ordered events with seq", query=WsQuery,
+            responses={"101": "switching protocols", "400": "not a WebSocket request"})
+async def _handle_ws(request: web.Request, query: WsQuery) -> web.StreamResponse:
     return await request.app[HUB].handle(request)
 
 
 def setup(app: web.Application) -> None:
     """Add the queue's routes."""
-    app.router.add_get("/api/hall", _handle_hall)
-    app.router.add_get("/api/ws", _handle_ws)
+    routes.add_to(app)
     for module in (ticket_routes, window_routes, status_page, oplog_routes):
         module.setup(app)
 
 
-OPENAPI_PATHS = {
-    "/api/hall": {"get": {"summary": "大厅快照 Hall snapshot",
-                          "responses": {"200": {"description": "services, windows, recent_calls"}}}},
-    "/api/ws": {"get": {"summary": "WebSocket: ?topics=hall,window:3; snapshot then ordered events with seq",
-                        "responses": {"101": {"description": "switching protocols"}}}},
-    **ticket_routes.OPENAPI_PATHS,
-    **window_routes.OPENAPI_PATHS,
-    **status_page.OPENAPI_PATHS,
-    **oplog_routes.OPENAPI_PATHS,
-}
+#: the operation log still documents its routes by hand (its input is not declared yet)
+OPENAPI_PATHS = oplog_routes.OPENAPI_PATHS

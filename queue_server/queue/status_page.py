@@ -14,6 +14,10 @@ import json
 from aiohttp import web
 
 from queue_server.keys import CONFIG, HALL
+from queue_server.queue.ticket_routes import TicketPath
+from queue_server.web.api import ApiRoutes
+
+routes = ApiRoutes()
 
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -130,8 +134,10 @@ def _survey_link(config, token: str) -> str:
             f'style="font-size:18px;color:#0d47a1">请参加问卷调查，帮助我们改进服务</a></p>')
 
 
-async def _handle_status_page(request: web.Request) -> web.Response:
-    token = request.match_info["token"]
+@routes.get("/t/{token}", "排队进度页 Public status page (HTML)", params=TicketPath, produces="text/html",
+            responses={"200": "HTML", "404": "unknown ticket"})
+async def _handle_status_page(request: web.Request, path: TicketPath) -> web.Response:
+    token = path.token
     request.app[HALL].roll_day()
     ticket = request.app[HALL].ticket_by_token(token)
     hall_name = html.escape(request.app[CONFIG].hall.name)
@@ -151,11 +157,4 @@ async def _handle_status_page(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/t/{token}", _handle_status_page)
-
-
-OPENAPI_PATHS = {
-    "/t/{token}": {"get": {"summary": "排队进度页 Public status page (HTML)",
-                           "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
-                           "responses": {"200": {"description": "HTML"}, "404": {"description": "unknown ticket"}}}},
-}
+    routes.add_to(app)

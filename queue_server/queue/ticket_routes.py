@@ -2,18 +2,48 @@
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
-from queue_server.core.errors import ApiError, invalid, not_found
+from queue_server.core.errors import ApiError, not_found
 from queue_server.core.hall_time import is_open
 from queue_server.keys import CLOCK, CONFIG, HALL, OPEN_ALL_HOURS
 from queue_server.queue.hall_view import public_ticket
 from queue_server.queue.http import publish
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
-from queue_server.web.json_io import field, json_response, read_json
+from queue_server.web.json_io import json_response
 from queue_server.web.security import GUARDS
+from queue_server.web.types import Code, Day, Line, Token
 
 TICKET_FIELDS = ("id", "number", "service", "service_name", "status", "priority", "kind", "ahead",
                  "estimated_wait_min", "token", "issued_at", "status_url", "review_url")
+routes = ApiRoutes()
+
+
+class TicketRequest(BaseModel):
+    """What a kiosk sends to take a number."""
+
+    service: Code = Field(title="业务代码")
+    request_id: Line(100) = Field(title="请求编号")
+    priority: Code | None = Field(None, title="优先类别", description="priority category code (绿色通道)")
+
+
+class AppointmentRequest(BaseModel):
+    """A booking made by a manager on a citizen's behalf."""
+
+    service: Code = Field(title="业务代码")
+    date: Day = Field(title="预约日期")
+    slot: Line(11) = Field(title="预约时段", examples=["09:00-10:00"])
+    name: Line(50) = Field(title="姓名")
+    phone: Line(20) = Field(title="电话号码")
+
+
+class TicketPath(BaseModel):
+    token: Token = Field(title="号票凭证")
+
+
+class AppointmentPath(BaseModel):
+    code: str = Field(title="预约码", pattern=r"^[0-9]{6}$")
 
 
 def ticket_body(ticket: dict) -> dict:
@@ -30,65 +60,71 @@ def _ensure_open(request: web.Request) -> None:
         raise ApiError(409, "closed", f"现在不是办理时间（工作日 {hours}），请在办理时间内取号")
 
 
-async def _handle_issue_ticket(request: web.Request) -> web.Response:
+@routes.post("/api/tickets", "取号 Take a number", roles=("kiosk", "admin"), body=TicketRequest, responses={
+    "201": "new ticket", "200": "the ticket this request_id already made", "409": "closed: outside business hours"})
+async def _handle_issue_ticket(request: web.Request, body: TicketRequest) -> web.Response:
     who = require(request, "kiosk", "admin")
-    body = await read_json(request)
-    service = field(body, "service", str)
-    request_id = field(body, "request_id", str)
-    if len(request_id) > 100:
-        raise invalid("request_id", "长度不能超过100")
-    priority = field(body, "priority", str, required=False)
     _ensure_open(request)
-    ticket, created, events = request.app[HALL].issue_ticket(service, request_id, priority, who.actor)
+    ticket, created, events = request.app[HALL].issue_ticket(body.service, body.request_id, body.priority, who.actor)
     publish(request, events)
     return json_response(ticket_body(ticket), status=201 if created else 200)
 
 
-async def _handle_get_ticket(request: web.Request) -> web.Response:
+@routes.get("/api/tickets/{token}", "号码状态 A ticket's status (anyone holding its token)", params=TicketPath,
+            responses={"200": "number, service, status, ahead, estimated_wait_min, window, called_at, review_url",
+                       "404": "unknown token"})
+async def _handle_get_ticket(request: web.Request, path: TicketPath) -> web.Response:
     request.app[HALL].roll_day()  # after the day boundary yesterday's ticket reads expired, not waiting
-    ticket = request.app[HALL].ticket_by_token(request.match_info["token"])
+    ticket = request.app[HALL].ticket_by_token(path.token)
     if ticket is None:
         raise not_found("没有这个号码（链接无效）")
     return json_response(public_ticket(ticket))
 
 
-async def _handle_get_ticket_by_number(request: web.Request) -> web.Response:
+class NumberPath(BaseModel):
+    number: str = Field(title="号码", pattern=r"^ *[A-Za-z0-9]{1,12} *$")
+
+
+@routes.get("/api/tickets/by-number/{number}", "按号码查询进度 Today's ticket by its number, for kiosks",
+            roles=("kiosk", "admin"), params=NumberPath, responses={
+                "200": "number, service, status, ahead, estimated_wait_min, window, called_at",
+                "404": "no such number today"})
+async def _handle_get_ticket_by_number(request: web.Request, path: NumberPath) -> web.Response:
     """查询进度 at a kiosk: today's ticket by its printed number (kiosk and admin only: a number is easy to guess,
     so the open internet gets the token route)."""
     require(request, "kiosk", "admin")
     request.app[HALL].roll_day()
-    number = request.match_info["number"].strip().upper()
-    if not (1 <= len(number) <= 12 and number.isalnum() and number.isascii()):
-        raise invalid("number", "号码应为字母和数字，如 A001")
+    number = path.number.strip().upper()
     ticket = request.app[HALL].ticket_by_number(number)
     if ticket is None:
         raise not_found(f"今天没有{number}号")
     return json_response(public_ticket(ticket) | {"review_url": None})
 
 
-async def _handle_create_appointment(request: web.Request) -> web.Response:
+@routes.post("/api/appointments", "预约 Book an appointment", roles=("admin",), body=AppointmentRequest,
+             responses={"201": '{"code": "123456"}'})
+async def _handle_create_appointment(request: web.Request, body: AppointmentRequest) -> web.Response:
     who = require(request, "admin")
-    body = await read_json(request)
-    code = request.app[HALL].create_appointment(
-        field(body, "service", str), field(body, "date", str), field(body, "slot", str),
-        field(body, "name", str), field(body, "phone", str), who.actor,
-    )
+    code = request.app[HALL].create_appointment(body.service, body.date, body.slot, body.name, body.phone, who.actor)
     return json_response({"code": code}, status=201)
 
 
-async def _handle_check_in(request: web.Request) -> web.Response:
+@routes.post("/api/appointments/{code}/check-in", "预约签到 Check in an appointment", roles=("kiosk", "admin"),
+             params=AppointmentPath, responses={
+                 "201": "ticket placed ahead of walk-ins",
+                 "404": "unknown code, or not today's (one answer for both)",
+                 "409": "already checked in (the ticket number only) / too early / closed",
+                 "429": "too many wrong codes from this kiosk or address; retry_after seconds"})
+async def _handle_check_in(request: web.Request, path: AppointmentPath) -> web.Response:
     """Check in at a kiosk. Wrong codes are limited per kiosk token and per address (429 with the wait): a code has
     only a million values, and a kiosk token in the wrong hands must not be able to walk through them."""
     who = require(request, "kiosk", "admin")
     guards = request.app[GUARDS]
     pairs = ((guards.checkin, f"token:{who.token_id}"), (guards.checkin, f"ip:{request.remote or '-'}"))
     guards.check("预约码核验", *pairs)
-    code = request.match_info["code"]
     try:
-        if not (code.isdigit() and len(code) == 6):
-            raise invalid("code", "预约码应为6位数字")
         _ensure_open(request)
-        ticket, events = request.app[HALL].check_in(code, who.actor)
+        ticket, events = request.app[HALL].check_in(path.code, who.actor)
     except ApiError as exc:
         if exc.status in (404, 422):
             for guard, key in pairs:
@@ -99,51 +135,4 @@ async def _handle_check_in(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_post("/api/tickets", _handle_issue_ticket)
-    app.router.add_get("/api/tickets/{token}", _handle_get_ticket)
-    app.router.add_get("/api/tickets/by-number/{number}", _handle_get_ticket_by_number)
-    app.router.add_post("/api/appointments", _handle_create_appointment)
-    app.router.add_post("/api/appointments/{code}/check-in", _handle_check_in)
-
-
-_TICKET_SCHEMA = {"$ref": "#/components/schemas/Ticket"}
-OPENAPI_PATHS = {
-    "/api/tickets": {"post": {
-        "summary": "取号 Take a number", "security": [{"bearer": ["kiosk", "admin"]}],
-        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["service", "request_id"],
-            "properties": {"service": {"type": "string"}, "request_id": {"type": "string", "maxLength": 100},
-                           "priority": {"type": "string", "description": "priority category code (绿色通道)"}}}}}},
-        "responses": {"201": {"description": "new ticket", "content": {"application/json": {"schema": _TICKET_SCHEMA}}},
-                      "200": {"description": "the ticket this request_id already made"},
-                      "409": {"description": "closed: outside business hours"}, "422": {"description": "invalid"}},
-    }},
-    "/api/tickets/{token}": {"get": {
-        "summary": "号码状态 A ticket's status (anyone holding its token)",
-        "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "number, service, status, ahead, estimated_wait_min, window, called_at, review_url"},
-                      "404": {"description": "unknown token"}},
-    }},
-    "/api/tickets/by-number/{number}": {"get": {
-        "summary": "按号码查询进度 Today's ticket by its number, for kiosks", "security": [{"bearer": ["kiosk", "admin"]}],
-        "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "number, service, status, ahead, estimated_wait_min, window, called_at"},
-                      "404": {"description": "no such number today"}, "422": {"description": "not a ticket number"}},
-    }},
-    "/api/appointments": {"post": {
-        "summary": "预约 Book an appointment", "security": [{"bearer": ["admin"]}],
-        "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-            "required": ["service", "date", "slot", "name", "phone"],
-            "properties": {"service": {"type": "string"}, "date": {"type": "string", "format": "date"},
-                           "slot": {"type": "string", "example": "09:00-10:00"}, "name": {"type": "string"},
-                           "phone": {"type": "string"}}}}}},
-        "responses": {"201": {"description": '{"code": "123456"}'}},
-    }},
-    "/api/appointments/{code}/check-in": {"post": {
-        "summary": "预约签到 Check in an appointment", "security": [{"bearer": ["kiosk", "admin"]}],
-        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"201": {"description": "ticket placed ahead of walk-ins"},
-                      "404": {"description": "unknown code, or not today's (one answer for both)"},
-                      "409": {"description": "already checked in (the ticket number only) / too early / closed"},
-                      "429": {"description": "too many wrong codes from this kiosk or address; retry_after seconds"}},
-    }},
-}
+    routes.add_to(app)

@@ -86,10 +86,10 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = True, limit:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise invalid(name, f"{name} 必须是文字")
+        raise invalid(name, "应为文字")
     value = value.strip()
     if required and not value:
-        raise invalid(name, f"缺少 {name}")
+        raise invalid(name, "必填项未填写")
     if len(value) > limit:
-        raise invalid(name, f"{name} 不能超过 {limit} 字")
+        raise invalid(name, f"不能超过 {limit} 个字")
     return value

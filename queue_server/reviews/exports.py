@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlite_utils import Database
 
+from queue_server.core.sheets import quoted_cell
 from queue_server.reviews import complaints as complaints_mod
 from queue_server.reviews import rectification
 from queue_server.reviews.common import mask_name, mask_phone, parse
@@ -155,10 +156,9 @@ def build(ledger: str, db: Database, config: Any, settings: ReviewSettings, day_
 
 
 def cell_text(value: Any) -> Any:
-    """A value safe for a spreadsheet: text a citizen typed that starts like a formula is quoted, never run."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+    """A value safe for a spreadsheet: characters an ``.xlsx`` cannot hold replaced, text a citizen typed that starts
+    like a formula quoted, never run (:mod:`queue_server.core.sheets`)."""
+    return quoted_cell(value)
 
 
 def to_csv(table: Table) -> bytes:

@@ -1,4 +1,4 @@
-"""Shared plumbing of the reviews area's views: per-app state, query parsing, JSON bodies, publishing events."""
+"""Shared plumbing of the reviews area's views: per-app state, date ranges, admin writes, publishing events."""
 from __future__ import annotations
 
 import asyncio
@@ -83,32 +83,10 @@ def day_range(request: web.Request, default_days: int = 0) -> tuple[str, str]:
         try:
             values[name] = date.fromisoformat(text)
         except ValueError:
-            raise invalid(name, f"{name} 应为日期 YYYY-MM-DD") from None
+            raise invalid(name, "日期应为 YYYY-MM-DD") from None
     if values["from"] > values["to"]:
         raise invalid("from", "起始日期不能晚于结束日期")
     return values["from"].isoformat(), values["to"].isoformat()
-
-
-def int_query(request: web.Request, name: str) -> int | None:
-    """An optional integer query parameter."""
-    text = request.query.get(name)
-    if text in (None, ""):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise invalid(name, f"{name} 应为整数") from None
-
-
-async def json_body(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object, or 422 naming the body."""
-    try:
-        body = await request.json()
-    except Exception:
-        raise invalid("body", "请求体应为 JSON 对象") from None
-    if not isinstance(body, dict):
-        raise invalid("body", "请求体应为 JSON 对象")
-    return body
 
 
 def actor_name(principal: Any) -> str:
@@ -116,11 +94,11 @@ def actor_name(principal: Any) -> str:
     return getattr(principal, "name", None) or getattr(principal, "role", "") or "?"
 
 
-async def admin_write(request: web.Request, write: Callable[[Database, dict[str, Any], str], T]) -> T:
-    """An admin's POST to the ledgers: the role checked, the JSON body read, then ``write(db, body, actor)`` in one
-    write transaction; its result is returned for the caller to answer with."""
+async def admin_write(request: web.Request, body: dict[str, Any],
+                      write: Callable[[Database, dict[str, Any], str], T]) -> T:
+    """An admin's POST to the ledgers: the role checked, then ``write(db, body, actor)`` in one write transaction
+    with the validated body (its model dumped to a dict); its result is returned for the caller to answer with."""
     principal = require(request, "admin")
-    body = await json_body(request)
     db = request.app[DB]
     with write_transaction(db):
         return write(db, body, actor_name(principal))

@@ -12,87 +12,106 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from queue_server.core.errors import invalid, not_found
 from queue_server.keys import CONFIG, DB
 from queue_server.reviews import complaints, exports, followups, kpis, ranking, rectification
-from queue_server.reviews.api_doc import LEDGER_PATHS
 from queue_server.reviews.common import case_history
-from queue_server.reviews.http import admin_write, day_range, json_body, now, run_read, state, today
+from queue_server.reviews.http import admin_write, day_range, now, run_read, state, today
+from queue_server.reviews.requests import (BreakdownQuery, ComplaintActionPath, ComplaintActionRequest,
+                                           ComplaintListQuery, ComplaintRequest, DaysQuery, DrawRequest,
+                                           EnterpriseRequest, ExportPath, FollowupQuery, FollowupRequest, IdPath,
+                                           SampleRequest)
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
 
+ADMIN = ("admin",)
+routes = ApiRoutes()
 
-async def _handle_list_complaints(request: web.Request) -> web.Response:
+
+@routes.get("/api/complaints", "有诉即办台账 Complaints", roles=ADMIN, query=ComplaintListQuery)
+async def _handle_list_complaints(request: web.Request, query: ComplaintListQuery) -> web.Response:
     require(request, "admin")
-    q = request.query
-    if q.get("state") and q["state"] != "open" and q["state"] not in complaints.STATES:
-        raise invalid("state", "未知状态")
-    day_from, day_to = day_range(request, default_days=3650) if (q.get("from") or q.get("to")) else (None, None)
+    day_from, day_to = day_range(request, default_days=3650) if (query.from_ or query.to) else (None, None)
     at, tz = now(request), request.app[CONFIG].hall.tz
     rows = [complaints.complaint_json(r, tz, at) for r in complaints.list_rows(
-        request.app[DB], state=q.get("state"), kind=q.get("kind"), day_from=day_from, day_to=day_to)]
-    if q.get("overdue"):
+        request.app[DB], state=query.state, kind=query.kind, day_from=day_from, day_to=day_to)]
+    if query.overdue:
         rows = [r for r in rows if r["overdue"]]
     return web.json_response(rows)
 
 
-async def _handle_create_complaint(request: web.Request) -> web.Response:
+@routes.post("/api/complaints", "登记诉求 Register a complaint (deadline in working days)", roles=ADMIN,
+             body=ComplaintRequest, responses={"201": "the entry"})
+async def _handle_create_complaint(request: web.Request, body: ComplaintRequest) -> web.Response:
     settings, config, at = state(request).settings, request.app[CONFIG], now(request)
-    row = await admin_write(request, lambda db, body, actor: complaints.create(db, body, settings, config, actor, at))
+    row = await admin_write(request, body.model_dump(), lambda db, body, actor: complaints.create(db, body, settings, config, actor, at))
     return web.json_response(complaints.complaint_json(row, config.hall.tz, at), status=201)
 
 
-async def _handle_get_complaint(request: web.Request) -> web.Response:
+@routes.get(r"/api/complaints/{id:\d+}", "诉求详情 One complaint with its history", roles=ADMIN, params=IdPath,
+            responses={"200": "the complaint", "404": "no such complaint"})
+async def _handle_get_complaint(request: web.Request, path: IdPath) -> web.Response:
     require(request, "admin")
     db, tz = request.app[DB], request.app[CONFIG].hall.tz
-    row = complaints.get(db, int(request.match_info["id"]))
+    row = complaints.get(db, path.id)
     return web.json_response({**complaints.complaint_json(row, tz, now(request)),
                               "history": case_history(db, "complaint", row["id"], tz)})
 
 
-async def _handle_complaint_action(request: web.Request) -> web.Response:
-    complaint_id, action, at = int(request.match_info["id"]), request.match_info["action"], now(request)
-    row = await admin_write(request, lambda db, body, actor: complaints.act(db, complaint_id, action, body, actor, at))
+@routes.post(r"/api/complaints/{id:\d+}/{action}", "诉求办理 handle; resolve {answer}; confirm {confirmation: "
+             "satisfied|dissatisfied}; assign {responsible}", roles=ADMIN, params=ComplaintActionPath,
+             body=ComplaintActionRequest, body_required=False,
+             responses={"200": "the entry", "404": "no such complaint", "409": "not allowed in this state"})
+async def _handle_complaint_action(request: web.Request, path: ComplaintActionPath,
+                                   body: ComplaintActionRequest) -> web.Response:
+    complaint_id, action, at = path.id, path.action, now(request)
+    row = await admin_write(request, body.model_dump(), lambda db, body, actor: complaints.act(db, complaint_id, action, body, actor, at))
     return web.json_response(complaints.complaint_json(row, request.app[CONFIG].hall.tz, at))
 
 
-async def _handle_list_followups(request: web.Request) -> web.Response:
+@routes.get("/api/followups", "企业回访台账 Enterprises with call-backs and samples", roles=ADMIN, query=FollowupQuery)
+async def _handle_list_followups(request: web.Request, query: FollowupQuery) -> web.Response:
     require(request, "admin")
-    category = request.query.get("category")
-    if category and category not in followups.CATEGORIES:
-        raise invalid("category", "企业类别应为 new 或 existing")
+    category = query.category
     return web.json_response(followups.ledger(request.app[DB], request.app[CONFIG].hall.tz, category=category))
 
 
-async def _handle_add_enterprise(request: web.Request) -> web.Response:
+@routes.post("/api/enterprises", "登记服务企业 Register an enterprise served", roles=ADMIN, body=EnterpriseRequest,
+             responses={"201": "the entry", "409": "already listed"})
+async def _handle_add_enterprise(request: web.Request, body: EnterpriseRequest) -> web.Response:
     config, at = request.app[CONFIG], now(request)
-    row = await admin_write(request, lambda db, body, actor: followups.add_enterprise(db, body, config, actor, at))
+    row = await admin_write(request, body.model_dump(), lambda db, body, actor: followups.add_enterprise(db, body, config, actor, at))
     return web.json_response(row, status=201)
 
 
-async def _handle_add_followup(request: web.Request) -> web.Response:
-    enterprise, at = int(request.match_info["id"]), now(request)
-    row = await admin_write(request, lambda db, body, actor: followups.add_followup(db, enterprise, body, actor, at))
+@routes.post(r"/api/enterprises/{id:\d+}/followups", "回访记录 A call-back", roles=ADMIN, params=IdPath,
+             body=FollowupRequest, responses={"201": "the call-back", "404": "no such enterprise"})
+async def _handle_add_followup(request: web.Request, path: IdPath, body: FollowupRequest) -> web.Response:
+    enterprise, at = path.id, now(request)
+    row = await admin_write(request, body.model_dump(), lambda db, body, actor: followups.add_followup(db, enterprise, body, actor, at))
     return web.json_response(row, status=201)
 
 
-async def _handle_add_sample(request: web.Request) -> web.Response:
-    followup, at = int(request.match_info["id"]), now(request)
-    row = await admin_write(request, lambda db, body, actor: followups.add_sample(db, followup, body, actor, at))
+@routes.post(r"/api/followups/{id:\d+}/samples", "督查抽查 Supervision's spot check", roles=ADMIN, params=IdPath,
+             body=SampleRequest, responses={"201": "the sample", "404": "no such call-back"})
+async def _handle_add_sample(request: web.Request, path: IdPath, body: SampleRequest) -> web.Response:
+    followup, at = path.id, now(request)
+    row = await admin_write(request, body.model_dump(), lambda db, body, actor: followups.add_sample(db, followup, body, actor, at))
     return web.json_response(row, status=201)
 
 
-async def _handle_draw_samples(request: web.Request) -> web.Response:
+@routes.post("/api/followups/draw", "随机抽查 Draw reached, not yet sampled call-backs at random", roles=ADMIN,
+             body=DrawRequest, body_required=False, responses={"200": "{followup_ids}"})
+async def _handle_draw_samples(request: web.Request, body: DrawRequest) -> web.Response:
     """Supervision's random draw of call-backs to verify (抽查); the draw itself is not stored."""
     require(request, "admin")
-    body = await json_body(request)
-    count = body.get("count", 5)
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
-        raise invalid("count", "抽查数量应为 1 到 100 之间的整数")
-    ids = followups.draw_for_sampling(request.app[DB], count, random.SystemRandom())
+    ids = followups.draw_for_sampling(request.app[DB], body.count, random.SystemRandom())
     return web.json_response({"followup_ids": ids})
 
 
-async def _handle_get_kpis(request: web.Request) -> web.Response:
+@routes.get("/api/kpis", "指标 KPIs from the records: tickets, served, no_shows, mean/p90 wait, share_over_20_min, "
+            "good/bad rate, active_review_rate, unrated_rate, on_time_rectification_rate, "
+            "rectification_satisfaction_rate, …", roles=ADMIN, query=DaysQuery)
+async def _handle_get_kpis(request: web.Request, query: DaysQuery) -> web.Response:
     require(request, "admin")
     day_from, day_to = day_range(request)
     config, at = request.app[CONFIG], now(request)
@@ -100,11 +119,11 @@ async def _handle_get_kpis(request: web.Request) -> web.Response:
     return web.json_response({"from": day_from, "to": day_to, **kpis.rounded(figures)})
 
 
-async def _handle_get_kpi_breakdown(request: web.Request) -> web.Response:
+@routes.get("/api/kpis/breakdown", "分组指标 KPIs by day/week/month/quarter/window/staff/service/department",
+            roles=ADMIN, query=BreakdownQuery)
+async def _handle_get_kpi_breakdown(request: web.Request, query: BreakdownQuery) -> web.Response:
     require(request, "admin")
-    by = request.query.get("by", "day")
-    if by not in kpis.PERIODS + kpis.DIMENSIONS:
-        raise invalid("by", "分组应为 " + "/".join(kpis.PERIODS + kpis.DIMENSIONS))
+    by = query.by
     day_from, day_to = day_range(request, default_days=30)
     config, at = request.app[CONFIG], now(request)
     rows = await run_read(request, lambda db: [
@@ -134,9 +153,11 @@ def _quarter(day: date) -> tuple[str, str]:
     return start.isoformat(), date.fromordinal(end.toordinal() - 1).isoformat()
 
 
-async def _handle_get_ranking(request: web.Request) -> web.Response:
+@routes.get("/api/kpis/ranking", "单位考核排名 Departments ranked (default: this quarter)", roles=ADMIN,
+            query=DaysQuery)
+async def _handle_get_ranking(request: web.Request, query: DaysQuery) -> web.Response:
     require(request, "admin")
-    if request.query.get("from") or request.query.get("to"):
+    if query.from_ or query.to:
         day_from, day_to = day_range(request)
     else:
         day_from, day_to = _quarter(today(request))
@@ -147,6 +168,7 @@ async def _handle_get_ranking(request: web.Request) -> web.Response:
                               "rows": _named(request, "department", rows)})
 
 
+@routes.get("/api/alerts", "逾期预警 Overdue call-backs, rectifications and complaints", roles=ADMIN)
 async def _handle_list_alerts(request: web.Request) -> web.Response:
     """Overdue call-backs, rectifications and complaints, for the admin pages' alert bar."""
     require(request, "admin")
@@ -159,11 +181,12 @@ async def _handle_list_alerts(request: web.Request) -> web.Response:
     })
 
 
-async def _handle_get_export(request: web.Request) -> web.Response:
+@routes.get("/api/exports/{ledger:[a-z0-9]+}.{fmt:csv|xlsx}", "导出 reviews|rectifications|complaints|followups|"
+            "gbt39046 as csv|xlsx", roles=ADMIN, params=ExportPath, query=DaysQuery, produces="application/octet-stream",
+            responses={"200": "the file"})
+async def _handle_get_export(request: web.Request, path: ExportPath, query: DaysQuery) -> web.Response:
     require(request, "admin")
-    ledger, fmt = request.match_info["ledger"], request.match_info["fmt"]
-    if ledger not in exports.LEDGERS:
-        raise not_found("没有这种台账")
+    ledger, fmt = path.ledger, path.fmt
     day_from, day_to = day_range(request, default_days=30)
     config, settings, at = request.app[CONFIG], state(request).settings, now(request)
     title = exports.LEDGERS[ledger]
@@ -182,22 +205,6 @@ async def _handle_get_export(request: web.Request) -> web.Response:
         "Content-Type": ctype, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
-OPENAPI_PATHS: dict[str, Any] = LEDGER_PATHS
-
-
 def setup(app: web.Application) -> None:
     """Add the ledger, KPI and export routes."""
-    app.router.add_get("/api/complaints", _handle_list_complaints)
-    app.router.add_post("/api/complaints", _handle_create_complaint)
-    app.router.add_get(r"/api/complaints/{id:\d+}", _handle_get_complaint)
-    app.router.add_post(r"/api/complaints/{id:\d+}/{action}", _handle_complaint_action)
-    app.router.add_get("/api/followups", _handle_list_followups)
-    app.router.add_post("/api/enterprises", _handle_add_enterprise)
-    app.router.add_post(r"/api/enterprises/{id:\d+}/followups", _handle_add_followup)
-    app.router.add_post(r"/api/followups/{id:\d+}/samples", _handle_add_sample)
-    app.router.add_post("/api/followups/draw", _handle_draw_samples)
-    app.router.add_get("/api/kpis", _handle_get_kpis)
-    app.router.add_get("/api/kpis/breakdown", _handle_get_kpi_breakdown)
-    app.router.add_get("/api/kpis/ranking", _handle_get_ranking)
-    app.router.add_get("/api/alerts", _handle_list_alerts)
-    app.router.add_get(r"/api/exports/{ledger:[a-z0-9]+}.{fmt:csv|xlsx}", _handle_get_export)
+    routes.add_to(app)

@@ -72,7 +72,7 @@ def validate_review_body(body: dict[str, Any], settings: ReviewSettings) -> tupl
     """Level, reasons, comment and channel of a review request, checked; raises ``invalid`` naming the field."""
     level = body.get("level")
     if level not in LEVELS:
-        raise invalid("level", "评价等级无效，应为 " + "/".join(LEVELS))
+        raise invalid("level", "评价等级无效，应为" + "、".join(LEVELS.values()))
     reasons = body.get("reasons") or []
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
         raise invalid("reasons", "差评原因必须是文字列表")
@@ -86,7 +86,7 @@ def validate_review_body(body: dict[str, Any], settings: ReviewSettings) -> tupl
         raise invalid("reasons", "选择“不满意”或“非常不满意”时请至少选择或填写一条原因")
     channel = body.get("channel")
     if channel not in CHANNELS:
-        raise invalid("channel", "评价渠道无效，应为 " + "/".join(CHANNELS))
+        raise invalid("channel", "评价渠道无效，应为" + "、".join(CHANNELS.values()))
     return level, reasons, comment.strip(), channel
 
 

@@ -14,16 +14,21 @@ from queue_server.core.events import Event
 from queue_server.keys import CONFIG, DB
 from queue_server.reviews import ledger_routes as review_ledgers
 from queue_server.reviews import records, rectification
-from queue_server.reviews.api_doc import REVIEW_PATHS
-from queue_server.reviews.common import case_history, iso, text_field
-from queue_server.reviews.http import (actor_name, admin_write, client_address, day_range, install_state, int_query,
-                                       json_body, now, publish, state)
-from queue_server.reviews.levels import BAD_LEVELS, LEVELS
+from queue_server.reviews.common import case_history, iso
+from queue_server.reviews.http import (actor_name, admin_write, client_address, day_range, install_state, now,
+                                       publish, state)
+from queue_server.reviews.levels import BAD_LEVELS, CHANNELS, LEVELS
+from queue_server.reviews.requests import (CaseActionPath, CaseActionRequest, CaseListQuery, DaysQuery, IdPath,
+                                           InvitationRequest, ReviewListQuery, ReviewRequest, ReviewTokenPath,
+                                           VoidRequest)
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import check_password_off_loop, require
 from queue_server.web.security import GUARDS
 
 WEB = Path(__file__).resolve().parent / "web"
 CITIZEN_CHANNELS = ("qr", "mobile", "pc", "sms")
+ADMIN = ("admin",)
+routes = ApiRoutes()
 
 
 def _reviewer(request: web.Request, body: dict[str, Any]) -> records.Reviewer:
@@ -73,8 +78,15 @@ def _recently_refused(st: Any, reviewer: records.Reviewer) -> bool:
     return reviewer.address is not None and st.address_limiter.recently_refused(f"ip:{reviewer.address}")
 
 
-async def _handle_create_review(request: web.Request) -> web.Response:
-    body = await json_body(request)
+@routes.post("/api/reviews", "提交评价 Submit a review: counter tablet (its window's just-finished ticket; token "
+             "optional), hall kiosk (channel terminal) or anyone holding the ticket token (qr/mobile/pc/sms). One per "
+             "ticket; bad levels need a reason. Header X-Review-Device: the phone's random id.", body=ReviewRequest,
+             responses={"201": "{id, ticket, level, channel, created_at, rectification_id}",
+                        "403": "forbidden: tablet of another window, too late", "404": "unknown ticket token",
+                        "409": "conflict: already reviewed, or not finished", "422": "invalid (names the field)",
+                        "429": "rate_limited (flagged for supervision)"})
+async def _handle_create_review(request: web.Request, body: ReviewRequest) -> web.Response:
+    body = body.model_dump()
     reviewer = _reviewer(request, body)
     token = body.get("ticket_token")
     _check_rate(request, reviewer, token)
@@ -83,10 +95,10 @@ async def _handle_create_review(request: web.Request) -> web.Response:
     level, reasons, comment, channel = records.validate_review_body(body, st.settings)
     allowed = {"tablet": ("tablet",), "terminal": ("terminal",)}.get(reviewer.kind, CITIZEN_CHANNELS)
     if channel not in allowed:
-        raise invalid("channel", "此渠道只能为 " + "/".join(allowed))
+        raise invalid("channel", "此评价渠道只能为" + "、".join(CHANNELS[c] for c in allowed))
     if not isinstance(token, str) or not token:
         if reviewer.kind != "tablet":
-            raise invalid("ticket_token", "缺少号票凭证 ticket_token")
+            raise invalid("ticket_token", "缺少号票凭证")
         ticket = records.last_finished_at_window(db, reviewer.window) if reviewer.window is not None else None
         if ticket is None:
             raise ApiError(409, "conflict", "本窗口没有刚办结的号")
@@ -115,10 +127,12 @@ async def _publish_review(app: web.Application, review: dict[str, Any], case: di
     await publish(app, Event("review.created", data, frozenset({"admin"})))
 
 
-async def _handle_get_review_form(request: web.Request) -> web.Response:
+@routes.get("/api/reviews/form/{token}", "评价页数据 What the phone review page shows (number, service, window, levels, "
+            "reasons, reviewable)", params=ReviewTokenPath, responses={"200": "ok", "404": "unknown token"})
+async def _handle_get_review_form(request: web.Request, path: ReviewTokenPath) -> web.Response:
     """What the phone review page needs about a ticket (public: the token is the credential)."""
     db, config = request.app[DB], request.app[CONFIG]
-    ticket = records.ticket_by_token(db, request.match_info["token"])
+    ticket = records.ticket_by_token(db, path.token)
     service = config.services.get(ticket["service"])
     window = config.windows.get(ticket["window"]) if ticket.get("window") is not None else None
     reviewed = records.review_of_ticket(db, ticket["id"]) is not None
@@ -131,50 +145,50 @@ async def _handle_get_review_form(request: web.Request) -> web.Response:
     })
 
 
-async def _handle_get_review_page(request: web.Request) -> web.Response:
+@routes.get("/r/{token}", "手机评价页 The phone review page (HTML)", params=ReviewTokenPath, produces="text/html")
+async def _handle_get_review_page(request: web.Request, path: ReviewTokenPath) -> web.Response:
     return web.Response(text=(WEB / "review.html").read_text("utf-8"), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
-async def _handle_list_reviews(request: web.Request) -> web.Response:
+@routes.get("/api/reviews", "评价台账 Review ledger, newest first", roles=ADMIN, query=ReviewListQuery)
+async def _handle_list_reviews(request: web.Request, query: ReviewListQuery) -> web.Response:
     require(request, "admin")
     day_from, day_to = day_range(request, default_days=30)
     where, params = ["business_day BETWEEN ? AND ?"], [day_from, day_to]
     for name in ("level", "channel"):
-        if request.query.get(name):
+        if getattr(query, name):
             where.append(f"{name} = ?")
-            params.append(request.query[name])
-    if (window := int_query(request, "window")) is not None:
+            params.append(getattr(query, name))
+    if query.window is not None:
         where.append("window = ?")
-        params.append(window)
-    if request.query.get("flagged"):
+        params.append(query.window)
+    if query.flagged:
         where.append("flagged = 1")
-    limit = int_query(request, "limit")
-    limit = 1000 if limit is None else limit
-    if not 1 <= limit <= 10000:
-        raise invalid("limit", "limit 应在 1 到 10000 之间")
+    limit = query.limit
     rows = request.app[DB].query(
         f"SELECT * FROM reviews WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?", [*params, limit])
     tz = request.app[CONFIG].hall.tz
     return web.json_response([records.review_json(r, tz) for r in rows])
 
 
-async def _handle_void_review(request: web.Request) -> web.Response:
+@routes.post(r"/api/reviews/{id:\d+}/void", "作废评价 Void a malicious or mistaken review (kept, never deleted)",
+             roles=ADMIN, params=IdPath, body=VoidRequest, responses={
+                 "200": "the voided review", "404": "no such review", "409": "already voided",
+                 "422": "approver missing or oneself"})
+async def _handle_void_review(request: web.Request, path: IdPath, body: VoidRequest) -> web.Response:
     """Void a review (恶意/误评). A second admin approves it with their own 工号 and password, checked here: a typed
     name would let one manager void any bad review alone."""
     principal = require(request, "admin")
-    body = await json_body(request)
-    reason = text_field(body, "reason", limit=500)
-    approver_no = text_field(body, "approver", limit=50)
-    password = text_field(body, "approver_password", limit=200)
+    reason = body.reason
     actor = actor_name(principal)
-    if approver_no == principal.staff_no:
+    if body.approver == principal.staff_no:
         raise invalid("approver", "审批人不能是操作人本人")
-    approver = await _second_admin(request, approver_no, password)
+    approver = await _second_admin(request, body.approver, body.approver_password)
     db = request.app[DB]
     with write_transaction(db):
-        records.log_review_void(db, int(request.match_info["id"]), actor, reason, approver, now(request))
-    row = next(db.query("SELECT * FROM reviews WHERE id = ?", [int(request.match_info["id"])]))
+        records.log_review_void(db, path.id, actor, reason, approver, now(request))
+    row = next(db.query("SELECT * FROM reviews WHERE id = ?", [path.id]))
     return web.json_response(records.review_json(row, request.app[CONFIG].hall.tz))
 
 
@@ -193,7 +207,9 @@ async def _second_admin(request: web.Request, staff_no: str, password: str) -> s
     return f"{row[0]}（{staff_no}）"
 
 
-async def _handle_list_unrated(request: web.Request) -> web.Response:
+@routes.get("/api/reviews/unrated", "未评价办件 Finished tickets without a review (to invite)", roles=ADMIN,
+            query=DaysQuery)
+async def _handle_list_unrated(request: web.Request, query: DaysQuery) -> web.Response:
     require(request, "admin")
     day_from, day_to = day_range(request, default_days=7)
     tz = request.app[CONFIG].hall.tz
@@ -203,10 +219,13 @@ async def _handle_list_unrated(request: web.Request) -> web.Response:
     return web.json_response([{**r, "finished_at": local_iso(r["finished_at"], tz)} for r in rows])
 
 
-async def _handle_create_invitation(request: web.Request) -> web.Response:
+@routes.post("/api/reviews/invitations", "邀评记录 Log an invitation; a 电话邀评 answered on the phone stores the review "
+             "(channel phone)", roles=ADMIN, body=InvitationRequest, responses={
+                 "201": "{id, ticket, outcome, review}", "404": "no such ticket", "409": "already reviewed"})
+async def _handle_create_invitation(request: web.Request, body: InvitationRequest) -> web.Response:
     """电话邀评 etc.: log the invitation; when the citizen rated on the call, store that review (channel phone)."""
     principal = require(request, "admin")
-    body = await json_body(request)
+    body = body.model_dump()
     db, config, at, st = request.app[DB], request.app[CONFIG], now(request), state(request)
     ticket_id = body.get("ticket_id")
     if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
@@ -217,7 +236,7 @@ async def _handle_create_invitation(request: web.Request) -> web.Response:
     outcome = body.get("outcome")
     if outcome not in ("rated", "declined", "unreachable", "sent"):
         raise invalid("outcome", "结果应为 rated/declined/unreachable/sent")
-    note = text_field(body, "note", required=False, limit=500)
+    note = body["note"] or ""
     review = case = None
     ticket = records.ticket_by_id(db, ticket_id)
     if outcome == "rated":
@@ -237,6 +256,7 @@ async def _handle_create_invitation(request: web.Request) -> web.Response:
                               "review": _created(review, case, config) if review else None}, status=201)
 
 
+@routes.get("/api/reviews/flags", "限流记录 Devices refused for bursts", roles=ADMIN)
 async def _handle_list_flags(request: web.Request) -> web.Response:
     require(request, "admin")
     from queue_server.reviews.common import local_iso
@@ -246,55 +266,48 @@ async def _handle_list_flags(request: web.Request) -> web.Response:
     return web.json_response([{**r, "at": local_iso(r["at"], tz)} for r in rows])
 
 
-async def _handle_list_cases(request: web.Request) -> web.Response:
+@routes.get("/api/rectifications", "差评整改 Bad-review cases: [{id, review_id, ticket, window, level, state, "
+            "callback_due, rectify_due, opened_at, overdue, on_time, …}]", roles=ADMIN, query=CaseListQuery)
+async def _handle_list_cases(request: web.Request, query: CaseListQuery) -> web.Response:
     require(request, "admin")
-    q = request.query
-    day_from = q.get("from")
-    day_to = q.get("to")
+    day_from, day_to = query.from_, query.to
     if day_from or day_to:
         day_from, day_to = day_range(request, default_days=3650)
-    state_filter = q.get("state")
-    if state_filter and state_filter != "open" and state_filter not in rectification.STATES:
-        raise invalid("state", "未知状态")
+    state_filter = query.state
     at, tz = now(request), request.app[CONFIG].hall.tz
     rows = [rectification.case_json(c, tz, at) for c in rectification.list_cases(
-        request.app[DB], state=state_filter, day_from=day_from, day_to=day_to, window=int_query(request, "window"))]
-    if q.get("overdue"):
+        request.app[DB], state=state_filter, day_from=day_from, day_to=day_to, window=query.window)]
+    if query.overdue:
         rows = [r for r in rows if r["overdue"]]
     return web.json_response(rows)
 
 
-async def _handle_get_case(request: web.Request) -> web.Response:
+@routes.get(r"/api/rectifications/{id:\d+}", "整改案件 One case with its review and history", roles=ADMIN,
+            params=IdPath, responses={"200": "the case", "404": "no such case"})
+async def _handle_get_case(request: web.Request, path: IdPath) -> web.Response:
     require(request, "admin")
     db, tz = request.app[DB], request.app[CONFIG].hall.tz
-    case = rectification.get_case(db, int(request.match_info["id"]))
+    case = rectification.get_case(db, path.id)
     review = next(db.query("SELECT * FROM reviews WHERE id = ?", [case["review_id"]]))
     return web.json_response({**rectification.case_json(case, tz, now(request)),
                               "review": records.review_json(review, tz),
                               "history": case_history(db, "rectification", case["id"], tz)})
 
 
-async def _handle_case_action(request: web.Request) -> web.Response:
-    case_id, action, at = int(request.match_info["id"]), request.match_info["action"], now(request)
-    case = await admin_write(request, lambda db, body, actor: rectification.act(db, case_id, action, body, actor, at))
+@routes.post(r"/api/rectifications/{id:\d+}/{action}", "整改操作 call_back {note} → start {responsible} → rectify "
+             "{measures} → verdict {verdict: satisfied|dissatisfied}; assign {responsible}", roles=ADMIN,
+             params=CaseActionPath, body=CaseActionRequest, body_required=False, responses={
+                 "200": "the updated case", "404": "no such case", "409": "not allowed in this state",
+                 "422": "missing field"})
+async def _handle_case_action(request: web.Request, path: CaseActionPath, body: CaseActionRequest) -> web.Response:
+    case_id, action, at = path.id, path.action, now(request)
+    case = await admin_write(request, body.model_dump(),
+                             lambda db, body, actor: rectification.act(db, case_id, action, body, actor, at))
     return web.json_response(rectification.case_json(case, request.app[CONFIG].hall.tz, at))
-
-
-OPENAPI_PATHS: dict[str, Any] = {**REVIEW_PATHS, **review_ledgers.OPENAPI_PATHS}
 
 
 def setup(app: web.Application) -> None:
     """Add the reviews area's routes (and validate ``[reviews]``)."""
     install_state(app)
-    app.router.add_post("/api/reviews", _handle_create_review)
-    app.router.add_get("/api/reviews", _handle_list_reviews)
-    app.router.add_get("/api/reviews/form/{token}", _handle_get_review_form)
-    app.router.add_get("/api/reviews/unrated", _handle_list_unrated)
-    app.router.add_get("/api/reviews/flags", _handle_list_flags)
-    app.router.add_post("/api/reviews/invitations", _handle_create_invitation)
-    app.router.add_post(r"/api/reviews/{id:\d+}/void", _handle_void_review)
-    app.router.add_get("/api/rectifications", _handle_list_cases)
-    app.router.add_get(r"/api/rectifications/{id:\d+}", _handle_get_case)
-    app.router.add_post(r"/api/rectifications/{id:\d+}/{action}", _handle_case_action)
-    app.router.add_get("/r/{token}", _handle_get_review_page)
+    routes.add_to(app)
     review_ledgers.setup(app)

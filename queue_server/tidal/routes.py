@@ -18,18 +18,46 @@ import json
 from datetime import date, datetime, timedelta
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.errors import invalid
 from queue_server.core.hall_time import business_day
 from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS
 from queue_server.policy.estimate import EstimateAccuracy
-from queue_server.queue.http import window_number
+from queue_server.queue.http import WindowPath
 from queue_server.tidal.runner import TIDAL, TidalRunner
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
-from queue_server.web.json_io import field, json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Code, Day, Line, WindowNumber
+
+routes = ApiRoutes()
+_ANSWERS = {"200": "OK", "403": "wrong role", "409": "conflict"}
 
 
+class TidalOpen(BaseModel):
+    service: Code = Field(title="业务代码")
+    window: WindowNumber | None = Field(None, title="窗口号")
+    reason: Line(200) | None = Field(None, title="原因")
+
+
+class TidalClose(BaseModel):
+    window: WindowNumber = Field(title="窗口号")
+    reason: Line(200) | None = Field(None, title="原因")
+
+
+class TidalLogQuery(BaseModel):
+    date: Day | None = Field(None, title="日期")
+
+
+class AccuracyQuery(BaseModel):
+    from_: Day | None = Field(None, alias="from", title="起始日期")
+    to: Day | None = Field(None, title="结束日期")
+
+
+@routes.get("/api/tidal", "潮汐窗口：当前开设情况、阈值与今日每日兼办计划", roles=("admin", "display"),
+            responses={"200": "{enabled, thresholds, open, day_plan}（今日每日兼办：窗口及其兼办业务）"})
 async def _handle_get_tidal(request: web.Request) -> web.Response:
     require(request, "admin", "display")
     runner = request.app[TIDAL]
@@ -47,22 +75,23 @@ async def _handle_get_tidal(request: web.Request) -> web.Response:
     })
 
 
-async def _handle_open(request: web.Request) -> web.Response:
+@routes.post("/api/tidal/open", "手动开设潮汐窗口", roles=("admin",), body=TidalOpen,
+             responses={"201": "the opening", **_ANSWERS})
+async def _handle_open(request: web.Request, body: TidalOpen) -> web.Response:
     who = require(request, "admin")
-    body = await read_json(request)
-    reason = field(body, "reason", str, required=False) or "值班长手动开设潮汐窗口"
-    opened = request.app[TIDAL].open_by_hand(field(body, "service", str), field(body, "window", int, required=False),
-                                              who.actor, reason)
+    reason = body.reason or "值班长手动开设潮汐窗口"
+    opened = request.app[TIDAL].open_by_hand(body.service, body.window, who.actor, reason)
     return json_response(opened, status=201)
 
 
-async def _handle_close(request: web.Request) -> web.Response:
+@routes.post("/api/tidal/close", "手动关闭潮汐窗口", roles=("admin",), body=TidalClose, responses=_ANSWERS)
+async def _handle_close(request: web.Request, body: TidalClose) -> web.Response:
     who = require(request, "admin")
-    body = await read_json(request)
-    reason = field(body, "reason", str, required=False) or "值班长手动关闭潮汐窗口"
-    return json_response(request.app[TIDAL].close_by_hand(field(body, "window", int), who.actor, reason))
+    reason = body.reason or "值班长手动关闭潮汐窗口"
+    return json_response(request.app[TIDAL].close_by_hand(body.window, who.actor, reason))
 
 
+@routes.post("/api/tidal/run", "立即运行潮汐策略", roles=("admin",), responses=_ANSWERS)
 async def _handle_run(request: web.Request) -> web.Response:
     require(request, "admin")
     decision = request.app[TIDAL].run_once()
@@ -72,8 +101,10 @@ async def _handle_run(request: web.Request) -> web.Response:
     ]})
 
 
-async def _handle_ack(request: web.Request) -> web.Response:
-    number = window_number(request)
+@routes.post("/api/windows/{number}/tidal/ack", "备用窗口人员确认潮汐开窗", roles=("staff", "agent", "admin"),
+             params=WindowPath, responses=_ANSWERS)
+async def _handle_ack(request: web.Request, path: WindowPath) -> web.Response:
+    number = path.number
     who = require(request, "staff", "agent", "admin", window=number)
     return json_response(request.app[TIDAL].acknowledge(number, who.actor))
 
@@ -84,7 +115,7 @@ def _day_span(request: web.Request, text: str | None, name: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise invalid(name, f"日期格式应为 YYYY-MM-DD：{text!r}") from None
+        raise invalid(name, f"日期格式应为 YYYY-MM-DD，收到 {text!r}") from None
 
 
 def _utc_bounds(request: web.Request, first: date, last: date) -> tuple[str, str]:
@@ -94,9 +125,10 @@ def _utc_bounds(request: web.Request, first: date, last: date) -> tuple[str, str
     return to_iso(start), to_iso(end)
 
 
-async def _handle_log(request: web.Request) -> web.Response:
+@routes.get("/api/tidal/log", "潮汐窗口审计日志", roles=("admin",), query=TidalLogQuery, responses=_ANSWERS)
+async def _handle_log(request: web.Request, query: TidalLogQuery) -> web.Response:
     require(request, "admin")
-    day = _day_span(request, request.query.get("date"), "date")
+    day = _day_span(request, query.date, "date")
     start, end = _utc_bounds(request, day, day)
     tz = request.app[CONFIG].hall.tz
     rows = request.app[DB].query("select * from tidal_log where at >= ? and at < ? order by id", [start, end])
@@ -108,11 +140,13 @@ async def _handle_log(request: web.Request) -> web.Response:
     ]})
 
 
-async def _handle_accuracy(request: web.Request) -> web.Response:
+@routes.get("/api/estimates/accuracy", "预计等候时间准确度（平均绝对误差、低估比例）", roles=("admin",),
+            query=AccuracyQuery, responses=_ANSWERS)
+async def _handle_accuracy(request: web.Request, query: AccuracyQuery) -> web.Response:
     """How good the quoted waits were: every called ticket's estimate at issue against its wait to first call."""
     require(request, "admin")
-    first = _day_span(request, request.query.get("from"), "from")
-    last = _day_span(request, request.query.get("to") or request.query.get("from"), "to")
+    first = _day_span(request, query.from_, "from")
+    last = _day_span(request, query.to or query.from_, "to")
     if last < first:
         raise invalid("to", "结束日期不能早于开始日期")
     acc = EstimateAccuracy()
@@ -144,50 +178,4 @@ def setup(app: web.Application) -> None:
             await task
 
     app.cleanup_ctx.append(_timer)
-    app.router.add_get("/api/tidal", _handle_get_tidal)
-    app.router.add_post("/api/tidal/open", _handle_open)
-    app.router.add_post("/api/tidal/close", _handle_close)
-    app.router.add_post("/api/tidal/run", _handle_run)
-    app.router.add_get("/api/tidal/log", _handle_log)
-    app.router.add_post("/api/windows/{number}/tidal/ack", _handle_ack)
-    app.router.add_get("/api/estimates/accuracy", _handle_accuracy)
-
-
-def _doc(summary: str, roles: list[str], body: dict | None = None, params: list | None = None) -> dict:
-    doc: dict = {"summary": summary, "security": [{"bearer": roles}],
-                 "responses": {"200": {"description": "OK"}, "403": {"description": "wrong role"},
-                               "409": {"description": "conflict"}, "422": {"description": "invalid"}}}
-    if body:
-        doc["requestBody"] = {"content": {"application/json": {"schema": {"type": "object", "properties": body}}}}
-    if params:
-        doc["parameters"] = params
-    return doc
-
-
-def _tidal_state_doc() -> dict:
-    doc = _doc("潮汐窗口：当前开设情况、阈值与今日每日兼办计划", ["admin", "display"])
-    plan_item = {"type": "object", "properties": {
-        "window": {"type": "integer"}, "service": {"type": "string"}, "service_name": {"type": "string"}}}
-    doc["responses"]["200"] = {"description": "OK", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {
-            "enabled": {"type": "boolean"}, "thresholds": {"type": "object"}, "open": {"type": "array"},
-            "day_plan": {"type": "array", "items": plan_item, "description": "今日每日兼办：窗口及其兼办业务"},
-        }}}}}
-    return doc
-
-
-_DATE = {"type": "string", "format": "date"}
-OPENAPI_PATHS = {
-    "/api/tidal": {"get": _tidal_state_doc()},
-    "/api/tidal/open": {"post": _doc("手动开设潮汐窗口", ["admin"], {
-        "service": {"type": "string"}, "window": {"type": "integer"}, "reason": {"type": "string"}})},
-    "/api/tidal/close": {"post": _doc("手动关闭潮汐窗口", ["admin"], {
-        "window": {"type": "integer"}, "reason": {"type": "string"}})},
-    "/api/tidal/run": {"post": _doc("立即运行潮汐策略", ["admin"])},
-    "/api/tidal/log": {"get": _doc("潮汐窗口审计日志", ["admin"], params=[
-        {"name": "date", "in": "query", "schema": _DATE}])},
-    "/api/windows/{number}/tidal/ack": {"post": _doc("备用窗口人员确认潮汐开窗", ["staff", "agent", "admin"], params=[
-        {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}])},
-    "/api/estimates/accuracy": {"get": _doc("预计等候时间准确度（平均绝对误差、低估比例）", ["admin"], params=[
-        {"name": "from", "in": "query", "schema": _DATE}, {"name": "to", "in": "query", "schema": _DATE}])},
-}
+    routes.add_to(app)

@@ -51,7 +51,7 @@ def record(db: Database, body: dict[str, Any], departments: dict[str, Any], acto
     if day > today:
         raise invalid("held_on", "只能登记已经举行的培训")
     kind = body.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # a list or object is not a kind (and not hashable)
         raise invalid("kind", "类型应为 " + "、".join(f"{k}（{v}）" for k, v in KINDS.items()))
     units = body.get("units")
     if not isinstance(units, list) or not units or not all(isinstance(u, str) for u in units):

@@ -295,7 +295,7 @@ async def login(db: Database, clock: Clock, staff_no: str, password: str, window
         raise ApiError(401, "unauthorized", "工号或密码错误")
     name, role = row[0], row[1]
     if role == "staff" and window is None:
-        raise ApiError(422, "invalid", "window: 窗口人员登录需选择窗口")
+        raise ApiError(422, "invalid", "窗口人员登录需选择窗口", field="window")
     expires = clock.now() + timedelta(hours=session_hours)
     token = create_token(db, clock, role, window if role == "staff" else None, name=name, staff_no=staff_no,
                          expires_at=expires)

@@ -143,14 +143,14 @@ def _authorise(request: web.Request, topics: frozenset[str]) -> None:
         if topic == ADMIN_TOPIC:
             if who.role != "admin":
                 raise forbidden("admin 主题仅限管理员")
-        elif topic.startswith("window:") and topic[7:].isdigit():
+        elif topic.startswith("window:") and topic[7:].isascii() and topic[7:].isdigit():  # not "²"
             number = int(topic[7:])
             if who.role in ("staff", "tablet") and who.window != number:
                 raise forbidden(f"该令牌不能订阅 {topic}")
             if who.role == "kiosk":
                 raise forbidden(f"该令牌不能订阅 {topic}")
         else:
-            raise ApiError(422, "invalid", f"topics: 未知主题 {topic!r}")
+            raise ApiError(422, "invalid", f"未知的订阅主题 {topic!r}", field="topics")
 
 
 #: the application's hub (set by :func:`queue_server.app.create_app`)
