@@ -73,10 +73,10 @@ async def _handle_answer(request: web.Request) -> web.Response:
     if not limiter.allow(address):
         raise ApiError(429, "rate_limited", "提交过于频繁，请稍后再试")
     limiter.record(address)  # refused and failed attempts count too: probing tokens is a burst
+    body = await read_json(request)  # the body first, as declared routes do: a malformed one is named before anything
     survey = _survey(request)
     if not survey.active:
         raise ApiError(409, "conflict", "这份问卷已结束")
-    body = await read_json(request)
     ticket = _ticket(request, body.get("ticket_token"))
     answers = store.check_answers(survey, body.get("answers"))
     db, config, now = request.app[DB], request.app[CONFIG], request.app[CLOCK].now()
