@@ -7,7 +7,7 @@ from aiohttp import web
 from queue_server import __version__
 from queue_server.core.errors import invalid
 from queue_server.health import store as device_reports
-from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.web.auth import require
 from queue_server.web.json_io import field, json_response, read_json
 
@@ -26,7 +26,8 @@ async def _handle_report(request: web.Request) -> web.Response:
         devices.append({"device": item["device"][:80], "kind": str(item.get("kind") or "")[:20] or None,
                         "ok": item["ok"], "detail": str(detail)[:200] if detail else None})
     source = f"{who.role}:{who.name}" + (f"@{who.window}" if who.window else "")
-    count = device_reports.record(request.app[DB], source, devices, request.app[CLOCK].now())
+    at = request.app[CLOCK].now()
+    count = await request.app[WRITER].run(lambda db: device_reports.record(db, source, devices, at))
     return json_response({"source": source, "devices": count})
 
 

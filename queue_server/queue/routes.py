@@ -6,16 +6,18 @@ from aiohttp import web
 
 from queue_server.keys import HALL
 from queue_server.queue import status_page, ticket_routes, window_routes
+from queue_server.queue.http import roll_day
 from queue_server.web.json_io import json_response
 from queue_server.web.ws import HUB
 
 
 async def _handle_hall(request: web.Request) -> web.Response:
-    request.app[HALL].roll_day()
+    await roll_day(request.app)
     return json_response(request.app[HALL].snapshot())
 
 
 async def _handle_ws(request: web.Request) -> web.StreamResponse:
+    await roll_day(request.app)  # the snapshot a new client starts from is today's
     return await request.app[HUB].handle(request)
 
 

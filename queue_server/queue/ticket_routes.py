@@ -5,9 +5,10 @@ from aiohttp import web
 
 from queue_server.core.errors import ApiError, invalid, not_found
 from queue_server.core.hall_time import is_open
-from queue_server.keys import CLOCK, CONFIG, HALL, OPEN_ALL_HOURS
+from queue_server.core.writer import last
+from queue_server.keys import CLOCK, CONFIG, HALL, OPEN_ALL_HOURS, WRITER
 from queue_server.queue.hall_view import public_ticket
-from queue_server.queue.http import publish
+from queue_server.queue.http import roll_day
 from queue_server.web.auth import require
 from queue_server.web.json_io import field, json_response, read_json
 
@@ -38,13 +39,14 @@ async def _handle_issue_ticket(request: web.Request) -> web.Response:
         raise invalid("request_id", "长度不能超过100")
     priority = field(body, "priority", str, required=False)
     _ensure_open(request)
-    ticket, created, events = request.app[HALL].issue_ticket(service, request_id, priority, who.actor)
-    publish(request, events)
+    hall = request.app[HALL]
+    ticket, created, _ = await request.app[WRITER].run(
+        lambda db: hall.issue_ticket(service, request_id, priority, who.actor), events=last)
     return json_response(ticket_body(ticket), status=201 if created else 200)
 
 
 async def _handle_get_ticket(request: web.Request) -> web.Response:
-    request.app[HALL].roll_day()  # after the day boundary yesterday's ticket reads expired, not waiting
+    await roll_day(request.app)  # after the day boundary yesterday's ticket reads expired, not waiting
     ticket = request.app[HALL].ticket_by_token(request.match_info["token"])
     if ticket is None:
         raise not_found("没有这个号码（链接无效）")
@@ -54,10 +56,10 @@ async def _handle_get_ticket(request: web.Request) -> web.Response:
 async def _handle_create_appointment(request: web.Request) -> web.Response:
     who = require(request, "admin")
     body = await read_json(request)
-    code = request.app[HALL].create_appointment(
-        field(body, "service", str), field(body, "date", str), field(body, "slot", str),
-        field(body, "name", str), field(body, "phone", str), who.actor,
-    )
+    args = (field(body, "service", str), field(body, "date", str), field(body, "slot", str),
+            field(body, "name", str), field(body, "phone", str), who.actor)
+    hall = request.app[HALL]
+    code = await request.app[WRITER].run(lambda db: hall.create_appointment(*args))
     return json_response({"code": code}, status=201)
 
 
@@ -67,8 +69,8 @@ async def _handle_check_in(request: web.Request) -> web.Response:
     if not (code.isdigit() and len(code) == 6):
         raise invalid("code", "预约码应为6位数字")
     _ensure_open(request)
-    ticket, created, events = request.app[HALL].check_in(code, who.actor)
-    publish(request, events)
+    hall = request.app[HALL]
+    ticket, created, _ = await request.app[WRITER].run(lambda db: hall.check_in(code, who.actor), events=last)
     return json_response(ticket_body(ticket), status=201 if created else 200)
 
 

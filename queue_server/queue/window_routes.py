@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from queue_server.core.clock import to_iso
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import invalid, not_found, unauthorized
-from queue_server.keys import CLOCK, DB, HALL
-from queue_server.queue.http import publish, window_number
+from queue_server.core.writer import last
+from queue_server.keys import CLOCK, DB, HALL, WRITER
+from queue_server.queue.http import window_number
 from queue_server.web.auth import PHOTO_TYPES, hash_token, login, presented_token, principal, require, staff_photo
 from queue_server.web.json_io import field, json_response, read_json
 
@@ -42,8 +42,8 @@ async def _handle_window_action(request: web.Request) -> web.Response:
     number = window_number(request)
     who = require(request, *WINDOW_ROLES, window=number)
     body = await read_json(request, optional=True)
-    result, events = _ACTIONS[request.match_info["action"]](request.app[HALL], number, who.actor, body)
-    publish(request, events)
+    action, hall = _ACTIONS[request.match_info["action"]], request.app[HALL]
+    result, _ = await request.app[WRITER].run(lambda db: action(hall, number, who.actor, body), events=last)
     # The answer is the ticket as API.md defines it, token included (the paper ticket's QR code carries it too);
     # the review rules, not secrecy, keep staff from rating themselves: a staff token cannot submit a review.
     return json_response(result)
@@ -71,9 +71,8 @@ async def _handle_login(request: web.Request) -> web.Response:
     hall = request.app[HALL]
     if window is not None and window not in hall.config.windows:
         raise invalid("window", f"没有 {window} 号窗口")
-    token, info = login(request.app[DB], request.app[CLOCK], field(body, "staff_no", str), field(body, "password", str), window)
-    if info["role"] == "staff":
-        hall.set_staff(window, info["staff_no"], info["name"])
+    token, info = await login(request.app[DB], request.app[WRITER], request.app[CLOCK], field(body, "staff_no", str),
+                              field(body, "password", str), window, on_login=hall.set_staff)
     return json_response({"token": token, **info}, status=200)
 
 
@@ -81,12 +80,14 @@ async def _handle_logout(request: web.Request) -> web.Response:
     who = principal(request)
     if who is None:
         raise unauthorized()
-    db = request.app[DB]
-    with write_transaction(db):
-        db.execute("update auth_tokens set revoked_at = ? where token_hash = ?",
-                   [to_iso(request.app[CLOCK].now()), hash_token(presented_token(request) or "")])
-    if who.role == "staff" and who.window is not None:
-        request.app[HALL].set_staff(who.window, None, None)
+    at, token_hash, hall = to_iso(request.app[CLOCK].now()), hash_token(presented_token(request) or ""), request.app[HALL]
+
+    def revoke(db) -> None:
+        db.execute("update auth_tokens set revoked_at = ? where token_hash = ?", [at, token_hash])
+        if who.role == "staff" and who.window is not None:
+            hall.set_staff(who.window, None, None)
+
+    await request.app[WRITER].run(revoke)
     return json_response({"status": "ok"})
 
 

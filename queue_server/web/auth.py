@@ -5,9 +5,11 @@ Roles (API.md): ``admin``, ``staff`` (bound to one window), ``kiosk``, ``tablet`
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,13 +162,31 @@ def staff_photo(db: Database, staff_no: str) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
-def login(db: Database, clock: Clock, staff_no: str, password: str, window: int | None) -> tuple[str, dict]:
-    """Check a staff member's password and issue a token of their role (staff tokens bound to ``window``)."""
+async def login(db: Database, writer, clock: Clock, staff_no: str, password: str, window: int | None,
+                on_login: Callable[[int, str, str], object] | None = None) -> tuple[str, dict]:
+    """Check a staff member's password and issue a token of their role (staff tokens bound to ``window``).
+
+    The scrypt check (tens of milliseconds of CPU) runs in a worker thread, the new token is written by the
+    ``writer`` (:class:`queue_server.core.writer.Writer`): neither holds up the event loop.
+
+    :param on_login: ``(window, staff_no, name)`` for a counter staff member, run in the same write (the hall
+        records who is on duty).
+    """
     row = db.execute("select name, role, password_hash, active from staff where staff_no = ?", [staff_no]).fetchone()
-    if row is None or not row[3] or not check_password(password, row[2]):
+    ok = row is not None and bool(row[3]) and await asyncio.get_running_loop().run_in_executor(
+        None, check_password, password, row[2])
+    if not ok:
         raise ApiError(401, "unauthorized", "工号或密码错误")
     name, role = row[0], row[1]
     if role == "staff" and window is None:
         raise ApiError(422, "invalid", "window: 窗口人员登录需选择窗口")
-    token = create_token(db, clock, role, window if role == "staff" else None, name=name, staff_no=staff_no)
-    return token, {"role": role, "window": window if role == "staff" else None, "name": name, "staff_no": staff_no}
+    bound = window if role == "staff" else None
+
+    def write(wdb: Database) -> str:
+        token = create_token(wdb, clock, role, bound, name=name, staff_no=staff_no)
+        if bound is not None and on_login is not None:
+            on_login(bound, staff_no, name)
+        return token
+
+    token = await writer.run(write)
+    return token, {"role": role, "window": bound, "name": name, "staff_no": staff_no}
