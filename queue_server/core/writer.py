@@ -44,8 +44,8 @@ T = TypeVar("T")
 MAX_BATCH = 256
 
 #: Test-only: the path of a trigger file. While it exists, the writer stops before each COMMIT, writes
-#: ``<trigger>.held`` (the number of operations in the held batch) and waits for ever, so a crash test can kill the
-#: server between a batch's writes and its commit. Never set in a hall.
+#: ``<trigger>.held`` (the number of operations in the held batch) and waits until the file is removed, so a crash
+#: test can kill the server between a batch's writes and its commit. Never set in a hall.
 HOLD_COMMIT_ENV = "GOVHALL_TEST_HOLD_COMMIT"
 
 
@@ -69,15 +69,17 @@ class Writer:
 
     :param path: the SQLite file (already migrated).
     :param publish: where committed events go (the event bus's ``publish_all``), called on the loop.
+    :param hold_commit: test-only trigger file (default: :data:`HOLD_COMMIT_ENV` from the environment).
     """
 
-    def __init__(self, path: Path | str, publish: Callable[[list[Event]], None]) -> None:
+    def __init__(self, path: Path | str, publish: Callable[[list[Event]], None], *,
+                 hold_commit: str | None = None) -> None:
         self.path = Path(path)
         self._publish = publish
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._hold = os.environ.get(HOLD_COMMIT_ENV)
+        self._hold = hold_commit or os.environ.get(HOLD_COMMIT_ENV)
         self._hooks: list[BatchHook] = []
         #: true while committed events are being published: a bus subscriber that is also a batch hook (the
         #: tidal policy) knows its work for these events is already done
@@ -197,9 +199,7 @@ class Writer:
         try:
             trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events])
             if self._hold and os.path.exists(self._hold):
-                Path(f"{self._hold}.held").write_text(str(len(batch)))
-                while True:  # the crash test kills the process here
-                    time.sleep(1)
+                self._hold_commit(len(batch))
             conn.execute("COMMIT")
         except Exception as exc:
             log.exception("writer commit failed")
@@ -209,6 +209,14 @@ class Writer:
         self.batches += 1
         self.operations += len(batch)
         return outcomes, trailing
+
+    def _hold_commit(self, size: int) -> None:
+        """Test-only (:data:`HOLD_COMMIT_ENV`): wait before COMMIT while the trigger file exists."""
+        held = Path(f"{self._hold}.held")
+        held.write_text(str(size))
+        while os.path.exists(self._hold):  # the crash test kills the process here
+            time.sleep(0.01)
+        held.unlink(missing_ok=True)
 
     def _run_hooks(self, db: Database, events: list[Event]) -> list[Event]:
         if not events or not self._hooks:
