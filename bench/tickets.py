@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.support import HealthProbe, Process, free_port, govhall, lua_string, make_token, percentile, tmpdir, wrk
+from bench.support import HealthProbe, Process, free_port, govhall, make_token, percentile, tmpdir, wrk
 
 SECONDS = 5.0
 THREADS, CONNECTIONS = 2, 8
