@@ -129,7 +129,7 @@ def tap_to_ticket(n: int) -> None:
             for _ in range(3):
                 EventLoop.idle()
             screen = app.get_screen("services")
-            button = next(b for b in screen.list.children if getattr(b, "text", "").startswith("不动产登记资料查询"))
+            button = next(b for b in screen.list.items if b.text.startswith("不动产登记资料查询"))
             x, y = button.to_window(*button.center)
             touch = UnitTestTouch(x, y)
             before = len(sent)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from queue_server.app import open_database
 from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 from queue_server.core.db import write_transaction
-from queue_server.reviews import exports, kpis
+from queue_server.reviews import exports, kpis, ranking
 from queue_server.reviews.rectification import open_case
 from queue_server.reviews.settings import load_review_settings
 
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
             "  of which compute only": lambda: kpis.compute(facts, now),
             "breakdown by window, month (compute)": lambda: kpis.breakdown(facts, "window", now),
             "breakdown by day, month (compute)": lambda: kpis.breakdown(facts, "day", now),
-            "unit ranking, month (compute)": lambda: kpis.ranking(facts, now),
+            "unit ranking, month (compute)": lambda: ranking.ranking(facts, now),
             "GB/T 39046 export of the month, xlsx": lambda: exports.to_xlsx(
                 exports.gbt39046_table(db, config, settings, first, last), "export"),
             "review ledger export of the month, csv": lambda: exports.to_csv(

@@ -17,6 +17,8 @@ SUBCOMMAND_MODULES = [
     "queue_server.guides.cli",
     "queue_server.simulation.cli",
     "queue_server.reviews.cli",
+    "queue_server.bulletin.cli",
+    "queue_server.tasks.cli",
     "kiosk.cli",
     "queue_server.demo.cli",
 ]

@@ -21,11 +21,13 @@ def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     from devices.config import parse_devices
     from kiosk.common.settings import kiosk_settings
     from queue_server.guides.store import guides_settings
+    from queue_server.practices.settings import practice_kinds
     from queue_server.reviews.settings import load_review_settings
     from queue_server.tidal.settings import simulation_profile, tidal_settings
 
     return [("[tidal]", tidal_settings), ("[tidal.simulation]", simulation_profile), ("[reviews]", load_review_settings),
-            ("[guides]", guides_settings), ("[devices]", parse_devices), ("[kiosk]", kiosk_settings)]
+            ("[guides]", guides_settings), ("[practices]", practice_kinds), ("[devices]", parse_devices),
+            ("[kiosk]", kiosk_settings)]
 
 
 def check(config: HallConfig) -> list[str]:

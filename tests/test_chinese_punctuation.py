@@ -43,6 +43,8 @@ ALLOWED_LITERALS: dict[str, tuple[str, ...]] = {
         r"等(相关|有关)?(材料|证明)$",
     ),
     "queue_server/guides/exchange.py": (r" (材料|问题|表单)\d+$",),
+    # a date as ledgers write it: 2026-12-31, 2026/12/31, 2026年12月31日
+    "queue_server/tasks/excel.py": (r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$",),
     "queue_server/guides/search.py": (r"[\s,、;。.·/()【】\[\]\-—_:\"'“”]+",),
     # the JSON shape a device report must have, written as JSON
     "queue_server/health/routes.py": ('应为 {"device": 名称, "ok": true/false, "kind"?, "detail"?}',),

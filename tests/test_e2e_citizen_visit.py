@@ -55,7 +55,7 @@ def scenario_display(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     app = HallDisplayApp(KioskSettings(server=ctx["url"]), load_config(ctx["config"]))
     d = factory.start(app)
     board = d.wait_screen("board")
-    d.wait_until(lambda: app.board.online and board.windows.children, what="snapshot")
+    d.wait_until(lambda: app.board.online and board.pages, what="snapshot")
     d.signal("online")
     number = ctx["number"]
     d.wait_until(lambda: app.flashing is not None and app.flashing.number == number and number in board.latest_text,
@@ -130,6 +130,7 @@ def test_a_citizens_visit(server_process, tmp_path: Path) -> None:
                                       cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     shots = tmp_path / "shots"
     ctx = {"url": server.url, "config": str(config)}
+    started: list = []
     try:
         _wait(lambda: any(d["source"].startswith("agent") for d in server.get("/api/health")["devices"]), 30,
               "the device agent's first report")
@@ -144,9 +145,11 @@ def test_a_citizens_visit(server_process, tmp_path: Path) -> None:
 
         display = start_scenario(__file__, "scenario_display", {**ctx, "role": "display", "number": number}, shots)
         tablet_run = start_scenario(__file__, "scenario_tablet", {**ctx, "role": "review", "token": tablet}, shots)
+        started += [display, tablet_run]
         display.wait_for("online")
         tablet_run.wait_for("idle")
         staff = start_scenario(__file__, "scenario_staff", {**ctx, "role": "staff", "number": number}, shots)
+        started.append(staff)
         staff.wait_for("called")
 
         seen = display.result()
@@ -174,5 +177,7 @@ def test_a_citizens_visit(server_process, tmp_path: Path) -> None:
         assert kpis["tickets"] == 1 and kpis["served"] == 1 and kpis["bad_rate"] == 1.0
         assert kpis["active_review_rate"] == 1.0
     finally:
+        for run in started:
+            run.stop()
         agent_proc.terminate()
         agent_proc.wait(timeout=15)

@@ -1,7 +1,10 @@
 """KPIs of a scripted day, computed by the server from its records, against figures worked out by hand."""
 from __future__ import annotations
 
+import pytest
+
 from queue_server.reviews.kpis import p90, period_key
+from queue_server.reviews.ranking import unit_score
 
 
 async def test_day_figures_match_the_hand_count(day):
@@ -49,12 +52,53 @@ async def test_quarterly_ranking_of_units(day):
     ranking = await day.get("/api/kpis/ranking")
     assert (ranking["from"], ranking["to"]) == ("2026-10-01", "2026-12-31")
     rows = ranking["rows"]
-    assert [(r["rank"], r["key"]) for r in rows] == [(1, "scjg"), (2, "bdc")]
+    assert [(r["rank"], r["key"]) for r in rows[:2]] == [(1, "scjg"), (2, "bdc")]
     # scjg: 好评 1.0, no case (full marks), complaint late 0.0, all within 20 min → 40 + 20 + 0 + 20
     assert rows[0]["score"] == 80.0
     # bdc: 好评 1/3, 按期整改 1/2, complaint in time 1.0, within 20 min 2/5 → 13.33 + 10 + 20 + 8
     assert rows[1]["score"] == 51.33
     assert rows[1]["name"] == "不动产登记中心"
+    # every other unit of the hall served nobody: listed as 无数据, never ranked (出入境 was 1st with 0 served)
+    unranked = rows[2:]
+    assert {r["key"] for r in unranked} == set(day.server.hall.config.departments) - {"scjg", "bdc"}
+    assert all(r["no_data"] and r["rank"] is None and r["score"] is None for r in unranked)
+    assert ranking["weights"] == {"good_rate": 0.4, "on_time_rectification_rate": 0.2,
+                                  "complaints_on_time_rate": 0.2, "within_20_min_rate": 0.2}
+
+
+def test_a_unit_is_never_ranked_up_for_having_fewer_records():
+    weights = {"good_rate": 0.5, "on_time_rectification_rate": 0.25, "within_20_min_rate": 0.25}
+    # no bad review means nothing to rectify: full marks for that rate
+    assert unit_score({"good_rate": 0.8, "on_time_rectification_rate": None, "within_20_min_rate": 1.0},
+                      weights) == 90.0
+    # no review at all says nothing: the good rate is left out, not counted as 100 %
+    assert unit_score({"good_rate": None, "on_time_rectification_rate": 0.5, "within_20_min_rate": 0.5},
+                      weights) == 50.0
+    assert unit_score({"good_rate": None, "within_20_min_rate": None, "on_time_rectification_rate": None},
+                      {"good_rate": 1.0, "within_20_min_rate": 1.0}) is None
+
+
+def test_the_ranking_indicators_come_from_the_hall_file(tmp_path):
+    from queue_server.core.config import ConfigError
+    from queue_server.reviews.settings import parse_review_settings
+
+    settings = parse_review_settings(tmp_path / "hall.toml", {"ranking_weights": {"good_rate": 3, "active_review_rate": 1}})
+    assert settings.ranking_weights == {"good_rate": 3.0, "active_review_rate": 1.0}
+    for table, field in (({"speed": 1}, "reviews.ranking_weights.speed"), ({"good_rate": 0}, "reviews.ranking_weights.good_rate"),
+                         ({}, "reviews.ranking_weights"), ({"good_rate": True}, "reviews.ranking_weights.good_rate")):
+        with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+            parse_review_settings(tmp_path / "hall.toml", {"ranking_weights": table})
+
+
+async def test_the_ranking_follows_the_hall_weights(day):
+    from queue_server.reviews import kpis, ranking
+
+    server, config = day.server, day.server.hall.config
+    facts = kpis.load_facts(server.db, config, "2026-10-01", "2026-12-31")
+    rows = ranking.ranking(facts, server.clock.now(), {"within_20_min_rate": 1.0}, config.departments)
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["scjg"]["score"] == 100.0 and by_key["bdc"]["score"] == 40.0  # within 20 min: 1 of 1, 2 of 5
+    assert [r["key"] for r in rows[:2]] == ["scjg", "bdc"]
 
 
 async def test_kpis_need_an_admin(day):

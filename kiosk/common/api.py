@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Coroutine
@@ -17,13 +18,22 @@ import aiohttp
 
 Deliver = Callable[[Callable[[], None]], None]
 
+#: the request field a 422 message starts with ("code: 预约码应为6位数字"): for the integrator, not the citizen
+_FIELD_PREFIX = re.compile(r"^[a-z_][a-z0-9_.\[\]]*: ")
+
+
+def citizen_message(message: str) -> str:
+    """A server message as a screen may show it: the Chinese text alone, without the field name of a 422."""
+    return _FIELD_PREFIX.sub("", message or "", count=1)
+
 
 @dataclass
 class ApiResult:
     """What a call produced: the HTTP ``status`` and JSON ``data``, or a failure.
 
     ``error`` is the API error code (``queue_empty``, ``conflict``, ``unauthorized``…) for a 4xx/5xx answer and
-    ``"unreachable"`` when no answer came at all; ``message`` is then the server's Chinese message, if any.
+    ``"unreachable"`` when no answer came at all; ``message`` is then the server's Chinese message, if any, ready
+    for a screen (a 422's field name is cut off; ``data`` keeps the server's whole answer).
     """
 
     status: int
@@ -101,7 +111,7 @@ class ApiClient:
                 if 200 <= resp.status < 300:
                     return ApiResult(resp.status, data)
                 error = data.get("error", "http_error") if isinstance(data, dict) else "http_error"
-                message = data.get("message", "") if isinstance(data, dict) else ""
+                message = citizen_message(data.get("message", "")) if isinstance(data, dict) else ""
                 return ApiResult(resp.status, data, error, message)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return ApiResult(0, None, "unreachable", str(exc))

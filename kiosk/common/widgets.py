@@ -21,6 +21,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.common import theme
 from kiosk.common.fonts import register_fonts
+from kiosk.common.linebreak import WordWrap
 from kiosk.common.theme import THEME
 
 _THEME_KV = Path(__file__).with_name("theme.kv")
@@ -48,16 +49,16 @@ class Column(BoxLayout):
     """A vertical layout with the theme's padding and spacing."""
 
 
-class BigButton(Button):
-    """A large, high-contrast touch target; ``colour`` is its background."""
+class BigButton(WordWrap, Button):
+    """A large, high-contrast touch target; ``colour`` is its background. Its text breaks between words."""
 
     colour = ColorProperty(theme.PRIMARY)
     scale_h = NumericProperty(1.0)
     """height in multiples of the theme's button height"""
 
 
-class Caption(Label):
-    """Wrapped, centred body text."""
+class Caption(WordWrap, Label):
+    """Wrapped (between words), centred body text."""
 
 
 class Heading(Caption):
@@ -76,8 +77,8 @@ class NumberLabel(Label):
     """A ticket number in very large type."""
 
 
-class Banner(Label):
-    """A full-width coloured message (errors, warnings, notices)."""
+class Banner(WordWrap, Label):
+    """A full-width coloured message (errors, warnings, notices), broken between words."""
 
     colour = ColorProperty(theme.DANGER)
 

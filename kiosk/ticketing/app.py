@@ -11,19 +11,22 @@ from kiosk.common.api import ApiClient, ApiResult
 from kiosk.common.app_base import KioskApp
 from kiosk.common.settings import KioskSettings
 from kiosk.common.theme import THEME
+from kiosk.common.voice import VoicePrompts
 from kiosk.common.ws import HallFeed
 from kiosk.guide.screens import GuideHomeScreen, GuideListScreen, GuideScreen, GuideSearchScreen
 from kiosk.guide.content import notice_slip
 from kiosk.ticketing.checkin import CheckInScreen, ProgressScreen
 from kiosk.ticketing.departments import DepartmentsScreen, department_services
 from kiosk.ticketing.issuer import IssueOutcome, TicketIssuer
-from kiosk.ticketing.screens import (ConfirmScreen, ErrorScreen, HomeScreen, PriorityScreen, ServicesScreen,
-                                     TicketScreen, WorkingScreen)
+from kiosk.ticketing.screens import (ConfirmScreen, ErrorScreen, HomeScreen, OfflineScreen, PriorityScreen,
+                                     ServicesScreen, TicketScreen, WorkingScreen)
 
 
 #: seconds between printer reports (the server counts a kiosk silent for 60 s as down)
 REPORT_SECONDS = 20
 PRINTER_PROBLEMS = ("paper_out", "cover_open", "offline", "error", "print_failed")
+#: screens that need the server: when the link drops there, the kiosk says so at once (the offline screen)
+NEEDS_SERVER = ("departments", "services", "priority", "confirm", "checkin")
 
 
 class TicketKioskApp(KioskApp):
@@ -31,13 +34,15 @@ class TicketKioskApp(KioskApp):
 
     :param printer: the kiosk's ``TicketPrinter`` (None: no printer, numbers are shown on screen only)
     :param clock: a ``queue_server.core.clock.Clock`` for printed times (default: the system clock)
+    :param voice: the 适老模式 voice prompts (default: the hall's files in ``assets/sounds/prompts/``)
     """
 
     role = "ticket"
 
     def __init__(self, settings: KioskSettings, config: Any, *, printer: Any = None, clock: Any = None,
-                 client: ApiClient | None = None, **kwargs: Any) -> None:
+                 client: ApiClient | None = None, voice: VoicePrompts | None = None, **kwargs: Any) -> None:
         super().__init__(settings, config, client=client, **kwargs)
+        self.voice = voice or VoicePrompts()
         from queue_server.core.clock import SystemClock
 
         self.printer = printer
@@ -61,6 +66,7 @@ class TicketKioskApp(KioskApp):
         screens.add_widget(HomeScreen(self))
         for name, factory in (("departments", DepartmentsScreen), ("services", ServicesScreen), ("priority", PriorityScreen), ("confirm", ConfirmScreen),
                               ("working", WorkingScreen), ("ticket", TicketScreen), ("error", ErrorScreen),
+                              ("offline", OfflineScreen),
                               ("checkin", CheckInScreen), ("progress", ProgressScreen), ("guides", GuideHomeScreen),
                               ("guide_list", GuideListScreen), ("guide_search", GuideSearchScreen),
                               ("guide", GuideScreen)):
@@ -104,6 +110,20 @@ class TicketKioskApp(KioskApp):
     def _connection(self, online: bool) -> None:
         self.online = online
         self.get_screen("home").set_online(online)
+        if not online and self.screens is not None and self.screens.current in NEEDS_SERVER:
+            self.go("offline")  # the counts on show are stale and no number can be taken: say so now
+
+    # -- screens and voice -------------------------------------------------------------------------------
+    def go(self, name: str) -> Any:
+        """Show screen ``name``; in 适老模式 its voice prompt plays."""
+        screen = super().go(name)
+        if THEME.elder:
+            self.voice.play(name)
+        return screen
+
+    def on_idle(self) -> None:
+        self.voice.stop()
+        super().on_idle()
 
     def refresh_snapshot(self, *_args: Any) -> None:
         """Re-read ``GET /api/hall`` (waiting counts change with every event)."""
@@ -123,11 +143,23 @@ class TicketKioskApp(KioskApp):
 
     # -- taking a number ---------------------------------------------------------------------------------
     def toggle_elder(self) -> None:
-        """Switch 适老模式 (larger type) on or off."""
+        """Switch 适老模式 (larger type, one-column pages, voice prompts) on or off."""
         THEME.elder = not THEME.elder
+        if THEME.elder:
+            self.voice.play(self.screens.current if self.screens is not None else "home")
+        else:
+            self.voice.stop()
+
+    def _server_needed(self) -> bool:
+        """False, after showing the offline screen, when the server cannot be reached."""
+        if not self.online:
+            self.go("offline")
+        return self.online
 
     def show_services(self, priority: str | None = None) -> None:
         """取号 starts here: the department grid, for a walk-in or for 绿色通道 category ``priority``."""
+        if not self._server_needed():
+            return
         self.priority = priority
         self.department = None
         self._choice = None
@@ -168,20 +200,22 @@ class TicketKioskApp(KioskApp):
                     [])
 
     def show_priority(self) -> None:
-        """绿色通道: choose the category first."""
-        self.go("priority")
+        """绿色通道 (on the home screen): choose the category first."""
+        if self._server_needed():
+            self.go("priority")
 
     def choose_service(self, service: str, confirm: bool = False) -> None:
-        """A service was chosen: priority tickets (and ``confirm``) go through a confirm step, walk-ins are taken
-        at once."""
+        """A service was chosen: the number is taken at once (the 绿色通道 category was chosen and its documents
+        named on the category screen); ``confirm`` (a department's only service, 综合受理, a guide's item) asks
+        first which service the number is for."""
         priority = self.priority
-        if priority or confirm:
+        if confirm:
             self._choice = (service, priority)
             self.go("confirm").show(self.hall_config.services[service].name,
                                     self.hall_config.priority_categories[priority] if priority else None,
-                                    self.loads().get(service))
+                                    self.loads().get(service), bool(priority))
         else:
-            self.take_number(service, None)
+            self.take_number(service, priority)
 
     def confirm_choice(self) -> None:
         """The citizen confirmed the ticket on the confirm screen."""
@@ -240,11 +274,16 @@ class TicketKioskApp(KioskApp):
     # -- progress and guides -----------------------------------------------------------------------------
     def show_check_in(self) -> None:
         """预约签到."""
-        self.go("checkin")
+        if self._server_needed():
+            self.go("checkin")
 
     def show_progress(self) -> None:
-        """查询进度, from the live snapshot."""
-        self.go("progress").show(self.snapshot if self.online else None)
+        """查询进度: type a number; the windows serving now, from the live snapshot."""
+        self.go("progress")
+
+    def look_up(self, number: str, on_done: Callable[[ApiResult], None]) -> None:
+        """Today's ticket ``number`` (``GET /api/tickets/by-number/…``); ``on_done`` runs on the UI thread."""
+        self.client.call("GET", f"/api/tickets/by-number/{number}", on_done)
 
     def show_guides(self) -> None:
         """办事指南 home."""

@@ -4,8 +4,9 @@ large tiles, then one of that department's services.
 A citizen who has never used a kiosk should not have to scroll and read thirty services: the grid shows every
 department that has services, each tile with its name and how many wait there now, on one screen, and (when the
 hall has the service named by the ``general_service`` kiosk setting) a full-width row under the grid sending the
-undecided to 综合受理. In 适老模式 the tiles grow with the type; when they no longer fit, the grid scrolls (the
-buttons below it stay put) and a line says so.
+undecided to 综合受理. In 适老模式 the departments become a one-column paged list (上一页/下一页, no swiping), each row
+taller than a tile of the normal grid, with 综合受理 as its first row. For a 绿色通道 ticket the counts are the
+priority lane's (the tickets a priority number would wait behind), not the walk-ins'.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.common import theme
+from kiosk.common.paged import PagedList
 from kiosk.common.theme import THEME
 from kiosk.common.widgets import BigButton, Heading, SmallCaption
 from kiosk.ticketing.screens import AppScreen, Row
@@ -40,15 +42,17 @@ def department_services(config: Any) -> list[tuple[str, str, list[str]]]:
     return groups
 
 
-def department_waiting(services: list[str], loads: dict[str, dict[str, Any]]) -> int | None:
-    """How many wait in total for ``services`` (None: the snapshot has none of them yet)."""
-    known = [loads[code].get("waiting", 0) for code in services if code in loads]
+def department_waiting(services: list[str], loads: dict[str, dict[str, Any]], priority: bool = False) -> int | None:
+    """How many wait in total for ``services`` (None: the snapshot has none of them yet); ``priority``: in the
+    绿色通道 lane."""
+    key = "priority_waiting" if priority else "waiting"
+    known = [loads[code].get(key, loads[code].get("waiting", 0)) for code in services if code in loads]
     return sum(known) if known else None
 
 
 def tile_name(name: str) -> str:
-    """A department's name for its tile: a parenthetical starts a line of its own (the label wraps Chinese at any
-    character, and would leave a lone "（" at a line's end)."""
+    """A department's name for its tile: a parenthetical starts a line of its own (the word breaks alone may split
+    it between two of its words, which reads worse on a tile)."""
     return name.replace("（", "\n（") if "（" in name and not name.startswith("（") else name
 
 
@@ -135,6 +139,7 @@ class DepartmentsScreen(AppScreen):
         self.body.add_widget(self.heading)
         self.departments = DepartmentGrid()
         self.body.add_widget(self.departments)
+        self.pages = PagedList(min_scale=1.2)  # 适老模式, in the grid's place
         # the hall's 综合受理 for whoever cannot choose: a full-width row under the grid, amber so it does not read as
         # one more department, and never scrolled away
         self.general_code: str | None = None
@@ -162,11 +167,11 @@ class DepartmentsScreen(AppScreen):
             self.body.remove_widget(self.scroll_hint)
 
     def show(self, priority: str | None, loads: dict[str, dict[str, Any]], keep_scroll: bool = False) -> None:
-        """Fill the grid; ``loads`` maps service code to the snapshot's service entry."""
+        """Fill the grid (the paged list in 适老模式); ``loads`` maps service code to the snapshot's service entry."""
         self.priority = priority
         config = self.app.hall_config
         if priority:
-            self.heading.text = f"绿色通道（{config.priority_categories[priority]}）\n请选择办理部门"
+            self.heading.text = f"绿色通道 · {config.priority_categories[priority]}\n请选择办理部门"
         else:
             self.heading.text = "请选择办理部门"
         hidden = bool(priority) or not config.priority_categories
@@ -175,13 +180,45 @@ class DepartmentsScreen(AppScreen):
         if not keep_scroll:  # a refresh of the counts keeps the citizen's place in the grid
             self.departments.scroll_y = 1
         tiles = []
+        colour = theme.PRIORITY if priority else theme.PRIMARY
         for code, name, services in department_services(config):
-            tile = self.button(department_label(tile_name(name), department_waiting(services, loads)),
-                               lambda c=code: self.app.show_department(c))
+            tile = self.button(department_label(tile_name(name), department_waiting(services, loads, bool(priority))),
+                               lambda c=code: self.app.show_department(c), colour=colour)
             tile.department = code
             tiles.append(tile)
-        self.departments.set_tiles(tiles)
         self.show_general(config.services.get(self.app.settings.general_service), loads)
+        self._place(tiles, keep_scroll)
+
+    def _place(self, tiles: list[BigButton], keep_page: bool) -> None:
+        """The grid in normal mode; in 适老模式 the paged list, 综合受理 its first row."""
+        grid_on = self.departments.parent is not None
+        if THEME.elder:
+            if grid_on:
+                index = self.body.children.index(self.departments)
+                self.body.remove_widget(self.departments)
+                self.body.add_widget(self.pages, index=index)
+            if self.general.parent is self.body:
+                self.body.remove_widget(self.general)
+            # body type (larger in 适老模式 than any type of the normal grid) keeps a name and its count in a row
+            # short enough for four rows a page
+            for row in tiles:
+                row.font_size = THEME.fs_body
+            self.general.font_size = THEME.fs_body
+            rows = ([self.general] if self.general_code else []) + tiles
+            self.departments.set_tiles([])
+            self.pages.set_items(rows, keep_page=keep_page)
+        else:
+            if not grid_on:
+                index = self.body.children.index(self.pages)
+                self.body.remove_widget(self.pages)
+                self.body.add_widget(self.departments, index=index)
+                self.pages.set_items([])
+            if self.general.parent is not self.body:
+                if self.general.parent is not None:
+                    self.general.parent.remove_widget(self.general)
+                self.general.size_hint_y = None
+                self.body.add_widget(self.general, index=self.body.children.index(self.departments))
+            self.departments.set_tiles(tiles)
 
     def show_general(self, general: Any, loads: dict[str, dict[str, Any]]) -> None:
         """不知道选哪个？请选【综合受理】 with its waiting line, when the hall has that service; else no row at all."""
@@ -189,7 +226,7 @@ class DepartmentsScreen(AppScreen):
         if general is None:
             self.general.text, self.general.scale_h, self.general.opacity, self.general.disabled = "", 0, 0, True
             return
-        waiting = department_waiting([general.code], loads)
+        waiting = department_waiting([general.code], loads, bool(self.priority))
         self.general.text = department_label(f"不知道选哪个？请选【{general.name}】", waiting)
         self.general.font_size = THEME.fs_body
         self.general.scale_h, self.general.opacity, self.general.disabled = 1.3, 1, False

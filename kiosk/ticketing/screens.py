@@ -1,5 +1,5 @@
 """The ticket kiosk's screens for taking a number: home, a department's services, 绿色通道, confirm, working,
-ticket, error (the department grid is in :mod:`kiosk.ticketing.departments`).
+ticket, error, offline (the department grid is in :mod:`kiosk.ticketing.departments`).
 
 One decision per screen, large buttons, and Chinese text only. The screens hold no queue logic: they ask the
 :class:`~kiosk.ticketing.issuer.TicketIssuer` and show what it reports.
@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.gridlayout import GridLayout
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from devices.printer.document import queue_position_lines
 from kiosk.common import theme
+from kiosk.common.paged import PagedList
 from kiosk.common.theme import THEME
 from kiosk.common.widgets import (Banner, BigButton, Caption, Column, Heading, KioskScreen, LargeCaption,
                                   NumberLabel, QRCodeImage, SmallCaption)
@@ -44,50 +43,85 @@ class AppScreen(KioskScreen):
         self.body.add_widget(row)
 
 
+GREETING = "您好！请选择要办理的事项"
+
+
 class HomeScreen(AppScreen):
-    """取号 · 预约签到 · 办事指南 · 查询进度, and the 适老模式 switch."""
+    """取号 · 绿色通道 · 预约签到 · 办事指南 · 查询进度, and the 适老模式 switch.
+
+    The choices share the height left by the title and notices. In 适老模式 the type grows, so a single column
+    would make each choice shorter than in normal mode; there 取号 keeps a full row and the other four sit two by
+    two, every one taller than in normal mode.
+    """
+
+    CHOICES = (("取号", "show_services", theme.PRIMARY), ("绿色通道", "show_priority", theme.PRIORITY),
+               ("预约签到", "show_check_in", theme.PRIMARY), ("办事指南", "show_guides", theme.PRIMARY),
+               ("查询进度", "show_progress", theme.PRIMARY))
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "home")
         self.body.add_widget(Heading(text=app.hall_config.hall.name))
-        self.body.add_widget(Caption(text="您好！请选择要办理的事项"))
+        self.greeting = Caption(text=GREETING)
+        self.body.add_widget(self.greeting)
         self.offline = Banner(text="", colour=theme.WARNING, opacity=0)
         self.body.add_widget(self.offline)
-        # the four choices share whatever height is left, so they fit in 适老模式 too
-        choices = BoxLayout(orientation="vertical", spacing=THEME.gap * 1.5)
-        for text, action in (("取号", app.show_services), ("预约签到", app.show_check_in),
-                             ("办事指南", app.show_guides), ("查询进度", app.show_progress)):
-            choices.add_widget(self.button(text, action, size_hint_y=1))
-        self.body.add_widget(choices)
+        self.choices = BoxLayout(orientation="vertical", spacing=THEME.gap * 1.5)
+        self.buttons = [self.button(text, getattr(app, action), colour=colour, size_hint_y=1)
+                        for text, action, colour in self.CHOICES]
+        if not app.hall_config.priority_categories:  # a hall without 绿色通道 categories shows no such choice
+            self.buttons = [b for b in self.buttons if b.text != "绿色通道"]
+        self.body.add_widget(self.choices)
         self.elder = self.button("", app.toggle_elder, colour=theme.SURFACE)
         self.body.add_widget(self.elder)
-        for line in app.hall_config.hall.notice:
-            self.body.add_widget(SmallCaption(text=line))
+        self.notices = [SmallCaption(text=line) for line in app.hall_config.hall.notice]
         THEME.bind(elder=lambda *_: self.entered())
         self.entered()
 
     def entered(self) -> None:
         self.elder.text = "关闭适老模式" if THEME.elder else "适老模式（大字）"
+        # in 适老模式 the switch gives the five choices some of its height (still taller than in normal mode)
+        self.elder.scale_h = 0.8 if THEME.elder else 1.0
+        # the hall's notices (also printed on every ticket) give way to larger choices in 适老模式
+        for notice in self.notices:
+            if THEME.elder and notice.parent is not None:
+                self.body.remove_widget(notice)
+            elif not THEME.elder and notice.parent is None:
+                self.body.add_widget(notice)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """One column in normal mode; 取号 alone on a row and the rest two by two in 适老模式."""
+        self.choices.clear_widgets()
+        self.choices.spacing = THEME.gap * 1.5
+        for button in self.buttons:
+            if button.parent is not None:
+                button.parent.remove_widget(button)
+        per_row = 2 if THEME.elder else 1
+        rows = [self.buttons[:1]] + [self.buttons[i:i + per_row] for i in range(1, len(self.buttons), per_row)]
+        for buttons in rows:
+            row = BoxLayout(orientation="horizontal", spacing=THEME.gap * 1.5)
+            for button in buttons:
+                row.add_widget(button)
+            self.choices.add_widget(row)
 
     def set_online(self, online: bool) -> None:
-        """Show or hide the 'system offline' banner."""
-        self.offline.text = "" if online else "系统连接中断，暂时无法取号，请到咨询台取号"
+        """Show or hide the 'system offline' banner (in the greeting's place, so the choices keep their size)."""
+        self.offline.text = "" if online else "系统连接中断，本机暂时不能取号"
         self.offline.opacity = 0 if online else 1
+        self.greeting.text = GREETING if online else ""
 
 
 class ServicesScreen(AppScreen):
-    """The services of one department, each with how many wait and the estimated wait; 返回 to the departments."""
+    """The services of one department, each with how many wait and the estimated wait (the 绿色通道 lane's for a
+    priority ticket), one per row, paged; 返回 to the departments."""
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "services")
         self.department: str | None = None
         self.heading = Heading(text="请选择办理的业务")
         self.body.add_widget(self.heading)
-        self.list = GridLayout(cols=1, spacing=THEME.gap, size_hint_y=None)
-        self.list.bind(minimum_height=self.list.setter("height"))
-        self.scroll = ScrollView(do_scroll_x=False)
-        self.scroll.add_widget(self.list)
-        self.body.add_widget(self.scroll)
+        self.list = PagedList(min_scale=1.3)
+        self.body.add_widget(self.list)
         self.add_back_row(app.show_departments)
 
     def show(self, department: str, priority: str | None, loads: dict[str, dict[str, Any]],
@@ -97,25 +131,24 @@ class ServicesScreen(AppScreen):
         config = self.app.hall_config
         name = config.departments[department].name
         if priority:
-            self.heading.text = f"绿色通道（{config.priority_categories[priority]}）\n{name}"
+            self.heading.text = f"绿色通道 · {config.priority_categories[priority]}\n{name}"
         else:
             self.heading.text = f"{name}\n请选择办理的业务"
-        if not keep_scroll:  # a refresh of the counts keeps the citizen's place in the list
-            self.scroll.scroll_y = 1
-        self.list.clear_widgets()
-        for service in config.services.values():
-            if service.department == department:
-                self.list.add_widget(self.button(service_label(service.name, loads.get(service.code)),
-                                                 lambda code=service.code: self.app.choose_service(code),
-                                                 scale_h=1.3))
+        buttons = [self.button(service_label(service.name, loads.get(service.code), bool(priority)),
+                               lambda code=service.code: self.app.choose_service(code),
+                               colour=theme.PRIORITY if priority else theme.PRIMARY)
+                   for service in config.services.values() if service.department == department]
+        self.list.set_items(buttons, keep_page=keep_scroll)  # a refresh of the counts keeps the citizen's page
 
 
-def wait_line(load: dict[str, Any] | None) -> str:
-    """How many wait for a service and the estimated wait (empty before the first snapshot)."""
+def wait_line(load: dict[str, Any] | None, priority: bool = False) -> str:
+    """How many wait for a service and the estimated wait (empty before the first snapshot); for a 绿色通道 ticket
+    the priority lane's own figures (it passes the walk-ins), when the server gives them."""
     if not load:
         return ""
-    waiting = load.get("waiting", 0)
-    estimate = load.get("estimated_wait_min")
+    prefix = "priority_" if priority and "priority_waiting" in load else ""
+    waiting = load.get(f"{prefix}waiting", 0)
+    estimate = load.get(f"{prefix}estimated_wait_min")
     if not waiting:
         return "现在无人等候"
     line = f"等候 {waiting} 人"
@@ -124,14 +157,15 @@ def wait_line(load: dict[str, Any] | None) -> str:
     return line
 
 
-def service_label(name: str, load: dict[str, Any] | None) -> str:
+def service_label(name: str, load: dict[str, Any] | None, priority: bool = False) -> str:
     """A service button's text: its name, then how many wait and the estimated wait."""
-    line = wait_line(load)
+    line = wait_line(load, priority)
     return f"{name}\n[size={int(THEME.fs_small)}]{line}[/size]" if line else name
 
 
 class PriorityScreen(AppScreen):
-    """绿色通道: choose the priority category (one decision), then a service, then confirm."""
+    """绿色通道 (from the home screen): choose the priority category (one decision), then a department and a service;
+    the number is taken at the service's tap, like a walk-in's."""
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "priority")
@@ -139,9 +173,9 @@ class PriorityScreen(AppScreen):
         self.body.add_widget(Caption(text="符合条件的群众可优先办理。\n请选择您的类别，办理时请出示相关证件。"))
         for code, name in app.hall_config.priority_categories.items():
             self.body.add_widget(self.button(name, lambda c=code: app.show_services(priority=c),
-                                             colour=theme.PRIORITY))
+                                             colour=theme.PRIORITY, scale_h=1.2))
         self.body.add_widget(Widget())
-        self.body.add_widget(self.button("返回", app.show_services, colour=theme.SURFACE))
+        self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
 
 
 class ConfirmScreen(AppScreen):
@@ -158,11 +192,12 @@ class ConfirmScreen(AppScreen):
         self.body.add_widget(self.confirm)
         self.add_back_row(app.back_from_confirm)
 
-    def show(self, service_name: str, category: str | None, load: dict[str, Any] | None = None) -> None:
+    def show(self, service_name: str, category: str | None, load: dict[str, Any] | None = None,
+             priority: bool = False) -> None:
         """Say what is about to happen (``category``: the 绿色通道 category's name, None for a walk-in)."""
         if category:
             self.text.text = (f"您将通过【绿色通道 · {category}】办理：\n{service_name}\n\n"
-                              "请在窗口出示相关证件，工作人员将核验。")
+                              f"{wait_line(load, priority)}\n请在窗口出示相关证件，工作人员将核验。").replace("\n\n\n", "\n\n")
             self.confirm.colour = theme.PRIORITY
         else:
             self.text.text = f"您将办理：\n{service_name}\n\n{wait_line(load)}".rstrip()
@@ -191,6 +226,8 @@ class TicketScreen(AppScreen):
         self.body.add_widget(self.service)
         self.ahead = LargeCaption(text="")
         self.body.add_widget(self.ahead)
+        self.windows = LargeCaption(text="")  # where to go matters more than the QR code below
+        self.body.add_widget(self.windows)
         self.qr = QRCodeImage(size_hint_y=1)
         self.body.add_widget(self.qr)
         self.body.add_widget(SmallCaption(text="手机扫码可查看排队进度、评价服务"))
@@ -205,13 +242,23 @@ class TicketScreen(AppScreen):
         self.number.text = ticket.get("number", "")
         self.service.text = service.name if service else ticket.get("service", "")
         self.ahead.text = "\n".join(queue_position_lines(ticket.get("ahead", 0), ticket.get("estimated_wait_min")))
+        self.windows.text = windows_line(ticket.get("service"), self.app.snapshot)
         self.qr.data = ticket.get("status_url", "")
         if outcome.kind == "printed":
-            self.status.text = "请取走号票，留意大厅屏幕和语音叫号"
+            self.status.text = "请取走号票，留意屏幕和语音叫号"
             self.status.colour = theme.PRIORITY
         else:
             self.status.text = outcome.message
             self.status.colour = theme.DANGER
+
+
+def windows_line(service: str | None, snapshot: dict[str, Any] | None) -> str:
+    """办理窗口：3号、4号窗口 — the windows that serve ``service`` now (paused or closed ones left out unless no
+    other serves it), from the hall snapshot; empty when it names none."""
+    windows = [w for w in (snapshot or {}).get("windows", []) if service in (w.get("services") or [])]
+    open_ones = [w for w in windows if w.get("state") not in ("paused", "closed")]
+    numbers = [f"{w['number']}号" for w in (open_ones or windows)]
+    return f"办理窗口：{'、'.join(numbers)}窗口" if numbers else ""
 
 
 class ErrorScreen(AppScreen):
@@ -228,6 +275,21 @@ class ErrorScreen(AppScreen):
     def show(self, message: str) -> None:
         """Show ``message`` (Chinese, says what to do)."""
         self.message.text = message
+
+
+class OfflineScreen(AppScreen):
+    """The server cannot be reached: 取号, 绿色通道 and 预约签到 say so at once, with where to go instead, rather
+    than showing stale counts and failing at the last tap."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app, "offline")
+        self.body.add_widget(Heading(text="本机暂时不能取号"))
+        self.body.add_widget(Banner(text="系统连接中断，本机现在不能取号，也不能预约签到。", colour=theme.DANGER))
+        self.body.add_widget(Widget())
+        self.body.add_widget(LargeCaption(text="请到大厅咨询台，\n工作人员会为您取号。"))
+        self.body.add_widget(Caption(text="系统恢复后，本机会自动恢复取号。"))
+        self.body.add_widget(Widget())
+        self.body.add_widget(self.button("返回首页", app.go_home, colour=theme.SURFACE))
 
 
 class Row(BoxLayout):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 DEMO_CONFIG_PATH = ASSETS / "halls" / "demo.toml"
 
-EXTENSION_SECTIONS = ("devices", "kiosk", "reviews", "guides", "tidal")
+EXTENSION_SECTIONS = ("devices", "kiosk", "reviews", "guides", "tidal", "practices")
 CORE_SECTIONS = ("hall", "queue", "priority_categories", "departments", "services", "windows")
 TICKET_CLASSES = ("priority", "appointment", "walk_in")
 REQUEUE_RULES = ("none", "end", "after")

@@ -1,4 +1,5 @@
-"""The hall's calendar: business days (numbers restart at the day boundary) and opening hours.
+"""The hall's calendar: business days (numbers restart at the day boundary), opening hours, and quarters (the
+assessment's period).
 
 Working days follow the Chinese statutory calendar (chinese_calendar: holidays and make-up workdays 调休),
 with the hall's own extra open or closed dates on top.
@@ -6,6 +7,9 @@ with the hall's own extra open or closed dates on top.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
+from datetime import date
 
 import chinese_calendar
 
@@ -48,3 +52,52 @@ def is_open(instant: dt.datetime, hall: HallInfo) -> bool:
         return False
     now = here.time()
     return any(start <= now < end for start, end in hall.business_hours)
+
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """One calendar quarter, e.g. ``2026Q4``."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """``2026Q4`` → the quarter; a ``ValueError`` naming the expected form otherwise."""
+        match = _QUARTER.match(text.strip().upper())
+        if not match:
+            raise ValueError(f"季度应写作 YYYYQn（如 2026Q4），收到 {text!r}")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last_day(self) -> date:
+        if self.number == 4:
+            return date(self.year, 12, 31)
+        return date.fromordinal(date(self.year, 3 * self.number + 1, 1).toordinal() - 1)
+
+    @property
+    def span(self) -> str:
+        """``2026年10月1日至12月31日``."""
+        first, last = self.first_day, self.last_day
+        return f"{first.year}年{first.month}月{first.day}日至{last.month}月{last.day}日"
+
+    @property
+    def title(self) -> str:
+        """``2026年第四季度``."""
+        return f"{self.year}年第{_QUARTER_NAMES[self.number]}季度"
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        """The quarter ``day`` falls in."""
+        return cls(day.year, (day.month - 1) // 3 + 1)

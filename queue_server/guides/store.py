@@ -19,8 +19,8 @@ from sqlite_utils import Database
 from queue_server.core.config import ConfigError, HallConfig
 from queue_server.core.db import write_transaction
 from queue_server.guides.exchange import read_catalogue
-from queue_server.guides.model import (Catalogue, CatalogueError, bundle_from_dict, bundle_to_dict, guide_from_dict,
-                                       guide_to_dict)
+from queue_server.guides.model import (Catalogue, CatalogueError, Guide, bundle_from_dict, bundle_to_dict,
+                                       guide_from_dict, guide_to_dict)
 from queue_server.guides.search import GuideIndex
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -80,6 +80,12 @@ def replace_catalogue(db: Database, cat: Catalogue, imported_at: str = "") -> in
         db["guide_meta"].upsert_all([{"key": "revision", "value": str(revision)},
                                      {"key": "imported_at", "value": imported_at}], pk="key")
     return revision
+
+
+def guide_by_code(db: Database, code: str) -> Guide | None:
+    """One stored guide, or ``None`` when the catalogue has no such item."""
+    row = db.execute("select data from guides where code = ?", [code]).fetchone()
+    return None if row is None else guide_from_dict(json.loads(row[0]), "db", [])
 
 
 def load_catalogue(db: Database) -> Catalogue:

@@ -76,6 +76,12 @@ class HallView:
         row = self.db.execute(f"select {_TICKET_COLUMNS} from tickets where id = ?", [ticket_id]).fetchone()
         return self._ticket_dict(row, position)
 
+    def ticket_by_number(self, number: str) -> dict | None:
+        """Today's ticket ``number`` (numbers restart each business day), or None."""
+        row = self.db.execute(f"select {_TICKET_COLUMNS} from tickets where business_day = ? and number = ? "
+                              "order by id desc limit 1", [self.today(), number]).fetchone()
+        return None if row is None else self._ticket_dict(row)
+
     def ticket_by_token(self, token: str) -> dict | None:
         row = self.db.execute(f"select {_TICKET_COLUMNS} from tickets where token = ?", [token]).fetchone()
         return None if row is None else self._ticket_dict(row)
@@ -242,16 +248,33 @@ class HallView:
             "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
         return tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
 
+    def priority_ahead(self) -> dict[str, int]:
+        """Per service, how many a new 绿色通道 ticket would find ahead of it: the waiting tickets whose class goes
+        first or ties with ``priority`` (a priority ticket passes the walk-ins, so the walk-in count overstates its
+        wait). Read from ``queue_counts``, like every waiting count."""
+        rank = self._kind_rank("priority")
+        ahead: dict[str, int] = {}
+        for service, kind, waiting in self.db.execute(
+                "select service, kind, waiting from queue_counts where business_day = ? and directed = 0 and waiting > 0",
+                [self.today()]).fetchall():
+            if self._kind_rank(kind) <= rank:
+                ahead[service] = ahead.get(service, 0) + waiting
+        return ahead
+
     def snapshot(self) -> dict:
-        """``GET /api/hall``: services with waits, windows with their current numbers, the latest calls."""
+        """``GET /api/hall``: services with waits (also the 绿色通道 lane's), windows with their current numbers, the
+        latest calls."""
         loads = self.service_loads()
+        priority = self.priority_ahead()
         services = []
         for code, srv in self.config.services.items():
             load = loads[code]
+            ahead = priority.get(code, 0)
             services.append({
                 "code": code, "name": srv.name, "prefix": srv.prefix, "department": srv.department,
                 "department_name": self.config.departments[srv.department].name,
                 "waiting": load.waiting, "estimated_wait_min": estimate_wait_minutes(load.waiting, load),
+                "priority_waiting": ahead, "priority_estimated_wait_min": estimate_wait_minutes(ahead, load),
             })
         windows = [self._window_dict(r) for r in self._window_rows() if r[0] in self.config.windows]
         calls = self.db.execute(

@@ -53,6 +53,20 @@ async def _handle_get_ticket(request: web.Request) -> web.Response:
     return json_response(public_ticket(ticket))
 
 
+async def _handle_get_ticket_by_number(request: web.Request) -> web.Response:
+    """查询进度 at a kiosk: today's ticket by its printed number (kiosk and admin only: a number is easy to guess,
+    so the open internet gets the token route)."""
+    require(request, "kiosk", "admin")
+    request.app[HALL].roll_day()
+    number = request.match_info["number"].strip().upper()
+    if not (1 <= len(number) <= 12 and number.isalnum() and number.isascii()):
+        raise invalid("number", "号码应为字母和数字，如 A001")
+    ticket = request.app[HALL].ticket_by_number(number)
+    if ticket is None:
+        raise not_found(f"今天没有{number}号")
+    return json_response(public_ticket(ticket) | {"review_url": None})
+
+
 async def _handle_create_appointment(request: web.Request) -> web.Response:
     who = require(request, "admin")
     body = await read_json(request)
@@ -77,6 +91,7 @@ async def _handle_check_in(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/tickets", _handle_issue_ticket)
     app.router.add_get("/api/tickets/{token}", _handle_get_ticket)
+    app.router.add_get("/api/tickets/by-number/{number}", _handle_get_ticket_by_number)
     app.router.add_post("/api/appointments", _handle_create_appointment)
     app.router.add_post("/api/appointments/{code}/check-in", _handle_check_in)
 
@@ -97,6 +112,12 @@ OPENAPI_PATHS = {
         "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "number, service, status, ahead, estimated_wait_min, window, called_at, review_url"},
                       "404": {"description": "unknown token"}},
+    }},
+    "/api/tickets/by-number/{number}": {"get": {
+        "summary": "按号码查询进度 Today's ticket by its number, for kiosks", "security": [{"bearer": ["kiosk", "admin"]}],
+        "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "number, service, status, ahead, estimated_wait_min, window, called_at"},
+                      "404": {"description": "no such number today"}, "422": {"description": "not a ticket number"}},
     }},
     "/api/appointments": {"post": {
         "summary": "预约 Book an appointment", "security": [{"bearer": ["admin"]}],

@@ -34,9 +34,6 @@ from queue_server.reviews.levels import BAD_LEVELS, GOOD_LEVELS
 WAIT_TARGET_MIN = 20.0
 PERIODS = ("day", "week", "month", "quarter")
 DIMENSIONS = ("window", "staff", "service", "department")
-# Quarterly assessment score of a unit: weights of its rates; a rate with nothing to count earns full marks.
-RANKING_WEIGHTS = {"good_rate": 0.4, "on_time_rectification_rate": 0.2, "complaints_on_time_rate": 0.2,
-                   "within_20_min_rate": 0.2}
 
 
 @dataclass(frozen=True)
@@ -194,20 +191,6 @@ def breakdown(facts: Facts, by: str, now: datetime) -> list[dict[str, Any]]:
     else:
         raise ValueError(by)
     return [{"key": k, **compute(groups[k], now)} for k in sorted(groups, key=lambda k: (str(type(k)), k))]
-
-
-def ranking(facts: Facts, now: datetime) -> list[dict[str, Any]]:
-    """Units (departments) ranked for the quarterly assessment by a weighted score of their rates."""
-    rows = []
-    for row in breakdown(facts, "department", now):
-        over = row["share_over_20_min"]
-        rates = {**row, "within_20_min_rate": None if over is None else 1 - over}
-        score = sum(w * (1.0 if rates[name] is None else rates[name]) for name, w in RANKING_WEIGHTS.items())
-        rows.append({**row, "score": round(100 * score, 2)})
-    rows.sort(key=lambda r: (-r["score"], r["key"]))
-    for place, row in enumerate(rows, start=1):
-        row["rank"] = place
-    return rows
 
 
 def rounded(figures: dict[str, Any]) -> dict[str, Any]:

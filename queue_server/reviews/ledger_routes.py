@@ -14,7 +14,7 @@ from aiohttp import web
 
 from queue_server.core.errors import invalid, not_found
 from queue_server.keys import CONFIG, DB
-from queue_server.reviews import complaints, exports, followups, kpis, rectification
+from queue_server.reviews import complaints, exports, followups, kpis, ranking, rectification
 from queue_server.reviews.api_doc import LEDGER_PATHS
 from queue_server.reviews.common import case_history
 from queue_server.reviews.http import admin_write, day_range, json_body, now, run_read, state, today
@@ -140,10 +140,10 @@ async def _handle_get_ranking(request: web.Request) -> web.Response:
         day_from, day_to = day_range(request)
     else:
         day_from, day_to = _quarter(today(request))
-    config, at = request.app[CONFIG], now(request)
-    rows = await run_read(request, lambda db: [
-        kpis.rounded(r) for r in kpis.ranking(kpis.load_facts(db, config, day_from, day_to), at)])
-    return web.json_response({"from": day_from, "to": day_to, "weights": kpis.RANKING_WEIGHTS,
+    config, at, weights = request.app[CONFIG], now(request), state(request).settings.ranking_weights
+    rows = await run_read(request, lambda db: [kpis.rounded(r) for r in ranking.ranking(
+        kpis.load_facts(db, config, day_from, day_to), at, weights, config.departments)])
+    return web.json_response({"from": day_from, "to": day_to, "weights": weights,
                               "rows": _named(request, "department", rows)})
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from queue_server.core.config import ConfigError, Setting
 from queue_server.core.workdays import WorkCalendar
 from queue_server.reviews.levels import DEFAULT_BAD_REASONS, LEVEL_CODE_SCHEMES, LEVELS
+from queue_server.reviews.ranking import DEFAULT_WEIGHTS, INDICATORS
 
 SECTION = "reviews"
 
@@ -33,6 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("public_review_days", 7, "凭号票二维码可评价的天数（自办结起）"),
     Setting("extra_workdays", [], "额外工作日 YYYY-MM-DD（覆盖 chinese_calendar）"),
     Setting("extra_holidays", [], "额外休息日 YYYY-MM-DD（覆盖 chinese_calendar）"),
+    Setting("ranking_weights", dict(DEFAULT_WEIGHTS), "单位考核排名的指标及权重（指标 = 权重）"),
 )
 
 
@@ -52,6 +54,7 @@ class ReviewSettings:
     tablet_review_minutes: int = 10
     public_review_days: int = 7
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    ranking_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
 
 def _int(path: Path, raw: dict[str, Any], name: str, default: int, minimum: int, maximum: int) -> int:
@@ -100,6 +103,20 @@ def _level_codes(path: Path, raw: dict[str, Any]) -> dict[str, int]:
     return codes
 
 
+def _ranking_weights(path: Path, raw: dict[str, Any]) -> dict[str, float]:
+    table = raw.get("ranking_weights", DEFAULT_WEIGHTS)
+    if not isinstance(table, dict) or not table:
+        raise ConfigError(path, f"{SECTION}.ranking_weights", "必须是非空的 指标 = 权重 表")
+    weights = {}
+    for name, weight in table.items():
+        if name not in INDICATORS:
+            raise ConfigError(path, f"{SECTION}.ranking_weights.{name}", f"未知指标，可用：{', '.join(INDICATORS)}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 100:
+            raise ConfigError(path, f"{SECTION}.ranking_weights.{name}", "权重必须是大于 0、不超过 100 的数")
+        weights[name] = float(weight)
+    return weights
+
+
 def parse_review_settings(path: Path, raw: dict[str, Any] | None) -> ReviewSettings:
     """Validate the raw ``[reviews]`` TOML table (``None`` or missing → all defaults)."""
     raw = dict(raw or {})
@@ -138,6 +155,7 @@ def parse_review_settings(path: Path, raw: dict[str, Any] | None) -> ReviewSetti
         tablet_review_minutes=_int(path, raw, "tablet_review_minutes", 10, 1, 24 * 60),
         public_review_days=_int(path, raw, "public_review_days", 7, 1, 365),
         calendar=WorkCalendar(workdays, holidays),
+        ranking_weights=_ranking_weights(path, raw),
     )
 
 

@@ -43,6 +43,12 @@ class ScenarioRun:
                 raise AssertionError(f"scenario {self.function} never signalled {signal!r}")
             time.sleep(0.05)
 
+    def stop(self) -> None:
+        """End the child if it still runs (a test that failed midway must not leave apps behind)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def go(self, name: str) -> None:
         """Let a scenario waiting in ``driver.wait_go(name)`` carry on."""
         (self.out_dir / f"{self.function}.{name}.go").write_text("1")

@@ -5,6 +5,7 @@ simulated printer; each ``test_*`` starts the server, runs the scenario and chec
 """
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -59,24 +60,22 @@ def scenario_take_number(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     screen = d.wait_screen("ticket")
     d.shot("ticket-issued")
     shown = {"number": screen.number.text, "ahead": screen.ahead.text, "qr": screen.qr.data,
-             "status": screen.status.text}
+             "status": screen.status.text, "windows": screen.windows.text}
     d.tap_text("完成")
     d.wait_screen("home")
-    # 绿色通道: category, service, confirm
-    d.tap_text("取号", exact=True)
-    d.wait_screen("departments")
+    # 绿色通道 from the home screen: category, department, service, and the number is taken (four taps)
     d.tap_text("绿色通道")
     d.wait_screen("priority")
     d.shot("ticket-priority")
     d.tap_text("残疾人")
     _open_department(d)
+    d.wait_until(lambda: "等候" in d.find_button(SERVICE_NAME).text, what="priority lane counts")
+    d.shot("ticket-priority-services")
+    priority_line = d.find_button(SERVICE_NAME).text
     d.tap_text(SERVICE_NAME)
-    d.wait_screen("confirm")
-    d.shot("ticket-confirm")
-    d.tap_text("确认取号")
     priority_screen = d.wait_screen("ticket")
     priority = {"number": priority_screen.number.text, "ahead": priority_screen.ahead.text}
-    return {"shown": shown, "priority": priority, "printed": _decoded(printer),
+    return {"shown": shown, "priority": priority, "priority_line": priority_line, "printed": _decoded(printer),
             "outcomes": [o.ticket for o in app.outcomes], "shots": d.shots}
 
 
@@ -92,6 +91,13 @@ def test_take_number_prints_the_recorded_ticket(kiosk_server, shots: Path) -> No
     assert (f"前面还有{before}人等候" if before else "前面没有人等候") in result["shown"]["ahead"]
     assert "0人" not in result["shown"]["ahead"] and "约0分钟" not in result["shown"]["ahead"]
     assert "请取走号票" in result["shown"]["status"]
+    # the issued-number screen names the windows that serve the service (the demo hall's 不动产 counters 1-3)
+    hall = kiosk_server.get("/api/hall")
+    serving = {w["number"] for w in hall["windows"] if SERVICE in w["services"]}
+    shown_windows = result["shown"]["windows"]
+    assert shown_windows.startswith("办理窗口：") and shown_windows.endswith("号窗口")
+    numbers = {int(n) for n in re.findall(r"(\d+)号", shown_windows)}
+    assert numbers and numbers <= serving
     # the printer got both tickets, with the number, the service and the status page as a QR code
     assert len(result["printed"]) == 2
     ticket = result["printed"][0]
@@ -105,8 +111,11 @@ def test_take_number_prints_the_recorded_ticket(kiosk_server, shots: Path) -> No
     assert second["priority"] == "disabled" and second["number"] == result["priority"]["number"]
     assert int(second["number"][1:]) == int(first["number"][1:]) + 1
     assert kiosk_server.waiting(SERVICE) == before + 2
+    # the 绿色通道 tile showed the priority lane's wait (one priority ticket ahead: the first was a walk-in), which
+    # is what the ticket then said, not the walk-ins' wait
+    assert second["ahead"] == 0 and "现在无人等候" in result["priority_line"]
     for name in ("ticket-home", "ticket-departments", "ticket-services", "ticket-issued", "ticket-priority",
-                 "ticket-confirm"):
+                 "ticket-priority-services"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
 
 
@@ -125,7 +134,13 @@ def scenario_paper_out(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.tap_text("查询进度")
     progress = d.wait_screen("progress")
     d.shot("ticket-progress")
-    return {"message": screen.message.text, "jobs": len(printer.jobs), "progress": progress.table.text,
+    for key in ctx["called"]:
+        d.tap_text(key, exact=True)
+    d.tap_text("查询", exact=True)
+    d.wait_until(lambda: progress.result.text, what="lookup answer")
+    d.shot("ticket-progress-answer")
+    return {"message": screen.message.text, "jobs": len(printer.jobs),
+            "progress": [progress.result.text, progress.serving.text],
             "outcomes": [(o.kind, o.problem, o.ticket) for o in app.outcomes], "texts": texts}
 
 
@@ -139,7 +154,7 @@ def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
     assert status == 200, called
     before = kiosk_server.waiting(SERVICE)
     result = run_scenario(__file__, "scenario_paper_out", {"role": "ticket", "url": kiosk_server.url,
-                                                            "token": token}, shots)
+                                                            "token": token, "called": called["number"]}, shots)
     assert result["outcomes"] == [["refused", "paper_out", None]]
     assert "缺纸" in result["message"] and "请到咨询台取号" in result["message"]
     assert result["jobs"] == 0
@@ -147,7 +162,10 @@ def test_paper_out_takes_no_number(kiosk_server, shots: Path) -> None:
     assert kiosk_server.waiting(SERVICE) == before  # the server recorded nothing
     printer = next(d for d in kiosk_server.get("/api/health")["devices"] if d["device"] == "取号机打印机")
     assert printer["ok"] is False and "缺纸" in printer["detail"]  # reported to the server for the staff
-    assert result["progress"] == f"{called['number']}：7号窗口（社保1）"  # 查询进度 lists the windows serving someone
+    # 查询进度 looks the called number up: where to go now, and the windows serving someone
+    answer, serving = result["progress"]
+    assert "正在叫号" in answer and "请到 7号窗口" in answer
+    assert f"{called['number']}：7号窗口" in serving
 
 
 def scenario_server_down(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -159,18 +177,24 @@ def scenario_server_down(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.wait_until(lambda: not app.online, what="offline")
     home = d.app.screen
     d.shot("ticket-home-offline")
+    seen = []
+    for choice in ("取号", "绿色通道", "预约签到"):  # each says at once that no number can be taken here
+        d.tap_text(choice, exact=True)
+        offline = d.wait_screen("offline")
+        seen.append(app.screens.current)
+        texts = d.texts()
+        d.tap_text("返回首页")
+        d.wait_screen("home")
     d.tap_text("取号", exact=True)
-    _open_department(d)
-    d.tap_text(SERVICE_NAME)
-    screen = d.wait_screen("error", timeout=20)
-    d.shot("ticket-error-server-down")
-    return {"banner": home.offline.text, "message": screen.message.text, "jobs": len(printer.jobs),
-            "outcomes": [(o.kind, o.problem) for o in app.outcomes]}
+    d.wait_screen("offline")
+    d.shot("ticket-offline")
+    return {"banner": home.offline.text, "seen": seen, "texts": texts, "jobs": len(printer.jobs),
+            "outcomes": [(o.kind, o.problem) for o in app.outcomes], "offline_widgets": len(offline.body.children)}
 
 
 def test_server_down_sends_citizen_to_the_desk(server_process, shots: Path) -> None:
-    """GIVEN a kiosk online WHEN the server goes away THEN the home screen says so and taking a number ends on a
-    clear instruction, with nothing printed."""
+    """GIVEN a kiosk online WHEN the server goes away THEN the home screen says so, and 取号, 绿色通道 and 预约签到
+    each say at once (one tap) that no number can be taken here and to go to the desk, with nothing printed."""
     token = server_process.token("kiosk")
     run = start_scenario(__file__, "scenario_server_down", {"role": "ticket", "url": server_process.url,
                                                              "token": token}, shots)
@@ -179,8 +203,10 @@ def test_server_down_sends_citizen_to_the_desk(server_process, shots: Path) -> N
     run.go("server_stopped")
     result = run.result()
     assert "连接中断" in result["banner"]
-    assert result["outcomes"] == [["refused", "unreachable"]]
-    assert "请到咨询台" in result["message"] and result["jobs"] == 0
+    assert result["seen"] == ["offline"] * 3
+    text = "\n".join(result["texts"])
+    assert "不能取号" in text and "咨询台" in text
+    assert result["outcomes"] == [] and result["jobs"] == 0
 
 
 def scenario_print_fails(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -235,14 +261,15 @@ def scenario_check_in(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     for key in ctx["wrong_code"]:
         d.tap_text(key, exact=True)
     d.tap_text("确认签到")
-    screen = d.wait_until(lambda: d.app.screen.message.opacity and d.app.screen, what="not-found message")
+    screen = d.wait_until(lambda: d.app.screen.message.text != d.app.screen.message.hint and d.app.screen,
+                          what="not-found message")
     d.shot("ticket-checkin-unknown")
     unknown = screen.message.text
     d.tap_text("清空")
     for key in ctx["code"]:
         d.tap_text(key, exact=True)
     d.shot("ticket-checkin-typed")
-    typed = screen.code.text
+    typed = screen.typed
     d.tap_text("确认签到")
     ticket_screen = d.wait_screen("ticket")
     d.shot("ticket-checkin-done")

@@ -59,7 +59,8 @@ Admin.loaders.kpis = async () => {
   $("kpi-head").replaceChildren(el("tr", {}, ...cols.map(([, label]) => el("th", {textContent: label}))));
   fill("kpi-rows", breakdown.rows.map((r) => row(cols.map(([f, , rate]) => rate ? pct(r[f]) : (r[f] ?? "—")))));
   const ranking = await api("/api/kpis/ranking" + (range.from || range.to ? query(range) : ""));
-  fill("rank-rows", ranking.rows.map((r) => row([r.rank, r.name, r.score.toFixed(2), pct(r.good_rate),
+  // A unit with no served ticket is listed as 无数据, never ranked (see queue_server/reviews/ranking.py).
+  fill("rank-rows", ranking.rows.map((r) => row([r.rank ?? "—", r.name, r.no_data ? "无数据" : r.score.toFixed(2), pct(r.good_rate),
     pct(r.on_time_rectification_rate), pct(r.complaints_on_time_rate), pct(r.share_over_20_min)])));
 };
 
