@@ -11,6 +11,7 @@ import json
 from aiohttp import web
 
 from queue_server.keys import CONFIG, HALL
+from queue_server.queue.http import roll_day
 
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -65,7 +66,7 @@ setInterval(refresh, 15000);
 
 async def _handle_status_page(request: web.Request) -> web.Response:
     token = request.match_info["token"]
-    request.app[HALL].roll_day()
+    await roll_day(request.app)
     ticket = request.app[HALL].ticket_by_token(token)
     hall_name = html.escape(request.app[CONFIG].hall.name)
     if ticket is None:

@@ -57,7 +57,7 @@ async def _handle_get_ticket_by_number(request: web.Request) -> web.Response:
     """查询进度 at a kiosk: today's ticket by its printed number (kiosk and admin only: a number is easy to guess,
     so the open internet gets the token route)."""
     require(request, "kiosk", "admin")
-    request.app[HALL].roll_day()
+    await roll_day(request.app)
     number = request.match_info["number"].strip().upper()
     if not (1 <= len(number) <= 12 and number.isalnum() and number.isascii()):
         raise invalid("number", "号码应为字母和数字，如 A001")
