@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 #: module names under bench/, each with ``main() -> None``
-BENCHMARKS = ["tickets", "ws_fanout", "tidal_policies", "guides_search", "ticket_render", "call_latency",
+BENCHMARKS = ["tickets", "queue_length", "ws_fanout", "tidal_policies", "guides_search", "ticket_render", "call_latency",
               "reviews_kpis", "reviews_http", "kiosk", "kiosk_departments", "tidal_tuning", "tidal_practice"]
 
 

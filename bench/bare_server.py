@@ -1,5 +1,5 @@
 """Baseline for bench.tickets: the least a durable ticket server can do — aiohttp + one sqlite3 insert per request
-(WAL, synchronous=FULL), no validation, no numbering, no events."""
+(WAL, synchronous=FULL), no validation, no numbering, no events; its ``/api/health`` is a ``select 1``."""
 from __future__ import annotations
 
 import sqlite3
@@ -20,8 +20,13 @@ def main() -> None:
         cur = conn.execute("insert into t (service, request_id) values (?, ?)", [body["service"], body["request_id"]])
         return web.json_response({"id": cur.lastrowid}, status=201)
 
+    async def health(request: web.Request) -> web.Response:
+        conn.execute("select 1").fetchone()
+        return web.json_response({"status": "ok"})
+
     app = web.Application()
     app.router.add_post("/api/tickets", insert)
+    app.router.add_get("/api/health", health)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 

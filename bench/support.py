@@ -102,3 +102,76 @@ def row(name: str, rate: float | None, latencies: list[float], extra: str = "") 
 
 
 HEADER = f"{'':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+
+
+# -- wrk, the C load generator (Debian package `wrk`), and a health probe in its own process -------------------
+
+#: a wrk script: each request is built by the Lua function ``make(n)`` the caller supplies, where ``n`` counts this
+#: wrk thread's requests and ``tid`` (1..threads) and ``args`` (the words after ``--``) are globals
+_WRK_FRAME = """
+local threads = {}
+function setup(thread) table.insert(threads, thread); thread:set("tid", #threads) end
+function init(a) args = a; n = 0 end
+function request() n = n + 1; return make(n) end
+"""
+
+
+def wrk(url: str, make_lua: str, args: list[str], *, threads: int = 2, connections: int = 8,
+        seconds: float = 5.0) -> dict:
+    """Run wrk against ``url`` with requests made by ``make_lua``; returns rate, p50/p99 ms and non-2xx count."""
+    script = Path(tempfile.mkstemp(suffix=".lua", prefix="govhall-wrk-")[1])
+    script.write_text(_WRK_FRAME + make_lua)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--latency",
+                          "-s", str(script), url, "--", *args], capture_output=True, text=True, check=True).stdout
+    script.unlink()
+    result = {"rate": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0, "raw": out}
+    for line in out.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            result["rate"] = float(words[1])
+        elif len(words) == 2 and words[0] in ("50%", "99%"):
+            result["p" + words[0][:-1]] = _ms(words[1])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            result["errors"] = int(words[-1])
+    return result
+
+
+def _ms(text: str) -> float:
+    for unit, scale in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    return float(text)
+
+
+class HealthProbe:
+    """``GET /api/health`` every 10 ms from a separate process (one keep-alive connection) while a load runs;
+    :meth:`result` gives the latencies in ms."""
+
+    CODE = """
+import http.client, json, sys, time
+host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+conn = http.client.HTTPConnection(host, port, timeout=10)
+lat, end = [], time.perf_counter() + seconds
+while time.perf_counter() < end:
+    start = time.perf_counter()
+    conn.request("GET", "/api/health")
+    conn.getresponse().read()
+    lat.append((time.perf_counter() - start) * 1000)
+    time.sleep(max(0.0, 0.01 - (time.perf_counter() - start)))
+print(json.dumps(lat))
+"""
+
+    def __init__(self, port: int, seconds: float) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", self.CODE, "127.0.0.1", str(port), str(seconds)],
+                                     stdout=subprocess.PIPE, text=True)
+
+    def result(self) -> list[float]:
+        import json
+
+        out, _ = self.proc.communicate(timeout=120)
+        return json.loads(out)
+
+
+def lua_string(text: str) -> str:
+    """A Lua string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

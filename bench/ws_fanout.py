@@ -9,15 +9,19 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 import time
 
 import aiohttp
 from aiohttp import web
 
 from bench.support import Process, free_port, govhall, make_token, percentile, tmpdir
+from bench.tickets import issue_load
 
 SUBSCRIBERS = 500
 CALLS = 60
+#: the wrk issuing load runs this long, enough to cover the calls of one measurement (plus the sockets connecting)
+LOAD_SECONDS = 12.0
 
 
 def _subscribers(url: str, ready, results, calls: int) -> None:
@@ -99,6 +103,15 @@ def _bare_hub(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
+async def prepare_more(url: str, kiosk: str) -> None:
+    """Tickets for two more rounds of calls at window 7."""
+    async with aiohttp.ClientSession() as session:
+        for i in range(2 * CALLS + 2):
+            async with session.post(f"{url}/api/tickets", json={"service": "si_enroll", "request_id": f"m{i}"},
+                                    headers={"Authorization": f"Bearer {kiosk}"}) as r:
+                assert r.status == 201
+
+
 def main() -> None:
     print(f"{SUBSCRIBERS} subscribers, {CALLS} calls; latency from request sent to arrival at the LAST subscriber")
     port = free_port()
@@ -121,7 +134,7 @@ def main() -> None:
 
     work = tmpdir()
     db = work / "govhall.db"
-    kiosk, staff = make_token(db, "kiosk"), make_token(db, "staff", 7)
+    kiosk, staff, display = make_token(db, "kiosk"), make_token(db, "staff", 7), make_token(db, "display")
     port = free_port()
     server = Process(govhall("serve", "--db", str(db), "--port", str(port), "--open-all-hours"), port)
     try:
@@ -136,10 +149,10 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {staff}"}
 
         async def call(session, i):
-            if i > 1:
-                async with session.post(f"{server.url}/api/windows/7/finish", headers=headers) as r:
-                    await r.read()
-                await asyncio.sleep(0.05)  # let the finish event reach everyone before the timed call
+            # finish the previous round's ticket (a 409 on the very first call of the run)
+            async with session.post(f"{server.url}/api/windows/7/finish", headers=headers) as r:
+                await r.read()
+            await asyncio.sleep(0.05)  # let the finish event reach everyone before the timed call
             started = time.time()
             async with session.post(f"{server.url}/api/windows/7/call", headers=headers) as r:
                 await r.read()
@@ -147,10 +160,23 @@ def main() -> None:
 
         # from the second round on, finishing the previous ticket sends ticket.finished first; only calls are timed
         lat = _measure(f"{server.url}/api/ws?topics=hall", call)
+        print(f"govhall call → last of {SUBSCRIBERS}  p50 {percentile(lat, 50):7.1f} ms  p99 {percentile(lat, 99):7.1f} ms"
+              f"  max {max(lat):7.1f} ms  (aim p99 < 50 ms)")
+        asyncio.run(prepare_more(server.url, kiosk))
+        # Under load: wrk issues tickets on another service at full rate meanwhile. The subscribers follow window
+        # 7 (a counter's screens and tablet, with a display token): a hall-topic subscriber would also get every
+        # ticket.issued, hundreds a second each, and be dropped as too slow, which is the hub's rule, not a latency.
+        topic = f"{server.url}/api/ws?topics=window:7&token={display}"
+        quiet = _measure(topic, call)
+        load = threading.Thread(target=issue_load, args=(server.url, kiosk, "ws", ["passport"], LOAD_SECONDS))
+        load.start()
+        loaded = _measure(topic, call)
+        load.join()
     finally:
         server.stop()
-    print(f"govhall call → last of {SUBSCRIBERS}  p50 {percentile(lat, 50):7.1f} ms  p99 {percentile(lat, 99):7.1f} ms  "
-          f"max {max(lat):7.1f} ms  (aim p99 < 50 ms)")
+    for name, values in (("window:7, no other load", quiet), ("window:7, issuing at full rate", loaded)):
+        print(f"govhall call → last of {SUBSCRIBERS}, {name:<30} p50 {percentile(values, 50):7.1f} ms  "
+              f"p99 {percentile(values, 99):7.1f} ms  max {max(values):7.1f} ms")
 
 
 if __name__ == "__main__":

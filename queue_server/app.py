@@ -15,9 +15,10 @@ from sqlite_utils.migrations import Migrations
 
 from queue_server.core.clock import Clock
 from queue_server.core.config import HallConfig
-from queue_server.core.db import connect
+from queue_server.core.db import connect, database_file
 from queue_server.core.events import EventBus
-from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS
+from queue_server.core.writer import Writer
+from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS, WRITER
 from queue_server.queue.hall import Hall
 from queue_server.web import openapi, security
 from queue_server.web.json_io import error_middleware
@@ -60,19 +61,22 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     """Build the queue server.
 
     :param config: the validated hall configuration.
-    :param db: an open, migrated database (see :func:`open_database`).
+    :param db: an open, migrated database file (see :func:`open_database`). On the event loop it is the read
+        connection; the app's :class:`~queue_server.core.writer.Writer` opens its own connection to the same file
+        for every write (started and stopped with the app).
     :param clock: the clock every rule reads.
     :param open_all_hours: issue tickets outside business hours (drills, demos, tests).
     """
     app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
     hall = Hall(config, db, clock)
 
-    def hall_snapshot(staff_numbers: bool) -> dict:
-        hall.roll_day()
-        return hall.snapshot(staff_numbers=staff_numbers)
-
     bus = EventBus()
-    hub = WebSocketHub(hall_snapshot)
+    path = database_file(db)
+    if path is None:
+        raise ValueError("the queue server needs a database file: its writer thread opens its own connection")
+    writer = Writer(path, bus.publish_all)
+    # the WebSocket route rolls the day over (through the writer) first; 工号 only for clients with a token
+    hub = WebSocketHub(lambda staff_numbers: hall.snapshot(staff_numbers=staff_numbers))
     bus.subscribe(hub.on_event)
     app[CONFIG] = config
     app[DB] = db
@@ -80,6 +84,15 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     app[BUS] = bus
     app[HUB] = hub
     app[HALL] = hall
+    app[WRITER] = writer
+
+    async def _run_writer(app: web.Application):
+        # registered before any area's: the areas' start-up work may write, and their clean-up runs first
+        writer.start()
+        yield
+        await writer.stop()
+
+    app.cleanup_ctx.append(_run_writer)
     app[OPEN_ALL_HOURS] = open_all_hours
     security.install(app, config, clock)
     modules = route_modules()

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from queue_server.core.clock import Clock
     from queue_server.core.config import HallConfig
     from queue_server.core.events import EventBus
+    from queue_server.core.writer import Writer
     from queue_server.queue.hall import Hall
 
 CONFIG: web.AppKey["HallConfig"] = web.AppKey("config")
@@ -19,3 +20,5 @@ CLOCK: web.AppKey["Clock"] = web.AppKey("clock")
 BUS: web.AppKey["EventBus"] = web.AppKey("bus")
 HALL: web.AppKey["Hall"] = web.AppKey("hall")
 OPEN_ALL_HOURS: web.AppKey[bool] = web.AppKey("open_all_hours")
+#: the one writer: every write of a request is ``await app[WRITER].run(fn)`` (see :mod:`queue_server.core.writer`)
+WRITER: web.AppKey["Writer"] = web.AppKey("writer")

@@ -103,8 +103,10 @@ def free_port() -> int:
 class ServerProcess:
     """``python -m queue_server serve`` as a child process on a free port."""
 
-    def __init__(self, db_path: Path, config: Path = DEMO_CONFIG_PATH, extra: list[str] | None = None) -> None:
+    def __init__(self, db_path: Path, config: Path = DEMO_CONFIG_PATH, extra: list[str] | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.db_path = db_path
+        self.env = {**os.environ, **(env or {})}
         self.config = config
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -119,7 +121,7 @@ class ServerProcess:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 self.command("serve", "--config", str(self.config), "--db", str(self.db_path), "--port", str(self.port), *self.extra),
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env,
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

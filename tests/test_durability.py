@@ -6,6 +6,9 @@ import sqlite3
 
 import aiohttp
 
+from queue_server.core.writer import HOLD_COMMIT_ENV
+from tests.conftest import ServerProcess
+
 
 async def _issue(http: aiohttp.ClientSession, url: str, token: str, request_id: str, service: str = "si_card"):
     try:
@@ -68,3 +71,48 @@ async def test_acknowledged_tickets_survive_sigkill(server_process):
         async with http.post(f"{server_process.url}/api/windows/16/call", headers={"Authorization": f"Bearer {staff}"}) as r:
             first = await r.json()
     assert first["number"] == "G001"
+
+
+async def test_a_batch_killed_before_its_commit_is_gone_and_was_never_acknowledged(tmp_path):
+    """GIVEN a server whose writer is held (test hook) after a batch's writes and before its COMMIT, with three
+    tickets committed before WHEN it is SIGKILLed there THEN no request of that batch (or queued behind it) got an
+    answer, none of their tickets is in the file after restart, and numbering goes on after the committed ones."""
+    trigger = tmp_path / "hold-commit"
+    proc = ServerProcess(tmp_path / "hall.db", env={HOLD_COMMIT_ENV: str(trigger)})
+    proc.start()
+    try:
+        token = proc.token("kiosk")
+        async with aiohttp.ClientSession() as http:
+            before = [await _issue(http, proc.url, token, f"before-{i}") for i in range(3)]
+        assert [t["number"] for _, t in before] == ["C001", "C002", "C003"]
+        trigger.touch()
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+            held = [asyncio.create_task(_issue(http, proc.url, token, f"held-{i}")) for i in range(20)]
+            held_file = tmp_path / "hold-commit.held"
+            for _ in range(1000):
+                if held_file.exists() and held_file.read_text():
+                    break
+                await asyncio.sleep(0.01)
+            assert int(held_file.read_text()) >= 1  # a batch is written and waits for its COMMIT
+            await asyncio.sleep(0.3)  # the rest reach the writer's queue behind it
+            assert not any(t.done() for t in held)  # nobody answered before the commit
+            proc.stop(kill=True)
+            answers = await asyncio.gather(*held)
+        assert all(status is None for status, _ in answers), answers  # nothing acknowledged
+    finally:
+        proc.stop()
+
+    db = sqlite3.connect(proc.db_path)
+    assert db.execute("select count(*) from tickets where request_id like 'held-%'").fetchone()[0] == 0
+    assert [n for (n,) in db.execute("select number from tickets order by id")] == ["C001", "C002", "C003"]
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    db.close()
+
+    restarted = ServerProcess(proc.db_path)
+    restarted.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            status, after = await _issue(http, restarted.url, token, "after-restart")
+    finally:
+        restarted.stop()
+    assert status == 201 and after["number"] == "C004" and after["ahead"] == 3

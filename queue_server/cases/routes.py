@@ -5,11 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from queue_server.cases import rules
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import forbidden, invalid, not_found
 from queue_server.core.hall_time import business_day
 from queue_server.guides.store import guide_by_code
-from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.reviews.http import day_range, state
 from queue_server.web.auth import Principal, require
 from queue_server.web.json_io import field, json_response, read_json
@@ -48,10 +47,10 @@ async def _handle_accept(request: web.Request) -> web.Response:
     if guide is None:
         raise invalid("guide", "办事指南中没有这个事项")
     service = config.services.get(row["service"])
-    with write_transaction(db):
-        case_id = rules.accept(db, ticket=row, guide=guide, department=service.department if service else None,
-                               applicant=applicant, actor=who.actor, now=now, calendar=state(request).settings.calendar,
-                               tz=config.hall.tz)
+    calendar = state(request).settings.calendar
+    case_id = await request.app[WRITER].run(lambda wdb: rules.accept(
+        wdb, ticket=row, guide=guide, department=service.department if service else None, applicant=applicant,
+        actor=who.actor, now=now, calendar=calendar, tz=config.hall.tz))
     return json_response(rules.shown(rules.get(db, case_id), now, config.hall.tz), status=201)
 
 
@@ -64,8 +63,8 @@ async def _handle_step(request: web.Request) -> web.Response:
     db, now, tz = request.app[DB], request.app[CLOCK].now(), request.app[CONFIG].hall.tz
     case_id = _case_id(request)
     _own_window(who, rules.get(db, case_id)["window"])
-    with write_transaction(db):
-        case = rules.advance(db, case_id, request.match_info["step"], who.actor, note, now)
+    step = request.match_info["step"]
+    case = await request.app[WRITER].run(lambda wdb: rules.advance(wdb, case_id, step, who.actor, note, now))
     return json_response(rules.shown(case, now, tz))
 
 

@@ -1,12 +1,15 @@
 """Opening the hall's SQLite file and writing to it durably.
 
-The server is one asyncio process: every write runs synchronously inside :func:`write_transaction` on the event
-loop, so writes never interleave and a transaction never spans an ``await``. ``synchronous=FULL`` in WAL mode means
-a committed transaction survives a power cut, which is what lets an answer acknowledge a write.
+In the server every write is an operation handed to the one writer thread (:mod:`queue_server.core.writer`),
+which runs it inside its batch's transaction; :func:`write_transaction` inside such an operation is a savepoint of
+that batch. Commands (``govhall token create`` and the like) and tests still use :func:`write_transaction` on
+their own connection. ``synchronous=FULL`` in WAL mode means a committed transaction survives a power cut, which
+is what lets an answer acknowledge a write.
 """
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +32,32 @@ def connect(path: Path | str) -> Database:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=10000")
     return Database(conn)
+
+
+def database_file(db: Database) -> str | None:
+    """The main file of a connection, or ``None`` for an in-memory database."""
+    for _, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or None
+    return None
+
+
+_thread = threading.local()
+
+
+def bind_thread_db(db: Database | None) -> None:
+    """Make ``db`` the connection :func:`thread_db` answers on this thread (the writer thread binds its own)."""
+    _thread.db = db
+
+
+def thread_db(default: Database) -> Database:
+    """The connection bound to the calling thread (the writer's, inside a write operation), else ``default``.
+
+    Objects used both by write operations and by reads on the event loop (the hall, the tidal runner) reach the
+    database through this, so one method body runs on the writer's connection in the writer thread and on the
+    read connection on the loop: a ``sqlite3`` connection is never used by two threads at once.
+    """
+    return getattr(_thread, "db", None) or default
 
 
 @contextmanager

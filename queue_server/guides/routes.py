@@ -15,7 +15,6 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from queue_server.core.clock import to_iso
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import ApiError, invalid, not_found
 from queue_server.guides.bundles import merge_bundle
 from queue_server.guides.exchange import excel_bytes, json_text, read_catalogue_bytes
@@ -24,7 +23,7 @@ from queue_server.guides.model import FORMAT_TAG, CatalogueError, guide_to_dict
 from queue_server.guides.notice import NotificationSlip, Pick, PickError, build_slip, slip_from_dict, slip_html
 from queue_server.guides.page import guide_html, pick_form_html
 from queue_server.guides.store import GuideLibrary, ensure_catalogue, guides_settings, replace_catalogue
-from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
 from queue_server.web.json_io import json_response
@@ -176,7 +175,7 @@ async def _handle_create_notice(request: web.Request, path: GuidePath, body: Not
     guide = _guide(request, path.code)
     applicant = body.applicant or ""
     ticket = body.ticket or ""
-    config, clock, db = request.app[CONFIG], request.app[CLOCK], request.app[DB]
+    config, clock = request.app[CONFIG], request.app[CLOCK]
     now = clock.now()
     day = now.astimezone(config.hall.tz).date()
     window = who.window if who.role == "staff" else body.window
@@ -189,14 +188,18 @@ async def _handle_create_notice(request: web.Request, path: GuidePath, body: Not
     except PickError as exc:
         raise invalid(exc.field, exc.message) from None
     token = secrets.token_urlsafe(12)
-    with write_transaction(db):
+
+    def write(wdb) -> tuple[int, dict]:
         prefix = day.strftime("%Y%m%d")
-        count = db.execute("select count(*) from guide_notices where number like ?", [f"{prefix}-%"]).fetchone()[0]
+        count = wdb.execute("select count(*) from guide_notices where number like ?", [f"{prefix}-%"]).fetchone()[0]
         number = f"{prefix}-{count + 1:03d}"
         data = {**slip.as_dict(), "number": number}
-        row_id = db["guide_notices"].insert({
+        row_id = wdb["guide_notices"].insert({
             "number": number, "token": token, "guide_code": guide.code, "window": window,
             "staff": who.actor, "created_at": to_iso(now), "data": json.dumps(data, ensure_ascii=False)}).last_pk
+        return row_id, data
+
+    row_id, data = await request.app[WRITER].run(write)
     return json_response({"id": row_id, "token": token, "html_url": f"/guides/notices/{token}", **data}, status=201)
 
 
@@ -299,14 +302,15 @@ async def _handle_import(request: web.Request) -> web.Response:
             raise ApiError(413, "too_large", "指南文件超过 20 MB")
         chunks.append(chunk)
     data = b"".join(chunks)
-    config, clock, db = request.app[CONFIG], request.app[CLOCK], request.app[DB]
+    config, clock = request.app[CONFIG], request.app[CLOCK]
     try:
         cat = read_catalogue_bytes(data, excel, set(config.services))
     except CatalogueError as exc:
         raise ApiError(422, "invalid", f"指南有 {len(exc.problems)} 处问题，未导入：{exc.problems[0]}",
                        problems=[{"where": p.where, "field": p.field, "message": p.message}
                                  for p in exc.problems]) from None
-    revision = replace_catalogue(db, cat, to_iso(clock.now()) or "")
+    imported_at = to_iso(clock.now()) or ""
+    revision = await request.app[WRITER].run(lambda wdb: replace_catalogue(wdb, cat, imported_at))
     return json_response({"revision": revision, "guides": len(cat.guides), "departments": len(cat.departments),
                           "bundles": len(cat.bundles)})
 

@@ -14,7 +14,7 @@ from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
 from queue_server.core.errors import storage_failure
 from queue_server.health import store as device_reports
-from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
 from queue_server.web.json_io import json_response
@@ -57,7 +57,8 @@ async def _handle_report(request: web.Request, body: DeviceReport) -> web.Respon
     # The token's id makes the source unique: kiosks set up alike share a name (every `--role kiosk` token is named
     # "kiosk" by default), and one kiosk's "ok" must not erase another's 缺纸.
     source = f"{who.role}:{who.name}#{who.token_id}" + (f"@{who.window}" if who.window else "")
-    count = device_reports.record(request.app[DB], source, devices, request.app[CLOCK].now())
+    at = request.app[CLOCK].now()
+    count = await request.app[WRITER].run(lambda db: device_reports.record(db, source, devices, at))
     return json_response({"source": source, "devices": count})
 
 

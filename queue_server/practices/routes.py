@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import invalid, not_found
 from queue_server.core.hall_time import business_day
-from queue_server.keys import CLOCK, CONFIG, DB, HALL
+from queue_server.keys import CLOCK, CONFIG, DB, HALL, WRITER
 from queue_server.practices import register
 from queue_server.practices.settings import practice_kinds
 from queue_server.queue.http import window_number
@@ -45,9 +44,9 @@ async def _handle_record(request: web.Request) -> web.Response:
     config, now = request.app[CONFIG], request.app[CLOCK].now()
     service = config.services.get(ticket["service"])
     db = request.app[DB]
-    with write_transaction(db):
-        record_id = register.record(db, request.app[KINDS], ticket, service.department if service else None,
-                                    who.staff_no, body, who.actor, now, business_day(now, config.hall))
+    kinds, day = request.app[KINDS], business_day(now, config.hall)
+    record_id = await request.app[WRITER].run(lambda wdb: register.record(
+        wdb, kinds, ticket, service.department if service else None, who.staff_no, body, who.actor, now, day))
     return json_response({**register.get(db, record_id), "kind_name": request.app[KINDS][body["kind"]].name},
                          status=201)
 
@@ -67,9 +66,8 @@ async def _handle_arrived(request: web.Request) -> web.Response:
     text = request.match_info["id"]
     if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise not_found("没有这条服务记录")
-    db = request.app[DB]
-    with write_transaction(db):
-        row = register.arrived(db, int(text), request.app[CLOCK].now())
+    record, at = int(text), request.app[CLOCK].now()
+    row = await request.app[WRITER].run(lambda wdb: register.arrived(wdb, record, at))
     return json_response(row)
 
 

@@ -55,6 +55,10 @@ class Hall(AppointmentDesk, HallView):
 
     # -- day boundary -------------------------------------------------------------------------------------------
 
+    def needs_roll(self) -> bool:
+        """Whether :meth:`roll_day` has work to do (a cheap check the loop makes before asking the writer)."""
+        return self.today() != self._rolled_day
+
     def roll_day(self) -> None:
         """At a new business day, expire yesterday's open tickets and free windows still holding them."""
         today = self.today()
@@ -111,7 +115,7 @@ class Hall(AppointmentDesk, HallView):
                  to_iso(now), to_iso(now), appointment_code],
             )
             ticket_id = cursor.lastrowid
-            ahead, estimate = self.position(ticket_id)
+            ahead, estimate = self.position(ticket_id, new=True)
             self.db.execute("update tickets set ahead_at_issue = ?, estimate_min_at_issue = ? where id = ?",
                             [ahead, estimate, ticket_id])
             self._log(ticket_id, "issue", None, actor, None, to_iso(now), {"kind": kind, "priority": priority})
@@ -134,7 +138,7 @@ class Hall(AppointmentDesk, HallView):
             current = self.ticket_by_id(state["current_ticket_id"])
             raise conflict(f"当前号码 {current['number']} 尚未办结，请先办结、过号或挂起")
         services = self.current_services(window)
-        chosen = pick_next(self.waiting_tickets(services, window), window, services, self.order_rule)
+        chosen = pick_next(self.queue_heads(services, window), window, services, self.order_rule)
         if chosen is None:
             raise conflict("当前没有等候的号码", code="queue_empty")
         now = to_iso(self.clock.now())

@@ -4,17 +4,20 @@ Public views carry ticket numbers and service names only: no names, phones or ID
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from queue_server.core.clock import Clock, from_iso
 from queue_server.core.config import HallConfig
+from queue_server.core.db import thread_db
 from queue_server.core.hall_time import business_day
 from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacity_share, estimate_wait_minutes
 from queue_server.policy.ordering import OrderRule, QueuedTicket, window_queue
 from queue_server.queue.staffing import staffed_windows, ticket_tags
+
+#: a ticket in a queue (the partial indexes of migration m005 cover exactly these)
+_QUEUED = "status in ('waiting', 'transferred')"
 
 _TICKET_COLUMNS = (
     "id, number, service, status, priority, kind, token, issued_at, called_at, finished_at, window, target_window, "
@@ -47,9 +50,14 @@ class HallView:
 
     def __init__(self, config: HallConfig, db: Database, clock: Clock) -> None:
         self.config = config
-        self.db = db
+        self._db = db
         self.clock = clock
         self.order_rule = OrderRule(config.queue.class_order, config.queue.service_order_first)
+
+    @property
+    def db(self) -> Database:
+        """The writer's connection inside a write operation, else the read connection (see ``thread_db``)."""
+        return thread_db(self._db)
 
     def today(self) -> str:
         return business_day(self.clock.now(), self.config.hall).isoformat()
@@ -102,49 +110,78 @@ class HallView:
             params += [*services, window]
         return [QueuedTicket(*row) for row in self.db.execute(sql, params).fetchall()]
 
+    def queue_heads(self, services: list[str], window: int) -> list[QueuedTicket]:
+        """The first ticket of every queue ``window`` may call from: one per (service, kind), plus the tickets
+        transferred to the window itself (a handful). :func:`queue_server.policy.ordering.pick_next` ranks a
+        queue's tickets by (queue time, id) whichever the rule, so the best of these heads is the best of all
+        waiting tickets, found with index seeks whatever the queue's length."""
+        today = self.today()
+        heads = [QueuedTicket(*row) for row in self.db.execute(
+            f"select id, service, kind, queue_at, target_window from tickets where business_day = ? and "
+            f"target_window = ? and {_QUEUED}", [today, window]).fetchall()]
+        for service in services:
+            kinds = self.db.execute("select kind from queue_counts where business_day = ? and service = ? and "
+                                    "directed = 0 and waiting > 0", [today, service]).fetchall()
+            for (kind,) in kinds:
+                row = self.db.execute(
+                    f"select id, service, kind, queue_at, target_window from tickets where business_day = ? and "
+                    f"service = ? and kind = ? and {_QUEUED} and target_window is null order by queue_at, id limit 1",
+                    [today, service, kind]).fetchone()
+                if row is not None:
+                    heads.append(QueuedTicket(*row))
+        return heads
+
     def waiting_count(self, service: str) -> int:
+        """Tickets waiting for ``service`` today (transferred to a window included), from the trigger-kept counts."""
         return self.db.execute(
-            "select count(*) from tickets where business_day = ? and service = ? and status in ('waiting', 'transferred')",
+            "select coalesce(sum(waiting), 0) from queue_counts where business_day = ? and service = ?",
             [self.today(), service]).fetchone()[0]
 
-    def _kind_rank_sql(self) -> str:
+    def _kind_rank(self, kind: str) -> int:
         order = self.order_rule.class_order
-        cases = " ".join(f"when '{kind}' then {i}" for i, kind in enumerate(order))
-        return f"(case kind {cases} else {len(order)} end)"
+        return order.index(kind) if kind in order else len(order)
 
-    def position(self, ticket_id: int) -> tuple[int, int | None]:
-        """(people ahead, estimated minutes) for a waiting ticket.
+    def position(self, ticket_id: int, *, new: bool = False) -> tuple[int, int | None]:
+        """(people ahead, estimated minutes) for a waiting ticket, with the key of
+        :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in agreement).
 
-        Counted in SQL with the same key as :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in
-        agreement), so a long queue costs an index scan rather than loading every waiting ticket.
+        The kinds called before the ticket's are read from ``queue_counts``; within its own kind the tickets ahead
+        are counted on the call-order index. For a ticket just issued (``new``) the few tickets *behind* it are
+        counted instead (usually none: it joins at the back), so issuing costs the same with 10 or 10,000 waiting.
         """
         row = self.db.execute(
-            f"select service, {self._kind_rank_sql()}, queue_at, target_window, status from tickets where id = ?", [ticket_id]
-        ).fetchone()
+            "select service, kind, queue_at, target_window, status from tickets where id = ?", [ticket_id]).fetchone()
         if row is None or row[4] not in ("waiting", "transferred"):
             return 0, None
-        service, rank, queue_at, target, _ = row
-        waiting = "business_day = ? and status in ('waiting', 'transferred')"
+        service, kind, queue_at, target, _ = row
+        today = self.today()
         if target is not None:
             ahead = self.db.execute(
-                f"select count(*) from tickets where {waiting} and target_window = ? and (queue_at < ? or (queue_at = ? and id < ?))",
-                [self.today(), target, queue_at, queue_at, ticket_id]).fetchone()[0]
+                f"select count(*) from tickets where business_day = ? and target_window = ? and {_QUEUED} and "
+                f"(queue_at, id) < (?, ?)", [today, target, queue_at, ticket_id]).fetchone()[0]
         else:
-            ahead = self.db.execute(
-                f"select count(*) from tickets where {waiting} and service = ? and target_window is null and "
-                f"({self._kind_rank_sql()} < ? or ({self._kind_rank_sql()} = ? and (queue_at < ? or (queue_at = ? and id < ?))))",
-                [self.today(), service, rank, rank, queue_at, queue_at, ticket_id]).fetchone()[0]
+            counts = dict(self.db.execute(
+                "select kind, waiting from queue_counts where business_day = ? and service = ? and directed = 0",
+                [today, service]).fetchall())
+            rank = self._kind_rank(kind)
+            ahead = sum(n for k, n in counts.items() if self._kind_rank(k) < rank)
+            same = sorted({k for k in counts if self._kind_rank(k) == rank} | {kind})
+            marks = ",".join("?" * len(same))
+            where = (f"business_day = ? and service = ? and kind in ({marks}) and {_QUEUED} and "
+                     f"target_window is null and (queue_at, id) ")
+            if new:
+                behind = self.db.execute(f"select count(*) from tickets where {where} > (?, ?)",
+                                         [today, service, *same, queue_at, ticket_id]).fetchone()[0]
+                ahead += sum(counts.get(k, 0) for k in same) - 1 - behind
+            else:
+                ahead += self.db.execute(f"select count(*) from tickets where {where} < (?, ?)",
+                                         [today, service, *same, queue_at, ticket_id]).fetchone()[0]
         return ahead, estimate_wait_minutes(ahead, self.service_load(service))
 
     def service_load(self, service: str) -> ServiceLoad:
         """One service's queue state (see :meth:`service_loads`), read with targeted queries."""
-        open_services = self._open_window_services()
-        rows = self.db.execute(
-            "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
-            "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
-        recent = tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
-        return ServiceLoad(service, self.waiting_count(service), capacity_share(open_services, service), recent,
-                           self.config.services[service].minutes)
+        return ServiceLoad(service, self.waiting_count(service), capacity_share(self._open_window_services(), service),
+                           self._recent(service), self.config.services[service].minutes)
 
     # -- windows and services -----------------------------------------------------------------------------------
 
@@ -225,30 +262,34 @@ class HallView:
     def service_loads(self) -> dict[str, ServiceLoad]:
         """The queue state of every service: waiting count, fractional open capacity, recent service times."""
         counts: dict[str, int] = dict(self.db.execute(
-            "select service, count(*) from tickets where business_day = ? and status in ('waiting', 'transferred') "
-            "group by service", [self.today()]).fetchall())
+            "select service, sum(waiting) from queue_counts where business_day = ? group by service",
+            [self.today()]).fetchall())
         open_services = self._open_window_services()
-        recent: dict[str, list[float]] = defaultdict(list)
-        rows = self.db.execute(
-            "select service, called_at, finished_at from tickets where business_day = ? and status = 'finished' "
-            "and called_at is not null order by finished_at", [self.today()]).fetchall()
-        for service, called, finished in rows:
-            recent[service].append((from_iso(finished) - from_iso(called)).total_seconds() / 60)
         return {
-            code: ServiceLoad(code, counts.get(code, 0), capacity_share(open_services, code), tuple(recent[code][-RECENT_SAMPLES:]),
+            code: ServiceLoad(code, counts.get(code, 0), capacity_share(open_services, code), self._recent(code),
                               srv.minutes)
             for code, srv in self.config.services.items()
         }
 
+    def _recent(self, service: str) -> tuple[float, ...]:
+        """The service's last :data:`RECENT_SAMPLES` service times in minutes, oldest first (an index range)."""
+        rows = self.db.execute(
+            "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
+            "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
+        return tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+
     def priority_ahead(self) -> dict[str, int]:
         """Per service, how many a new 绿色通道 ticket would find ahead of it: the waiting tickets whose class goes
         first or ties with ``priority`` (a priority ticket passes the walk-ins, so the walk-in count overstates its
-        wait)."""
-        order = self.order_rule.class_order
-        rank = order.index("priority") if "priority" in order else len(order)
-        return dict(self.db.execute(
-            f"select service, count(*) from tickets where business_day = ? and status in ('waiting', 'transferred') "
-            f"and target_window is null and {self._kind_rank_sql()} <= ? group by service", [self.today(), rank]).fetchall())
+        wait). Read from ``queue_counts``, like every waiting count."""
+        rank = self._kind_rank("priority")
+        ahead: dict[str, int] = {}
+        for service, kind, waiting in self.db.execute(
+                "select service, kind, waiting from queue_counts where business_day = ? and directed = 0 and waiting > 0",
+                [self.today()]).fetchall():
+            if self._kind_rank(kind) <= rank:
+                ahead[service] = ahead.get(service, 0) + waiting
+        return ahead
 
     def snapshot(self, *, staff_numbers: bool = True) -> dict:
         """``GET /api/hall``: services with waits (also the 绿色通道 lane's), windows with their current numbers, the

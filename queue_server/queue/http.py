@@ -6,7 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from queue_server.core.events import Event
-from queue_server.keys import BUS
+from queue_server.keys import BUS, HALL, WRITER
 from queue_server.web.api import validate
 from queue_server.web.types import WindowNumber
 
@@ -20,6 +20,13 @@ class WindowPath(BaseModel):
 def publish(request: web.Request, events: list[Event]) -> None:
     """Hand committed events to the bus (the WebSocket hub, the tidal runner, the device agent's feed)."""
     request.app[BUS].publish_all(events)
+
+
+async def roll_day(app: web.Application) -> None:
+    """At a new business day, have the writer expire yesterday's tickets before a read shows them as waiting."""
+    hall = app[HALL]
+    if hall.needs_roll():
+        await app[WRITER].run(lambda db: hall.roll_day())
 
 
 def window_number(request: web.Request) -> int:

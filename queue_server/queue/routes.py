@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from queue_server.keys import HALL
 from queue_server.queue import oplog_routes, status_page, ticket_routes, window_routes
+from queue_server.queue.http import roll_day
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import principal
 from queue_server.web.json_io import json_response
@@ -24,7 +25,7 @@ class WsQuery(BaseModel):
 
 @routes.get("/api/hall", "大厅快照 Hall snapshot", responses={"200": "services, windows, recent_calls"})
 async def _handle_hall(request: web.Request) -> web.Response:
-    request.app[HALL].roll_day()
+    await roll_day(request.app)
     # 工号 only for the hall's own devices and people (any valid token), never for an anonymous caller
     return json_response(request.app[HALL].snapshot(staff_numbers=principal(request) is not None))
 
@@ -32,6 +33,7 @@ async def _handle_hall(request: web.Request) -> web.Response:
 @routes.get("/api/ws", "WebSocket: ?topics=hall,window:3; snapshot then ordered events with seq", query=WsQuery,
             responses={"101": "switching protocols", "400": "not a WebSocket request"})
 async def _handle_ws(request: web.Request, query: WsQuery) -> web.StreamResponse:
+    await roll_day(request.app)  # the snapshot a new client starts from is today's
     return await request.app[HUB].handle(request)
 
 

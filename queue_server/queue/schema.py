@@ -84,3 +84,51 @@ def m005_token_expiry_and_use(db: Database) -> None:
     db["auth_tokens"].add_column("expires_at", str)
     db["auth_tokens"].add_column("last_used_at", str)
     db["auth_tokens"].create_index(["staff_no"], index_name="idx_auth_tokens_staff_no")
+
+
+#: a ticket in a queue: waiting, or transferred and not yet called again
+_QUEUED = "status in ('waiting', 'transferred')"
+
+
+@migrations(name="m006_flat_queue")
+def m006_flat_queue(db: Database) -> None:
+    """Keep issuing and calling flat in the queue's length (issue 20).
+
+    - Two partial indexes in call order, one for each service's queue and one for tickets transferred to a window:
+      the head of each (service, kind) is one ``LIMIT 1`` seek, and the few tickets behind a new one are a short
+      range.
+    - ``queue_counts``: how many tickets wait per (day, service, kind, directed to a window), kept by triggers in
+      the same transaction as the ticket change, so a rolled-back savepoint, a crash or a direct repair by hand
+      cannot leave it wrong, and there is no second copy to rebuild at start.
+    - The recent service times of a service are the last rows of an index on ``finished_at``, not a sort of the
+      day's finished tickets. It starts with m002's columns, which therefore goes.
+    """
+    conn = db.conn
+    conn.execute(f"create index idx_queue_service on tickets (business_day, service, kind, queue_at, id) "
+                 f"where {_QUEUED} and target_window is null")
+    conn.execute(f"create index idx_queue_window on tickets (business_day, target_window, kind, queue_at, id) "
+                 f"where {_QUEUED} and target_window is not null")
+    conn.execute("create index idx_tickets_day_service_finished on tickets "
+                 "(business_day, service, status, finished_at)")
+    conn.execute("drop index if exists idx_tickets_day_service_status")
+    conn.execute("create table queue_counts (business_day text not null, service text not null, kind text not null, "
+                 "directed integer not null, waiting integer not null, "
+                 "primary key (business_day, service, kind, directed)) without rowid")
+
+    def bump(row: str, delta: str) -> str:
+        return (f"insert into queue_counts (business_day, service, kind, directed, waiting) values "
+                f"({row}.business_day, {row}.service, {row}.kind, {row}.target_window is not null, {delta}) "
+                f"on conflict (business_day, service, kind, directed) do update set waiting = waiting + ({delta});")
+
+    queued = lambda row: f"{row}.status in ('waiting', 'transferred')"  # noqa: E731
+    conn.execute(f"create trigger tickets_queue_insert after insert on tickets when {queued('new')} "
+                 f"begin {bump('new', '1')} end")
+    conn.execute(f"create trigger tickets_queue_delete after delete on tickets when {queued('old')} "
+                 f"begin {bump('old', '-1')} end")
+    columns = "status, service, kind, target_window, business_day"
+    conn.execute(f"create trigger tickets_queue_leave after update of {columns} on tickets when {queued('old')} "
+                 f"begin {bump('old', '-1')} end")
+    conn.execute(f"create trigger tickets_queue_join after update of {columns} on tickets when {queued('new')} "
+                 f"begin {bump('new', '1')} end")
+    conn.execute(f"insert into queue_counts select business_day, service, kind, target_window is not null, count(*) "
+                 f"from tickets where {_QUEUED} group by 1, 2, 3, 4")

@@ -14,6 +14,7 @@ import json
 from aiohttp import web
 
 from queue_server.keys import CONFIG, HALL
+from queue_server.queue.http import roll_day
 from queue_server.queue.ticket_routes import TicketPath
 from queue_server.web.api import ApiRoutes
 
@@ -138,7 +139,7 @@ def _survey_link(config, token: str) -> str:
             responses={"200": "HTML", "404": "unknown ticket"})
 async def _handle_status_page(request: web.Request, path: TicketPath) -> web.Response:
     token = path.token
-    request.app[HALL].roll_day()
+    await roll_day(request.app)
     ticket = request.app[HALL].ticket_by_token(token)
     hall_name = html.escape(request.app[CONFIG].hall.name)
     if ticket is None:

@@ -6,9 +6,10 @@ from pydantic import BaseModel, Field
 
 from queue_server.core.errors import ApiError, not_found
 from queue_server.core.hall_time import is_open
-from queue_server.keys import CLOCK, CONFIG, HALL, OPEN_ALL_HOURS
+from queue_server.core.writer import last
+from queue_server.keys import CLOCK, CONFIG, HALL, OPEN_ALL_HOURS, WRITER
 from queue_server.queue.hall_view import public_ticket
-from queue_server.queue.http import publish
+from queue_server.queue.http import roll_day
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
 from queue_server.web.json_io import json_response
@@ -65,8 +66,9 @@ def _ensure_open(request: web.Request) -> None:
 async def _handle_issue_ticket(request: web.Request, body: TicketRequest) -> web.Response:
     who = require(request, "kiosk", "admin")
     _ensure_open(request)
-    ticket, created, events = request.app[HALL].issue_ticket(body.service, body.request_id, body.priority, who.actor)
-    publish(request, events)
+    hall = request.app[HALL]
+    ticket, created, _ = await request.app[WRITER].run(
+        lambda db: hall.issue_ticket(body.service, body.request_id, body.priority, who.actor), events=last)
     return json_response(ticket_body(ticket), status=201 if created else 200)
 
 
@@ -74,7 +76,7 @@ async def _handle_issue_ticket(request: web.Request, body: TicketRequest) -> web
             responses={"200": "number, service, status, ahead, estimated_wait_min, window, called_at, review_url",
                        "404": "unknown token"})
 async def _handle_get_ticket(request: web.Request, path: TicketPath) -> web.Response:
-    request.app[HALL].roll_day()  # after the day boundary yesterday's ticket reads expired, not waiting
+    await roll_day(request.app)  # after the day boundary yesterday's ticket reads expired, not waiting
     ticket = request.app[HALL].ticket_by_token(path.token)
     if ticket is None:
         raise not_found("没有这个号码（链接无效）")
@@ -93,7 +95,7 @@ async def _handle_get_ticket_by_number(request: web.Request, path: NumberPath) -
     """查询进度 at a kiosk: today's ticket by its printed number (kiosk and admin only: a number is easy to guess,
     so the open internet gets the token route)."""
     require(request, "kiosk", "admin")
-    request.app[HALL].roll_day()
+    await roll_day(request.app)
     number = path.number.strip().upper()
     ticket = request.app[HALL].ticket_by_number(number)
     if ticket is None:
@@ -105,7 +107,9 @@ async def _handle_get_ticket_by_number(request: web.Request, path: NumberPath) -
              responses={"201": '{"code": "123456"}'})
 async def _handle_create_appointment(request: web.Request, body: AppointmentRequest) -> web.Response:
     who = require(request, "admin")
-    code = request.app[HALL].create_appointment(body.service, body.date, body.slot, body.name, body.phone, who.actor)
+    hall = request.app[HALL]
+    code = await request.app[WRITER].run(lambda db: hall.create_appointment(
+        body.service, body.date, body.slot, body.name, body.phone, who.actor))
     return json_response({"code": code}, status=201)
 
 
@@ -122,15 +126,15 @@ async def _handle_check_in(request: web.Request, path: AppointmentPath) -> web.R
     guards = request.app[GUARDS]
     pairs = ((guards.checkin, f"token:{who.token_id}"), (guards.checkin, f"ip:{request.remote or '-'}"))
     guards.check("预约码核验", *pairs)
+    hall = request.app[HALL]
     try:
         _ensure_open(request)
-        ticket, events = request.app[HALL].check_in(path.code, who.actor)
+        ticket, _ = await request.app[WRITER].run(lambda db: hall.check_in(path.code, who.actor), events=last)
     except ApiError as exc:
         if exc.status in (404, 422):
             for guard, key in pairs:
                 guard.fail(key)
         raise
-    publish(request, events)
     return json_response(ticket_body(ticket), status=201)
 
 

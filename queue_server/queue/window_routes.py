@@ -8,11 +8,11 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from queue_server.core.clock import from_iso, to_iso
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import ApiError, invalid, not_found, unauthorized
-from queue_server.keys import CLOCK, DB, HALL
+from queue_server.core.writer import last
+from queue_server.keys import CLOCK, DB, HALL, WRITER
 from queue_server.queue.hall_view import staff_ticket
-from queue_server.queue.http import WindowPath, publish
+from queue_server.queue.http import WindowPath
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import (PHOTO_TYPES, ROLES, hash_token, login, presented_token, principal, require,
                                    staff_photo)
@@ -93,14 +93,15 @@ def _window_action(action: str) -> Callable:
 
     async def handler(request: web.Request, path: WindowPath, body: BaseModel) -> web.Response:
         who = require(request, *WINDOW_ROLES, window=path.number)
+        hall, writer = request.app[HALL], request.app[WRITER]
         if isinstance(body, Call) and body.finish_current:
-            result, events, called = request.app[HALL].finish_and_call(path.number, who.actor, body.expect)
-            publish(request, events)  # the finish stands even when nobody waits for the call
+            # the finish stands (and its events go out) even when nobody waits for the call
+            result, _, called = await writer.run(
+                lambda db: hall.finish_and_call(path.number, who.actor, body.expect), events=lambda r: r[1])
             if not called:
                 raise ApiError(409, "queue_empty", f"已办结 {result['number']}，当前没有等候的号码")
             return json_response(result)
-        result, events = carry_out(request.app[HALL], path.number, who.actor, body)
-        publish(request, events)
+        result, _ = await writer.run(lambda db: carry_out(hall, path.number, who.actor, body), events=last)
         # Staff-facing answers never carry the citizen's token or links (API.md): holding them, a counter could rate
         # its own service on the public review route. Window views have no such keys; tickets lose them here.
         return json_response(staff_ticket(result))
@@ -154,16 +155,14 @@ async def _handle_login(request: web.Request, body: Login) -> web.Response:
     pairs = ((guards.login_staff, body.staff_no[:64]), (guards.login_address, request.remote or "-"))
     guards.check("登录", *pairs)
     try:
-        token, info = await login(request.app[DB], request.app[CLOCK], body.staff_no, body.password, window,
-                                  guards.settings.staff_session_hours)
+        token, info = await login(request.app[DB], request.app[WRITER], request.app[CLOCK], body.staff_no,
+                                  body.password, window, guards.settings.staff_session_hours, on_login=hall.set_staff)
     except ApiError as exc:
         if exc.status == 401:
             for guard, key in pairs:
                 guard.fail(key)
         raise
     guards.login_staff.clear(pairs[0][1])
-    if info["role"] == "staff":
-        hall.set_staff(window, info["staff_no"], info["name"])
     info["expires_at"] = from_iso(info["expires_at"]).astimezone(hall.config.hall.tz).isoformat(timespec="seconds")
     return json_response({"token": token, **info}, status=200)
 
@@ -173,12 +172,14 @@ async def _handle_logout(request: web.Request) -> web.Response:
     who = principal(request)
     if who is None:
         raise unauthorized()
-    db = request.app[DB]
-    with write_transaction(db):
-        db.execute("update auth_tokens set revoked_at = ? where token_hash = ?",
-                   [to_iso(request.app[CLOCK].now()), hash_token(presented_token(request) or "")])
-    if who.role == "staff" and who.window is not None:
-        request.app[HALL].set_staff(who.window, None, None)
+    at, token_hash, hall = to_iso(request.app[CLOCK].now()), hash_token(presented_token(request) or ""), request.app[HALL]
+
+    def revoke(db) -> None:
+        db.execute("update auth_tokens set revoked_at = ? where token_hash = ?", [at, token_hash])
+        if who.role == "staff" and who.window is not None:
+            hall.set_staff(who.window, None, None)
+
+    await request.app[WRITER].run(revoke)
     return json_response({"status": "ok"})
 
 

@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlite_utils import Database
 
-from queue_server.core.db import write_transaction
+from queue_server.core.db import database_file
 from queue_server.core.errors import invalid
 from queue_server.core.hall_time import business_day
-from queue_server.keys import BUS, CLOCK, CONFIG, DB
+from queue_server.keys import BUS, CLOCK, CONFIG, DB, WRITER
 from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.reviews.settings import ReviewSettings, load_review_settings
 from queue_server.web.auth import require
@@ -96,12 +96,12 @@ def actor_name(principal: Any) -> str:
 
 async def admin_write(request: web.Request, body: dict[str, Any],
                       write: Callable[[Database, dict[str, Any], str], T]) -> T:
-    """An admin's POST to the ledgers: the role checked, then ``write(db, body, actor)`` in one write transaction
-    with the validated body (its model dumped to a dict); its result is returned for the caller to answer with."""
+    """An admin's POST to the ledgers: the role checked, then ``write(db, body, actor)`` as one operation of the
+    writer with the validated body (its model dumped to a dict); its result is returned (once on disk) for the
+    caller to answer with."""
     principal = require(request, "admin")
-    db = request.app[DB]
-    with write_transaction(db):
-        return write(db, body, actor_name(principal))
+    actor = actor_name(principal)
+    return await request.app[WRITER].run(lambda db: write(db, body, actor))
 
 
 def _db_file(db: Database) -> str | None:
@@ -115,7 +115,7 @@ def _db_file(db: Database) -> str | None:
 async def run_read(request: web.Request, work: Callable[[Database], T]) -> T:
     """Run a long read (a quarter's KPIs, a month's export) on its own read-only connection in a worker thread,
     so the hall's calls and tickets are not held up while it runs (WAL lets readers and the writer overlap)."""
-    path = _db_file(request.app[DB])
+    path = database_file(request.app[DB])
     if path is None:
         return work(request.app[DB])
 

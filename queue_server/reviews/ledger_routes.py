@@ -43,7 +43,8 @@ async def _handle_list_complaints(request: web.Request, query: ComplaintListQuer
              body=ComplaintRequest, responses={"201": "the entry"})
 async def _handle_create_complaint(request: web.Request, body: ComplaintRequest) -> web.Response:
     settings, config, at = state(request).settings, request.app[CONFIG], now(request)
-    row = await admin_write(request, body.model_dump(), lambda db, body, actor: complaints.create(db, body, settings, config, actor, at))
+    row = await admin_write(request, body.model_dump(),
+                            lambda db, body, actor: complaints.create(db, body, settings, config, actor, at))
     return web.json_response(complaints.complaint_json(row, config.hall.tz, at), status=201)
 
 
@@ -64,7 +65,8 @@ async def _handle_get_complaint(request: web.Request, path: IdPath) -> web.Respo
 async def _handle_complaint_action(request: web.Request, path: ComplaintActionPath,
                                    body: ComplaintActionRequest) -> web.Response:
     complaint_id, action, at = path.id, path.action, now(request)
-    row = await admin_write(request, body.model_dump(), lambda db, body, actor: complaints.act(db, complaint_id, action, body, actor, at))
+    row = await admin_write(request, body.model_dump(),
+                            lambda db, body, actor: complaints.act(db, complaint_id, action, body, actor, at))
     return web.json_response(complaints.complaint_json(row, request.app[CONFIG].hall.tz, at))
 
 
@@ -79,7 +81,8 @@ async def _handle_list_followups(request: web.Request, query: FollowupQuery) -> 
              responses={"201": "the entry", "409": "already listed"})
 async def _handle_add_enterprise(request: web.Request, body: EnterpriseRequest) -> web.Response:
     config, at = request.app[CONFIG], now(request)
-    row = await admin_write(request, body.model_dump(), lambda db, body, actor: followups.add_enterprise(db, body, config, actor, at))
+    row = await admin_write(request, body.model_dump(),
+                            lambda db, body, actor: followups.add_enterprise(db, body, config, actor, at))
     return web.json_response(row, status=201)
 
 
@@ -87,7 +90,8 @@ async def _handle_add_enterprise(request: web.Request, body: EnterpriseRequest) 
              body=FollowupRequest, responses={"201": "the call-back", "404": "no such enterprise"})
 async def _handle_add_followup(request: web.Request, path: IdPath, body: FollowupRequest) -> web.Response:
     enterprise, at = path.id, now(request)
-    row = await admin_write(request, body.model_dump(), lambda db, body, actor: followups.add_followup(db, enterprise, body, actor, at))
+    row = await admin_write(request, body.model_dump(),
+                            lambda db, body, actor: followups.add_followup(db, enterprise, body, actor, at))
     return web.json_response(row, status=201)
 
 
@@ -95,7 +99,8 @@ async def _handle_add_followup(request: web.Request, path: IdPath, body: Followu
              body=SampleRequest, responses={"201": "the sample", "404": "no such call-back"})
 async def _handle_add_sample(request: web.Request, path: IdPath, body: SampleRequest) -> web.Response:
     followup, at = path.id, now(request)
-    row = await admin_write(request, body.model_dump(), lambda db, body, actor: followups.add_sample(db, followup, body, actor, at))
+    row = await admin_write(request, body.model_dump(),
+                            lambda db, body, actor: followups.add_sample(db, followup, body, actor, at))
     return web.json_response(row, status=201)
 
 

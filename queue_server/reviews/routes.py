@@ -8,15 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import ApiError, invalid
 from queue_server.core.events import Event
-from queue_server.keys import CONFIG, DB
+from queue_server.keys import CONFIG, DB, WRITER
 from queue_server.reviews import ledger_routes as review_ledgers
 from queue_server.reviews import records, rectification
 from queue_server.reviews.common import case_history, iso
 from queue_server.reviews.http import (actor_name, admin_write, client_address, day_range, install_state, now,
-                                       publish, state)
+                                       state)
 from queue_server.reviews.levels import BAD_LEVELS, CHANNELS, LEVELS
 from queue_server.reviews.requests import (CaseActionPath, CaseActionRequest, CaseListQuery, DaysQuery, IdPath,
                                            InvitationRequest, ReviewListQuery, ReviewRequest, ReviewTokenPath,
@@ -49,10 +48,10 @@ def _reviewer(request: web.Request, body: dict[str, Any]) -> records.Reviewer:
     return records.Reviewer("citizen", f"phone:{address}:{phone_id}", None, rater.strip(), address=address)
 
 
-def _check_rate(request: web.Request, reviewer: records.Reviewer, token: Any) -> None:
+async def _check_rate(request: web.Request, reviewer: records.Reviewer, token: Any) -> None:
     """Count this attempt (refused ones too: a device probing tokens is a burst) or refuse it with 429; the first
     refusal of a burst writes one flag, the rest are only counted in memory."""
-    st, db = state(request), request.app[DB]
+    st = state(request)
     refusal = None
     if not st.limiter.allow(reviewer.device):
         refusal = (st.limiter, reviewer.device, "rate_limited")
@@ -61,10 +60,9 @@ def _check_rate(request: web.Request, reviewer: records.Reviewer, token: Any) ->
     if refusal is not None:
         limiter, device, reason = refusal
         if limiter.refuse(device):
-            tail = token[-6:] if isinstance(token, str) else ""
-            with write_transaction(db):
-                db.execute("INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)",
-                           [device, reason, tail, iso(now(request))])
+            flag = [device, reason, token[-6:] if isinstance(token, str) else "", iso(now(request))]
+            await request.app[WRITER].run(lambda db: db.execute(
+                "INSERT INTO review_flags (device, reason, ticket_token_tail, at) VALUES (?, ?, ?, ?)", flag))
         raise ApiError(429, "rate_limited", "提交过于频繁，请稍后再试")
     st.limiter.record(reviewer.device)
     if reviewer.address is not None:
@@ -89,7 +87,7 @@ async def _handle_create_review(request: web.Request, body: ReviewRequest) -> we
     body = body.model_dump()
     reviewer = _reviewer(request, body)
     token = body.get("ticket_token")
-    _check_rate(request, reviewer, token)
+    await _check_rate(request, reviewer, token)
     st = state(request)
     db, config, at = request.app[DB], request.app[CONFIG], now(request)
     level, reasons, comment, channel = records.validate_review_body(body, st.settings)
@@ -104,11 +102,14 @@ async def _handle_create_review(request: web.Request, body: ReviewRequest) -> we
             raise ApiError(409, "conflict", "本窗口没有刚办结的号")
     else:
         ticket = records.ticket_by_token(db, token)
-    with write_transaction(db):
-        records.check_reviewable(db, ticket, reviewer, st.settings, at)
-        review, case = records.insert_review(db, ticket, reviewer, st.settings, config, at, level, reasons,
-                                             comment, channel, _recently_refused(st, reviewer))
-    await _publish_review(request.app, review, case)
+    flagged = _recently_refused(st, reviewer)
+
+    def write(wdb) -> tuple:
+        records.check_reviewable(wdb, ticket, reviewer, st.settings, at)
+        return records.insert_review(wdb, ticket, reviewer, st.settings, config, at, level, reasons,
+                                     comment, channel, flagged)
+
+    review, case = await request.app[WRITER].run(write, events=lambda done: _review_events(*done))
     return web.json_response(_created(review, case, config), status=201)
 
 
@@ -119,12 +120,15 @@ def _created(review: dict[str, Any], case: dict[str, Any] | None, config: Any) -
                 "created_at"], "rectification_id": case["id"] if case else None}
 
 
-async def _publish_review(app: web.Application, review: dict[str, Any], case: dict[str, Any] | None) -> None:
+def _review_events(review: dict[str, Any] | None, case: dict[str, Any] | None, *_: Any) -> list[Event]:
+    """``review.created`` when a review was stored (the writer publishes it right after the commit)."""
+    if review is None:
+        return []
     # Only supervision sees levels: the window's staff must not see or steer the choice.
     data = {"id": review["id"], "ticket": review["ticket_number"], "window": review["window"],
             "level": review["level"], "channel": review["channel"], "bad": review["level"] in BAD_LEVELS,
             "rectification_id": case["id"] if case else None}
-    await publish(app, Event("review.created", data, frozenset({"admin"})))
+    return [Event("review.created", data, frozenset({"admin"}))]
 
 
 @routes.get("/api/reviews/form/{token}", "评价页数据 What the phone review page shows (number, service, window, levels, "
@@ -185,9 +189,8 @@ async def _handle_void_review(request: web.Request, path: IdPath, body: VoidRequ
     if body.approver == principal.staff_no:
         raise invalid("approver", "审批人不能是操作人本人")
     approver = await _second_admin(request, body.approver, body.approver_password)
-    db = request.app[DB]
-    with write_transaction(db):
-        records.log_review_void(db, path.id, actor, reason, approver, now(request))
+    db, at = request.app[DB], now(request)
+    await request.app[WRITER].run(lambda wdb: records.log_review_void(wdb, path.id, actor, reason, approver, at))
     row = next(db.query("SELECT * FROM reviews WHERE id = ?", [path.id]))
     return web.json_response(records.review_json(row, request.app[CONFIG].hall.tz))
 
@@ -243,15 +246,18 @@ async def _handle_create_invitation(request: web.Request, body: InvitationReques
         if method != "phone":
             raise invalid("method", "只有电话邀评可以当场录入评价")
         level, reasons, comment, _ = records.validate_review_body({**body, "channel": "phone"}, st.settings)
-    with write_transaction(db):
+
+    def write(wdb) -> tuple:
+        review = case = None
         if outcome == "rated":
             reviewer = records.Reviewer("invitation", f"staff:{actor_name(principal)}", None, actor_name(principal))
-            records.check_reviewable(db, ticket, reviewer, st.settings, at)
-            review, case = records.insert_review(db, ticket, reviewer, st.settings, config, at, level, reasons,
+            records.check_reviewable(wdb, ticket, reviewer, st.settings, at)
+            review, case = records.insert_review(wdb, ticket, reviewer, st.settings, config, at, level, reasons,
                                                  comment, "phone", False)
-        invitation_id = records.record_invitation(db, ticket, method, outcome, note, actor_name(principal), at)
-    if review is not None:
-        await _publish_review(request.app, review, case)
+        return review, case, records.record_invitation(wdb, ticket, method, outcome, note, actor_name(principal), at)
+
+    review, case, invitation_id = await request.app[WRITER].run(
+        write, events=lambda done: _review_events(*done))
     return web.json_response({"id": invitation_id, "ticket": ticket["number"], "outcome": outcome,
                               "review": _created(review, case, config) if review else None}, status=201)
 

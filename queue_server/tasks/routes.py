@@ -6,9 +6,8 @@ import asyncio
 
 from aiohttp import web
 
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import invalid
-from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.tasks import ledger
 from queue_server.tasks.excel import read_tasks, write_tasks
 from queue_server.web.auth import require
@@ -40,17 +39,16 @@ async def _handle_add(request: web.Request) -> web.Response:
     who = require(request, "admin")
     task = ledger.task_input(await read_json(request))
     db = request.app[DB]
-    with write_transaction(db):
-        task_id = ledger.add(db, task, who.actor, request.app[CLOCK].now())
+    at = request.app[CLOCK].now()
+    task_id = await request.app[WRITER].run(lambda wdb: ledger.add(wdb, task, who.actor, at))
     return json_response(ledger.get(db, task_id), status=201)
 
 
 async def _handle_import(request: web.Request) -> web.Response:
     who = require(request, "admin")
     tasks = await asyncio.to_thread(read_tasks, await request.read())
-    db = request.app[DB]
-    with write_transaction(db):
-        added, skipped = ledger.import_tasks(db, tasks, who.actor, request.app[CLOCK].now())
+    at = request.app[CLOCK].now()
+    added, skipped = await request.app[WRITER].run(lambda wdb: ledger.import_tasks(wdb, tasks, who.actor, at))
     return json_response({"added": added, "skipped": skipped}, status=201)
 
 
@@ -58,14 +56,16 @@ async def _handle_action(request: web.Request) -> web.Response:
     who = require(request, "admin")
     task_id, action = _task_id(request), request.match_info["action"]
     body = await read_json(request, optional=True)
-    db, now = request.app[DB], request.app[CLOCK].now()
-    with write_transaction(db):
+    now = request.app[CLOCK].now()
+
+    def act(wdb):
         if action == "progress":
-            task = ledger.progress(db, task_id, body, who.actor, now)
-        elif action == "close":
-            task = ledger.request_close(db, task_id, body, who.actor, now)
-        else:
-            task = ledger.review_close(db, task_id, action == "approve", body, who.actor, now)
+            return ledger.progress(wdb, task_id, body, who.actor, now)
+        if action == "close":
+            return ledger.request_close(wdb, task_id, body, who.actor, now)
+        return ledger.review_close(wdb, task_id, action == "approve", body, who.actor, now)
+
+    task = await request.app[WRITER].run(act)
     return json_response(task)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from datetime import date, datetime, timedelta
 
 from aiohttp import web
@@ -23,7 +24,8 @@ from pydantic import BaseModel, Field
 from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.errors import invalid
 from queue_server.core.hall_time import business_day
-from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS
+from queue_server.core.writer import last
+from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS, WRITER
 from queue_server.policy.estimate import EstimateAccuracy
 from queue_server.queue.http import WindowPath
 from queue_server.tidal.runner import TIDAL, TidalRunner
@@ -34,6 +36,8 @@ from queue_server.web.types import Code, Day, Line, WindowNumber
 
 routes = ApiRoutes()
 _ANSWERS = {"200": "OK", "403": "wrong role", "409": "conflict"}
+
+log = logging.getLogger(__name__)
 
 
 class TidalOpen(BaseModel):
@@ -80,7 +84,9 @@ async def _handle_get_tidal(request: web.Request) -> web.Response:
 async def _handle_open(request: web.Request, body: TidalOpen) -> web.Response:
     who = require(request, "admin")
     reason = body.reason or "值班长手动开设潮汐窗口"
-    opened = request.app[TIDAL].open_by_hand(body.service, body.window, who.actor, reason)
+    runner = request.app[TIDAL]
+    opened, _ = await request.app[WRITER].run(
+        lambda db: runner.open_by_hand(body.service, body.window, who.actor, reason), events=last)
     return json_response(opened, status=201)
 
 
@@ -88,13 +94,16 @@ async def _handle_open(request: web.Request, body: TidalOpen) -> web.Response:
 async def _handle_close(request: web.Request, body: TidalClose) -> web.Response:
     who = require(request, "admin")
     reason = body.reason or "值班长手动关闭潮汐窗口"
-    return json_response(request.app[TIDAL].close_by_hand(body.window, who.actor, reason))
+    runner = request.app[TIDAL]
+    closed, _ = await request.app[WRITER].run(lambda db: runner.close_by_hand(body.window, who.actor, reason),
+                                              events=last)
+    return json_response(closed)
 
 
 @routes.post("/api/tidal/run", "立即运行潮汐策略", roles=("admin",), responses=_ANSWERS)
 async def _handle_run(request: web.Request) -> web.Response:
     require(request, "admin")
-    decision = request.app[TIDAL].run_once()
+    decision = await request.app[TIDAL].run_now()
     return json_response({"actions": [
         {"kind": a.kind, "service": a.service, "window": a.window, "reason": a.reason, "figures": a.figures}
         for a in decision.actions
@@ -106,7 +115,9 @@ async def _handle_run(request: web.Request) -> web.Response:
 async def _handle_ack(request: web.Request, path: WindowPath) -> web.Response:
     number = path.number
     who = require(request, "staff", "agent", "admin", window=number)
-    return json_response(request.app[TIDAL].acknowledge(number, who.actor))
+    runner = request.app[TIDAL]
+    opening, _ = await request.app[WRITER].run(lambda db: runner.acknowledge(number, who.actor), events=last)
+    return json_response(opening)
 
 
 def _day_span(request: web.Request, text: str | None, name: str) -> date:
@@ -165,12 +176,16 @@ async def _handle_accuracy(request: web.Request, query: AccuracyQuery) -> web.Re
 
 def setup(app: web.Application) -> None:
     """Create the runner, hook it to the bus and a timer, and add the routes."""
-    runner = TidalRunner(app[CONFIG], app[DB], app[CLOCK], app[HALL], app[BUS], open_all_hours=app[OPEN_ALL_HOURS])
+    runner = TidalRunner(app[CONFIG], app[DB], app[CLOCK], app[HALL], app[BUS], open_all_hours=app[OPEN_ALL_HOURS],
+                         writer=app[WRITER])
     app[TIDAL] = runner
     app[BUS].subscribe(runner.on_event)
 
     async def _timer(app: web.Application):
-        runner.run_soon()  # before any client: the day's support plan is made when the server starts
+        try:  # before any client: the day's support plan is made when the server starts
+            await runner.run_now()
+        except Exception:
+            log.exception("tidal policy run at start-up failed")
         task = asyncio.create_task(runner.timer())
         yield
         task.cancel()

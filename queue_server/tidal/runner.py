@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from queue_server.core.clock import Clock, from_iso, to_iso
 from queue_server.core.config import HallConfig
-from queue_server.core.db import write_transaction
+from queue_server.core.db import thread_db, write_transaction
 from queue_server.core.errors import conflict, invalid, not_found
 from queue_server.core.events import Event, EventBus
 from queue_server.core.hall_time import business_day, is_open_day
@@ -48,12 +48,15 @@ class TidalRunner:
     :param bus: the event bus (events are published after each commit).
     :param settings: the validated ``[tidal]`` rules (default: read from ``config``).
     :param open_all_hours: the hall takes numbers every day (drills, demos): plan closed days too.
+    :param writer: the app's :class:`~queue_server.core.writer.Writer`. With it the policy runs inside the batch
+        that changed the hall (a batch hook: same transaction, same fsync, its events right after the batch's), and
+        the timer and manual runs are writer operations; without it (tools, unit tests) it runs where called.
     """
 
     def __init__(self, config: HallConfig, db: Database, clock: Clock, hall, bus: EventBus,
-                 settings: TidalSettings | None = None, open_all_hours: bool = False) -> None:
+                 settings: TidalSettings | None = None, open_all_hours: bool = False, writer=None) -> None:
         self.config = config
-        self.db = db
+        self._db = db
         self.clock = clock
         self.hall = hall
         self.bus = bus
@@ -64,7 +67,15 @@ class TidalRunner:
         self.service_names = {code: s.name for code, s in config.services.items()}  # for the reasons staff read
         self.open_all_hours = open_all_hours
         self._pending = False
+        self.writer = writer
+        if writer is not None:
+            writer.add_batch_hook(self.after_batch)
         self._plan_day = None  # the business day whose support plan was last checked
+
+    @property
+    def db(self) -> Database:
+        """The writer's connection inside a write operation, else the read connection (see ``thread_db``)."""
+        return thread_db(self._db)
 
     # -- reading the hall ------------------------------------------------------------------------------------
     def _window_rows(self) -> list[tuple]:
@@ -174,15 +185,37 @@ class TidalRunner:
                 for r in store.day_plan_rows(self.db, day)]
 
     def run_once(self) -> Decision:
-        """Make the day's plan if it is due, then decide and apply now; returns the decision."""
+        """Make the day's plan if it is due, then decide and apply now, here, publishing the events; returns the
+        decision. (In the server the writer runs :meth:`step` instead: see :meth:`run_now`.)"""
+        decision, events = self.step()
+        self.bus.publish_all(events)
+        return decision
+
+    async def run_now(self) -> Decision:
+        """Run the policy once as a writer operation (its events published after the commit)."""
+        if self.writer is None or not self.writer.running:
+            return self.run_once()
+        decision, _ = await self.writer.run(lambda db: self.step(), events=lambda done: done[1])
+        return decision
+
+    def after_batch(self, db: Database, events: list[Event]) -> list[Event]:
+        """The writer's batch hook: after a batch that changed the hall, decide again in the same transaction."""
+        if all(e.name.startswith("tidal.") for e in events):
+            return []
+        return self.step()[1]
+
+    def step(self) -> tuple[Decision, list[Event]]:
+        """Plan the day if due, close stale openings, decide and apply; returns the decision and the events to
+        publish once this is committed."""
+        events: list[Event] = []
         try:
-            self.bus.publish_all(self.plan_day())
+            with write_transaction(self.db):  # a failed plan leaves nothing half-written behind
+                events += self.plan_day()
         except Exception:  # the tide must still run: the day goes without a plan, and the log says why
             log.exception("the day's support plan failed")
-        self.bus.publish_all(self.close_stale())
+        events += self.close_stale()
         now = self.clock.now()
         decision = decide(self.state(), now)
-        events: list[Event] = []
         memory = {(o.service, o.window): o for o in decision.openings}
         updates = []
         for row in store.open_rows(self.db):
@@ -193,15 +226,14 @@ class TidalRunner:
             if any(row[k] != v for k, v in change.items()):
                 updates.append((row["id"], change))
         if not decision.actions and not updates:
-            return decision  # nothing to write: no transaction, no fsync
+            return decision, events  # nothing to write
         with write_transaction(self.db):
             for action in decision.actions:
                 events += self._apply(action, now)
             for row_id, change in updates:
                 if self.db["tidal_openings"].get(row_id)["closed_at"] is None:
                     self.db["tidal_openings"].update(row_id, change)
-        self.bus.publish_all(events)
-        return decision
+        return decision, events
 
     def _apply(self, action: Action, now) -> list[Event]:
         service_name = self.config.services[action.service].name
@@ -234,8 +266,9 @@ class TidalRunner:
             [to_iso(now), actor, reason, service, window])
 
     def on_event(self, event: Event) -> None:
-        """Bus subscriber: after any hall change, run the policy once soon (tidal events themselves excepted)."""
-        if event.name.startswith("tidal.") or self._pending:
+        """Bus subscriber: after any hall change, run the policy once soon (tidal events themselves excepted).
+        For events the writer publishes the batch hook has already run it, in the change's own transaction."""
+        if event.name.startswith("tidal.") or self._pending or (self.writer is not None and self.writer.delivering):
             return
         loop = asyncio.get_running_loop()  # outside a loop (a CLI tool) this raises, and nothing is left pending
         self._pending = True
@@ -247,6 +280,9 @@ class TidalRunner:
 
     def _run_pending(self) -> None:
         self._pending = False
+        if self.writer is not None and self.writer.running:
+            asyncio.ensure_future(self.run_now()).add_done_callback(_log_failure)
+            return
         try:
             self.run_once()
         except Exception:
@@ -256,10 +292,14 @@ class TidalRunner:
         """Run the policy every ``check_interval_s`` (real seconds) until cancelled."""
         while True:
             await asyncio.sleep(self.settings.check_interval_s)
-            self._run_pending()
+            try:
+                await self.run_now()
+            except Exception:
+                log.exception("tidal policy run failed")
 
     # -- what people do by hand ------------------------------------------------------------------------------
-    def acknowledge(self, window: int, actor: str) -> dict:
+    # Each returns (the opening as the API shows it, the events to publish after the commit): a writer operation.
+    def acknowledge(self, window: int, actor: str) -> tuple[dict, list[Event]]:
         """The standby window's staff confirm they have taken up the tidal service."""
         now = self.clock.now()
         rows = [r for r in store.open_rows(self.db) if r["window"] == window]
@@ -272,10 +312,10 @@ class TidalRunner:
             self.db["tidal_openings"].update(row["id"], {"acknowledged_at": to_iso(now), "acknowledged_by": actor})
             store.log(self.db, now, "ack", row["service"], window, actor, "窗口人员已确认")
         data = {"window": window, "service": row["service"], "acknowledged_at": to_iso(now), "by": actor}
-        self.bus.publish(Event("tidal.acknowledged", data, frozenset({"admin", f"window:{window}"})))
-        return self.opening_view(self.db["tidal_openings"].get(row["id"]))
+        return (self.opening_view(self.db["tidal_openings"].get(row["id"])),
+                [Event("tidal.acknowledged", data, frozenset({"admin", f"window:{window}"}))])
 
-    def open_by_hand(self, service: str, window: int | None, actor: str, reason: str) -> dict:
+    def open_by_hand(self, service: str, window: int | None, actor: str, reason: str) -> tuple[dict, list[Event]]:
         """A manager opens a tidal window for ``service`` (on ``window`` — a standby window of its group, or a
         regular counter trained for it — or the best free standby window)."""
         if service not in self.config.services:
@@ -304,10 +344,10 @@ class TidalRunner:
         ack_due = now + timedelta(minutes=self.settings.ack_timeout_min)
         data = {"window": window, "service": service, "service_name": self.config.services[service].name,
                 "reason": reason, "figures": figures, "manual": True, "ack_due": to_iso(ack_due)}
-        self.bus.publish(Event("tidal.opened", data, frozenset({"hall", f"window:{window}", "admin"})))
-        return self.opening_view(self.db["tidal_openings"].get(opening_id))
+        return (self.opening_view(self.db["tidal_openings"].get(opening_id)),
+                [Event("tidal.opened", data, frozenset({"hall", f"window:{window}", "admin"}))])
 
-    def close_by_hand(self, window: int, actor: str, reason: str) -> dict:
+    def close_by_hand(self, window: int, actor: str, reason: str) -> tuple[dict, list[Event]]:
         """A manager closes the tidal window on ``window``; the policy will not reopen that service for a hold
         time."""
         rows = [r for r in store.open_rows(self.db) if r["window"] == window]
@@ -322,8 +362,8 @@ class TidalRunner:
             store.log(self.db, now, "manual_close", row["service"], window, actor, reason)
         data = {"window": window, "service": row["service"],
                 "service_name": self.config.services[row["service"]].name, "reason": reason, "manual": True}
-        self.bus.publish(Event("tidal.closed", data, frozenset({"hall", f"window:{window}", "admin"})))
-        return self.opening_view(self.db["tidal_openings"].get(row["id"]))
+        return (self.opening_view(self.db["tidal_openings"].get(row["id"])),
+                [Event("tidal.closed", data, frozenset({"hall", f"window:{window}", "admin"}))])
 
     # -- views -----------------------------------------------------------------------------------------------
     def opening_view(self, row: dict) -> dict:
@@ -348,6 +388,11 @@ class TidalRunner:
             "closed_at": local(from_iso(row["closed_at"])), "closed_by": row["closed_by"],
             "close_reason": row["close_reason"],
         }
+
+
+def _log_failure(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("tidal policy run failed", exc_info=task.exception())
 
 
 TIDAL: web.AppKey[TidalRunner] = web.AppKey("tidal")

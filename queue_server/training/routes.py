@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import invalid
 from queue_server.core.hall_time import Quarter, business_day
-from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.training import register
 from queue_server.web.auth import require
 from queue_server.web.json_io import json_response, read_json
@@ -38,9 +37,9 @@ async def _handle_record(request: web.Request) -> web.Response:
     who = require(request, "admin")
     body = await read_json(request)
     db = request.app[DB]
-    with write_transaction(db):
-        session_id = register.record(db, body, request.app[CONFIG].departments, who.actor, request.app[CLOCK].now(),
-                                     _today(request))
+    departments, at, today = request.app[CONFIG].departments, request.app[CLOCK].now(), _today(request)
+    session_id = await request.app[WRITER].run(
+        lambda wdb: register.record(wdb, body, departments, who.actor, at, today))
     [session] = [s for s in register.sessions(db, body["held_on"], body["held_on"]) if s["id"] == session_id]
     return json_response(session, status=201)
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -282,11 +283,16 @@ def staff_photo(db: Database, staff_no: str) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
-async def login(db: Database, clock: Clock, staff_no: str, password: str, window: int | None,
-                session_hours: float) -> tuple[str, dict]:
+async def login(db: Database, writer, clock: Clock, staff_no: str, password: str, window: int | None,
+                session_hours: float, on_login: Callable[[int, str, str], object] | None = None) -> tuple[str, dict]:
     """Check a staff member's password (off the event loop, as long for an unknown 工号 as for a real one) and
     issue a session token of their role (staff tokens bound to ``window``) that expires after ``session_hours``.
 
+    The new token is written by the ``writer`` (:class:`queue_server.core.writer.Writer`), so neither the scrypt
+    check nor the write holds up the event loop.
+
+    :param on_login: ``(window, staff_no, name)`` for a counter staff member, run in the same write (the hall
+        records who is on duty).
     :raises ApiError: 401 for a wrong 工号 or password (the same answer for both).
     """
     row = db.execute("select name, role, password_hash, active from staff where staff_no = ?", [staff_no]).fetchone()
@@ -296,8 +302,14 @@ async def login(db: Database, clock: Clock, staff_no: str, password: str, window
     name, role = row[0], row[1]
     if role == "staff" and window is None:
         raise ApiError(422, "invalid", "窗口人员登录需选择窗口", field="window")
+    bound = window if role == "staff" else None
     expires = clock.now() + timedelta(hours=session_hours)
-    token = create_token(db, clock, role, window if role == "staff" else None, name=name, staff_no=staff_no,
-                         expires_at=expires)
-    return token, {"role": role, "window": window if role == "staff" else None, "name": name, "staff_no": staff_no,
-                   "expires_at": to_iso(expires)}
+
+    def write(wdb: Database) -> str:
+        token = create_token(wdb, clock, role, bound, name=name, staff_no=staff_no, expires_at=expires)
+        if bound is not None and on_login is not None:
+            on_login(bound, staff_no, name)
+        return token
+
+    token = await writer.run(write)
+    return token, {"role": role, "window": bound, "name": name, "staff_no": staff_no, "expires_at": to_iso(expires)}

@@ -121,6 +121,8 @@ async def test_keypad_press_reaches_the_server_as_a_call(server, devices: Device
             await in_thread(sims.keypads[3].press, "call")
             assert await in_thread(sims.screens[3].wait_for, "请A002号", 10)
             await in_thread(sims.keypads[3].press, "finish")
+            # every earlier key answered first (a call reaches the screen before its key's ack comes back)
+            await wait_until(lambda: len(sims.keypads[3].acks) == 4)
             sims.keypads[3].acks.clear()
             await in_thread(sims.keypads[3].press, "call")
             assert await in_thread(sims.keypads[3].wait_for_ack, "call", 10) is False

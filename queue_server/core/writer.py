@@ -1,0 +1,267 @@
+"""The hall's one writer: a thread with its own SQLite connection that commits queued writes in groups.
+
+Route handlers never write on the event loop. They hand a synchronous operation ``fn(db)`` to
+:meth:`Writer.run` and await its answer. The writer thread takes every operation waiting at that moment, runs
+each under its own ``SAVEPOINT`` inside one ``BEGIN IMMEDIATE`` transaction (an operation that raises rolls back
+alone, and its caller gets the exception), commits once (one fsync for the whole batch), and only then hands the
+results back to the loop: events first, then answers, in commit order. So:
+
+- an answer is never sent before its write is on disk (``synchronous=FULL`` in WAL mode: COMMIT returns after the
+  WAL's fsync), and a crash before COMMIT loses the whole batch, none of which was acknowledged;
+- while one batch is being made durable the loop keeps serving reads, WebSockets and health checks, and the next
+  batch collects the requests that arrive meanwhile, so under load the hall writes at the disk's pace, not one
+  fsync per request;
+- events reach the bus in the order their writes committed (``seq`` order on the WebSocket is commit order).
+
+Code that runs inside an operation reads and writes through the connection it is given, or through any object
+whose ``db`` follows :func:`queue_server.core.db.thread_db` (the hall, the tidal runner): on the writer thread that
+is the writer's connection, elsewhere the loop's read connection. A nested ``write_transaction`` inside an
+operation becomes a savepoint of the batch.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from queue_server.core.db import bind_thread_db, connect
+from queue_server.core.events import Event
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: at most this many operations share one transaction: a long backlog is committed in steps, so the first
+#: callers are answered without waiting for the last ones to be run
+MAX_BATCH = 256
+
+#: Test-only: the path of a trigger file. While it exists, the writer stops before each COMMIT, writes
+#: ``<trigger>.held`` (the number of operations in the held batch) and waits until the file is removed, so a crash
+#: test can kill the server between a batch's writes and its commit. Never set in a hall.
+HOLD_COMMIT_ENV = "GOVHALL_TEST_HOLD_COMMIT"
+
+
+@dataclass(eq=False)
+class _Op:
+    fn: Callable[[Database], Any]
+    future: asyncio.Future
+    events: Callable[[Any], Iterable[Event]] | None
+
+
+#: runs after a batch's operations, in the same transaction, when they caused events: ``hook(db, events)`` returns
+#: the events of what it wrote (the tidal policy reacting to the batch's tickets and calls)
+BatchHook = Callable[[Database, list[Event]], list[Event]]
+
+
+_STOP = object()
+
+
+class Writer:
+    """The single writer of one hall database.
+
+    :param path: the SQLite file (already migrated).
+    :param publish: where committed events go (the event bus's ``publish_all``), called on the loop.
+    :param hold_commit: test-only trigger file (default: :data:`HOLD_COMMIT_ENV` from the environment).
+    """
+
+    def __init__(self, path: Path | str, publish: Callable[[list[Event]], None], *,
+                 hold_commit: str | None = None) -> None:
+        self.path = Path(path)
+        self._publish = publish
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._hold = hold_commit or os.environ.get(HOLD_COMMIT_ENV)
+        self._hooks: list[BatchHook] = []
+        #: true while committed events are being published: a bus subscriber that is also a batch hook (the
+        #: tidal policy) knows its work for these events is already done
+        self.delivering = False
+        #: figures for benches and logs: batches committed and operations run
+        self.batches = 0
+        self.operations = 0
+
+    # -- life cycle ---------------------------------------------------------------------------------------------
+
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Start the writer thread; answers are delivered on ``loop`` (default: the running loop)."""
+        if self._thread is not None:
+            return
+        self._loop = loop or asyncio.get_running_loop()
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, args=(ready,), name="govhall-writer", daemon=True)
+        self._thread.start()
+        ready.wait()
+
+    async def stop(self) -> None:
+        """Finish what is queued, then close the writer's connection and end the thread."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        thread, self._thread = self._thread, None
+        await asyncio.get_running_loop().run_in_executor(None, thread.join)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def add_batch_hook(self, hook: BatchHook) -> None:
+        """Run ``hook`` after every batch whose operations caused events, inside that batch's transaction.
+
+        Its writes share the batch's fsync and its events are published right after the batch's own, so whoever
+        reads after an answer already sees the hook's effect (the tidal window it opened). A failing hook is
+        rolled back alone and logged; the batch still commits.
+        """
+        self._hooks.append(hook)
+
+    # -- submitting ---------------------------------------------------------------------------------------------
+
+    async def run(self, fn: Callable[[Database], T], *, events: Callable[[T], Iterable[Event]] | None = None) -> T:
+        """Run ``fn(db)`` in the next batch and return its result once the batch is on disk.
+
+        :param fn: a synchronous operation; it must not await, and it reads and writes only through ``db`` (or
+            objects following the thread's connection). Its exception is raised here, after its savepoint was
+            rolled back; the rest of the batch still commits.
+        :param events: picks the events to publish from ``fn``'s result (e.g. ``lambda r: r[-1]`` for the hall's
+            ``(result, events)``); they are published after the commit, before any later batch's.
+        """
+        if self._thread is None:
+            raise RuntimeError("the writer is not running")
+        future = self._loop.create_future()
+        self._queue.put(_Op(fn, future, events))
+        return await future
+
+    # -- the thread ---------------------------------------------------------------------------------------------
+
+    def _main(self, ready: threading.Event) -> None:
+        db = connect(self.path)
+        bind_thread_db(db)
+        ready.set()
+        try:
+            while True:
+                first = self._queue.get()
+                if first is _STOP:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < MAX_BATCH:
+                    try:
+                        op = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if op is _STOP:
+                        stop = True
+                        break
+                    batch.append(op)
+                outcomes, trailing = self._run_batch(db, batch)
+                self._loop.call_soon_threadsafe(self._deliver, batch, outcomes, trailing)
+                if stop:
+                    return
+        finally:
+            bind_thread_db(None)
+            db.close()
+
+    def _run_batch(self, db: Database, batch: list[_Op]) -> tuple[list[tuple[bool, Any, list[Event]]], list[Event]]:
+        """Run the batch in one transaction: per operation ``(True, result, events)`` or ``(False, exception, [])``,
+        and the events of the batch hooks."""
+        conn = db.conn
+        outcomes: list[tuple[bool, Any, list[Event]]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except Exception as exc:  # the database is unusable: every caller hears why
+            log.exception("writer could not begin a transaction")
+            return [(False, exc, [])] * len(batch), []
+        for op in batch:
+            conn.execute("SAVEPOINT op")
+            try:
+                value = op.fn(db)
+                events = list(op.events(value)) if op.events is not None else []
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO op")
+                    conn.execute("RELEASE op")
+                    outcomes.append((False, exc, []))
+                else:
+                    # SQLite rolled the whole transaction back (disk full, I/O error): the earlier operations of
+                    # the batch are lost too, so they fail as well; the rest start a new transaction
+                    outcomes = [(False, exc, [])] * (len(outcomes) + 1)
+                    conn.execute("BEGIN IMMEDIATE")
+            else:
+                conn.execute("RELEASE op")
+                outcomes.append((True, value, events))
+        try:
+            trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events])
+            if self._hold and os.path.exists(self._hold):
+                self._hold_commit(len(batch))
+            conn.execute("COMMIT")
+        except Exception as exc:
+            log.exception("writer commit failed")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return [(False, exc, [])] * len(batch), []
+        self.batches += 1
+        self.operations += len(batch)
+        return outcomes, trailing
+
+    def _hold_commit(self, size: int) -> None:
+        """Test-only (:data:`HOLD_COMMIT_ENV`): wait before COMMIT while the trigger file exists."""
+        held = Path(f"{self._hold}.held")
+        held.write_text(str(size))
+        while os.path.exists(self._hold):  # the crash test kills the process here
+            time.sleep(0.01)
+        held.unlink(missing_ok=True)
+
+    def _run_hooks(self, db: Database, events: list[Event]) -> list[Event]:
+        if not events or not self._hooks:
+            return []
+        trailing: list[Event] = []
+        for hook in self._hooks:
+            db.conn.execute("SAVEPOINT hook")
+            try:
+                trailing += hook(db, events)
+            except Exception:
+                log.exception("batch hook failed; its writes are rolled back")
+                if not db.conn.in_transaction:
+                    raise  # SQLite dropped the whole transaction: the batch fails as a whole
+                db.conn.execute("ROLLBACK TO hook")
+                db.conn.execute("RELEASE hook")
+            else:
+                db.conn.execute("RELEASE hook")
+        return trailing
+
+    def _deliver(self, batch: list[_Op], outcomes: list[tuple[bool, Any, list[Event]]], trailing: list[Event]) -> None:
+        """On the loop, in commit order: publish the batch's events (then its hooks'), then answer each caller."""
+        self.delivering = True
+        try:
+            for _, _, events in outcomes:
+                self._safe_publish(events)
+            self._safe_publish(trailing)
+        finally:
+            self.delivering = False
+        for op, (ok, value, _) in zip(batch, outcomes):
+            if op.future.done():  # the caller went away; the write stands
+                continue
+            if ok:
+                op.future.set_result(value)
+            else:
+                op.future.set_exception(value)
+
+    def _safe_publish(self, events: list[Event]) -> None:
+        if not events:
+            return
+        try:
+            self._publish(events)
+        except Exception:
+            log.exception("publishing committed events failed")
+
+
+def last(result: tuple) -> Iterable[Event]:
+    """The events of an operation returning ``(…, events)``, as the hall's operations do."""
+    return result[-1]
