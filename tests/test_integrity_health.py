@@ -1,14 +1,16 @@
 """Issue 13, findings 11 and 12: health tells the truth about a database that cannot be written, and each kiosk's
 device report keeps its own name.
 
-The read-only disk is the real SQLite refusal: ``PRAGMA query_only`` makes the server's own connection answer every
-write with ``SQLITE_READONLY``, as a disk remounted read-only does (root ignores file modes, so chmod cannot).
+The read-only disk is the real SQLite refusal: ``PRAGMA query_only`` makes the writer's connection (the one every
+write goes through) answer every write with ``SQLITE_READONLY``, as a disk remounted read-only does (root ignores
+file modes, so chmod cannot).
 """
 from __future__ import annotations
 
 import aiohttp
 import pytest
 
+from queue_server.keys import WRITER
 from tests.apiclient import Api
 
 pytestmark = pytest.mark.open_all_hours
@@ -24,7 +26,8 @@ async def test_a_read_only_database_is_reported_by_health_and_writes_answer_503_
     kiosk = api.as_(server.token("kiosk"))
     status, health = await api.get("/api/health")
     assert status == 200 and health["db"] == "ok"
-    server.db.execute("PRAGMA query_only = ON")
+    writer = server.app[WRITER]
+    await writer.run(lambda db: db.execute("PRAGMA query_only = ON"))
     status, health = await api.get("/api/health")
     assert status == 503 and health["db"] == "read_only" and health["status"] == "degraded"
     assert health["message"] == "数据库磁盘为只读，暂时无法保存，请联系管理员"
@@ -33,7 +36,9 @@ async def test_a_read_only_database_is_reported_by_health_and_writes_answer_503_
                                        "message": "数据库磁盘为只读，暂时无法保存，请联系管理员"}
     status, hall = await api.get("/api/hall")
     assert status == 200, "reads still work, so the displays keep showing the queue"
-    server.db.execute("PRAGMA query_only = OFF")
+    # the disk is writable again: the writer's next connection is (its old one refuses even to begin)
+    await writer.stop()
+    writer.start()
     assert (await api.get("/api/health"))[0] == 200
     assert (await kiosk.post("/api/tickets", {"service": "bdc_transfer", "request_id": "ro-1"}))[0] == 201
 

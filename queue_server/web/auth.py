@@ -10,6 +10,7 @@ password for the 工号).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -78,10 +79,12 @@ def create_token(db: Database, clock: Clock, role: str, window: int | None = Non
     return token
 
 
-def lookup(db: Database, token: str, now: datetime | None = None) -> Principal | None:
+def lookup(db: Database, token: str, now: datetime | None = None,
+           note_use: Callable[[int, datetime], None] | None = None) -> Principal | None:
     """The principal for a presented token, or ``None`` if it is unknown, revoked or (at ``now``) expired.
 
-    Notes when the token was last used (for ``govhall token list``), at most every :data:`LAST_USED_EVERY`.
+    Notes when the token was last used (for ``govhall token list``), at most every :data:`LAST_USED_EVERY`: through
+    ``note_use(token_id, now)`` (the server hands the note to its writer), else on ``db`` itself.
     """
     row = db.execute(
         "select id, role, window, name, staff_no, expires_at, last_used_at from auth_tokens "
@@ -94,7 +97,7 @@ def lookup(db: Database, token: str, now: datetime | None = None) -> Principal |
         if row[5] is not None and from_iso(row[5]) <= now:
             return None
         if row[6] is None or now - from_iso(row[6]) >= LAST_USED_EVERY:
-            _note_use(db, row[0], now)
+            (note_use or functools.partial(_note_use, db))(row[0], now)
     return Principal(role=row[1], window=row[2], name=row[3] or "", token_id=row[0], staff_no=row[4])
 
 
@@ -174,10 +177,33 @@ def presented_token(request: web.Request) -> str | None:
 
 def principal(request: web.Request) -> Principal | None:
     """The caller if it presented a valid token, else ``None`` (for routes open to anyone)."""
-    from queue_server.keys import CLOCK, DB
+    from queue_server.keys import CLOCK, DB, WRITER
 
     token = presented_token(request)
-    return lookup(request.app[DB], token, request.app[CLOCK].now()) if token else None
+    if not token:
+        return None
+    writer = request.app.get(WRITER)
+
+    def note_use(token_id: int, now: datetime) -> None:
+        # the note is not the caller's business: it goes to the writer and nobody waits for it
+        task = asyncio.get_running_loop().create_task(_note_use_later(writer, token_id, now))
+        _NOTES.add(task)
+        task.add_done_callback(_NOTES.discard)
+
+    return lookup(request.app[DB], token, request.app[CLOCK].now(),
+                  note_use if writer is not None and writer.running else None)
+
+
+#: notes of use on their way to the writer (kept so they are not collected before they run)
+_NOTES: set[asyncio.Task] = set()
+
+
+async def _note_use_later(writer, token_id: int, now: datetime) -> None:
+    try:
+        await writer.run(lambda db: db.execute("update auth_tokens set last_used_at = ? where id = ?",
+                                               [to_iso(now), token_id]))
+    except sqlite3.OperationalError:  # a read-only or busy database must not lock anyone out: skip the note
+        pass
 
 
 def require(request: web.Request, *roles: str, window: int | None = None) -> Principal:
