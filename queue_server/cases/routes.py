@@ -2,26 +2,52 @@
 see every case, the overdue ones, and the on-time rates per unit and service."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Literal
+
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from queue_server.cases import rules
-from queue_server.core.errors import forbidden, invalid, not_found
+from queue_server.core.errors import forbidden, invalid
 from queue_server.core.hall_time import business_day
 from queue_server.guides.store import guide_by_code
 from queue_server.keys import CLOCK, CONFIG, DB, WRITER
-from queue_server.reviews.http import day_range, state
+from queue_server.reviews.http import state, today
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import Principal, require
-from queue_server.web.json_io import field, json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Code, Day, Line, RowId, Text
 
 #: who may act on a case: the staff of the window that accepted it, and admins
 ROLES = ("staff", "admin")
 
+routes = ApiRoutes()
 
-def _case_id(request: web.Request) -> int:
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        raise not_found("没有这个承诺件")
-    return int(text)
+
+class PromisedCaseAccept(BaseModel):
+    ticket: Line(16) = Field(title="号码")
+    guide: Code = Field(title="事项编码")
+    applicant: Line(50, min_length=0) | None = Field(None, title="申请人姓名")
+
+
+class PromisedCaseStep(BaseModel):
+    note: Text(500, min_length=0) | None = Field(None, title="说明")
+
+
+class PromisedCasePath(BaseModel):
+    id: RowId = Field(title="承诺件编号")
+
+
+class PromisedCaseQuery(BaseModel):
+    from_: Day | None = Field(None, alias="from", title="起始日期")
+    to: Day | None = Field(None, title="结束日期")
+    state: Literal[tuple(rules.STATES)] | None = Field(None, title="状态")
+    overdue: bool | None = Field(None, title="只看逾期")
+
+
+class PromisedCaseRatesQuery(PromisedCaseQuery):
+    by: Literal["department", "service"] = Field("department", title="统计口径")
 
 
 def _own_window(who: Principal, window: int | None) -> None:
@@ -29,15 +55,16 @@ def _own_window(who: Principal, window: int | None) -> None:
         raise forbidden("只能办理本窗口受理的承诺件")
 
 
-async def _handle_accept(request: web.Request) -> web.Response:
+@routes.post("/api/cases", "受理承诺件 Accept a case for a ticket served at this window", roles=ROLES, body=PromisedCaseAccept,
+             responses={"201": "the case, with its working-day deadline",
+                        "422": "unknown ticket or item, or an item finished on the spot", "409": "already a case"})
+async def _handle_accept(request: web.Request, body: PromisedCaseAccept) -> web.Response:
     who = require(request, *ROLES)
-    body = await read_json(request)
-    number, code = field(body, "ticket", str).strip().upper(), field(body, "guide", str)
-    applicant = field(body, "applicant", str, required=False) or ""
+    number, code, applicant = body.ticket.upper(), body.guide, body.applicant or ""
     config, db, now = request.app[CONFIG], request.app[DB], request.app[CLOCK].now()
-    today = business_day(now, config.hall).isoformat()
+    today_ = business_day(now, config.hall).isoformat()
     row = next(db.query("SELECT id, number, business_day, window, service, status FROM tickets "
-                        "WHERE business_day = ? AND number = ?", [today, number]), None)
+                        "WHERE business_day = ? AND number = ?", [today_, number]), None)
     if row is None:
         raise invalid("ticket", f"今天没有 {number} 号")
     if row["status"] not in ("called", "serving", "finished") or row["window"] is None:
@@ -54,40 +81,54 @@ async def _handle_accept(request: web.Request) -> web.Response:
     return json_response(rules.shown(rules.get(db, case_id), now, config.hall.tz), status=201)
 
 
-async def _handle_step(request: web.Request) -> web.Response:
+async def _step(request: web.Request, case_id: int, step: str, body: PromisedCaseStep) -> web.Response:
     who = require(request, *ROLES)
-    body = await read_json(request, optional=True)
-    note = field(body, "note", str, required=False) or ""
-    if len(note) > 500:
-        raise invalid("note", "说明不能超过500字")
+    note = body.note or ""
     db, now, tz = request.app[DB], request.app[CLOCK].now(), request.app[CONFIG].hall.tz
-    case_id = _case_id(request)
     _own_window(who, rules.get(db, case_id)["window"])
-    step = request.match_info["step"]
     case = await request.app[WRITER].run(lambda wdb: rules.advance(wdb, case_id, step, who.actor, note, now))
     return json_response(rules.shown(case, now, tz))
 
 
-def _cases(request: web.Request, who: Principal) -> list[dict]:
-    day_from, day_to = day_range(request, default_days=90)  # a case can run for weeks
-    q = request.query
+_STEP = {"roles": ROLES, "params": PromisedCasePath, "body": PromisedCaseStep, "body_required": False,
+         "responses": {"200": "the case", "404": "no such case", "409": "not in the state before"}}
+
+
+@routes.post("/api/cases/{id}/approve", "审批 Approve", **_STEP)
+async def _handle_approve(request: web.Request, path: PromisedCasePath, body: PromisedCaseStep) -> web.Response:
+    return await _step(request, path.id, "approve", body)
+
+
+@routes.post("/api/cases/{id}/issue", "出件 Issue the certificate", **_STEP)
+async def _handle_issue(request: web.Request, path: PromisedCasePath, body: PromisedCaseStep) -> web.Response:
+    return await _step(request, path.id, "issue", body)
+
+
+def _cases(request: web.Request, who: Principal, query: PromisedCaseQuery) -> list[dict]:
+    end = date.fromisoformat(query.to) if query.to else today(request)
+    # a case can run for weeks: the last 90 days by default
+    start = date.fromisoformat(query.from_) if query.from_ else end - timedelta(days=90)
+    if start > end:
+        raise invalid("from", "起始日期不能晚于结束日期")
     cases = rules.listing(request.app[DB], request.app[CLOCK].now(), request.app[CONFIG].hall.tz,
-                          day_from=day_from, day_to=day_to, state=q.get("state") or None,
-                          only_overdue=q.get("overdue") in ("1", "true"))
+                          day_from=start.isoformat(), day_to=end.isoformat(), state=query.state,
+                          only_overdue=bool(query.overdue))
     return [c for c in cases if who.role == "admin" or c["window"] == who.window]
 
 
-async def _handle_list(request: web.Request) -> web.Response:
+@routes.get("/api/cases", "承诺件 Promised-time cases (staff see their window's)", roles=ROLES, query=PromisedCaseQuery,
+            responses={"200": "cases with deadline, state, overdue, on_time"})
+async def _handle_list(request: web.Request, query: PromisedCaseQuery) -> web.Response:
     who = require(request, *ROLES)
-    return json_response(_cases(request, who))
+    return json_response(_cases(request, who, query))
 
 
-async def _handle_rates(request: web.Request) -> web.Response:
+@routes.get("/api/cases/rates", "按时办结率 On-time rate per unit or service", roles=("admin",), query=PromisedCaseRatesQuery,
+            responses={"200": "[{key, name, cases, counted, on_time, on_time_rate}]"})
+async def _handle_rates(request: web.Request, query: PromisedCaseRatesQuery) -> web.Response:
     who = require(request, "admin")
-    by = request.query.get("by", "department")
-    if by not in ("department", "service"):
-        raise invalid("by", "按 department（单位）或 service（业务）统计")
-    rates = rules.on_time_rates(_cases(request, who), request.app[CLOCK].now(), by)
+    by = query.by
+    rates = rules.on_time_rates(_cases(request, who, query), request.app[CLOCK].now(), by)
     config = request.app[CONFIG]
     names = {c: d.name for c, d in config.departments.items()} if by == "department" else \
         {c: s.name for c, s in config.services.items()}
@@ -96,36 +137,4 @@ async def _handle_rates(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add the promised-time cases' routes."""
-    app.router.add_get("/api/cases", _handle_list)
-    app.router.add_post("/api/cases", _handle_accept)
-    app.router.add_get("/api/cases/rates", _handle_rates)
-    app.router.add_post("/api/cases/{id}/{step:approve|issue}", _handle_step)
-
-
-_S = {"type": "string"}
-_DAYS = [{"name": n, "in": "query", "required": False, "schema": {"type": "string", "format": "date"}}
-         for n in ("from", "to")]
-_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_STEP = {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"note": _S}}}}},
-         "security": [{"bearer": list(ROLES)}], "parameters": _ID,
-         "responses": {"200": {"description": "the case"}, "409": {"description": "not in the state before"}}}
-OPENAPI_PATHS = {
-    "/api/cases": {
-        "get": {"summary": "承诺件 Promised-time cases (?from, ?to, ?state, ?overdue=1; staff see their window's)",
-                "security": [{"bearer": list(ROLES)}], "parameters": _DAYS,
-                "responses": {"200": {"description": "cases with deadline, state, overdue, on_time"}}},
-        "post": {"summary": "受理承诺件 Accept a case for a ticket served at this window",
-                 "security": [{"bearer": list(ROLES)}],
-                 "requestBody": {"content": {"application/json": {"schema": {
-                     "type": "object", "required": ["ticket", "guide"],
-                     "properties": {"ticket": _S, "guide": _S, "applicant": _S}}}}},
-                 "responses": {"201": {"description": "the case, with its working-day deadline"},
-                               "422": {"description": "unknown ticket or item, or an item finished on the spot"},
-                               "409": {"description": "already a case"}}},
-    },
-    "/api/cases/rates": {"get": {"summary": "按时办结率 On-time rate per unit or service (?by=department|service)",
-                                 "security": [{"bearer": ["admin"]}], "parameters": _DAYS,
-                                 "responses": {"200": {"description": "[{key, name, cases, counted, on_time, on_time_rate}]"}}}},
-    "/api/cases/{id}/approve": {"post": {"summary": "审批 Approve", **_STEP}},
-    "/api/cases/{id}/issue": {"post": {"summary": "出件 Issue the certificate", **_STEP}},
-}
+    routes.add_to(app)

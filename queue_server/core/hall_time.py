@@ -10,8 +10,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
 import chinese_calendar
+from pydantic import StringConstraints
 
 from queue_server.core.config import HallInfo
 
@@ -56,6 +58,8 @@ def is_open(instant: dt.datetime, hall: HallInfo) -> bool:
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+#: a quarter as a request names it (``2026Q4``), years 2000 to 2099: the declared type of ``quarter`` inputs
+QuarterText = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}Q[1-4]$")]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,13 @@ class TaskInput:
     source: str = ""
 
 
+def one_line(text: str | None) -> str:
+    """A task's text kept on one line: runs of spaces and line breaks become one space."""
+    return " ".join((text or "").split())
+
+
 def _text(value: Any, name: str, label: str, *, required: bool = True) -> str:
+    """A cell of an imported ledger checked (the JSON routes declare their input instead)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -53,7 +59,7 @@ def _text(value: Any, name: str, label: str, *, required: bool = True) -> str:
 
 
 def task_input(body: dict[str, Any]) -> TaskInput:
-    """Check a task given as JSON (``deadline`` as ``YYYY-MM-DD`` or empty for 长期坚持)."""
+    """Check a task read from an Excel row (cell texts; ``deadline`` as ``YYYY-MM-DD`` or empty for 长期坚持)."""
     raw = body.get("deadline")
     deadline = None
     if raw not in (None, ""):
@@ -110,30 +116,29 @@ def _record(db: Database, task_id: int, kind: str, note: str, evidence: str, act
                [task_id, kind, note, evidence, actor, _iso(now)])
 
 
-def progress(db: Database, task_id: int, body: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:
-    """A progress note (with evidence where there is some); an open task becomes ``in_progress``."""
+def progress(db: Database, task_id: int, note: str, evidence: str, actor: str, now: datetime) -> dict[str, Any]:
+    """A progress note (with evidence where there is some); an open task becomes ``in_progress``.
+
+    The texts are the route's validated ones (required, bounded, no control characters)."""
     task = get(db, task_id)
     if task["state"] in ("closing", "closed"):
         raise conflict(f"任务已{STATES[task['state']]}，不能再登记进展")
-    _record(db, task_id, "progress", _text(body.get("note"), "note", "进展情况"),
-            _text(body.get("evidence"), "evidence", "佐证材料", required=False), actor, now)
+    _record(db, task_id, "progress", one_line(note), one_line(evidence), actor, now)
     db.execute("UPDATE tasks SET state = 'in_progress' WHERE id = ?", [task_id])
     return get(db, task_id)
 
 
-def request_close(db: Database, task_id: int, body: dict[str, Any], who: str, now: datetime) -> dict[str, Any]:
+def request_close(db: Database, task_id: int, note: str, evidence: str, who: str, now: datetime) -> dict[str, Any]:
     """Ask for 销号: an evidence note is required; a second admin must approve."""
     task = get(db, task_id)
     if task["state"] in ("closing", "closed"):
         raise conflict(f"任务已{STATES[task['state']]}")
-    evidence = _text(body.get("evidence"), "evidence", "销号佐证材料")
-    _record(db, task_id, "close_request", _text(body.get("note"), "note", "完成情况", required=False), evidence, who,
-            now)
+    _record(db, task_id, "close_request", one_line(note), one_line(evidence), who, now)
     db.execute("UPDATE tasks SET state = 'closing', close_requested_by = ? WHERE id = ?", [who, task_id])
     return get(db, task_id)
 
 
-def review_close(db: Database, task_id: int, approve: bool, body: dict[str, Any], who: str,
+def review_close(db: Database, task_id: int, approve: bool, note: str, who: str,
                  now: datetime) -> dict[str, Any]:
     """Approve or refuse a requested 销号; the reviewer must be another person than the one who asked."""
     task = get(db, task_id)
@@ -142,11 +147,11 @@ def review_close(db: Database, task_id: int, approve: bool, body: dict[str, Any]
     if who == task["close_requested_by"]:
         raise forbidden("销号须由申请人以外的另一名管理员审核")
     if approve:
-        _record(db, task_id, "approve", _text(body.get("note"), "note", "审核意见", required=False), "", who, now)
+        _record(db, task_id, "approve", one_line(note), "", who, now)
         db.execute("UPDATE tasks SET state = 'closed', closed_at = ?, closed_by = ? WHERE id = ?",
                    [_iso(now), who, task_id])
     else:
-        _record(db, task_id, "refuse", _text(body.get("note"), "note", "退回原因"), "", who, now)
+        _record(db, task_id, "refuse", one_line(note), "", who, now)
         db.execute("UPDATE tasks SET state = 'in_progress', close_requested_by = NULL WHERE id = ?", [task_id])
     return get(db, task_id)
 

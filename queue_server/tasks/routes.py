@@ -3,47 +3,101 @@ ask for 销号, approve or refuse it as a second admin, and export."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
+from typing import Any, Literal
 
 from aiohttp import web
+from pydantic import BaseModel, Field, field_validator
 
-from queue_server.core.errors import invalid
 from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.tasks import ledger
 from queue_server.tasks.excel import read_tasks, write_tasks
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
-from queue_server.web.json_io import json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Day, Line, RowId, Text
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_ADMIN = ("admin",)
+_LIMIT = ledger.TEXT_LIMITS
+routes = ApiRoutes()
 
 
-def _task_id(request: web.Request) -> int:
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        raise invalid("id", "任务编号应为数字")
-    return int(text)
+class TaskListQuery(BaseModel):
+    state: Literal[tuple(ledger.STATES)] | None = Field(None, title="状态")
+    unit: Line(_LIMIT["unit"]) | None = Field(None, title="责任单位")
+    overdue: bool | None = Field(None, title="只看逾期")
 
 
-def _rows(request: web.Request, *, only_overdue: bool = False) -> list[dict]:
-    q = request.query
+class TaskRequest(BaseModel):
+    ref: Line(_LIMIT["ref"], min_length=0) | None = Field(None, title="序号")
+    title: Line(_LIMIT["title"]) = Field(title="任务")
+    unit: Line(_LIMIT["unit"]) = Field(title="责任单位")
+    measures: Text(_LIMIT["measures"], min_length=0) | None = Field(None, title="整改措施")
+    owner: Line(_LIMIT["owner"]) = Field(title="责任人")
+    deadline: Day | None = Field(None, title="完成时限", description="YYYY-MM-DD；长期坚持的任务不填（或填空）")
+    source: Line(_LIMIT["source"], min_length=0) | None = Field(None, title="来源")
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _no_deadline(cls, value: Any) -> Any:
+        return None if value == "" else value  # 长期坚持: an empty form field
+
+
+class TaskPath(BaseModel):
+    id: RowId = Field(title="任务编号")
+
+
+class ProgressRequest(BaseModel):
+    note: Text(_LIMIT["note"]) = Field(title="进展情况")
+    evidence: Text(_LIMIT["evidence"], min_length=0) | None = Field(None, title="佐证材料")
+
+
+class CloseRequest(BaseModel):
+    note: Text(_LIMIT["note"], min_length=0) | None = Field(None, title="完成情况")
+    evidence: Text(_LIMIT["evidence"]) = Field(title="销号佐证材料")
+
+
+class ApproveRequest(BaseModel):
+    note: Text(_LIMIT["note"], min_length=0) | None = Field(None, title="审核意见")
+
+
+class RefuseRequest(BaseModel):
+    note: Text(_LIMIT["note"]) = Field(title="退回原因")
+
+
+def _rows(request: web.Request, query: TaskListQuery, *, only_overdue: bool = False) -> list[dict]:
     return ledger.listing(request.app[DB], request.app[CLOCK].now(), request.app[CONFIG].hall.tz,
-                          state=q.get("state") or None, unit=q.get("unit") or None,
-                          only_overdue=only_overdue or q.get("overdue") in ("1", "true"))
+                          state=query.state, unit=query.unit, only_overdue=only_overdue or bool(query.overdue))
 
 
-async def _handle_list(request: web.Request) -> web.Response:
+@routes.get("/api/tasks", "任务台账 The work-plan tasks", roles=_ADMIN, query=TaskListQuery,
+            responses={"200": "tasks with state, overdue and updates"})
+async def _handle_list(request: web.Request, query: TaskListQuery) -> web.Response:
     require(request, "admin")
-    return json_response(_rows(request))
+    return json_response(_rows(request, query))
 
 
-async def _handle_add(request: web.Request) -> web.Response:
+@routes.post("/api/tasks", "新增任务 Add a task", roles=_ADMIN, body=TaskRequest,
+             responses={"201": "the task", "422": "a field named"})
+async def _handle_add(request: web.Request, body: TaskRequest) -> web.Response:
     who = require(request, "admin")
-    task = ledger.task_input(await read_json(request))
+    one = ledger.one_line
+    task = ledger.TaskInput(title=one(body.title), unit=one(body.unit), owner=one(body.owner),
+                            measures=one(body.measures), ref=one(body.ref), source=one(body.source),
+                            deadline=date.fromisoformat(body.deadline) if body.deadline else None)
     db = request.app[DB]
     at = request.app[CLOCK].now()
     task_id = await request.app[WRITER].run(lambda wdb: ledger.add(wdb, task, who.actor, at))
     return json_response(ledger.get(db, task_id), status=201)
 
 
+# the body is the .xlsx file itself, which the declarations cannot validate: declared for the contract
+# (raw_body), read here and checked cell by cell by tasks.excel
+@routes.post("/api/tasks/import", "导入任务台账 Import an .xlsx ledger (body: the file)", roles=_ADMIN,
+             raw_body={"required": True, "content": {_XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+             responses={"201": '{"added", "skipped"}',
+                        "422": "every problem with sheet, row and column; nothing imported"})
 async def _handle_import(request: web.Request) -> web.Response:
     who = require(request, "admin")
     tasks = await asyncio.to_thread(read_tasks, await request.read())
@@ -52,75 +106,57 @@ async def _handle_import(request: web.Request) -> web.Response:
     return json_response({"added": added, "skipped": skipped}, status=201)
 
 
-async def _handle_action(request: web.Request) -> web.Response:
-    who = require(request, "admin")
-    task_id, action = _task_id(request), request.match_info["action"]
-    body = await read_json(request, optional=True)
-    now = request.app[CLOCK].now()
-
-    def act(wdb):
-        if action == "progress":
-            return ledger.progress(wdb, task_id, body, who.actor, now)
-        if action == "close":
-            return ledger.request_close(wdb, task_id, body, who.actor, now)
-        return ledger.review_close(wdb, task_id, action == "approve", body, who.actor, now)
-
+async def _act(request: web.Request, act) -> web.Response:
     task = await request.app[WRITER].run(act)
     return json_response(task)
 
 
-async def _handle_export(request: web.Request) -> web.Response:
+@routes.post("/api/tasks/{id}/progress", "登记进展 Record progress", roles=_ADMIN, params=TaskPath,
+             body=ProgressRequest, responses={"200": "the task", "404": "no such task", "409": "closing or closed"})
+async def _handle_progress(request: web.Request, path: TaskPath, body: ProgressRequest) -> web.Response:
+    who = require(request, "admin")
+    now = request.app[CLOCK].now()
+    return await _act(request, lambda wdb: ledger.progress(wdb, path.id, body.note, body.evidence or "",
+                                                           who.actor, now))
+
+
+@routes.post("/api/tasks/{id}/close", "申请销号 Ask to close, with evidence", roles=_ADMIN, params=TaskPath,
+             body=CloseRequest, responses={"200": "the task", "404": "no such task", "409": "closing or closed"})
+async def _handle_close(request: web.Request, path: TaskPath, body: CloseRequest) -> web.Response:
+    who = require(request, "admin")
+    now = request.app[CLOCK].now()
+    return await _act(request, lambda wdb: ledger.request_close(wdb, path.id, body.note or "", body.evidence,
+                                                                who.actor, now))
+
+
+@routes.post("/api/tasks/{id}/approve", "审核销号 Approve the closing (another admin than who asked)", roles=_ADMIN,
+             params=TaskPath, body=ApproveRequest, body_required=False,
+             responses={"200": "the task, closed", "403": "the same admin", "404": "no such task",
+                        "409": "no closing asked for"})
+async def _handle_approve(request: web.Request, path: TaskPath, body: ApproveRequest) -> web.Response:
+    who = require(request, "admin")
+    now = request.app[CLOCK].now()
+    return await _act(request, lambda wdb: ledger.review_close(wdb, path.id, True, body.note or "", who.actor, now))
+
+
+@routes.post("/api/tasks/{id}/refuse", "退回销号 Refuse the closing, with the reason", roles=_ADMIN, params=TaskPath,
+             body=RefuseRequest, responses={"200": "the task, back in progress", "403": "the same admin",
+                                            "404": "no such task", "409": "no closing asked for"})
+async def _handle_refuse(request: web.Request, path: TaskPath, body: RefuseRequest) -> web.Response:
+    who = require(request, "admin")
+    now = request.app[CLOCK].now()
+    return await _act(request, lambda wdb: ledger.review_close(wdb, path.id, False, body.note, who.actor, now))
+
+
+@routes.get("/api/tasks.xlsx", "导出任务台账 The ledger as .xlsx", roles=_ADMIN, query=TaskListQuery, produces=_XLSX,
+            responses={"200": "the .xlsx"})
+async def _handle_export(request: web.Request, query: TaskListQuery) -> web.Response:
     require(request, "admin")
-    data = await asyncio.to_thread(write_tasks, _rows(request))
+    data = await asyncio.to_thread(write_tasks, _rows(request, query))
     return web.Response(body=data, headers={"Content-Type": _XLSX,
                                             "Content-Disposition": 'attachment; filename="tasks.xlsx"'})
 
 
 def setup(app: web.Application) -> None:
     """Add the task ledger's routes."""
-    app.router.add_get("/api/tasks", _handle_list)
-    app.router.add_post("/api/tasks", _handle_add)
-    app.router.add_post("/api/tasks/import", _handle_import)
-    app.router.add_get("/api/tasks.xlsx", _handle_export)
-    app.router.add_post("/api/tasks/{id}/{action:progress|close|approve|refuse}", _handle_action)
-
-
-_ADMIN = [{"bearer": ["admin"]}]
-_S = {"type": "string"}
-_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-
-
-def _body(required: list[str], **props: dict) -> dict:
-    return {"content": {"application/json": {"schema": {"type": "object", "required": required, "properties": props}}}}
-
-
-OPENAPI_PATHS = {
-    "/api/tasks": {
-        "get": {"summary": "任务台账 The work-plan tasks (?state, ?unit, ?overdue=1)", "security": _ADMIN,
-                "responses": {"200": {"description": "tasks with state, overdue and updates"}}},
-        "post": {"summary": "新增任务 Add a task", "security": _ADMIN,
-                 "requestBody": _body(["title", "unit", "owner"], ref=_S, title=_S, unit=_S, measures=_S, owner=_S,
-                                      deadline={"type": "string", "format": "date"}, source=_S),
-                 "responses": {"201": {"description": "the task"}, "422": {"description": "a field named"}}},
-    },
-    "/api/tasks/import": {"post": {
-        "summary": "导入任务台账 Import an .xlsx ledger (body: the file)", "security": _ADMIN,
-        "requestBody": {"content": {_XLSX: {"schema": {"type": "string", "format": "binary"}}}},
-        "responses": {"201": {"description": '{"added", "skipped"}'},
-                      "422": {"description": "every problem with sheet, row and column; nothing imported"}}}},
-    "/api/tasks.xlsx": {"get": {"summary": "导出任务台账 The ledger as .xlsx", "security": _ADMIN,
-                                "responses": {"200": {"description": "the .xlsx"}}}},
-    "/api/tasks/{id}/progress": {"post": {
-        "summary": "登记进展 Record progress", "security": _ADMIN, "parameters": _ID,
-        "requestBody": _body(["note"], note=_S, evidence=_S), "responses": {"200": {"description": "the task"}}}},
-    "/api/tasks/{id}/close": {"post": {
-        "summary": "申请销号 Ask to close, with evidence", "security": _ADMIN, "parameters": _ID,
-        "requestBody": _body(["evidence"], note=_S, evidence=_S), "responses": {"200": {"description": "the task"}}}},
-    "/api/tasks/{id}/approve": {"post": {
-        "summary": "审核销号 Approve the closing (another admin than who asked)", "security": _ADMIN,
-        "parameters": _ID, "requestBody": _body([], note=_S),
-        "responses": {"200": {"description": "the task, closed"}, "403": {"description": "the same admin"}}}},
-    "/api/tasks/{id}/refuse": {"post": {
-        "summary": "退回销号 Refuse the closing, with the reason", "security": _ADMIN, "parameters": _ID,
-        "requestBody": _body(["note"], note=_S), "responses": {"200": {"description": "the task, back in progress"}}}},
-}
+    routes.add_to(app)

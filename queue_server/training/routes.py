@@ -2,80 +2,78 @@
 in a quarter (units without any session flagged)."""
 from __future__ import annotations
 
-from aiohttp import web
+from datetime import date
+from typing import Literal
 
-from queue_server.core.errors import invalid
-from queue_server.core.hall_time import Quarter, business_day
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from queue_server.core.hall_time import Quarter, QuarterText, business_day
 from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.training import register
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
-from queue_server.web.json_io import json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Code, Day, Line, Text
+
+routes = ApiRoutes()
+_ADMIN = ("admin",)
+
+
+class TrainingQuery(BaseModel):
+    quarter: QuarterText | None = Field(None, title="季度")
+
+
+class TrainingSession(BaseModel):
+    held_on: Day = Field(title="培训日期")
+    kind: Literal[tuple(register.KINDS)] = Field(title="培训类型")
+    topic: Line(200) = Field(title="培训主题")
+    units: list[Code] = Field(title="参训单位", min_length=1, max_length=100)
+    attendees: list[Line(20)] = Field([], title="参训人员工号", max_length=500)
+    organiser: Line(50, min_length=0) | None = Field(None, title="组织者")
+    findings: Text(4000, min_length=0) | None = Field(None, title="发现的问题")
 
 
 def _today(request: web.Request):
     return business_day(request.app[CLOCK].now(), request.app[CONFIG].hall)
 
 
-def _quarter(request: web.Request) -> Quarter:
-    text = request.query.get("quarter")
-    if not text:
-        return Quarter.of(_today(request))
-    try:
-        return Quarter.parse(text)
-    except ValueError as exc:
-        raise invalid("quarter", str(exc)) from None
+def _quarter(request: web.Request, query: TrainingQuery) -> Quarter:
+    return Quarter.parse(query.quarter) if query.quarter else Quarter.of(_today(request))
 
 
-async def _handle_list(request: web.Request) -> web.Response:
+@routes.get("/api/training", "培训与走流程记录 The quarter's sessions (default: this quarter)", roles=_ADMIN,
+            query=TrainingQuery, responses={"200": "sessions, newest first"})
+async def _handle_list(request: web.Request, query: TrainingQuery) -> web.Response:
     require(request, "admin")
-    quarter = _quarter(request)
+    quarter = _quarter(request, query)
     return json_response(register.sessions(request.app[DB], quarter.first_day.isoformat(),
                                            quarter.last_day.isoformat()))
 
 
-async def _handle_record(request: web.Request) -> web.Response:
+@routes.post("/api/training", "登记培训 Record a held session", roles=_ADMIN, body=TrainingSession,
+             responses={"201": "the session", "422": "a field named"})
+async def _handle_record(request: web.Request, body: TrainingSession) -> web.Response:
     who = require(request, "admin")
-    body = await read_json(request)
     db = request.app[DB]
     departments, at, today = request.app[CONFIG].departments, request.app[CLOCK].now(), _today(request)
-    session_id = await request.app[WRITER].run(
-        lambda wdb: register.record(wdb, body, departments, who.actor, at, today))
-    [session] = [s for s in register.sessions(db, body["held_on"], body["held_on"]) if s["id"] == session_id]
+    session_id = await request.app[WRITER].run(lambda wdb: register.record(
+        wdb, held_on=date.fromisoformat(body.held_on), kind=body.kind, topic=body.topic, units=body.units,
+        attendees=body.attendees, organiser=body.organiser or "", findings=body.findings or "",
+        departments=departments, actor=who.actor, now=at, today=today))
+    [session] = [s for s in register.sessions(db, body.held_on, body.held_on) if s["id"] == session_id]
     return json_response(session, status=201)
 
 
-async def _handle_coverage(request: web.Request) -> web.Response:
+@routes.get("/api/training/coverage", "各单位培训覆盖 Sessions per unit in the quarter; units with none flagged",
+            roles=_ADMIN, query=TrainingQuery, responses={"200": '{"quarter", "units": [...]}'})
+async def _handle_coverage(request: web.Request, query: TrainingQuery) -> web.Response:
     require(request, "admin")
-    quarter = _quarter(request)
+    quarter = _quarter(request, query)
     return json_response({"quarter": str(quarter), "units": register.coverage(
         request.app[DB], request.app[CONFIG].departments, quarter.first_day.isoformat(), quarter.last_day.isoformat())})
 
 
 def setup(app: web.Application) -> None:
     """Add the training register's routes."""
-    app.router.add_get("/api/training", _handle_list)
-    app.router.add_post("/api/training", _handle_record)
-    app.router.add_get("/api/training/coverage", _handle_coverage)
-
-
-_ADMIN = [{"bearer": ["admin"]}]
-_QUARTER = [{"name": "quarter", "in": "query", "required": False,
-             "schema": {"type": "string", "pattern": r"^\d{4}Q[1-4]$"}}]
-_S = {"type": "string"}
-OPENAPI_PATHS = {
-    "/api/training": {
-        "get": {"summary": "培训与走流程记录 The quarter's sessions (default: this quarter)", "security": _ADMIN,
-                "parameters": _QUARTER, "responses": {"200": {"description": "sessions, newest first"}}},
-        "post": {"summary": "登记培训 Record a held session", "security": _ADMIN,
-                 "requestBody": {"content": {"application/json": {"schema": {
-                     "type": "object", "required": ["held_on", "kind", "topic", "units"], "properties": {
-                         "held_on": {"type": "string", "format": "date"},
-                         "kind": {"type": "string", "enum": list(register.KINDS)}, "topic": _S,
-                         "units": {"type": "array", "items": _S}, "attendees": {"type": "array", "items": _S},
-                         "organiser": _S, "findings": _S}}}}},
-                 "responses": {"201": {"description": "the session"}, "422": {"description": "a field named"}}},
-    },
-    "/api/training/coverage": {"get": {
-        "summary": "各单位培训覆盖 Sessions per unit in the quarter; units with none flagged", "security": _ADMIN,
-        "parameters": _QUARTER, "responses": {"200": {"description": '{"quarter", "units": [...]}'}}}},
-}
+    routes.add_to(app)
