@@ -62,12 +62,12 @@ async def test_desk_records_each_outcome_and_admin_counts_them(server, desk_api)
     ({"service": "nope", "question": "问", "outcome": "online"}, "service", "没有业务"),
     ({"service": "id_card", "question": "  ", "outcome": "online"}, "question", "不能为空"),
     ({"service": "id_card", "question": "问" * 501, "outcome": "online"}, "question", "500"),
-    ({"service": "id_card", "question": "问", "outcome": "maybe"}, "outcome", "当场解答"),
+    ({"service": "id_card", "question": "问", "outcome": "maybe"}, "outcome", "处理结果：不是可选的值"),
     ({"service": "id_card", "question": "问", "outcome": "to_window"}, "to_window", "请选择窗口"),
     ({"service": "id_card", "question": "问", "outcome": "to_window", "to_window": 99}, "to_window", "没有 99 号窗口"),
     ({"service": "id_card", "question": "问", "outcome": "online", "to_window": 14}, "to_window", "引导至窗口"),
     ({"service": "id_card", "question": "问", "outcome": "answered"}, "answer", "解答内容"),
-    ({"service": "id_card", "question": 5, "outcome": "answered"}, "question", "字符串"),
+    ({"service": "id_card", "question": 5, "outcome": "answered"}, "question", "咨询问题：应为文字"),
 ])
 async def test_bad_input_is_named(desk_api, body, field, words):
     _, clerk, _ = desk_api

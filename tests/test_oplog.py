@@ -105,7 +105,7 @@ async def test_filters_narrow_the_log_and_pages_add_up(desk):
 async def test_bad_filters_are_refused_naming_the_field(desk):
     for query, name, words in [("day=2026-13-01", "day", "日期"), ("day=23.11.2026", "day", "日期"),
                                ("window=abc", "window", "窗口"), ("window=999", "window", "没有 999 号窗口"),
-                               ("action=delete", "action", "操作应为"), ("limit=0", "limit", "每页条数"),
+                               ("action=delete", "action", "操作：不是可选的值"), ("limit=0", "limit", "每页条数"),
                                ("limit=501", "limit", "每页条数"), ("offset=-1", "offset", "起始位置"),
                                ("staff=" + "9" * 21, "staff", "工号")]:
         status, body = await _get(desk, f"/api/oplog?{query}")

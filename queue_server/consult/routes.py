@@ -10,25 +10,51 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Literal
+
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from queue_server.consult import rules
 from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
 from queue_server.core.hall_time import business_day
 from queue_server.keys import CLOCK, CONFIG, DB
-from queue_server.reviews.http import day_range, run_read
+from queue_server.reviews.http import query_days, run_read
+from queue_server.reviews.requests import DaysQuery
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
-from queue_server.web.json_io import json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Code, Text, WindowNumber
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DESK_PAGE = Path(__file__).with_name("desk.html")
+Outcome = Literal[tuple(rules.OUTCOMES)]
+routes = ApiRoutes()
 
 
-async def _handle_record(request: web.Request) -> web.Response:
+class ConsultationRequest(BaseModel):
+    """A question the desk answered; which service and window exist, and what each outcome needs, are the rules'."""
+
+    service: Code = Field(title="咨询业务")
+    question: Text(rules.QUESTION_MAX) = Field(title="咨询问题")
+    answer: Text(rules.ANSWER_MAX, min_length=0) | None = Field(None, title="解答内容")
+    outcome: Outcome = Field(title="处理结果", description="answered 当场解答 / to_window 引导至窗口 / "
+                                                          "online 帮助网上申办")
+    to_window: WindowNumber | None = Field(None, title="引导至窗口")
+
+
+class ConsultationQuery(DaysQuery):
+    outcome: Outcome | None = Field(None, title="处理结果")
+    service: Code | None = Field(None, title="咨询业务")
+
+
+@routes.post("/api/consultations", "登记咨询导办 Record a question the desk answered", roles=("staff", "admin"),
+             body=ConsultationRequest, responses={"201": "the record", "422": "the field named"})
+async def _handle_record(request: web.Request, body: ConsultationRequest) -> web.Response:
     who = require(request, "staff", "admin")
     config = request.app[CONFIG]
-    entry = rules.consultation_input(await read_json(request), config)
+    entry = rules.consultation_input(body.model_dump(), config)
     now, db = request.app[CLOCK].now(), request.app[DB]
     with write_transaction(db):
         record_id = rules.record(db, entry, to_iso(now), business_day(now, config.hall).isoformat(), who.window,
@@ -37,34 +63,40 @@ async def _handle_record(request: web.Request) -> web.Response:
     return json_response(rules.row_json(row, config, config.hall.tz), status=201)
 
 
-def _rows(request: web.Request) -> list[dict]:
-    day_from, day_to = day_range(request, default_days=30)
-    q = request.query
-    return rules.listing(request.app[DB], day_from, day_to, outcome=q.get("outcome") or None,
-                         service=q.get("service") or None)
+def _rows(request: web.Request, query: ConsultationQuery) -> list[dict]:
+    day_from, day_to = query_days(request, query.from_, query.to, default_days=30)
+    return rules.listing(request.app[DB], day_from, day_to, outcome=query.outcome, service=query.service)
 
 
-async def _handle_list(request: web.Request) -> web.Response:
+@routes.get("/api/consultations", "咨询导办台账 Records (?from, ?to, ?outcome, ?service)", roles=("admin",),
+            query=ConsultationQuery, responses={"200": "records, oldest first"})
+async def _handle_list(request: web.Request, query: ConsultationQuery) -> web.Response:
     require(request, "admin")
     config = request.app[CONFIG]
-    return json_response([rules.row_json(r, config, config.hall.tz) for r in _rows(request)])
+    return json_response([rules.row_json(r, config, config.hall.tz) for r in _rows(request, query)])
 
 
-async def _handle_counts(request: web.Request) -> web.Response:
+@routes.get("/api/consultations/counts", "咨询导办统计 Counts per service and outcome", roles=("admin",),
+            query=ConsultationQuery, responses={"200": "{total, outcomes, services}"})
+async def _handle_counts(request: web.Request, query: ConsultationQuery) -> web.Response:
     require(request, "admin")
-    return json_response(rules.counts(_rows(request), request.app[CONFIG]))
+    return json_response(rules.counts(_rows(request, query), request.app[CONFIG]))
 
 
-async def _handle_export(request: web.Request) -> web.Response:
+@routes.get("/api/consultations.xlsx", "导出咨询导办台账 The records as .xlsx", roles=("admin",),
+            query=ConsultationQuery, produces=_XLSX, responses={"200": "an .xlsx workbook"})
+async def _handle_export(request: web.Request, query: ConsultationQuery) -> web.Response:
     require(request, "admin")
     config = request.app[CONFIG]
-    rows = [rules.row_json(r, config, config.hall.tz) for r in _rows(request)]
+    rows = [rules.row_json(r, config, config.hall.tz) for r in _rows(request, query)]
     # building the workbook is the slow part; run it off the event loop so calls and tickets go on
     body = await run_read(request, lambda _db: rules.write_xlsx(rows))
     return web.Response(body=body, content_type=_XLSX, headers={
         "Content-Disposition": "attachment; filename*=UTF-8''consultations.xlsx"})
 
 
+@routes.get("/desk", "咨询导办台页面 The consultation desk's page (HTML)", produces="text/html",
+            responses={"200": "HTML"})
 async def _handle_desk_page(request: web.Request) -> web.Response:
     return web.Response(text=DESK_PAGE.read_text("utf-8"), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
@@ -72,35 +104,5 @@ async def _handle_desk_page(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add the consultation register's routes and the desk page."""
-    app.router.add_post("/api/consultations", _handle_record)
-    app.router.add_get("/api/consultations", _handle_list)
-    app.router.add_get("/api/consultations/counts", _handle_counts)
-    app.router.add_get("/api/consultations.xlsx", _handle_export)
-    app.router.add_get("/desk", _handle_desk_page)
+    routes.add_to(app)
 
-
-_S = {"type": "string"}
-_FILTERS = [{"name": n, "in": "query", "required": False, "schema": s} for n, s in (
-    ("from", {"type": "string", "format": "date"}), ("to", {"type": "string", "format": "date"}),
-    ("outcome", {"type": "string", "enum": list(rules.OUTCOMES)}), ("service", _S))]
-OPENAPI_PATHS = {
-    "/api/consultations": {
-        "post": {"summary": "登记咨询导办 Record a question the desk answered",
-                 "security": [{"bearer": ["staff", "admin"]}],
-                 "requestBody": {"content": {"application/json": {"schema": {
-                     "type": "object", "required": ["service", "question", "outcome"],
-                     "properties": {"service": _S, "question": _S, "answer": _S,
-                                    "outcome": {"type": "string", "enum": list(rules.OUTCOMES)},
-                                    "to_window": {"type": "integer"}}}}}},
-                 "responses": {"201": {"description": "the record"}, "422": {"description": "the field named"}}},
-        "get": {"summary": "咨询导办台账 Records (?from, ?to, ?outcome, ?service)", "security": [{"bearer": ["admin"]}],
-                "parameters": _FILTERS, "responses": {"200": {"description": "records, oldest first"}}}},
-    "/api/consultations/counts": {"get": {
-        "summary": "咨询导办统计 Counts per service and outcome", "security": [{"bearer": ["admin"]}],
-        "parameters": _FILTERS, "responses": {"200": {"description": "{total, outcomes, services}"}}}},
-    "/api/consultations.xlsx": {"get": {
-        "summary": "导出咨询导办台账 The records as .xlsx", "security": [{"bearer": ["admin"]}],
-        "parameters": _FILTERS, "responses": {"200": {"description": "an .xlsx workbook"}}}},
-    "/desk": {"get": {"summary": "咨询导办台页面 The consultation desk's page (HTML)",
-                      "responses": {"200": {"description": "HTML"}}}},
-}

@@ -42,7 +42,3 @@ def setup(app: web.Application) -> None:
     routes.add_to(app)
     for module in (ticket_routes, window_routes, status_page, oplog_routes):
         module.setup(app)
-
-
-#: the operation log still documents its routes by hand (its input is not declared yet)
-OPENAPI_PATHS = oplog_routes.OPENAPI_PATHS

@@ -89,6 +89,18 @@ def day_range(request: web.Request, default_days: int = 0) -> tuple[str, str]:
     return values["from"].isoformat(), values["to"].isoformat()
 
 
+def query_days(request: web.Request, day_from: str | None, day_to: str | None,
+               default_days: int = 0) -> tuple[str, str]:
+    """A declared ``?from=&to=`` (already valid days, see ``DaysQuery``) with :func:`day_range`'s defaults: the
+    last ``default_days`` days up to today; ``from`` after ``to`` is named."""
+    end = today(request)
+    start = day_from or (end - timedelta(days=default_days)).isoformat()
+    stop = day_to or end.isoformat()
+    if start > stop:
+        raise invalid("from", "起始日期不能晚于结束日期")
+    return start, stop
+
+
 def actor_name(principal: Any) -> str:
     """How the logs name the person acting: the account's name, else its role."""
     return getattr(principal, "name", None) or getattr(principal, "role", "") or "?"

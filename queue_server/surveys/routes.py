@@ -8,43 +8,93 @@ from one address is refused with 429 before any ticket is looked up, so tokens c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from queue_server.core.db import write_transaction
-from queue_server.core.errors import ApiError, invalid, not_found
+from queue_server.core.errors import ApiError, not_found
 from queue_server.keys import CLOCK, CONFIG, DB
-from queue_server.reviews.http import client_address, day_range, run_read
+from queue_server.reviews.http import client_address, query_days, run_read
 from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.reviews.settings import load_review_settings
 from queue_server.surveys import store
 from queue_server.surveys.settings import KINDS, Survey, active_survey, surveys
+from queue_server.reviews.requests import DaysQuery
+from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
-from queue_server.web.json_io import json_response, read_json
+from queue_server.web.json_io import json_response
+from queue_server.web.types import Code, Token, bad_character
 
 SURVEYS = web.AppKey("surveys", dict)
 LIMITER = web.AppKey("survey_limiter", RateLimiter)
 PROXIES = web.AppKey("survey_trusted_proxies", frozenset)
 PAGE = Path(__file__).with_name("survey.html")
+routes = ApiRoutes()
 
 
-def _survey(request: web.Request) -> Survey:
-    found = request.app[SURVEYS].get(request.match_info["code"])
+def _answer_value(value: Any) -> Any:
+    """One answer as JSON gives it: a rating (integer), an option or a text (storable text of at most TEXT_MAX
+    characters), or nothing; which of them a question takes is ``store.check_answers``'s rule."""
+    if value is None or isinstance(value, (bool, int)):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1_000_000:
+            raise PydanticCustomError("answer_range", "数值过大")
+        return value
+    if isinstance(value, str):
+        reason = bad_character(value, multiline=True)
+        if reason:
+            raise PydanticCustomError("bad_character", reason)
+        value = value.replace("\r\n", "\n").strip()
+        if len(value) > store.TEXT_MAX:
+            raise PydanticCustomError("string_too_long", "不能超过 {max_length} 个字", {"max_length": store.TEXT_MAX})
+        return value
+    raise PydanticCustomError("answer_type", "应为评分、选项或文字")
+
+
+#: one answer: any JSON scalar checked by :func:`_answer_value` (a union would name its members in the error)
+Answer = Annotated[Any, AfterValidator(_answer_value), WithJsonSchema({"anyOf": [
+    {"type": "integer"}, {"type": "string", "maxLength": store.TEXT_MAX}, {"type": "null"}]})]
+QuestionCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class AnswerRequest(BaseModel):
+    """A ticket's answers: question code → answer (the questions are the hall file's, per questionnaire)."""
+
+    ticket_token: Token = Field(title="号票凭证")
+    answers: dict[QuestionCode, Answer] = Field(title="问卷回答", max_length=store.MAX_ANSWERS)
+
+
+class SurveyPath(BaseModel):
+    code: Code = Field(title="问卷代码")
+
+
+class TicketTokenPath(BaseModel):
+    token: Token = Field(title="号票凭证")
+
+
+class ResultsQuery(DaysQuery):
+    by: Literal["window", "department"] = Field("department", title="分组")
+
+
+def _survey(request: web.Request, code: str) -> Survey:
+    found = request.app[SURVEYS].get(code)
     if found is None:
         raise not_found("没有这份问卷")
     return found
 
 
-def _ticket(request: web.Request, token: object) -> dict | None:
-    if not isinstance(token, str) or not token or len(token) > 64:
-        raise invalid("ticket_token", "缺少号票凭证 ticket_token")
+def _ticket(request: web.Request, token: str) -> dict | None:
     return next(request.app[DB].query("SELECT * FROM tickets WHERE token = ?", [token]), None)
 
 
-async def _handle_form(request: web.Request) -> web.Response:
+@routes.get("/api/s/{token}", "问卷表单 The active questionnaire and whether this ticket may answer",
+            params=TicketTokenPath, responses={"200": "survey, answerable, reason", "404": "unknown ticket"})
+async def _handle_form(request: web.Request, path: TicketTokenPath) -> web.Response:
     """What the phone page needs: the active questionnaire and whether this ticket may answer it."""
     config, db = request.app[CONFIG], request.app[DB]
-    ticket = _ticket(request, request.match_info["token"])
+    ticket = _ticket(request, path.token)
     if ticket is None:
         raise not_found("没有找到这个号码，请核对二维码或链接")
     survey = active_survey(request.app[SURVEYS])
@@ -67,18 +117,22 @@ async def _handle_form(request: web.Request) -> web.Response:
             for q in survey.questions]}})
 
 
-async def _handle_answer(request: web.Request) -> web.Response:
+@routes.post("/api/surveys/{code}/answers", "提交问卷 Answer for a served ticket (public: the ticket token; one "
+             "answer per ticket)", params=SurveyPath, body=AnswerRequest, responses={
+                 "201": "recorded", "409": "not served or already answered", "403": "too long after service",
+                 "404": "unknown questionnaire or ticket", "422": "answers.<code>",
+                 "429": "too many from this address"})
+async def _handle_answer(request: web.Request, path: SurveyPath, body: AnswerRequest) -> web.Response:
     address = client_address(request, request.app[PROXIES])
     limiter = request.app[LIMITER]
     if not limiter.allow(address):
         raise ApiError(429, "rate_limited", "提交过于频繁，请稍后再试")
     limiter.record(address)  # refused and failed attempts count too: probing tokens is a burst
-    body = await read_json(request)  # the body first, as declared routes do: a malformed one is named before anything
-    survey = _survey(request)
+    survey = _survey(request, path.code)
     if not survey.active:
         raise ApiError(409, "conflict", "这份问卷已结束")
-    ticket = _ticket(request, body.get("ticket_token"))
-    answers = store.check_answers(survey, body.get("answers"))
+    ticket = _ticket(request, body.ticket_token)
+    answers = store.check_answers(survey, body.answers)
     db, config, now = request.app[DB], request.app[CONFIG], request.app[CLOCK].now()
     with write_transaction(db):
         store.check_answerable(db, survey, ticket, now)
@@ -86,27 +140,33 @@ async def _handle_answer(request: web.Request) -> web.Response:
     return json_response({"id": answer_id, "survey": survey.code, "ticket": ticket["number"]}, status=201)
 
 
-async def _handle_results(request: web.Request) -> web.Response:
+@routes.get("/api/surveys/{code}/results", "问卷结果 Results per window or unit (?by=window|department)", roles=("admin",), params=SurveyPath,
+            query=ResultsQuery, responses={"200": "groups with each question's figures", "404": "no such questionnaire"})
+async def _handle_results(request: web.Request, path: SurveyPath, query: ResultsQuery) -> web.Response:
     require(request, "admin")
-    survey, config = _survey(request), request.app[CONFIG]
-    day_from, day_to = day_range(request, default_days=90)
-    by = request.query.get("by", "department")
+    survey, config = _survey(request, path.code), request.app[CONFIG]
+    day_from, day_to = query_days(request, query.from_, query.to, default_days=90)
+    by = query.by
     groups = await run_read(request, lambda db: store.results(db, config, survey, day_from, day_to, by))
     return json_response({"survey": survey.code, "title": survey.title, "from": day_from, "to": day_to, "by": by,
                           "groups": groups})
 
 
-async def _handle_weak(request: web.Request) -> web.Response:
+@routes.get("/api/surveys/{code}/weak", "薄弱环节（通报相关窗口单位） Questions below the thresholds per unit", roles=("admin",), params=SurveyPath,
+            query=ResultsQuery, responses={"200": "units with their weak points", "404": "no such questionnaire"})
+async def _handle_weak(request: web.Request, path: SurveyPath, query: ResultsQuery) -> web.Response:
     require(request, "admin")
-    survey, config = _survey(request), request.app[CONFIG]
-    day_from, day_to = day_range(request, default_days=90)
-    by = request.query.get("by", "department")
+    survey, config = _survey(request, path.code), request.app[CONFIG]
+    day_from, day_to = query_days(request, query.from_, query.to, default_days=90)
+    by = query.by
     units = await run_read(request, lambda db: store.weak_points(db, config, survey, day_from, day_to, by))
     return json_response({"survey": survey.code, "title": survey.title, "from": day_from, "to": day_to,
                           "weak_rating": survey.weak_rating, "weak_share": survey.weak_share,
                           "min_answers": survey.min_answers, "units": units})
 
 
+@routes.get("/api/surveys", "问卷列表 The hall's questionnaires", roles=("admin",),
+            responses={"200": "questionnaires with their questions"})
 async def _handle_list(request: web.Request) -> web.Response:
     require(request, "admin")
     return json_response([{"code": s.code, "title": s.title, "active": s.active, "answer_days": s.answer_days,
@@ -114,7 +174,9 @@ async def _handle_list(request: web.Request) -> web.Response:
                                          for q in s.questions]} for s in request.app[SURVEYS].values()])
 
 
-async def _handle_page(request: web.Request) -> web.Response:
+@routes.get("/s/{token}", "问卷调查页 The citizen's questionnaire page (HTML, phone)", params=TicketTokenPath,
+            produces="text/html", responses={"200": "HTML"})
+async def _handle_page(request: web.Request, path: TicketTokenPath) -> web.Response:
     return web.Response(text=PAGE.read_text("utf-8"), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
@@ -125,41 +187,5 @@ def setup(app: web.Application) -> None:
     settings = load_review_settings(app[CONFIG])
     app[LIMITER] = RateLimiter(app[CLOCK], settings.rate_limit_address_count, settings.rate_limit_seconds)
     app[PROXIES] = settings.trusted_proxies
-    app.router.add_get("/s/{token}", _handle_page)
-    app.router.add_get("/api/s/{token}", _handle_form)
-    app.router.add_get("/api/surveys", _handle_list)
-    app.router.add_post("/api/surveys/{code}/answers", _handle_answer)
-    app.router.add_get("/api/surveys/{code}/results", _handle_results)
-    app.router.add_get("/api/surveys/{code}/weak", _handle_weak)
+    routes.add_to(app)
 
-
-_CODE = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]
-_QUERY = _CODE + [{"name": n, "in": "query", "required": False, "schema": s} for n, s in (
-    ("from", {"type": "string", "format": "date"}), ("to", {"type": "string", "format": "date"}),
-    ("by", {"type": "string", "enum": ["window", "department"]}))]
-_TOKEN = [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}]
-OPENAPI_PATHS = {
-    "/s/{token}": {"get": {"summary": "问卷调查页 The citizen's questionnaire page (HTML, phone)", "parameters": _TOKEN,
-                           "responses": {"200": {"description": "HTML"}}}},
-    "/api/s/{token}": {"get": {"summary": "问卷表单 The active questionnaire and whether this ticket may answer",
-                               "parameters": _TOKEN, "responses": {"200": {"description": "survey, answerable, reason"},
-                                                                   "404": {"description": "unknown ticket"}}}},
-    "/api/surveys": {"get": {"summary": "问卷列表 The hall's questionnaires", "security": [{"bearer": ["admin"]}],
-                             "responses": {"200": {"description": "questionnaires with their questions"}}}},
-    "/api/surveys/{code}/answers": {"post": {
-        "summary": "提交问卷 Answer for a served ticket (public: the ticket token; one answer per ticket)",
-        "parameters": _CODE,
-        "requestBody": {"content": {"application/json": {"schema": {
-            "type": "object", "required": ["ticket_token", "answers"],
-            "properties": {"ticket_token": {"type": "string"}, "answers": {"type": "object"}}}}}},
-        "responses": {"201": {"description": "recorded"}, "409": {"description": "not served or already answered"},
-                      "403": {"description": "too long after service"}, "422": {"description": "answers.<code>"},
-                      "429": {"description": "too many from this address"}}}},
-    "/api/surveys/{code}/results": {"get": {
-        "summary": "问卷结果 Results per window or unit (?by=window|department)", "security": [{"bearer": ["admin"]}],
-        "parameters": _QUERY, "responses": {"200": {"description": "groups with each question's figures"}}}},
-    "/api/surveys/{code}/weak": {"get": {
-        "summary": "薄弱环节（通报相关窗口单位） Questions below the thresholds per unit",
-        "security": [{"bearer": ["admin"]}], "parameters": _QUERY,
-        "responses": {"200": {"description": "units with their weak points"}}}},
-}
