@@ -98,7 +98,7 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     modules = route_modules()
     for name in modules:
         importlib.import_module(name).setup(app)
-    openapi.setup(app, modules)  # last: the document is built from every route declared above
+    openapi.setup(app)  # last: the document is built from every route declared above
 
     async def _close_sockets(app: web.Application) -> None:
         await hub.close_all()

@@ -17,9 +17,8 @@ from pydantic import BaseModel, Field
 
 from queue_server.consult import rules
 from queue_server.core.clock import to_iso
-from queue_server.core.db import write_transaction
 from queue_server.core.hall_time import business_day
-from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.reviews.http import query_days, run_read
 from queue_server.reviews.requests import DaysQuery
 from queue_server.web.api import ApiRoutes
@@ -56,9 +55,9 @@ async def _handle_record(request: web.Request, body: ConsultationRequest) -> web
     config = request.app[CONFIG]
     entry = rules.consultation_input(body.model_dump(), config)
     now, db = request.app[CLOCK].now(), request.app[DB]
-    with write_transaction(db):
-        record_id = rules.record(db, entry, to_iso(now), business_day(now, config.hall).isoformat(), who.window,
-                                 who.staff_no, who.actor)
+    day = business_day(now, config.hall).isoformat()
+    record_id = await request.app[WRITER].run(
+        lambda wdb: rules.record(wdb, entry, to_iso(now), day, who.window, who.staff_no, who.actor))
     row = db["consultations"].get(record_id)
     return json_response(rules.row_json(row, config, config.hall.tz), status=201)
 

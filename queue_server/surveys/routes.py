@@ -14,9 +14,8 @@ from aiohttp import web
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from queue_server.core.db import write_transaction
 from queue_server.core.errors import ApiError, not_found
-from queue_server.keys import CLOCK, CONFIG, DB
+from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.reviews.http import client_address, query_days, run_read
 from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.reviews.settings import load_review_settings
@@ -133,10 +132,13 @@ async def _handle_answer(request: web.Request, path: SurveyPath, body: AnswerReq
         raise ApiError(409, "conflict", "这份问卷已结束")
     ticket = _ticket(request, body.ticket_token)
     answers = store.check_answers(survey, body.answers)
-    db, config, now = request.app[DB], request.app[CONFIG], request.app[CLOCK].now()
-    with write_transaction(db):
+    config, now = request.app[CONFIG], request.app[CLOCK].now()
+
+    def write(db) -> int:  # the check and the answer in one write: two phones cannot both answer one ticket
         store.check_answerable(db, survey, ticket, now)
-        answer_id = store.record(db, survey, ticket, config, answers, now)
+        return store.record(db, survey, ticket, config, answers, now)
+
+    answer_id = await request.app[WRITER].run(write)
     return json_response({"id": answer_id, "survey": survey.code, "ticket": ticket["number"]}, status=201)
 
 

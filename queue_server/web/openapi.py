@@ -7,7 +7,6 @@ accepts, nor forget a route that is registered.
 from __future__ import annotations
 
 import html
-import importlib
 import re
 from typing import Any
 
@@ -89,17 +88,10 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
     return out
 
 
-def build_spec(tables: list[ApiRoutes], legacy_modules: list[str] = ()) -> dict[str, Any]:
-    """One OpenAPI document of every declared route of the app.
-
-    :param legacy_modules: route modules of areas not yet moved to declared routes: their hand-kept
-        ``OPENAPI_PATHS`` are merged in until they are.
-    """
+def build_spec(tables: list[ApiRoutes]) -> dict[str, Any]:
+    """One OpenAPI document of every declared route of the app."""
     schemas = _Schemas()
     paths: dict[str, dict[str, Any]] = {}
-    for name in legacy_modules:
-        for path, ops in getattr(importlib.import_module(name), "OPENAPI_PATHS", {}).items():
-            paths.setdefault(path, {}).update(ops)
     for table in tables:
         for op in table.operations:
             paths.setdefault(openapi_path(op.path), {})[op.method.lower()] = _operation(op, schemas)
@@ -154,7 +146,7 @@ async def _handle_docs(request: web.Request) -> web.Response:
 SPEC = web.AppKey("openapi_spec", dict)
 
 
-def setup(app: web.Application, route_modules: list[str] = ()) -> None:
+def setup(app: web.Application) -> None:
     """Add the document's routes and build it from every route table added so far (call it last)."""
     routes.add_to(app)
-    app[SPEC] = build_spec(app[ROUTE_TABLES], route_modules)
+    app[SPEC] = build_spec(app[ROUTE_TABLES])
