@@ -312,9 +312,9 @@ def test_elder_mode_speaks_a_real_prompt_on_each_screen(runs) -> None:
     assert runs["normal"]["voice"] == [] and runs["normal"]["offline"]["voice"] == []
 
 
-def test_a_422_reaches_the_screen_without_its_field_name(kiosk_server) -> None:
-    """GIVEN the server's 422 for a malformed code ("code: 预约码应为6位数字") THEN the kiosk's client hands the screen
-    the Chinese message alone."""
+def test_a_refusal_reaches_the_screen_without_its_field_name(kiosk_server) -> None:
+    """GIVEN the server's refusal of a malformed code (the declared path: 404 naming the field ``code``) THEN the
+    kiosk's client hands the screen the Chinese message alone, no English field name."""
     from kiosk.common.api import ApiClient
 
     client = ApiClient(kiosk_server.url, kiosk_server.token("kiosk"), deliver=lambda fn: fn())
@@ -322,5 +322,5 @@ def test_a_422_reaches_the_screen_without_its_field_name(kiosk_server) -> None:
         result = client.call_sync("POST", "/api/appointments/12/check-in")
     finally:
         client.close()
-    assert result.status == 422 and result.data["message"].startswith("code: ")
-    assert result.message == "预约码应为6位数字"
+    assert result.status == 404 and result.data["field"] == "code"
+    assert result.message == "预约码：格式不正确"
