@@ -142,25 +142,31 @@ async def _handle_answer(request: web.Request, path: SurveyPath, body: AnswerReq
     return json_response({"id": answer_id, "survey": survey.code, "ticket": ticket["number"]}, status=201)
 
 
-@routes.get("/api/surveys/{code}/results", "问卷结果 Results per window or unit (?by=window|department)", roles=("admin",), params=SurveyPath,
-            query=ResultsQuery, responses={"200": "groups with each question's figures", "404": "no such questionnaire"})
-async def _handle_results(request: web.Request, path: SurveyPath, query: ResultsQuery) -> web.Response:
+def _span(request: web.Request, path: SurveyPath, query: ResultsQuery) -> tuple[Survey, str, str]:
+    """The questionnaire and the days a results request covers (default: the last 90)."""
     require(request, "admin")
-    survey, config = _survey(request, path.code), request.app[CONFIG]
+    survey = _survey(request, path.code)
     day_from, day_to = query_days(request, query.from_, query.to, default_days=90)
-    by = query.by
+    return survey, day_from, day_to
+
+
+@routes.get("/api/surveys/{code}/results", "问卷结果 Results per window or unit (?by=window|department)",
+            roles=("admin",), params=SurveyPath, query=ResultsQuery,
+            responses={"200": "groups with each question's figures", "404": "no such questionnaire"})
+async def _handle_results(request: web.Request, path: SurveyPath, query: ResultsQuery) -> web.Response:
+    survey, day_from, day_to = _span(request, path, query)
+    config, by = request.app[CONFIG], query.by
     groups = await run_read(request, lambda db: store.results(db, config, survey, day_from, day_to, by))
     return json_response({"survey": survey.code, "title": survey.title, "from": day_from, "to": day_to, "by": by,
                           "groups": groups})
 
 
-@routes.get("/api/surveys/{code}/weak", "薄弱环节（通报相关窗口单位） Questions below the thresholds per unit", roles=("admin",), params=SurveyPath,
-            query=ResultsQuery, responses={"200": "units with their weak points", "404": "no such questionnaire"})
+@routes.get("/api/surveys/{code}/weak", "薄弱环节（通报相关窗口单位） Questions below the thresholds per unit",
+            roles=("admin",), params=SurveyPath, query=ResultsQuery,
+            responses={"200": "units with their weak points", "404": "no such questionnaire"})
 async def _handle_weak(request: web.Request, path: SurveyPath, query: ResultsQuery) -> web.Response:
-    require(request, "admin")
-    survey, config = _survey(request, path.code), request.app[CONFIG]
-    day_from, day_to = query_days(request, query.from_, query.to, default_days=90)
-    by = query.by
+    survey, day_from, day_to = _span(request, path, query)
+    config, by = request.app[CONFIG], query.by
     units = await run_read(request, lambda db: store.weak_points(db, config, survey, day_from, day_to, by))
     return json_response({"survey": survey.code, "title": survey.title, "from": day_from, "to": day_to,
                           "weak_rating": survey.weak_rating, "weak_share": survey.weak_share,
