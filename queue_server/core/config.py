@@ -19,7 +19,8 @@ from queue_server.core.config_reader import ConfigError, Reader
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 DEMO_CONFIG_PATH = ASSETS / "halls" / "demo.toml"
 
-EXTENSION_SECTIONS = ("devices", "kiosk", "reviews", "guides", "tidal", "practices", "surveys", "security")
+EXTENSION_SECTIONS = ("devices", "kiosk", "reviews", "guides", "tidal", "practices", "surveys", "security", "outbound",
+                      "booking", "city")
 #: extension sections written as arrays of tables (``[[surveys]]``): kept as ``{"items": [...]}`` for their owner
 ARRAY_SECTIONS = ("surveys",)
 CORE_SECTIONS = ("hall", "queue", "priority_categories", "departments", "services", "windows")
