@@ -3,11 +3,16 @@ every request (headers and raw body) and answers what the test sets; it can be s
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+import contextlib
+from dataclasses import dataclass, field, replace
 
+import aiohttp
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from tests.conftest import free_port
+from queue_server.app import create_app, open_database
+from tests.apiclient import Api
+from tests.conftest import RunningServer, free_port
 
 
 @dataclass
@@ -61,3 +66,21 @@ async def until(condition, what: str, seconds: float = 15.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"never happened: {what}")
+
+
+@contextlib.asynccontextmanager
+async def hall_with(hall_config, db_path, clock, outbound: dict):
+    """The real server with ``[outbound]`` set to ``outbound`` (open all hours), and ``server.api`` an admin client."""
+    db = open_database(db_path)
+    config = replace(hall_config, sections={**hall_config.sections, "outbound": outbound})
+    app = create_app(config, db=db, clock=clock, open_all_hours=True)
+    test_server = TestServer(app, host="127.0.0.1")
+    await test_server.start_server()
+    server = RunningServer(test_server, app, db, clock)
+    try:
+        async with aiohttp.ClientSession() as http:
+            server.api = Api(http, server.url, server.token("admin"))
+            yield server
+    finally:
+        await test_server.close()
+        db.close()

@@ -6,30 +6,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import replace
 
-import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from queue_server.app import create_app, open_database
 from queue_server.core.clock import from_iso
 from queue_server.core.errors import conflict
 from queue_server.keys import HALL, OUTBOX, WRITER
 from queue_server.outbound.routes import WORKER
-from tests.apiclient import Api
-from tests.conftest import RunningServer
-from tests.receiver import Receiver, until
+from tests.receiver import Receiver, hall_with, until
 
 SECRET = "s3cret-for-the-test-hall"
 EVENTS = ["ticket.issued", "ticket.called", "ticket.finished", "window.paused", "review.created"]
 SERVICE = "bdc_transfer"  # window 1 serves it
 
 
-def webhook_config(hall_config, url: str, **extra):
-    section = {"url": url, "secret": SECRET, "events": EVENTS, "first_delay": 10, "max_delay": 40,
-               "max_attempts": 3, **extra}
-    return replace(hall_config, sections={**hall_config.sections, "outbound": {"webhook": section}})
+def webhook(url: str, **extra) -> dict:
+    return {"webhook": {"url": url, "secret": SECRET, "events": EVENTS, "first_delay": 10, "max_delay": 40,
+                        "max_attempts": 3, **extra}}
 
 
 @pytest.fixture
@@ -45,18 +38,8 @@ async def receiver():
 @pytest.fixture
 async def hall(hall_config, db_path, clock, receiver):
     """The real server with ``[outbound.webhook]`` pointing at the receiver, and an admin API client."""
-    db = open_database(db_path)
-    app = create_app(webhook_config(hall_config, receiver.url), db=db, clock=clock, open_all_hours=True)
-    test_server = TestServer(app, host="127.0.0.1")
-    await test_server.start_server()
-    server = RunningServer(test_server, app, db, clock)
-    try:
-        async with aiohttp.ClientSession() as http:
-            server.api = Api(http, server.url, server.token("admin"))
-            yield server
-    finally:
-        await test_server.close()
-        db.close()
+    async with hall_with(hall_config, db_path, clock, webhook(receiver.url)) as server:
+        yield server
 
 
 def verified(request) -> dict:

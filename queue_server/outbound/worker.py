@@ -82,7 +82,8 @@ class DeliveryWorker:
         self.http: aiohttp.ClientSession | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
-        self._inflight: dict[str, dict[str, asyncio.Task]] = {name: {} for name in outbox.channels}
+        #: attempts running, by channel and message id
+        self._inflight: dict[str, dict[str, asyncio.Task]] = {}
         self._barrier: asyncio.Task | None = None
         self._barrier_again = False
         self._unsubscribe: Callable[[], None] | None = None
@@ -164,7 +165,7 @@ class DeliveryWorker:
         now_iso = now.isoformat(timespec="microseconds")
         soonest: str | None = None
         for name, configured in self.outbox.channels.items():
-            running = self._inflight[name]
+            running = self._inflight.setdefault(name, {})
             if configured.channel.ordered:
                 if running:
                     continue
