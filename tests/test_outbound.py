@@ -13,7 +13,7 @@ from queue_server.core.clock import from_iso
 from queue_server.core.errors import conflict
 from queue_server.keys import HALL, OUTBOX, WRITER
 from queue_server.outbound.routes import WORKER
-from tests.receiver import Receiver, hall_with, until
+from tests.receiver import hall_with, until
 
 SECRET = "s3cret-for-the-test-hall"
 EVENTS = ["ticket.issued", "ticket.called", "ticket.finished", "window.paused", "review.created"]
@@ -23,16 +23,6 @@ SERVICE = "bdc_transfer"  # window 1 serves it
 def webhook(url: str, **extra) -> dict:
     return {"webhook": {"url": url, "secret": SECRET, "events": EVENTS, "first_delay": 10, "max_delay": 40,
                         "max_attempts": 3, **extra}}
-
-
-@pytest.fixture
-async def receiver():
-    r = Receiver()
-    await r.start()
-    try:
-        yield r
-    finally:
-        await r.stop()
 
 
 @pytest.fixture

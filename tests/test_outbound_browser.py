@@ -8,20 +8,10 @@ import pytest
 from queue_server.core.clock import SystemClock
 from queue_server.web.auth import add_staff
 from tests.browser_layout import horizontal_overflow, shot
-from tests.receiver import Receiver, hall_with, until
+from tests.receiver import hall_with, until
 
 playwright_api = pytest.importorskip("playwright.async_api")
 expect = playwright_api.expect
-
-
-@pytest.fixture
-async def receiver():
-    r = Receiver()
-    await r.start()
-    try:
-        yield r
-    finally:
-        await r.stop()
 
 
 async def test_manager_sees_dead_letters_and_retries_them(browser, hall_config, db_path, clock, receiver):
