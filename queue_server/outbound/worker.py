@@ -156,8 +156,11 @@ class DeliveryWorker:
             timeout = self.settings.poll_seconds
             if due is not None:
                 timeout = min(timeout, max(0.0, (due - self.clock.now()).total_seconds()))
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as the
+            # wake-up fires (an attempt ending while stop() cancels everything), and stop() then waits for ever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     def _dispatch(self) -> datetime | None:
         """Start every attempt that is due and has a free slot; when the next not-yet-due message is due."""
