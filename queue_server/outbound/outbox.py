@@ -32,12 +32,13 @@ from queue_server.core.clock import Clock
 from queue_server.core.errors import conflict, not_found
 from queue_server.core.events import Event
 from queue_server.outbound import store
+from queue_server.outbound.channel import Message
 from queue_server.outbound.registry import ConfiguredChannel
 
 log = logging.getLogger(__name__)
 
 #: internal event (no topic: no client sees it) the hook returns when it stored messages; published after the
-#: batch commits, it wakes the delivery worker
+#: batch commits, it wakes the delivery worker (``data["messages"]``: the messages stored, when it has them)
 QUEUED_EVENT = "outbound.queued"
 #: the kind of a parked batch of events a channel could not turn into messages
 EVENTS_KIND = "outbox.events"
@@ -76,16 +77,19 @@ class Outbox:
         return message_id
 
     def after_batch(self, db: Database, events: list[Event]) -> list[Event]:
-        """The writer's batch hook: every configured channel's messages for ``events``, stored in the batch."""
+        """The writer's batch hook: every configured channel's messages for ``events``, stored in the batch.
+
+        The :data:`QUEUED_EVENT` it returns carries the stored messages (``data["messages"]``), so the worker
+        starts them without reading them back.
+        """
         now = self.clock.now()
-        stored = 0
+        stored: list[Message] = []
         trailing: list[Event] = []
         for name, configured in self.channels.items():
             db.conn.execute("SAVEPOINT outbox_channel")
             try:
-                for kind, payload in configured.channel.messages_for(db, events):
-                    store.insert(db, name, kind, payload, now)
-                    stored += 1
+                made = [store.insert_message(db, name, kind, payload, now)
+                        for kind, payload in configured.channel.messages_for(db, events)]
             except Exception as exc:
                 if not db.conn.in_transaction:
                     raise  # SQLite dropped the transaction: the writer fails the whole batch
@@ -95,8 +99,9 @@ class Outbox:
                 trailing.append(self._park_events(db, name, events, exc))
             else:
                 db.conn.execute("RELEASE outbox_channel")
+                stored += made
         if stored:
-            trailing.append(Event(QUEUED_EVENT, {"stored": stored}, frozenset()))
+            trailing.append(Event(QUEUED_EVENT, {"stored": len(stored), "messages": stored}, frozenset()))
         return trailing
 
     def _park_events(self, db: Database, channel: str, events: list[Event], exc: Exception) -> Event:
