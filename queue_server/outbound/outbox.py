@@ -140,3 +140,17 @@ class Outbox:
             store.insert(db, row["channel"], kind, payload, now)
         store.mark_replayed(db, message_id, now, actor, f"已重新生成 {len(messages)} 条消息")
         return store.get(db, message_id), [Event(QUEUED_EVENT, {"stored": len(messages)}, frozenset())]
+
+    def discard(self, db: Database, message_id: str, actor: str, reason: str) -> dict[str, Any]:
+        """A writer operation: an admin gives a dead message up (it is never sent), with the reason; who, when and
+        why are kept with it. Works whether or not its channel is still configured. Returns the message row.
+
+        :raises ApiError: 404 unknown id, 409 not dead.
+        """
+        row = store.get(db, message_id)
+        if row is None:
+            raise not_found("没有这条外发消息")
+        if row["state"] != "dead":
+            raise conflict("只有投递失败（死信）的消息可以放弃")
+        store.discard(db, message_id, self.clock.now(), actor, reason)
+        return store.get(db, message_id)

@@ -24,7 +24,7 @@ DEAD_EVENT = "outbound.dead"
 MAX_LIST = 500
 
 _COLUMNS = ("seq, id, channel, kind, payload, created_at, state, attempts, next_attempt_at, last_error, delivered_at, "
-            "retried_at, retried_by")
+            "retried_at, retried_by, discarded_at, discarded_by, discard_reason")
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _PHONE_KEYS = {"phone", "mobile", "phone_number", "tel"}
 _NAME_KEYS = {"name", "citizen_name", "applicant_name", "contact_name"}
@@ -128,19 +128,43 @@ def mark_replayed(db: Database, message_id: str, now: datetime, actor: str, note
                "last_error = ? WHERE id = ? AND state = 'dead'", [at, at, actor, note, message_id])
 
 
+def discard(db: Database, message_id: str, now: datetime, actor: str, reason: str) -> None:
+    """An admin gives a dead message up: it is never sent, and who, when and why are kept with it."""
+    db.execute("UPDATE outbox SET state = 'discarded', discarded_at = ?, discarded_by = ?, discard_reason = ? "
+               "WHERE id = ? AND state = 'dead'", [to_iso(now), actor, reason, message_id])
+
+
+def purge_finished(db: Database, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` delivered or discarded messages finished before ``before``, oldest first; how many.
+
+    Pending and dead messages are never deleted here: a dead one waits for an admin's retry or discard."""
+    cutoff = to_iso(before)
+    deleted = db.execute("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'delivered' AND "
+                         "delivered_at < ? ORDER BY delivered_at LIMIT ?)", [cutoff, limit]).rowcount
+    if deleted < limit:
+        deleted += db.execute("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'discarded' AND "
+                              "discarded_at < ? LIMIT ?)", [cutoff, limit - deleted]).rowcount
+    return deleted
+
+
 def summary(db: Database, now: datetime) -> dict[str, dict[str, Any]]:
-    """Per channel: how many messages are delivered, pending and dead, and the oldest pending one's age."""
+    """Per channel: how many messages are delivered, pending, dead and discarded, and the oldest pending one's age."""
     result: dict[str, dict[str, Any]] = {}
     for row in db.query("SELECT channel, state, count(*) AS n, min(created_at) AS oldest FROM outbox "
                         "GROUP BY channel, state"):
-        entry = result.setdefault(row["channel"], {"delivered": 0, "pending": 0, "dead": 0,
-                                                   "oldest_pending_at": None, "oldest_pending_age_s": None})
+        entry = result.setdefault(row["channel"], empty_summary())
         entry[row["state"]] = row["n"]
         if row["state"] == "pending":
             oldest = from_iso(row["oldest"])
             entry["oldest_pending_at"] = oldest
             entry["oldest_pending_age_s"] = max(0, round((now - oldest).total_seconds()))
     return result
+
+
+def empty_summary() -> dict[str, Any]:
+    """A channel's summary with no message."""
+    return {"delivered": 0, "pending": 0, "dead": 0, "discarded": 0, "oldest_pending_at": None,
+            "oldest_pending_age_s": None}
 
 
 def listing(db: Database, state: str | None, channel: str | None, limit: int) -> list[dict[str, Any]]:
