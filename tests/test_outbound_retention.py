@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from queue_server.core.clock import to_iso
 from queue_server.core.db import connect
-from queue_server.outbound import retention, schema, store
+from queue_server.outbound import outbox, schema, store
 from queue_server.keys import WRITER
 from queue_server.outbound.routes import WORKER, purge_expired
 from tests.receiver import hall_with, until
@@ -33,7 +33,7 @@ async def test_delivered_and_discarded_messages_are_purged_after_the_kept_days(h
     one delivered on day 29 WHEN the purge runs on day 29 THEN nothing goes; WHEN it runs on day 31 THEN the two
     finished on day 0 go (in chunks of one row), the dead one and the day-29 one stay, and a new message's seq
     still rises."""
-    monkeypatch.setattr(retention, "PURGE_CHUNK", 1)
+    monkeypatch.setattr(outbox, "PURGE_CHUNK", 1)
     outbound = {"keep_delivered_days": 30,
                 "webhook": {"url": receiver.url, "secret": "a-secret-for-the-purge", "events": ["ticket.issued"]}}
     async with hall_with(hall_config, db_path, clock, outbound) as hall:

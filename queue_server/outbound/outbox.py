@@ -17,13 +17,21 @@ and stores, in the same transaction, one ``dead`` message of kind :data:`EVENTS_
 and the error, and alerts the admin page (``outbound.dead``). Nothing is lost and nothing blocks the hall (failing
 the whole batch instead would stop every ticket while the bug lasts); a retry from the admin page runs the
 channel's ``messages_for`` on the kept events again, once the channel is fixed.
+
+**Retention.** Delivered messages (and those an admin gave up, 放弃) are deleted ``[outbound] keep_delivered_days``
+after they were finished (:func:`purge`, run at start and hourly by :func:`purge_periodically`); pending and dead
+ones never are: a dead one stays, and stays on the admin page's alerts, until an admin retries or discards it. A
+pass deletes in chunks of :data:`PURGE_CHUNK` rows, one writer operation each, so a first purge of a large backlog
+never holds the writer (and the hall's tickets) for long.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -31,6 +39,7 @@ from sqlite_utils import Database
 from queue_server.core.clock import Clock
 from queue_server.core.errors import conflict, not_found
 from queue_server.core.events import Event
+from queue_server.core.writer import Writer
 from queue_server.outbound import store
 from queue_server.outbound.channel import Message
 from queue_server.outbound.registry import ConfiguredChannel
@@ -154,3 +163,33 @@ class Outbox:
             raise conflict("只有投递失败（死信）的消息可以放弃")
         store.discard(db, message_id, self.clock.now(), actor, reason)
         return store.get(db, message_id)
+
+
+#: rows deleted per writer operation
+PURGE_CHUNK = 2000
+#: seconds between two purges (real time; what is old enough is measured on the hall's clock)
+PURGE_EVERY_S = 3600.0
+
+
+async def purge(writer: Writer, clock: Clock, keep_days: int) -> int:
+    """Delete the delivered and discarded messages finished more than ``keep_days`` days ago; how many."""
+    before = clock.now() - timedelta(days=keep_days)
+    total = 0
+    while True:
+        deleted = await writer.run(lambda db: store.purge_finished(db, before, PURGE_CHUNK))
+        total += deleted
+        if deleted < PURGE_CHUNK:
+            return total
+
+
+async def purge_periodically(writer: Writer, clock: Clock, keep_days: int) -> None:
+    """:func:`purge` now and every :data:`PURGE_EVERY_S` seconds, until cancelled; a failing pass is logged and
+    tried again at the next."""
+    while True:
+        try:
+            deleted = await purge(writer, clock, keep_days)
+            if deleted:
+                log.info("outbox: %d delivered or discarded messages older than %d days deleted", deleted, keep_days)
+        except Exception:
+            log.exception("outbox purge failed")
+        await asyncio.sleep(PURGE_EVERY_S)

@@ -9,8 +9,8 @@
 - ``POST /api/outbound/messages/{id}/retry``: a dead message back to pending (who and when kept with it);
 - ``POST /api/outbound/messages/{id}/discard``: a dead message given up (放弃), with the reason (who, when, why kept).
 
-It also runs the retention purge (:mod:`queue_server.outbound.retention`) while the app runs, channels or not: a hall
-that turned its channels off still sheds its old delivered messages.
+It also runs the retention purge (:func:`queue_server.outbound.outbox.purge`) while the app runs, channels or not:
+a hall that turned its channels off still sheds its old delivered messages.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from pydantic import BaseModel, Field
 
 from queue_server.core.clock import from_iso
 from queue_server.keys import BUS, CLOCK, CONFIG, DB, OUTBOX, WRITER
-from queue_server.outbound import retention, store
-from queue_server.outbound.outbox import Outbox
+from queue_server.outbound import store
+from queue_server.outbound.outbox import Outbox, purge, purge_periodically
 from queue_server.outbound.registry import OutboundSettings, build_channels, outbound_settings
 from queue_server.outbound.worker import DeliveryWorker
 from queue_server.web.api import ApiRoutes
@@ -107,7 +107,7 @@ async def _handle_discard(request: web.Request, path: MessagePath, body: Discard
 
 async def purge_expired(app: web.Application) -> int:
     """One retention pass now (``[outbound] keep_delivered_days`` on the app's clock); how many were deleted."""
-    return await retention.purge(app[WRITER], app[CLOCK], app[SETTINGS].keep_delivered_days)
+    return await purge(app[WRITER], app[CLOCK], app[SETTINGS].keep_delivered_days)
 
 
 def message_view(row: dict[str, Any], tz: Any) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def setup(app: web.Application) -> None:
         app.cleanup_ctx.append(worker.context)
 
     async def _purges(app: web.Application):
-        task = asyncio.create_task(retention.purge_periodically(app[WRITER], app[CLOCK], settings.keep_delivered_days))
+        task = asyncio.create_task(purge_periodically(app[WRITER], app[CLOCK], settings.keep_delivered_days))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -5,7 +5,7 @@ channel's sequence only rises); ``id`` is the stable delivery id (uuid4) sent wi
 ``pending`` until a channel delivers it (``delivered``) or gives up on it (``dead``: refused, or ``max_attempts``
 failures); an admin may put a dead one back to ``pending`` (``retried_at``, ``retried_by``) or give it up
 (``discarded``, with ``discarded_at``, ``discarded_by`` and ``discard_reason``). Delivered and discarded messages are
-deleted ``[outbound] keep_delivered_days`` after they were finished (:mod:`queue_server.outbound.retention`).
+deleted ``[outbound] keep_delivered_days`` after they were finished (:func:`queue_server.outbound.outbox.purge`).
 """
 from __future__ import annotations
 

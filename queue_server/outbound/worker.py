@@ -1,9 +1,10 @@
 """The delivery worker: sends what the outbox holds, keeps what fails for later, parks what keeps failing.
 
 One task on the event loop with one ``aiohttp.ClientSession`` (keep-alive connections, as many as the attempts that
-can run at once), started and stopped with the app. It reads the due messages of a channel (on the read connection)
-only when there may be new ones (new messages committed, a retry come due, an attempt's result recorded on an
-ordered channel), several at a time, and starts attempts:
+can run at once), started and stopped with the app. The messages the batch hook stores reach it with the
+``outbound.queued`` event, already built; it reads the outbox (on the read connection) only when it may hold due
+messages the worker does not know (at start, a retry come due, an admin's retry, a direct ``enqueue``, an ordered
+channel's next message, every ``poll_seconds``), several at a time. It starts attempts:
 
 - an unordered channel (webhook, SMS, province): up to ``[outbound] concurrency`` attempts at once, soonest due
   first;
