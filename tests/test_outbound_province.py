@@ -269,3 +269,32 @@ def test_the_private_key_file_is_read_beside_the_hall_file(hall_config, tmp_path
                     hall_config, tmp_path / "hall.toml")
     assert "04" + channel.settings.sm2_public_key == keys["public"]
     assert keys["private"] not in repr(channel.settings) and keys["sm4"] not in repr(channel.settings)
+
+
+def test_every_setting_is_documented():
+    import re
+    from pathlib import Path
+
+    from queue_server.outbound.province import SETTINGS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text("utf-8")
+    part = doc.split("### `[outbound.province]`", 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^\| `([a-z_0-9]+)` \|", part, flags=re.M)) == {s.name for s in SETTINGS}
+
+
+def test_keygen_writes_a_private_key_only_the_hall_can_read(tmp_path):
+    import subprocess
+    import sys
+
+    from queue_server.outbound.sm_crypto import private_key, public_key, public_of
+
+    out = tmp_path / "province.key"
+    run = subprocess.run([sys.executable, "-m", "queue_server", "province", "keygen", "--out", str(out)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    private = private_key(out.read_text())
+    assert out.stat().st_mode & 0o777 == 0o600 and private not in run.stdout
+    assert public_key(run.stdout.strip().splitlines()[-1]) == public_of(private)
+    again = subprocess.run([sys.executable, "-m", "queue_server", "province", "keygen", "--out", str(out)],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and out.read_text().strip() == private
