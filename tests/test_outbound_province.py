@@ -7,9 +7,14 @@ Until the outbox is on main, the channel's messages are taken the way the outbox
 server's writer, inside the batch's transaction."""
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import secrets
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -19,11 +24,12 @@ from aiohttp.test_utils import TestServer
 from queue_server.core.config import ConfigError
 from queue_server.keys import WRITER
 from queue_server.outbound.channel import Message
-from queue_server.outbound.province import build
+from queue_server.outbound.province import SETTINGS, build
 from queue_server.outbound.province_adapters import REVIEW, STATUS
-from queue_server.outbound.sm_crypto import generate_key_pair
+from queue_server.outbound.sm_crypto import generate_key_pair, private_key, public_key, public_of
 from tests.apiclient import Api
 from tests.province_receiver import ProvinceReceiver
+from tests.review_support import Desk
 
 pytestmark = pytest.mark.open_all_hours
 
@@ -123,8 +129,6 @@ async def test_the_review_keeps_what_it_was_filed_under(server, hall_config, pro
     """A ticket that is no 承诺件 is filed under its derived number and its service's first item; a guide change
     after the review does not alter the push."""
     taken = Taken(server, build(sm_raw(province, keys), hall_config, tmp_path / "hall.toml"))
-    from tests.review_support import Desk
-
     window = hall_config.windows_serving("bdc_transfer")[0]
     server.sign_in(window)
     async with aiohttp.ClientSession() as http:
@@ -185,7 +189,7 @@ async def test_refusals_are_parked_and_outages_retried(server, hall_config, prov
 async def test_a_province_that_is_gone_or_silent_is_retried(hall_config, keys, tmp_path):
     async def silent(request):
         await request.read()
-        await __import__("asyncio").sleep(5)
+        await asyncio.sleep(5)
         return web.Response()
 
     app = web.Application()
@@ -272,22 +276,12 @@ def test_the_private_key_file_is_read_beside_the_hall_file(hall_config, tmp_path
 
 
 def test_every_setting_is_documented():
-    import re
-    from pathlib import Path
-
-    from queue_server.outbound.province import SETTINGS
-
     doc = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text("utf-8")
     part = doc.split("### `[outbound.province]`", 1)[1].split("\n## ", 1)[0]
     assert set(re.findall(r"^\| `([a-z_0-9]+)` \|", part, flags=re.M)) == {s.name for s in SETTINGS}
 
 
 def test_keygen_writes_a_private_key_only_the_hall_can_read(tmp_path):
-    import subprocess
-    import sys
-
-    from queue_server.outbound.sm_crypto import private_key, public_key, public_of
-
     out = tmp_path / "province.key"
     run = subprocess.run([sys.executable, "-m", "queue_server", "province", "keygen", "--out", str(out)],
                          capture_output=True, text=True, timeout=60)

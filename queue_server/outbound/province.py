@@ -72,71 +72,76 @@ class ProvinceSettings:
     timeout: float = 10.0
 
 
-def province_settings(raw: dict[str, Any], config: HallConfig, path: Path | str) -> ProvinceSettings:
-    """Validate ``[outbound.province]``; raises :class:`ConfigError` naming the field (never its key's value)."""
-    def fail(name: str, problem: str) -> ConfigError:
-        return ConfigError(path, f"{SECTION}.{name}", problem)
+class _Section:
+    """Typed reads of the raw section; every problem names ``outbound.province.<field>``, never a key's value."""
 
-    def text(name: str, default: str = "") -> str:
-        value = raw.get(name, default)
+    def __init__(self, raw: dict[str, Any], path: Path | str) -> None:
+        self.raw, self.path = raw, path
+
+    def fail(self, name: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, f"{SECTION}.{name}", problem)
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.raw.get(name, default)
         if not isinstance(value, str):
-            raise fail(name, "应为字符串 (must be a string)")
+            raise self.fail(name, "应为字符串 (must be a string)")
         return value.strip()
 
-    def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
-        value = text(name, default)
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name, default)
         if value not in allowed:
-            raise fail(name, f"应为 {' 或 '.join(allowed)} 之一")
+            raise self.fail(name, f"应为 {' 或 '.join(allowed)} 之一")
         return value
 
-    def key(name: str, parse: Any, value: str | None = None) -> Any:
+    def key(self, name: str, parse: Any, value: str | None = None) -> Any:
         try:
-            return parse(text(name) if value is None else value)
+            return parse(self.text(name) if value is None else value)
         except sm_crypto.BadKey as exc:
-            raise fail(name, str(exc)) from None
+            raise self.fail(name, str(exc)) from None
 
+    def private_key(self) -> str:
+        """The hall's SM2 private key, given inline or in a file beside the hall file (exactly one of them)."""
+        inline, file_name = self.text("sm2_private_key"), self.text("sm2_private_key_file")
+        if bool(inline) == bool(file_name):
+            raise self.fail("sm2_private_key", "sm 接口需要 sm2_private_key 或 sm2_private_key_file 之一（只填一个）")
+        if inline:
+            return self.key("sm2_private_key", sm_crypto.private_key)
+        key_path = Path(self.path).parent / file_name
+        try:
+            content = key_path.read_text("ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self.fail("sm2_private_key_file",
+                            f"无法读取私钥文件 {key_path}：{getattr(exc, 'strerror', None) or exc}") from None
+        return self.key("sm2_private_key_file", sm_crypto.private_key, content)
+
+
+def province_settings(raw: dict[str, Any], config: HallConfig, path: Path | str) -> ProvinceSettings:
+    """Validate ``[outbound.province]``; raises :class:`ConfigError` naming the field (never its key's value)."""
+    r = _Section(raw, path)
     unknown = sorted(set(raw) - OPTIONS)
     if unknown:
-        raise fail(unknown[0], "未知配置项 (unknown option)")
-    url = text("url")
+        raise r.fail(unknown[0], "未知配置项 (unknown option)")
+    url = r.text("url")
     if not url.startswith(("http://", "https://")):
-        raise fail("url", "必填，应以 http:// 或 https:// 开头")
-    adapter = choice("adapter", "generic", tuple(ADAPTERS))
+        raise r.fail("url", "必填，应以 http:// 或 https:// 开头")
+    adapter = r.choice("adapter", "generic", tuple(ADAPTERS))
     timeout = raw.get("timeout", ChannelSettings.timeout)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
-        raise fail("timeout", "应为 0–300 秒之间的数字")
-    settings = dict(url=url, adapter=adapter, app_id=text("app_id"), tz=config.hall.tz,
-                    access_key=text("access_key"), sm4_mode=choice("sm4_mode", "ecb", ("ecb", "cbc")),
-                    signature_format=choice("signature_format", "rs", ("rs", "der")),
-                    success_code=text("success_code", "200") or "200", timeout=float(timeout))
-    if text("province_public_key"):
-        settings["province_public_key"] = key("province_public_key", sm_crypto.public_key)
+        raise r.fail("timeout", "应为 0–300 秒之间的数字")
+    settings = dict(url=url, adapter=adapter, app_id=r.text("app_id"), tz=config.hall.tz,
+                    access_key=r.text("access_key"), sm4_mode=r.choice("sm4_mode", "ecb", ("ecb", "cbc")),
+                    signature_format=r.choice("signature_format", "rs", ("rs", "der")),
+                    success_code=r.text("success_code", "200") or "200", timeout=float(timeout))
+    if r.text("province_public_key"):
+        settings["province_public_key"] = r.key("province_public_key", sm_crypto.public_key)
     if adapter == "sm":
-        if not settings["app_id"]:
-            raise fail("app_id", "sm 接口必填 (required by the sm adapter)")
-        if not text("sm4_key"):
-            raise fail("sm4_key", "sm 接口必填 (required by the sm adapter)")
-        settings["sm4_key"] = key("sm4_key", sm_crypto.sm4_key)
-        settings["sm2_private_key"] = _private_key(raw, path, fail, key)
+        for name in ("app_id", "sm4_key"):
+            if not r.text(name):
+                raise r.fail(name, "sm 接口必填 (required by the sm adapter)")
+        settings["sm4_key"] = r.key("sm4_key", sm_crypto.sm4_key)
+        settings["sm2_private_key"] = r.private_key()
         settings["sm2_public_key"] = sm_crypto.public_of(settings["sm2_private_key"])
     return ProvinceSettings(**settings)
-
-
-def _private_key(raw: dict[str, Any], path: Path | str, fail: Any, key: Any) -> str:
-    inline, file_name = raw.get("sm2_private_key", ""), raw.get("sm2_private_key_file", "")
-    if bool(inline) == bool(file_name):
-        raise fail("sm2_private_key", "sm 接口需要 sm2_private_key 或 sm2_private_key_file 之一（只填一个）")
-    if inline:
-        return key("sm2_private_key", sm_crypto.private_key)
-    if not isinstance(file_name, str):
-        raise fail("sm2_private_key_file", "应为文件路径字符串")
-    key_path = Path(path).parent / file_name
-    try:
-        content = key_path.read_text("ascii")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail("sm2_private_key_file", f"无法读取私钥文件 {key_path}：{getattr(exc, 'strerror', None) or exc}") \
-            from None
-    return key("sm2_private_key_file", sm_crypto.private_key, content)
 
 
 def check_config(config: HallConfig) -> ProvinceSettings | None:
