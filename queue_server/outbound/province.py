@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from queue_server.core.config import ConfigError, HallConfig, Setting
 from queue_server.core.hall_time import business_day
 from queue_server.core.privacy import mask_name
 from queue_server.outbound import sm_crypto
-from queue_server.outbound.channel import ChannelSettings, Message, Outcome
+from queue_server.outbound.channel import Message, Outcome
 from queue_server.outbound.province_adapters import ADAPTERS, REVIEW, STATUS, ProvinceAdapter
 from queue_server.reviews.levels import CHANNEL_CODES, REVERSED_LEVEL_CODES, channel_name, level_name
 
@@ -45,9 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("signature_format", "rs", "SM2签名的写法：rs（r‖s 128位十六进制）或 der（ASN.1 DER 十六进制）"),
     Setting("success_code", "200", "省平台应答中表示成功的 code"),
 )
-#: the options every channel's section may also give (attempts, delays, timeout: the outbox reads them)
-COMMON_OPTIONS = frozenset(f.name for f in fields(ChannelSettings)) - {"extra"}
-OPTIONS = frozenset(s.name for s in SETTINGS) | COMMON_OPTIONS
+OPTIONS = frozenset(s.name for s in SETTINGS)
 
 STATUS_NAMES = {1: "待受理", 2: "已受理", 3: "已办结"}
 _STATUS_OF_EVENT = {"ticket.issued": 1, "ticket.called": 2, "ticket.finished": 3}
@@ -69,17 +67,16 @@ class ProvinceSettings:
     sm4_mode: str = "ecb"
     signature_format: str = "rs"
     success_code: str = "200"
-    timeout: float = 10.0
 
 
 class _Section:
-    """Typed reads of the raw section; every problem names ``outbound.province.<field>``, never a key's value."""
+    """Typed reads of the raw section; every problem names ``<section>.<field>``, never a key's value."""
 
-    def __init__(self, raw: dict[str, Any], path: Path | str) -> None:
-        self.raw, self.path = raw, path
+    def __init__(self, raw: dict[str, Any], config: HallConfig, section: str) -> None:
+        self.raw, self.config, self.section = raw, config, section
 
     def fail(self, name: str, problem: str) -> ConfigError:
-        return ConfigError(self.path, f"{SECTION}.{name}", problem)
+        return ConfigError(self.config.path, f"{self.section}.{name}", problem)
 
     def text(self, name: str, default: str = "") -> str:
         value = self.raw.get(name, default)
@@ -106,7 +103,7 @@ class _Section:
             raise self.fail("sm2_private_key", "sm 接口需要 sm2_private_key 或 sm2_private_key_file 之一（只填一个）")
         if inline:
             return self.key("sm2_private_key", sm_crypto.private_key)
-        key_path = Path(self.path).parent / file_name
+        key_path = Path(self.config.path).parent / file_name
         try:
             content = key_path.read_text("ascii")
         except (OSError, UnicodeDecodeError) as exc:
@@ -115,9 +112,10 @@ class _Section:
         return self.key("sm2_private_key_file", sm_crypto.private_key, content)
 
 
-def province_settings(raw: dict[str, Any], config: HallConfig, path: Path | str) -> ProvinceSettings:
-    """Validate ``[outbound.province]``; raises :class:`ConfigError` naming the field (never its key's value)."""
-    r = _Section(raw, path)
+def province_settings(raw: dict[str, Any], config: HallConfig, section: str = SECTION) -> ProvinceSettings:
+    """Validate ``[outbound.province]`` (without the options every channel has, which the outbox reads); raises
+    :class:`ConfigError` naming ``<section>.<field>`` (never a key's value)."""
+    r = _Section(raw, config, section)
     unknown = sorted(set(raw) - OPTIONS)
     if unknown:
         raise r.fail(unknown[0], "未知配置项 (unknown option)")
@@ -125,13 +123,10 @@ def province_settings(raw: dict[str, Any], config: HallConfig, path: Path | str)
     if not url.startswith(("http://", "https://")):
         raise r.fail("url", "必填，应以 http:// 或 https:// 开头")
     adapter = r.choice("adapter", "generic", tuple(ADAPTERS))
-    timeout = raw.get("timeout", ChannelSettings.timeout)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
-        raise r.fail("timeout", "应为 0–300 秒之间的数字")
     settings = dict(url=url, adapter=adapter, app_id=r.text("app_id"), tz=config.hall.tz,
                     access_key=r.text("access_key"), sm4_mode=r.choice("sm4_mode", "ecb", ("ecb", "cbc")),
                     signature_format=r.choice("signature_format", "rs", ("rs", "der")),
-                    success_code=r.text("success_code", "200") or "200", timeout=float(timeout))
+                    success_code=r.text("success_code", "200") or "200")
     if r.text("province_public_key"):
         settings["province_public_key"] = r.key("province_public_key", sm_crypto.public_key)
     if adapter == "sm":
@@ -151,11 +146,12 @@ def check_config(config: HallConfig) -> ProvinceSettings | None:
         return None
     if not isinstance(raw, dict):
         raise ConfigError(config.path, SECTION, "应为表 (must be a table)")
-    return province_settings(raw, config, config.path)
+    return province_settings(raw, config)
 
 
-def build(raw: dict[str, Any], config: HallConfig, path: Path | str) -> ProvinceChannel:
-    """The channel ``[outbound.province]`` describes; raises :class:`ConfigError` naming the field."""
+def build(raw: dict[str, Any], config: HallConfig, path: str = SECTION) -> ProvinceChannel:
+    """The channel ``[outbound.province]`` describes (the outbox's registry calls it with the section's own options
+    and its dotted name ``path``); raises :class:`ConfigError` naming ``<path>.<field>``."""
     return ProvinceChannel(province_settings(raw, config, path), config)
 
 
@@ -252,7 +248,8 @@ class ProvinceChannel:
     # -- on the loop ------------------------------------------------------------------------------------------------
 
     async def deliver(self, message: Message, http: aiohttp.ClientSession) -> Outcome:
-        """One POST of ``message`` to the province; a network failure or timeout is retried."""
+        """One POST of ``message`` to the province; a network failure is retried (the outbox bounds the attempt's
+        time with the section's ``timeout``)."""
         try:
             # SM2 in pure Python takes ~20 ms a signature and ~35 ms a verification: off the loop, so the hall's
             # requests and WebSockets are not held up behind it
@@ -262,11 +259,8 @@ class ProvinceChannel:
             return Outcome.reject(f"报文无法生成：{type(exc).__name__} {exc}")
         try:
             async with http.post(self.settings.url, data=request.body, headers=request.headers,
-                                 timeout=aiohttp.ClientTimeout(total=self.settings.timeout),
                                  allow_redirects=False) as response:
                 body = await response.read()
             return await asyncio.to_thread(self.adapter.judge, response.status, body)
-        except asyncio.TimeoutError:
-            return Outcome.retry(f"省平台 {self.settings.timeout:g} 秒内未应答")
         except aiohttp.ClientError as exc:
             return Outcome.retry(f"连接省平台失败：{type(exc).__name__} {exc}")
