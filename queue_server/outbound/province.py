@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from queue_server.core.case_refs import CaseRefs, case_refs
 from queue_server.core.clock import Clock, SystemClock
 from queue_server.core.config import ConfigError, HallConfig, Setting
+from queue_server.core.events import Event
 from queue_server.core.hall_time import business_day
 from queue_server.core.privacy import mask_name
 from queue_server.outbound import sm_crypto
@@ -172,7 +173,7 @@ class ProvinceChannel:
 
     # -- inside the writer's transaction --------------------------------------------------------------------------
 
-    def messages_for(self, db: Database, events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    def messages_for(self, db: Database, events: list[Event]) -> list[tuple[str, dict[str, Any]]]:
         """Status pushes for issued, first-called and finished tickets; the review push for each new review."""
         calls = Counter(e.private["ticket_id"] for e in events if e.name == "ticket.called" and e.private)
         pushed_calls: set[int] = set()
@@ -199,7 +200,7 @@ class ProvinceChannel:
             out.append((STATUS, self.status_payload(db, ticket, status, event.data.get("at"))))
         return out
 
-    def _ticket(self, db: Database, event: Any) -> dict[str, Any] | None:
+    def _ticket(self, db: Database, event: Event) -> dict[str, Any] | None:
         if event.private and "ticket_id" in event.private:
             where, params = "id = ?", [event.private["ticket_id"]]
         else:  # ticket.issued names the number and the time only: the number is unique within its business day
