@@ -3,8 +3,8 @@ through the real server pushes 待受理, 已受理 and 已办结 once each and 
 options, text, 工号, 事项编码, 办件编号), SM2-signed and SM4-encrypted as the province verifies them with gmssl; a
 tampered body or a wrong key is refused and parked, a province that is down or slow is retried.
 
-Until the outbox is on main, the channel's messages are taken the way the outbox takes them: a batch hook of the
-server's writer, inside the batch's transaction."""
+One test runs the whole path through the outbox and its worker; the others take the channel's messages the way
+the outbox does (a batch hook of the server's writer, inside the batch's transaction) to look at each push."""
 from __future__ import annotations
 
 import dataclasses
@@ -28,7 +28,9 @@ from queue_server.outbound.province import SETTINGS, build
 from queue_server.outbound.province_adapters import REVIEW, STATUS
 from queue_server.outbound.sm_crypto import generate_key_pair, private_key, public_key, public_of
 from tests.apiclient import Api
+from queue_server.outbound.routes import WORKER
 from tests.province_receiver import ProvinceReceiver
+from tests.receiver import hall_with, until
 from tests.review_support import Desk
 
 pytestmark = pytest.mark.open_all_hours
@@ -52,6 +54,49 @@ def sm_raw(province: ProvinceReceiver, keys: dict[str, str], **extra) -> dict:
     return {"url": province.url + "/haocp", "adapter": "sm", "app_id": province.app_id,
             "sm2_private_key": keys["private"], "sm4_key": keys["sm4"], "province_public_key": province.public,
             **extra}
+
+
+async def test_through_the_outbox_nothing_is_lost_and_a_refusal_is_parked(hall_config, db_path, clock, province,
+                                                                          keys):
+    """GIVEN ``[outbound.province]`` (sm) in the hall file and the province down WHEN a ticket is issued, called,
+    finished and reviewed through the real server THEN each push waits in the outbox; WHEN the province is back
+    THEN it holds 待受理, 已受理, 已办结 and the review, each verified and decrypted, each id once; a push signed
+    with a key the province does not know is refused and parked as a dead letter for the admin page."""
+    raw = {**sm_raw(province, keys), "first_delay": 10, "max_delay": 20}
+    province.status = 503
+    async with hall_with(hall_config, db_path, clock, {"province": raw}) as server:
+        def outbox(where: str) -> list[dict]:
+            return list(server.db.query(f"SELECT * FROM outbox WHERE channel = 'province' AND {where} ORDER BY seq"))
+
+        staff, kiosk = server.api.as_(server.sign_in(1)[1]), server.api.as_(server.token("kiosk"))
+        status, ticket = await kiosk.post("/api/tickets", {"service": "bdc_transfer", "request_id": "e2e-1"})
+        assert status == 201
+        for action in ("call", "finish"):
+            assert (await staff.post(f"/api/windows/1/{action}"))[0] == 200
+        status, _ = await server.api.as_(None).post("/api/reviews", {
+            "ticket_token": ticket["token"], "level": "very_satisfied", "reasons": [], "channel": "qr"})
+        assert status == 201
+        await until(lambda: len(outbox("state = 'pending' AND attempts >= 1")) == 4, "four pushes tried, waiting")
+        assert {r["last_error"] for r in outbox("1")} == {"HTTP 503"}
+
+        province.status = None
+        clock.advance(60)
+        server.app[WORKER].wake()
+        await until(lambda: len(outbox("state = 'delivered'")) == 4, "the four pushes delivered")
+        assert sorted(r.request_id for r in province.received) == sorted(r["id"] for r in outbox("1"))
+        # stored in commit order (the outbox's seq); the province may get them in any order (an unordered channel)
+        assert [json.loads(r["payload"]).get("status") for r in outbox("1")] == [1, 2, 3, None]
+        assert sorted(r.content["proStatus"] for r in province.received if r.method == "pushProjectStatus") == [1, 2, 3]
+        [review] = [r.content for r in province.received if r.method == "pushEvaluation"]
+        assert (review["queueNo"], review["evaluateLevel"], review["pf"], review["staffId"]) == (
+            ticket["number"], 5, 3, "9001")
+
+        province.hall_public = generate_key_pair()[1]  # the province lost the hall's key: every push is refused
+        assert (await kiosk.post("/api/tickets", {"service": "bdc_transfer", "request_id": "e2e-2"}))[0] == 201
+        await until(lambda: len(outbox("state = 'dead'")) == 1, "the refused push parked")
+        status, listed = await server.api.get("/api/outbound/messages?state=dead&channel=province")
+        assert status == 200 and "4002" in listed["messages"][0]["last_error"]
+        assert listed["messages"][0]["attempts"] == 1
 
 
 class Taken:
@@ -267,7 +312,7 @@ def test_the_private_key_file_is_read_beside_the_hall_file(hall_config, tmp_path
 
 def test_every_setting_is_documented():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text("utf-8")
-    part = doc.split("### `[outbound.province]`", 1)[1].split("\n## ", 1)[0]
+    part = re.split(r"\n##+ ", doc.split("### `[outbound.province]`", 1)[1], maxsplit=1)[0]
     assert set(re.findall(r"^\| `([a-z_0-9]+)` \|", part, flags=re.M)) == {s.name for s in SETTINGS}
 
 

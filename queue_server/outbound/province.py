@@ -140,16 +140,6 @@ def province_settings(raw: dict[str, Any], config: HallConfig, section: str = SE
     return ProvinceSettings(**settings)
 
 
-def check_config(config: HallConfig) -> ProvinceSettings | None:
-    """``govhall config check``: the hall file's ``[outbound.province]`` validated, or None when it has none."""
-    raw = (config.sections.get("outbound") or {}).get("province")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise ConfigError(config.path, SECTION, "应为表 (must be a table)")
-    return province_settings(raw, config)
-
-
 def build(raw: dict[str, Any], config: HallConfig, path: str = SECTION) -> ProvinceChannel:
     """The channel ``[outbound.province]`` describes (the outbox's registry calls it with the section's own options
     and its dotted name ``path``); raises :class:`ConfigError` naming ``<path>.<field>``."""
