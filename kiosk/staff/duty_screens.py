@@ -166,6 +166,7 @@ class PracticesScreen(DutyScreen):
         self.promised_on: str | None = None
         self.count = 1
         self.colleagues: list[str] = []
+        self.kind_buttons: dict[str, BigButton] = {}
         self._form_key: Any = None
         self.chips: dict[str, BigButton] = {}  # a date or a colleague → its chip
         self.count_label: Caption | None = None
@@ -177,23 +178,31 @@ class PracticesScreen(DutyScreen):
         super().entered()
 
     def fill(self, target: tuple[str, str] | None) -> None:
-        self.kinds.clear_widgets()
+        if [k["code"] for k in self.duties.kinds] != list(self.kind_buttons):  # built once per list of kinds:
+            self._build_kinds()  # rebuilt on every answer, a button could vanish under the clerk's finger
         done = self.duties.recorded_kinds()
         for kind in self.duties.kinds:
-            one_tap = kind["needs"] == "none"
             # green once this ticket got it: the clerk sees a double tap coming (the server refuses it anyway);
-            # the open form's kind stands out too
-            colour = theme.PRIORITY if kind["code"] in done else theme.PRIMARY if one_tap else theme.SURFACE
+            # the open form's kind stands out in amber
+            colour = theme.PRIORITY if kind["code"] in done else \
+                theme.PRIMARY if kind["needs"] == "none" else theme.SURFACE
             if self.open_kind is not None and kind["code"] == self.open_kind["code"]:
                 colour = theme.WARNING
-            button = _paint(BigButton(text=kind["name"] + ("" if one_tap else "…"), scale_h=0.55,
-                                      disabled=target is None or self.duties.busy), colour)
+            button = _paint(self.kind_buttons[kind["code"]], colour)
+            button.disabled = target is None or self.duties.busy
+        self.fill_form(target)
+
+    def _build_kinds(self) -> None:
+        self.kinds.clear_widgets()
+        self.kind_buttons = {}
+        for kind in self.duties.kinds:
+            button = BigButton(text=kind["name"] + ("" if kind["needs"] == "none" else "…"), scale_h=0.55)
             # a kind's name stays on one line: a long one (免费打复印…) in 适老模式 gets a smaller size instead
             chars = len(button.text) + 0.6
             button.bind(width=lambda b, w, n=chars: setattr(b, "font_size", min(THEME.fs_body, (w - THEME.gap) / n)))
             button.bind(on_release=lambda _b, k=kind: self.tap_kind(k))
+            self.kind_buttons[kind["code"]] = button
             self.kinds.add_widget(button)
-        self.fill_form(target)
 
     def tap_kind(self, kind: dict[str, Any]) -> None:
         """One tap records a kind that needs nothing; another kind opens its form."""
@@ -320,6 +329,7 @@ class CaseScreen(DutyScreen):
         # under the list, never scrolled away: the list may be long, the applicant and 受理 stay in view
         self.body.add_widget(_row(self.applicant, self.accept), index=2)
         self.guide: str | None = None
+        self.guide_buttons: dict[str, BigButton] = {}
 
     def entered(self) -> None:
         self.guide, self.applicant.text = None, ""
@@ -329,22 +339,28 @@ class CaseScreen(DutyScreen):
         super().entered()
 
     def fill(self, target: tuple[str, str] | None) -> None:
-        self.guides.clear_widgets()
         if target is not None and self.duties.guides_service not in (None, target[1]):
             self.duties.load_guides(target[1])  # the clerk switched to a ticket of another service
+        if [g["code"] for g in self.duties.guides] != list(self.guide_buttons) or not self.guide_buttons:
+            self._build_guides(target)  # built once per list, as the kinds
         accepted = {c["guide_code"] for c in self.duties.cases}
-        for guide in self.duties.guides:
+        for code, button in self.guide_buttons.items():
             # as the kinds: green once accepted for this ticket, amber while chosen
-            colour = theme.WARNING if guide["code"] == self.guide else \
-                theme.PRIORITY if guide["code"] in accepted else theme.PRIMARY
-            button = _paint(BigButton(text=f"{guide['name']}（承诺{guide['promised_days']}个工作日）", scale_h=0.9),
-                            colour)
+            _paint(button, theme.WARNING if code == self.guide else
+                   theme.PRIORITY if code in accepted else theme.PRIMARY)
+        self.accept.disabled = target is None or self.guide is None or self.duties.busy
+
+    def _build_guides(self, target: tuple[str, str] | None) -> None:
+        self.guides.clear_widgets()
+        self.guide_buttons = {}
+        for guide in self.duties.guides:
+            button = BigButton(text=f"{guide['name']}（承诺{guide['promised_days']}个工作日）", scale_h=0.9)
             button.font_size = THEME.fs_body
             button.bind(on_release=lambda _b, c=guide["code"]: self._choose(c))
+            self.guide_buttons[guide["code"]] = button
             self.guides.add_widget(button)
         if target is not None and self.duties.guides_service == target[1] and not self.duties.guides:
             self.guides.add_widget(Caption(text="本业务的事项都是即办件，不需要登记承诺件"))
-        self.accept.disabled = target is None or self.guide is None or self.duties.busy
 
     def _choose(self, code: str) -> None:
         self.guide = code
