@@ -137,12 +137,8 @@ class StaffPanelApp(KioskApp):
         for name in DUTY_SCREENS:
             self.get_screen(name).enable(enabled)
 
-    # -- duties (服务举措, 承诺件) ---------------------------------------------------------------------------------
-    def open_duties(self, name: str) -> None:
-        """Show a duty screen (``practices`` or ``case``) for the ticket at the counter or the one just finished."""
-        self.go(name)
-
     def _duties_changed(self) -> None:
+        """What the duties show changed (a new target, its records, the kinds): the panel's line, the screen."""
         self.panel.show_duties(self.duties.target(), self.duties.names())
         if self.screens is not None and self.screens.current in DUTY_SCREENS:
             self.screen.show()

@@ -90,7 +90,7 @@ class DutyScreen(AppScreen):
         back = BigButton(text="返回面板", colour=theme.SURFACE)
         back.bind(on_release=lambda _b: app.go("panel"))
         other = BigButton(text=self.other[0], colour=theme.SURFACE)
-        other.bind(on_release=lambda _b: app.open_duties(self.other[1]))
+        other.bind(on_release=lambda _b: app.go(self.other[1]))
         self.rush: dict[str, BigButton] = {}
         for action in RUSH:
             self.rush[action] = BigButton(text=label(action), colour=theme.PRIORITY, disabled=True,

@@ -1,5 +1,6 @@
 """Staff panel screens: log in (工号, password, window), the panel (buttons with their F-keys, the window's queue
-with tags and waits, the duty buttons and what the ticket got), and the pickers for transfer, pause, resume and the 过号 confirmation."""
+with tags and waits, the duty buttons and what the ticket got), and the pickers for transfer, pause, resume and
+the 过号 confirmation."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -133,7 +134,7 @@ class PanelScreen(AppScreen):
         for text, screen in (("服务举措", "practices"), ("受理承诺件", "case")):
             button = BigButton(text=text, colour=theme.PRIMARY, disabled=True)
             button.size_hint_y, button.font_size = 1, THEME.fs_body
-            button.bind(on_release=lambda _b, s=screen: app.open_duties(s))
+            button.bind(on_release=lambda _b, s=screen: app.go(s))
             self.duty_buttons.append(button)
             duty_row.add_widget(button)
         self.body.add_widget(duty_row)

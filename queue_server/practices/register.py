@@ -59,7 +59,8 @@ def record(db: Database, kinds: dict[str, PracticeKind], ticket: dict[str, Any],
                   " AND material IS ? AND promised_on IS ? AND handed_to IS ?",
                   [ticket["id"], kind.code, row["count"], row["material"], row["promised_on"],
                    row["handed_to"]]).fetchone():
-        raise conflict(f"{ticket['number']}号已登记过“{kind.name}”" + (f"（{_details(row)}）" if _details(row) else ""))
+        details = _details(row)
+        raise conflict(f"{ticket['number']}号已登记过“{kind.name}”" + (f"（{details}）" if details else ""))
     cursor = db.execute(
         "INSERT INTO practice_records (kind, ticket_id, ticket_number, business_day, window, staff_no, service,"
         " department, count, material, promised_on, handed_to, note, recorded_at, recorded_by)"
