@@ -7,15 +7,20 @@ configuration deploy/ installs (1 s monitor and sync intervals) to a ``file://``
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
 import aiohttp
 
+from queue_server.backup.replica import DEFAULT_LITESTREAM_CONFIG, litestream_binary
 from queue_server.cli import main
-from tests.conftest import ServerProcess
-from tests.litestream_support import WINDOW_S, Replication
+from tests.conftest import ROOT, ServerProcess
+from tests.litestream_support import DEPLOY_CONFIG, HALL_DB, HALL_REPLICA, WINDOW_S, Replication
+
+UNITS = ROOT / "deploy" / "systemd"
 
 
 async def _issue(http: aiohttp.ClientSession, url: str, token: str, request_id: str) -> dict | None:
@@ -195,3 +200,32 @@ async def test_backup_and_restore_of_a_backup_under_replication(tmp_path, capsys
     assert db.execute("select count(*) from tickets where request_id like 'abandoned-%'").fetchone()[0] == 0
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+def test_the_deployed_files_name_the_same_database_config_and_disk() -> None:
+    """deploy/litestream.yml parses with this Litestream and replicates the file the server unit serves to the
+    disk the replication unit requires; the unit reads the config where the guide installs it."""
+    listed = subprocess.run([litestream_binary(), "databases", "-config", str(DEPLOY_CONFIG)], capture_output=True,
+                            text=True, check=True).stdout
+    assert re.search(rf"^{re.escape(HALL_DB)}\s+file$", listed, re.M), listed
+    server = (UNITS / "govhall-server.service").read_text()
+    assert f"--db {HALL_DB} " in server
+    unit = (UNITS / "govhall-litestream.service").read_text()
+    assert f"litestream replicate -config {DEFAULT_LITESTREAM_CONFIG}\n" in unit
+    mount = re.search(r"^RequiresMountsFor=(\S+)$", unit, re.M).group(1)
+    assert HALL_REPLICA.startswith(mount + "/")
+    assert "After=govhall-server.service" in unit and "PartOf=govhall-server.service" in unit
+
+
+def test_the_litestream_commands_the_guide_shows_use_flags_this_version_has() -> None:
+    """Every ``litestream`` line in the guide and deploy/ uses a subcommand and flags Litestream 0.5 knows (0.3's
+    differ)."""
+    sources = [ROOT / "docs" / "deployment.md", *UNITS.glob("*.service")]
+    shown = [m for path in sources for m in re.findall(r"bin/litestream (\w+)([^`\n|]*)", path.read_text())]
+    assert {"replicate", "restore", "databases", "ltx"} <= {sub for sub, _ in shown}
+    for sub, rest in shown:
+        helped = subprocess.run([litestream_binary(), sub, "-h"], capture_output=True, text=True)
+        usage = helped.stdout + helped.stderr
+        assert f"litestream {sub}" in usage, sub
+        for flag in re.findall(r"(?<!\S)(-[a-z][\w-]*)", rest):
+            assert re.search(rf"^\s+{re.escape(flag)}\b", usage, re.M), f"litestream {sub} {flag}"
