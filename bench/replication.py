@@ -95,7 +95,7 @@ async def _kill_once(work: Path, n: int) -> tuple[int, int, float, float]:
 def main() -> None:
     work = tmpdir()
     print(f"wrk -t2 -c8, {SECONDS:g} s per run, {ROUNDS} rounds in alternating order; Litestream with deploy/litestream.yml "
-          f"(window {WINDOW_S:g} s: 1 s monitor + 1 s sync) to a file:// replica on the same disk")
+          f"(window {WINDOW_S:g} s: monitor + sync interval) to a file:// replica on the same disk")
     ratios = []
     for round_no in range(1, ROUNDS + 1):
         if round_no % 2:

@@ -24,7 +24,7 @@ WINDOW_S = _seconds("monitor-interval") + _seconds("sync-interval")
 
 
 class Replication:
-    """Litestream replicating ``db_path`` to ``replica_dir`` with the deployed settings; its log is kept."""
+    """Litestream replicating ``db_path`` to ``replica_dir`` with the deployed settings; its log beside the database."""
 
     def __init__(self, db_path: Path, replica_dir: Path) -> None:
         self.db_path = db_path
@@ -50,6 +50,3 @@ class Replication:
         """``litestream restore`` of the latest replica into ``target``, as on the standby PC."""
         target.parent.mkdir(parents=True, exist_ok=True)
         restore_latest(self.config, self.db_path, target)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")

@@ -65,7 +65,7 @@ async def test_tickets_acknowledged_before_the_window_survive_the_pc_dying(tmp_p
     """GIVEN the hall server and Litestream replicating its file, four kiosks issuing tickets steadily WHEN both are
     SIGKILLed (the PC dies) and the replica is restored into a fresh folder THEN the copy passes SQLite's integrity
     check, holds every ticket acknowledged more than the replication window before the kill, and a server started
-    on it serves the next number."""
+    on it serves the next number and replicates on into the same replica."""
     hall = ServerProcess(tmp_path / "hall" / "govhall.db")
     hall.db_path.parent.mkdir()
     hall.start()
@@ -111,17 +111,25 @@ async def test_tickets_acknowledged_before_the_window_survive_the_pc_dying(tmp_p
           f"{min(age[n] for n in restored):.2f} s before the kill, oldest lost "
           f"{max(lost, default=0.0):.2f} s before the kill (window {WINDOW_S:g} s)")
 
+    # the standby serves and replicates on into the same replica (docs/deployment.md §11.4, step 5)
     takeover = ServerProcess(standby)
     takeover.start()
+    standby_replication = Replication(standby, tmp_path / "replica-disk" / "govhall")
+    standby_replication.start()
     try:
         async with aiohttp.ClientSession() as http:
             after = await _issue(http, takeover.url, token, "after-takeover")  # the tokens came with the data
             async with http.get(f"{takeover.url}/api/health") as r:
                 health = await r.json()
+        await asyncio.sleep(WINDOW_S + 0.5)
     finally:
+        standby_replication.stop()
         takeover.stop()
     assert after["number"] == f"C{len(restored) + 1:03d}"
     assert health["db"] == "ok"
+    again = tmp_path / "next-standby" / "govhall.db"
+    standby_replication.restore(again)
+    assert _numbers(again) == _numbers(standby) and after["number"] in _numbers(again)
 
 
 async def test_replica_check_says_when_replication_stalls_and_when_it_caught_up(tmp_path, capsys):
@@ -160,7 +168,7 @@ async def test_replica_check_says_when_replication_stalls_and_when_it_caught_up(
         replication.stop()
         hall.stop()
 
-    # the check never touched the live file or the replica: both still hold the same 30 tickets
+    # after the stall and the checks, the replica holds exactly what the live file holds
     standby = tmp_path / "standby" / "govhall.db"
     replication.restore(standby)
     assert _numbers(standby) == _numbers(hall.db_path) and len(_numbers(standby)) == 30

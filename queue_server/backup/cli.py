@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from queue_server.app import open_database
@@ -79,5 +80,5 @@ def _replica_check(args: argparse.Namespace) -> int:
     return 1
 
 
-def _local(instant) -> str:
+def _local(instant: datetime) -> str:
     return instant.astimezone().strftime("%Y-%m-%d %H:%M:%S")
