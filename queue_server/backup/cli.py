@@ -71,8 +71,8 @@ def _replica_check(args: argparse.Namespace) -> int:
         print(f"本机没有数据库 {args.db}（备机）：未与主机比较")
         return 0
     if report.current:
-        pending = f"，本机多出的 {report.behind} 条记录都在 {args.window:g} 秒以内，正在复制" if report.behind else ""
-        print(f"副本与本机一致{pending}")
+        print(f"副本正常：本机较新的 {report.behind} 条记录都在 {args.window:g} 秒以内，正在复制" if report.behind
+              else "副本与本机一致")
         return 0
     print(f"副本落后：本机有 {report.stale} 条号票记录（最早 {_local(report.oldest_stale)}）超过 {args.window:g} 秒"
           "仍未复制到副本，主机此时损坏会丢失它们。请查看 systemctl status govhall-litestream 和"
