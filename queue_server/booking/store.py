@@ -1,0 +1,196 @@
+"""The booking records: booking (online or on behalf), cancelling and changing, and the slot counts they check.
+
+Every function that writes runs inside one operation of the hall's writer (``app[WRITER].run``), which runs
+operations one at a time: the count of a slot's seats and the insert that takes one are never interleaved with
+another booking, so a slot's capacity holds under any number of concurrent requests.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable
+
+from sqlite_utils import Database
+
+from queue_server.booking import slots
+from queue_server.booking.settings import BookingSettings
+from queue_server.core.clock import from_iso, to_iso
+from queue_server.core.config import HallConfig
+from queue_server.core.errors import conflict, forbidden, invalid, not_found
+from queue_server.core.events import Event
+from queue_server.core.hall_time import is_open_day
+from queue_server.core.privacy import mask_name, mask_phone
+
+_HOLDING = ",".join(f"'{s}'" for s in slots.HOLDING)
+#: one answer for a wrong code and a wrong phone: trying pairs tells nobody which codes exist
+NO_MATCH = "预约码或手机号不正确，或该预约已取消"
+#: ``enqueue(db, kind, payload)``: the outbox's SMS, bound by the route (``None`` when the hall has no outbox)
+Sms = Callable[[Database, str, dict[str, Any]], Any] | None
+
+
+@dataclass(frozen=True)
+class Booking:
+    """What a citizen (or the admin on their behalf) asks for, already of the declared shapes."""
+
+    service: str
+    date: str
+    slot: str
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Desk:
+    """Everything a booking operation reads besides the database: the hall, its ``[booking]`` rules, the instant."""
+
+    config: HallConfig
+    settings: BookingSettings
+    now: datetime
+    sms: Sms = None
+
+    @property
+    def today(self) -> date:
+        """The hall's local calendar date now (not the business day: at 2 a.m. tomorrow is still tomorrow)."""
+        return self.now.astimezone(self.config.hall.tz).date()
+
+    def is_open_day(self, day: date) -> bool:
+        return is_open_day(day, self.config.hall)
+
+    def check_day(self, service: str, day: str) -> slots.ServiceBooking:
+        """The service's rules when ``day`` may be booked (else 422 naming the field)."""
+        return slots.check_day(self.settings, service, day, self.today, self.is_open_day)
+
+    def check(self, booking: Booking) -> slots.ServiceBooking:
+        """The service's rules when the day and slot may be booked (else 422 naming the field)."""
+        return slots.check_request(self.settings, booking.service, booking.date, booking.slot, self.today,
+                                   self.config.hall.business_hours, self.is_open_day)
+
+    def sms_params(self, row: dict[str, Any]) -> dict[str, Any]:
+        service = self.config.services[row["service"]]
+        return {"code": row["code"], "service": service.name, "date": row["date"], "slot": row["slot"],
+                "hall": self.config.hall.name}
+
+    def send(self, db: Database, kind: str, row: dict[str, Any]) -> Any:
+        """Queue one SMS about ``row`` in the operation's own transaction (nothing when SMS is off)."""
+        if self.sms is None or not row.get("phone"):
+            return None
+        return self.sms(db, kind, {"phone": row["phone"], "params": self.sms_params(row)})
+
+
+def booked_per_slot(db: Database, service: str, day: str) -> dict[str, int]:
+    """Seats taken in each slot of ``service`` on ``day``."""
+    rows = db.execute(f"select slot, count(*) from appointments where date = ? and service = ? and status in "
+                      f"({_HOLDING}) group by slot", [day, service]).fetchall()
+    return dict(rows)
+
+
+def slot_table(db: Database, desk: Desk, service: str, day: str) -> list[dict[str, Any]]:
+    """Each slot of the day with its capacity, seats booked and seats remaining (API.md's public slot list)."""
+    rules = desk.settings.services[service]
+    taken = booked_per_slot(db, service, day)
+    return [{"slot": s, "capacity": rules.capacity, "booked": taken.get(s, 0),
+             "remaining": max(rules.capacity - taken.get(s, 0), 0)}
+            for s in slots.day_slots(desk.config.hall.business_hours, rules.slot_minutes)]
+
+
+def ban_of(db: Database, desk: Desk, phone: str) -> datetime | None:
+    """Until when ``phone`` may not book online (its no-shows, see :func:`slots.banned_until`), or ``None``."""
+    rows = db.execute("select no_show_at from appointments where phone = ? and status = 'no_show'", [phone]).fetchall()
+    until = slots.banned_until([from_iso(at) for (at,) in rows if at], desk.settings)
+    return until if until is not None and until > desk.now else None
+
+
+def public_view(row: dict[str, Any], config: HallConfig) -> dict[str, Any]:
+    """A booking as its holder's page shows it: the name and phone masked (also to the holder: a page on a shared
+    phone must not show them whole)."""
+    service = config.services.get(row["service"])
+    return {"code": row["code"], "service": row["service"], "service_name": service.name if service else "",
+            "date": row["date"], "slot": row["slot"], "status": row["status"],
+            "name": mask_name(row["name"] or ""), "phone": mask_phone(row["phone"] or "")}
+
+
+def booking_event(name: str, row: dict[str, Any]) -> Event:
+    # the hall's other systems and the admin pages learn what changed; never the code (it checks the booking in)
+    return Event(name, {"service": row["service"], "date": row["date"], "slot": row["slot"], "status": row["status"],
+                        "source": row.get("source"), "name": mask_name(row["name"] or ""),
+                        "phone": mask_phone(row["phone"] or "")}, topics=frozenset({"admin"}))
+
+
+def book(db: Database, desk: Desk, booking: Booking, *, online: bool, actor: str) -> tuple[dict, list[Event]]:
+    """Book a seat and return the booking (with its 6-digit code) and its event.
+
+    :param online: the citizen's own booking: refused while the phone is banned for no-shows (admins booking on
+        behalf decide for themselves).
+    :raises ApiError: 422 naming the field; 403 for a banned phone; 409 ``conflict`` when the slot is full or
+        the phone already holds a booking of that service that day.
+    """
+    rules = desk.check(booking)
+    if online:
+        until = ban_of(db, desk, booking.phone)
+        if until is not None:
+            local = until.astimezone(desk.config.hall.tz)
+            raise forbidden(f"该手机号近{desk.settings.no_show_window_days}天内预约后未到{desk.settings.no_show_limit}次，"
+                            f"{local:%Y年%m月%d日}前暂停网上预约；如需办理，请直接到大厅取号或致电 {desk.config.hall.phone}")
+    same = db.execute(f"select slot from appointments where phone = ? and service = ? and date = ? and status in "
+                      f"('booked', 'checked_in')", [booking.phone, booking.service, booking.date]).fetchone()
+    if same:
+        raise conflict(f"该手机号已预约 {booking.date} {same[0]} 的这项业务，如需改时间请先取消或改约")
+    _check_seat(db, booking, rules.capacity)
+    while True:
+        code = f"{secrets.randbelow(10**6):06d}"
+        if not db.execute("select 1 from appointments where code = ?", [code]).fetchone():
+            break
+    row = {"code": code, "service": booking.service, "date": booking.date, "slot": booking.slot,
+           "name": booking.name, "phone": booking.phone, "status": "booked", "created_at": to_iso(desk.now),
+           "source": "online" if online else "admin", "actor": actor}
+    db["appointments"].insert(row)
+    desk.send(db, "sms.appointment_code", row)
+    return row, [booking_event("appointment.booked", row)]
+
+
+def _check_seat(db: Database, booking: Booking, capacity: int) -> None:
+    if booked_per_slot(db, booking.service, booking.date).get(booking.slot, 0) >= capacity:
+        raise conflict("该时段已约满，请选择其他时段")
+
+
+def _holder(db: Database, code: str, phone: str) -> dict[str, Any]:
+    row = next(db.query("select * from appointments where code = ?", [code]), None)
+    if row is None or row["phone"] != phone or row["status"] != "booked":
+        raise not_found(NO_MATCH)
+    return row
+
+
+def _before_deadline(desk: Desk, row: dict[str, Any], what: str) -> None:
+    deadline = slots.cancel_deadline(row["date"], row["slot"], desk.config.hall.tz, desk.settings)
+    if desk.now > deadline:
+        raise conflict(f"已过{what}时间（需在时段开始前 {desk.settings.cancel_before_minutes} 分钟），"
+                       f"如不能前来，请致电 {desk.config.hall.phone}")
+
+
+def cancel(db: Database, desk: Desk, code: str, phone: str) -> tuple[dict, list[Event]]:
+    """Cancel with the code and the phone that booked it, up to ``cancel_before_minutes`` before the slot."""
+    row = _holder(db, code, phone)
+    _before_deadline(desk, row, "取消")
+    row.update(status="cancelled", cancelled_at=to_iso(desk.now))
+    db["appointments"].update(code, {"status": "cancelled", "cancelled_at": row["cancelled_at"]})
+    desk.send(db, "sms.appointment_cancelled", row)
+    return row, [booking_event("appointment.cancelled", row)]
+
+
+def change(db: Database, desk: Desk, code: str, phone: str, day: str, slot: str) -> tuple[dict, list[Event]]:
+    """Move a booking to another day or slot of the same service, keeping its code: one operation, so the old seat
+    is given back only when the new one is taken."""
+    row = _holder(db, code, phone)
+    _before_deadline(desk, row, "改约")
+    booking = Booking(row["service"], day, slot, row["name"], row["phone"])
+    rules = desk.check(booking)
+    if (day, slot) == (row["date"], row["slot"]):
+        raise invalid("slot", "预约时段：与原预约相同")
+    # its own seat is free for the count (a refusal rolls the operation back whole: the writer's savepoint)
+    db["appointments"].update(code, {"status": "cancelled"})
+    _check_seat(db, booking, rules.capacity)
+    row.update(date=day, slot=slot, status="booked", reminded_at=None)
+    db["appointments"].update(code, {"date": day, "slot": slot, "status": "booked", "reminded_at": None})
+    desk.send(db, "sms.appointment_code", row)
+    return row, [booking_event("appointment.changed", row)]
