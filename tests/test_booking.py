@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -47,6 +47,10 @@ def test_a_day_is_cut_into_slots_within_business_hours(hall_config):
     # 08:30-12:00 takes four 45-minute slots, the last ending 11:30; none crosses the lunch break
     assert day[:5] == ["08:30-09:15", "09:15-10:00", "10:00-10:45", "10:45-11:30", "13:30-14:15"]
     assert day[-1] == "16:30-17:15"
+    # an all-hours drill's night slot before day_starts_at (04:00) belongs to the night after its business day
+    start = slots.slot_start("2026-11-23", "01:00-01:30", hall_config.hall)
+    assert start == datetime(2026, 11, 24, 1, 0, tzinfo=SHANGHAI)
+    assert slots.slot_end("2026-11-23", "01:00-01:30", hall_config.hall) - start == timedelta(minutes=30)
 
 
 async def test_slots_show_capacity_from_the_windows_and_count_bookings(server, api):
@@ -63,10 +67,10 @@ async def test_slots_show_capacity_from_the_windows_and_count_bookings(server, a
 
 
 @pytest.mark.parametrize("day, slot, field, words", [
-    ("2026-11-23", "15:00-15:30", "date", "明天"),        # today
-    ("2026-11-20", "09:00-09:30", "date", "明天"),        # the past
-    ("2020-01-01", "09:00-09:30", "date", "明天"),
-    ("2026-12-01", "09:00-09:30", "date", "明天"),        # beyond days_ahead (7)
+    ("2026-11-23", "15:00-15:30", "date", "只能预约"),        # today
+    ("2026-11-20", "09:00-09:30", "date", "只能预约"),        # the past
+    ("2020-01-01", "09:00-09:30", "date", "只能预约"),
+    ("2026-12-01", "09:00-09:30", "date", "只能预约"),        # beyond days_ahead (7)
     ("2026-11-28", "09:00-09:30", "date", "大厅不办公"),   # a Saturday
     ("2026-11-29", "09:00-09:30", "date", "大厅不办公"),   # a Sunday
     (TUESDAY, "12:00-12:30", "slot", "时段"),            # the lunch break
@@ -74,11 +78,20 @@ async def test_slots_show_capacity_from_the_windows_and_count_bookings(server, a
     (TUESDAY, "09:10-09:40", "slot", "时段"),            # not on the slot grid
 ])
 async def test_days_and_slots_that_cannot_be_booked_are_named(server, api, day, slot, field, words):
-    for who in (api, api.as_(server.token("admin"))):  # on behalf the calendar is the same
+    admin = api.as_(server.token("admin"))
+    for who in (api, admin) if day != "2026-11-23" else (api,):  # on behalf the calendar is the same
         status, reply = await book(who, day=day, slot=slot)
         assert status == 422 and reply["error"] == "invalid" and reply["field"] == field, reply
         assert words in reply["message"] and "\u4e00" <= reply["message"][0] <= "\u9fff", reply
     assert server.db.execute("select count(*) from appointments").fetchone()[0] == 0
+
+
+async def test_on_behalf_today_takes_the_slots_not_yet_ended(server, api):
+    admin = api.as_(server.token("admin"))
+    status, reply = await book(admin, day="2026-11-23", slot="08:30-09:00")  # it is 09:00
+    assert status == 422 and reply["field"] == "slot" and "已结束" in reply["message"]
+    status, booked = await book(admin, day="2026-11-23", slot="09:00-09:30")
+    assert status == 201 and booked["status"] == "booked"
 
 
 @pytest.fixture

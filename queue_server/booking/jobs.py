@@ -22,11 +22,10 @@ from queue_server.core.privacy import mask_name, mask_phone
 def mark_no_shows(db: Database, desk: Desk) -> list[Event]:
     """Every booking still ``booked`` once its slot's end plus ``late_allowance_minutes`` has passed becomes
     ``no_show``, dated at that instant (not at the run's, so a server that was down counts the same)."""
-    tz = desk.config.hall.tz
     events = []
     rows = db.query("select * from appointments where status = 'booked' and date <= ?", [desk.today.isoformat()])
     for row in list(rows):
-        due = slots.no_show_due(row["date"], row["slot"], tz, desk.settings)
+        due = slots.no_show_due(row["date"], row["slot"], desk.config.hall, desk.settings)
         if desk.now >= due:
             row.update(status="no_show", no_show_at=to_iso(due))
             db["appointments"].update(row["code"], {"status": "no_show", "no_show_at": row["no_show_at"]})

@@ -19,7 +19,7 @@ from queue_server.booking import jobs, reports, slots, store
 from queue_server.booking.settings import BookingSettings, booking_settings
 from queue_server.core.errors import ApiError, invalid
 from queue_server.core.writer import last
-from queue_server.keys import CLOCK, CONFIG, DB, OUTBOX, WRITER
+from queue_server.keys import CLOCK, CONFIG, DB, OPEN_ALL_HOURS, OUTBOX, WRITER
 from queue_server.reviews.http import client_address, query_days, run_read
 from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.reviews.requests import DaysQuery
@@ -80,7 +80,7 @@ def _desk(app: web.Application) -> store.Desk:
     """The booking rules at this instant, with the outbox's SMS when the hall has one."""
     outbox = app.get(OUTBOX)
     sms = (lambda db, kind, payload: outbox.enqueue(db, "sms", kind, payload)) if outbox is not None else None
-    return store.Desk(app[CONFIG], app[SETTINGS], app[CLOCK].now(), sms)
+    return store.Desk(app[CONFIG], app[SETTINGS], app[CLOCK].now(), sms, all_hours=app[OPEN_ALL_HOURS])
 
 
 def _limit(request: web.Request, phone: str | None = None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Callable
 
 from sqlite_utils import Database
@@ -19,7 +19,7 @@ from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.config import HallConfig
 from queue_server.core.errors import conflict, forbidden, invalid, not_found
 from queue_server.core.events import Event
-from queue_server.core.hall_time import is_open_day
+from queue_server.core.hall_time import business_day, is_open_day
 from queue_server.core.privacy import mask_name, mask_phone
 
 _HOLDING = ",".join(f"'{s}'" for s in slots.HOLDING)
@@ -48,23 +48,29 @@ class Desk:
     settings: BookingSettings
     now: datetime
     sms: Sms = None
+    #: ``serve --open-all-hours`` (drills, the demo, tests against a real clock): every day open, slots all day
+    all_hours: bool = False
 
     @property
     def today(self) -> date:
-        """The hall's local calendar date now (not the business day: at 2 a.m. tomorrow is still tomorrow)."""
-        return self.now.astimezone(self.config.hall.tz).date()
+        """The hall's business day now (the kiosk checks a booking in on the business day it names)."""
+        return business_day(self.now, self.config.hall)
+
+    @property
+    def hours(self) -> tuple[tuple[time, time], ...]:
+        return ((time(0, 0), time(23, 59)),) if self.all_hours else self.config.hall.business_hours
 
     def is_open_day(self, day: date) -> bool:
-        return is_open_day(day, self.config.hall)
+        return self.all_hours or is_open_day(day, self.config.hall)
 
     def check_day(self, service: str, day: str) -> slots.ServiceBooking:
-        """The service's rules when ``day`` may be booked (else 422 naming the field)."""
+        """The service's rules when ``day`` may be booked online (else 422 naming the field)."""
         return slots.check_day(self.settings, service, day, self.today, self.is_open_day)
 
-    def check(self, booking: Booking) -> slots.ServiceBooking:
+    def check(self, booking: Booking, *, same_day: bool = False) -> slots.ServiceBooking:
         """The service's rules when the day and slot may be booked (else 422 naming the field)."""
         return slots.check_request(self.settings, booking.service, booking.date, booking.slot, self.today,
-                                   self.config.hall.business_hours, self.is_open_day)
+                                   self.now, self.config.hall, self.hours, self.is_open_day, same_day=same_day)
 
     def sms_params(self, row: dict[str, Any]) -> dict[str, Any]:
         service = self.config.services[row["service"]]
@@ -91,7 +97,7 @@ def slot_table(db: Database, desk: Desk, service: str, day: str) -> list[dict[st
     taken = booked_per_slot(db, service, day)
     return [{"slot": s, "capacity": rules.capacity, "booked": taken.get(s, 0),
              "remaining": max(rules.capacity - taken.get(s, 0), 0)}
-            for s in slots.day_slots(desk.config.hall.business_hours, rules.slot_minutes)]
+            for s in slots.day_slots(desk.hours, rules.slot_minutes)]
 
 
 def ban_of(db: Database, desk: Desk, phone: str) -> datetime | None:
@@ -120,12 +126,12 @@ def booking_event(name: str, row: dict[str, Any]) -> Event:
 def book(db: Database, desk: Desk, booking: Booking, *, online: bool, actor: str) -> tuple[dict, list[Event]]:
     """Book a seat and return the booking (with its 6-digit code) and its event.
 
-    :param online: the citizen's own booking: refused while the phone is banned for no-shows (admins booking on
-        behalf decide for themselves).
+    :param online: the citizen's own booking: from tomorrow, and refused while the phone is banned for no-shows;
+        an admin booking on behalf may book today's slots not yet ended, and decides about no-shows themselves.
     :raises ApiError: 422 naming the field; 403 for a banned phone; 409 ``conflict`` when the slot is full or
         the phone already holds a booking of that service that day.
     """
-    rules = desk.check(booking)
+    rules = desk.check(booking, same_day=not online)
     if online:
         until = ban_of(db, desk, booking.phone)
         if until is not None:
@@ -162,7 +168,7 @@ def _holder(db: Database, code: str, phone: str) -> dict[str, Any]:
 
 
 def _before_deadline(desk: Desk, row: dict[str, Any], what: str) -> None:
-    deadline = slots.cancel_deadline(row["date"], row["slot"], desk.config.hall.tz, desk.settings)
+    deadline = slots.cancel_deadline(row["date"], row["slot"], desk.config.hall, desk.settings)
     if desk.now > deadline:
         raise conflict(f"已过{what}时间（需在时段开始前 {desk.settings.cancel_before_minutes} 分钟），"
                        f"如不能前来，请致电 {desk.config.hall.phone}")
