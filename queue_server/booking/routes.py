@@ -104,7 +104,8 @@ def _answer(row: dict, request: web.Request) -> dict:
 
 
 @routes.get("/api/appointments/services", "可预约的业务 Departments and their bookable services (public)",
-            responses={"200": "{enabled, days_ahead, departments: [{code, name, services: [{code, name}]}]}"})
+            responses={"200": "{enabled, days_ahead, hall, phone, rules, departments: [{code, name, services: "
+                                     "[{code, name}]}]}"})
 async def _handle_services(request: web.Request) -> web.Response:
     config, settings = request.app[CONFIG], request.app[SETTINGS]
     departments = []
@@ -113,8 +114,11 @@ async def _handle_services(request: web.Request) -> web.Response:
                     if s.department == dept.code and settings.services[s.code].bookable]
         if services:
             departments.append({"code": dept.code, "name": dept.name, "services": services})
+    rules = (f"请按时到厅签到；不能前来请在时段开始前 {settings.cancel_before_minutes} 分钟取消。"
+             f"{settings.no_show_window_days} 天内预约未到 {settings.no_show_limit} 次的手机号，"
+             f"将暂停网上预约 {settings.no_show_ban_days} 天。")
     return json_response({"enabled": settings.enabled, "days_ahead": settings.days_ahead, "hall": config.hall.name,
-                          "phone": config.hall.phone, "departments": departments})
+                          "phone": config.hall.phone, "rules": rules, "departments": departments})
 
 
 @routes.get("/api/appointments/days", "可预约日期 The bookable days of a service with seats left (public)",
