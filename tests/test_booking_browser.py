@@ -3,6 +3,8 @@ bookable days) → slot (full ones disabled) → name and phone → the code, bi
 in; then cancelling with the code and the phone. Layout checked on the rendered boxes; screenshots kept."""
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -87,3 +89,50 @@ async def test_from_department_to_code_then_cancel(server, browser):
     await page.locator("#c-msg", has_text="已取消").wait_for()
     await shot(page, "book-7-cancelled")
     assert server.db.execute("select status from appointments where code = ?", [code]).fetchone()[0] == "cancelled"
+
+
+async def test_admin_booking_tab_lists_the_day_and_books_on_behalf(server, browser):
+    from queue_server.core.clock import SystemClock
+    from queue_server.web.auth import add_staff
+
+    async with aiohttp.ClientSession() as http:
+        for n, (service, slot) in enumerate((("si_card", "09:00-09:30"), ("si_card", "09:00-09:30"),
+                                             ("passport", "14:00-14:30"))):
+            async with http.post(f"{server.url}/api/appointments", json={
+                    "service": service, "date": "2026-11-24", "slot": slot, "name": "欧阳小明",
+                    "phone": f"1370000{n:04d}"}) as r:
+                assert r.status == 201
+    add_staff(server.db, SystemClock(), "9003", "值班长丙", "admin", "duty-secret")
+    page = await (await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")).new_page()
+    await page.goto(f"{server.url}/admin")
+    await page.locator("#staff-no").fill("9003")
+    await page.locator("#password").fill("duty-secret")
+    await page.get_by_role("button", name="登录").click()
+    await page.get_by_role("button", name="预约", exact=True).click()
+    await page.locator("#bk-cards .card").first.wait_for()
+    await page.locator("#bk-day").fill("2026-11-24")
+    await page.locator("#bk-search").click()
+    rows = page.locator("#bk-rows tr")
+    await page.locator("#bk-rows tr", has_text="普通护照办理").wait_for()
+    texts = await rows.all_inner_texts()
+    assert len(texts) == 3 and texts[0].startswith("社会保障卡办理\t09:00-09:30\t2/3"), texts
+    assert all("欧**明" in t and "137****000" in t and "网上预约" in t for t in texts)
+    assert "13700000000" not in await page.content()
+    assert "预约（不含取消）\n3" in await page.locator("#bk-cards").inner_text()
+
+    await page.locator("#bk-add").click()
+    await page.locator("#action-fields [name=service]").select_option("passport")
+    await page.locator("#action-fields [name=date]").fill("2026-11-24")
+    await page.locator("#action-fields [name=date]").dispatch_event("change")
+    await page.locator("#bk-free", has_text="14:00-14:30（余1）").wait_for()
+    await page.locator("#action-fields [name=slot]").fill("14:00-14:30")
+    await page.locator("#action-fields [name=name]").fill("张三")
+    await page.locator("#action-fields [name=phone]").fill("0394-4211111")
+    messages = []
+    page.on("dialog", lambda d: (messages.append(d.message), asyncio.ensure_future(d.accept())))
+    await page.locator("#action-ok").click()
+    await page.locator("#bk-rows tr", has_text="张*").wait_for()
+    assert messages and "预约码" in messages[0]
+    await shot(page, "book-admin-tab")
+    source = server.db.execute("select source from appointments where name = '张三'").fetchone()[0]
+    assert source == "admin"

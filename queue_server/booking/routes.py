@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -20,7 +21,7 @@ from queue_server.booking.settings import BookingSettings, booking_settings
 from queue_server.core.errors import ApiError, invalid
 from queue_server.core.writer import last
 from queue_server.keys import CLOCK, CONFIG, DB, OPEN_ALL_HOURS, OUTBOX, WRITER
-from queue_server.reviews.http import client_address, query_days, run_read
+from queue_server.reviews.http import client_address, run_read
 from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.reviews.requests import DaysQuery
 from queue_server.reviews.settings import load_review_settings
@@ -202,11 +203,17 @@ async def _handle_day(request: web.Request, query: DayQuery) -> web.Response:
 
 
 @routes.get("/api/appointments/kpis", "预约统计 Booked, checked in, no-show rate, wait of appointments vs walk-ins "
-            "(admin; ?from=&to=, default the last 30 days)", roles=("admin",), query=DaysQuery,
+            "(admin; ?from=&to=, default the last 30 days and the days bookable ahead)", roles=("admin",), query=DaysQuery,
             responses={"200": "booked, checked_in, no_show, pending, cancelled, no_show_rate, online, on_behalf, "
                               "appointment_wait_min, walk_in_wait_min"})
 async def _handle_kpis(request: web.Request, query: DaysQuery) -> web.Response:
-    day_from, day_to = query_days(request, query.from_, query.to, default_days=30)
+    today = _desk(request.app).today
+    # by default the last 30 days and the bookings already made for the days ahead
+    ahead = (today + timedelta(days=request.app[SETTINGS].days_ahead)).isoformat()
+    day_from = query.from_ or (today - timedelta(days=30)).isoformat()
+    day_to = query.to or ahead
+    if day_from > day_to:
+        raise invalid("from", "起始日期：不能晚于结束日期")
     return json_response(await run_read(request, lambda db: reports.kpis(db, day_from, day_to)))
 
 
