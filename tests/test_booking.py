@@ -276,3 +276,14 @@ def test_bad_booking_settings_are_named(hall_config):
     settings = booking_settings(with_booking(hall_config, services={"passport": {"capacity": 9}}))
     assert settings.services["passport"].capacity == 9 and settings.services["si_card"].capacity == 3
     assert not booking_settings(hall_config).services["consult"].bookable  # the demo hall's own override
+
+
+def test_every_booking_setting_is_documented():
+    import re
+    from pathlib import Path
+
+    from queue_server.booking.settings import SETTINGS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text("utf-8")
+    part = doc.split("## `[booking]`", 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^\| `([a-z_]+)` \|", part, flags=re.M)) == {s.name for s in SETTINGS}
