@@ -250,6 +250,8 @@ async def test_admin_day_list_and_kpis_mask_people(server, api):
     assert {(a["name"], a["phone"], a["source_name"]) for a in people} == {
         ("王*7", "139****0007", "工作人员代约"), ("王*8", "139****0008", "网上预约")}
     assert "13900000007" not in str(day)
+    _, passport = await admin.get(f"/api/appointments?date={TUESDAY}&service=passport")
+    assert [s["service"] for s in passport["services"]] == ["passport"] and len(passport["services"][0]["slots"]) == 15
     assert (await api.get(f"/api/appointments?date={TUESDAY}"))[0] == 401
     status, kpis = await admin.get("/api/appointments/kpis?from=2026-11-24&to=2026-11-24")
     assert status == 200 and kpis["booked"] == 2 and kpis["online"] == 1 and kpis["on_behalf"] == 1

@@ -18,11 +18,11 @@ SOURCE_NAMES = {"online": "网上预约", "admin": "工作人员代约"}
 def day_bookings(db: Database, config: HallConfig, settings: BookingSettings, day: str,
                  service: str | None = None) -> list[dict[str, Any]]:
     """The day's services that have bookings (or the one asked for), each slot with its seats and its bookings."""
-    where, args = "date = ?", [day]
+    where, args = "a.date = ?", [day]
     if service:
-        where, args = where + " and service = ?", args + [service]
+        where, args = where + " and a.service = ?", args + [service]
     rows = list(db.query(f"select a.*, t.number as ticket from appointments a left join tickets t on t.id = "
-                         f"a.ticket_id where {where} order by slot, created_at", args))
+                         f"a.ticket_id where {where} order by a.slot, a.created_at", args))
     codes = [service] if service else sorted({r["service"] for r in rows}, key=list(config.services).index)
     result = []
     for code in codes:
