@@ -1,6 +1,6 @@
 """Routes of booking ahead: the public slot lists, booking (the citizen's own, rate-limited, or an admin's on
 their behalf), cancel and change with the code and the phone, the phone page ``/book``, the admins' day list and
-KPIs; and the timer that runs :mod:`queue_server.booking.jobs`.
+KPIs; and the timer that runs the periodic work (:func:`run_jobs`).
 
 Public routes are limited per address (``[booking] rate_limit_address_count``; the address as ``[reviews]
 trusted_proxies`` reads it) and bookings also per phone number, in memory on the injected clock.
@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from queue_server.booking import jobs, reports, slots, store
+from queue_server.booking import slots, store
 from queue_server.booking.settings import BookingSettings, booking_settings
 from queue_server.core.errors import ApiError, invalid
 from queue_server.core.writer import last
@@ -198,12 +198,13 @@ async def _handle_day(request: web.Request, query: DayQuery) -> web.Response:
     if query.service and query.service not in config.services:
         raise invalid("service", "业务代码：没有这项业务")
     day = query.date or _desk(request.app).today.isoformat()
-    services = await run_read(request, lambda db: reports.day_bookings(db, config, settings, day, query.service))
+    services = await run_read(request, lambda db: store.day_bookings(db, config, settings, day, query.service))
     return json_response({"date": day, "services": services})
 
 
 @routes.get("/api/appointments/kpis", "预约统计 Booked, checked in, no-show rate, wait of appointments vs walk-ins "
-            "(admin; ?from=&to=, default the last 30 days and the days bookable ahead)", roles=("admin",), query=DaysQuery,
+            "(admin; ?from=&to=, default the last 30 days and the days bookable ahead)", roles=("admin",),
+            query=DaysQuery,
             responses={"200": "booked, checked_in, no_show, pending, cancelled, no_show_rate, online, on_behalf, "
                               "appointment_wait_min, walk_in_wait_min"})
 async def _handle_kpis(request: web.Request, query: DaysQuery) -> web.Response:
@@ -214,7 +215,7 @@ async def _handle_kpis(request: web.Request, query: DaysQuery) -> web.Response:
     day_to = query.to or ahead
     if day_from > day_to:
         raise invalid("from", "起始日期：不能晚于结束日期")
-    return json_response(await run_read(request, lambda db: reports.kpis(db, day_from, day_to)))
+    return json_response(await run_read(request, lambda db: store.kpis(db, day_from, day_to)))
 
 
 @routes.get("/book", "网上预约页 The citizen's booking page (HTML, phone)", produces="text/html",
@@ -227,7 +228,7 @@ async def _handle_page(request: web.Request) -> web.Response:
 async def run_jobs(app: web.Application) -> dict:
     """No-shows, reminders and the retention purge, once, at the clock's now (the timer calls it; so do tests)."""
     desk = _desk(app)
-    counts, _ = await app[WRITER].run(lambda db: jobs.run_due(db, desk), events=last)
+    counts, _ = await app[WRITER].run(lambda db: store.run_due(db, desk), events=last)
     return counts
 
 

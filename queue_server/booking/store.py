@@ -1,14 +1,16 @@
-"""The booking records: booking (online or on behalf), cancelling and changing, and the slot counts they check.
+"""The booking records: booking (online or on behalf), cancelling and changing, and the slot counts they check;
+the periodic work (no-shows, the day-before reminder, the retention purge); what the admin pages read.
 
 Every function that writes runs inside one operation of the hall's writer (``app[WRITER].run``), which runs
 operations one at a time: the count of a slot's seats and the insert that takes one are never interleaved with
-another booking, so a slot's capacity holds under any number of concurrent requests.
+another booking, so a slot's capacity holds under any number of concurrent requests. The periodic work reads the
+instant from the :class:`Desk` (the injected clock), so a test moves the clock and calls what the timer calls.
 """
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
 from sqlite_utils import Database
@@ -116,7 +118,7 @@ def public_view(row: dict[str, Any], config: HallConfig) -> dict[str, Any]:
             "name": mask_name(row["name"] or ""), "phone": mask_phone(row["phone"] or "")}
 
 
-def booking_event(name: str, row: dict[str, Any]) -> Event:
+def _event(name: str, row: dict[str, Any]) -> Event:
     # the hall's other systems and the admin pages learn what changed; never the code (it checks the booking in)
     return Event(name, {"service": row["service"], "date": row["date"], "slot": row["slot"], "status": row["status"],
                         "source": row.get("source"), "name": mask_name(row["name"] or ""),
@@ -152,7 +154,7 @@ def book(db: Database, desk: Desk, booking: Booking, *, online: bool, actor: str
            "source": "online" if online else "admin", "actor": actor}
     db["appointments"].insert(row)
     desk.send(db, "sms.appointment_code", row)
-    return row, [booking_event("appointment.booked", row)]
+    return row, [_event("appointment.booked", row)]
 
 
 def _check_seat(db: Database, booking: Booking, capacity: int) -> None:
@@ -181,7 +183,7 @@ def cancel(db: Database, desk: Desk, code: str, phone: str) -> tuple[dict, list[
     row.update(status="cancelled", cancelled_at=to_iso(desk.now))
     db["appointments"].update(code, {"status": "cancelled", "cancelled_at": row["cancelled_at"]})
     desk.send(db, "sms.appointment_cancelled", row)
-    return row, [booking_event("appointment.cancelled", row)]
+    return row, [_event("appointment.cancelled", row)]
 
 
 def change(db: Database, desk: Desk, code: str, phone: str, day: str, slot: str) -> tuple[dict, list[Event]]:
@@ -199,4 +201,121 @@ def change(db: Database, desk: Desk, code: str, phone: str, day: str, slot: str)
     row.update(date=day, slot=slot, status="booked", reminded_at=None)
     db["appointments"].update(code, {"date": day, "slot": slot, "status": "booked", "reminded_at": None})
     desk.send(db, "sms.appointment_code", row)
-    return row, [booking_event("appointment.changed", row)]
+    return row, [_event("appointment.changed", row)]
+
+
+# -- periodic work: one writer operation per run (run_due) ---------------------------------------------
+
+
+def mark_no_shows(db: Database, desk: Desk) -> list[Event]:
+    """Every booking still ``booked`` once its slot's end plus ``late_allowance_minutes`` has passed becomes
+    ``no_show``, dated at that instant (not at the run's, so a server that was down counts the same)."""
+    events = []
+    rows = db.query("select * from appointments where status = 'booked' and date <= ?", [desk.today.isoformat()])
+    for row in list(rows):
+        due = slots.no_show_due(row["date"], row["slot"], desk.config.hall, desk.settings)
+        if desk.now >= due:
+            row.update(status="no_show", no_show_at=to_iso(due))
+            db["appointments"].update(row["code"], {"status": "no_show", "no_show_at": row["no_show_at"]})
+            events.append(_event("appointment.no_show", row))
+    return events
+
+
+def send_reminders(db: Database, desk: Desk) -> int:
+    """From ``reminder_time`` on the day before, one reminder SMS per booking of tomorrow (bookings made that same
+    day already have their code by SMS). Marked in the same transaction as the message: never twice. Returns how
+    many were queued (none while SMS is off; they stay unmarked)."""
+    local_now = desk.now.astimezone(desk.config.hall.tz)
+    if desk.sms is None or local_now.time() < desk.settings.reminder_time:
+        return 0
+    today_start = datetime.combine(local_now.date(), datetime.min.time(), local_now.tzinfo)
+    tomorrow = (local_now.date() + timedelta(days=1)).isoformat()
+    sent = 0
+    rows = db.query("select * from appointments where status = 'booked' and date = ? and reminded_at is null "
+                    "and created_at < ?", [tomorrow, to_iso(today_start)])
+    for row in list(rows):
+        if desk.send(db, "sms.appointment_reminder", row) is not None:
+            db["appointments"].update(row["code"], {"reminded_at": to_iso(desk.now)})
+            sent += 1
+    return sent
+
+
+def purge_personal_data(db: Database, desk: Desk) -> int:
+    """Names and phones of bookings more than ``phone_retention_days`` past their date keep only their masked forms
+    (the ledger still reads 张*三 / 138****1234). Returns how many were reduced."""
+    before = (desk.today - timedelta(days=desk.settings.phone_retention_days)).isoformat()
+    rows = list(db.query("select code, name, phone from appointments where date < ? and purged_at is null", [before]))
+    for row in rows:
+        db["appointments"].update(row["code"], {"name": mask_name(row["name"] or ""),
+                                                "phone": mask_phone(row["phone"] or ""), "purged_at": to_iso(desk.now)})
+    return len(rows)
+
+
+def run_due(db: Database, desk: Desk) -> tuple[dict[str, Any], list[Event]]:
+    """All three, as one writer operation: ``({"no_shows", "reminders", "purged"}, events)``."""
+    events = mark_no_shows(db, desk)
+    counts = {"no_shows": len(events), "reminders": send_reminders(db, desk), "purged": purge_personal_data(db, desk)}
+    return counts, events
+
+
+# -- what the admin pages read ---------------------------------------------------------------------------
+
+STATUS_NAMES = {"booked": "已预约", "checked_in": "已签到", "no_show": "爽约", "cancelled": "已取消"}
+SOURCE_NAMES = {"online": "网上预约", "admin": "工作人员代约"}
+
+
+def day_bookings(db: Database, config: HallConfig, settings: BookingSettings, day: str,
+                 service: str | None = None) -> list[dict[str, Any]]:
+    """The day's services that have bookings (or the one asked for), each slot with its seats and its bookings."""
+    where, args = "a.date = ?", [day]
+    if service:
+        where, args = where + " and a.service = ?", args + [service]
+    rows = list(db.query(f"select a.*, t.number as ticket from appointments a left join tickets t on t.id = "
+                         f"a.ticket_id where {where} order by a.slot, a.created_at", args))
+    codes = [service] if service else sorted({r["service"] for r in rows}, key=list(config.services).index)
+    result = []
+    for code in codes:
+        rules = settings.services[code]
+        mine = [r for r in rows if r["service"] == code]
+        table = []
+        for slot in sorted(set(slots.day_slots(config.hall.business_hours, rules.slot_minutes)) |
+                           {r["slot"] for r in mine}):
+            here = [r for r in mine if r["slot"] == slot]
+            booked = sum(1 for r in here if r["status"] in slots.HOLDING)
+            table.append({"slot": slot, "capacity": rules.capacity, "booked": booked,
+                          "remaining": max(rules.capacity - booked, 0), "appointments": [{
+                              "code": r["code"], "name": mask_name(r["name"] or ""),
+                              "phone": mask_phone(r["phone"] or ""), "status": r["status"],
+                              "status_name": STATUS_NAMES.get(r["status"], r["status"]),
+                              "source": r["source"] or "admin",
+                              "source_name": SOURCE_NAMES.get(r["source"] or "admin"), "ticket": r["ticket"],
+                              "checked_in_at": r["checked_in_at"]} for r in here]})
+        result.append({"service": code, "service_name": config.services[code].name, "bookable": rules.bookable,
+                       "slots": table})
+    return result
+
+
+def kpis(db: Database, day_from: str, day_to: str) -> dict[str, Any]:
+    """The 预约 figures of the days ``day_from``..``day_to`` (by appointment date; rates as fractions, ``None``
+    where there is nothing to count)."""
+    counts = dict(db.execute("select status, count(*) from appointments where date between ? and ? group by status",
+                             [day_from, day_to]).fetchall())
+    sources = dict(db.execute("select coalesce(source, 'admin'), count(*) from appointments where date between ? "
+                              "and ? and status != 'cancelled' group by 1", [day_from, day_to]).fetchall())
+    waits = {kind: (round(mean, 1) if mean is not None else None, n) for kind, mean, n in db.execute(
+        "select kind, avg((julianday(called_at) - julianday(issued_at)) * 1440), count(*) from tickets "
+        "where business_day between ? and ? and called_at is not null and kind in ('appointment', 'walk_in') "
+        "group by kind", [day_from, day_to]).fetchall()}
+    done = counts.get("checked_in", 0) + counts.get("no_show", 0)
+    return {
+        "from": day_from, "to": day_to,
+        "booked": sum(counts.get(s, 0) for s in slots.HOLDING), "checked_in": counts.get("checked_in", 0),
+        "no_show": counts.get("no_show", 0), "pending": counts.get("booked", 0),
+        "cancelled": counts.get("cancelled", 0),
+        "no_show_rate": counts.get("no_show", 0) / done if done else None,
+        "online": sources.get("online", 0), "on_behalf": sources.get("admin", 0),
+        "appointment_wait_min": waits.get("appointment", (None, 0))[0],
+        "walk_in_wait_min": waits.get("walk_in", (None, 0))[0],
+        "appointment_tickets": waits.get("appointment", (None, 0))[1],
+        "walk_in_tickets": waits.get("walk_in", (None, 0))[1],
+    }
