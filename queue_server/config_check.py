@@ -22,6 +22,7 @@ def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     from queue_server.booking.settings import booking_settings
     from kiosk.common.settings import kiosk_settings
     from queue_server.guides.store import guides_settings
+    from queue_server.outbound.registry import build_channels
     from queue_server.practices.settings import practice_kinds
     from queue_server.reviews.settings import load_review_settings
     from queue_server.surveys.settings import surveys
@@ -31,6 +32,7 @@ def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     return [("[tidal]", tidal_settings), ("[tidal.simulation]", simulation_profile), ("[reviews]", load_review_settings),
             ("[guides]", guides_settings), ("[practices]", practice_kinds), ("[[surveys]]", surveys),
             ("[devices]", parse_devices), ("[kiosk]", kiosk_settings), ("[security]", security_settings),
+            ("[outbound]", build_channels),
             ("[booking]", booking_settings)]
 
 

@@ -289,3 +289,34 @@ def test_every_booking_setting_is_documented():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text("utf-8")
     part = doc.split("## `[booking]`", 1)[1].split("\n## ", 1)[0]
     assert set(re.findall(r"^\| `([a-z_]+)` \|", part, flags=re.M)) == {s.name for s in SETTINGS}
+
+
+async def test_the_code_the_reminder_and_the_cancel_go_out_by_sms(hall_config, db_path, clock, receiver, monkeypatch):
+    """GIVEN an SMS channel (a gateway on loopback) WHEN a citizen books, the day before's reminder time comes, the
+    jobs run twice, and the booking is cancelled THEN the gateway gets the code, one reminder and the cancellation."""
+    import json
+
+    from queue_server.outbound import registry
+    from tests.receiver import hall_with, until
+
+    monkeypatch.setitem(registry.CHANNEL_MODULES, "sms", "tests.booking_sms_gateway")
+    async with hall_with(hall_config, db_path, clock, {"sms": {"url": receiver.url}}) as server:
+        public = server.api.as_(None)
+        status, booked = await book(public, day="2026-11-25", slot="10:00-10:30")
+        assert status == 201
+        texts = lambda: [json.loads(r.body) for r in receiver.requests]  # noqa: E731
+        await until(lambda: len(receiver.requests) == 1, "the code by SMS")
+        assert texts()[0] == {"kind": "sms.appointment_code", "phone": "13900000001", "params": {
+            "code": booked["code"], "service": "社会保障卡办理", "date": "2026-11-25", "slot": "10:00-10:30",
+            "hall": "示范县政务服务中心"}}
+        server.clock.set(datetime(2026, 11, 24, 15, 59, tzinfo=SHANGHAI))
+        assert (await run_jobs(server.app))["reminders"] == 0  # before reminder_time
+        server.clock.set(datetime(2026, 11, 24, 16, 0, tzinfo=SHANGHAI))
+        assert (await run_jobs(server.app))["reminders"] == 1
+        assert (await run_jobs(server.app))["reminders"] == 0  # once per booking
+        await until(lambda: len(receiver.requests) == 2, "the reminder")
+        assert texts()[1]["kind"] == "sms.appointment_reminder" and texts()[1]["params"]["code"] == booked["code"]
+        status, _ = await public.post(f"/api/appointments/{booked['code']}/cancel", {"phone": "13900000001"})
+        assert status == 200
+        await until(lambda: len(receiver.requests) == 3, "the cancellation")
+        assert texts()[2]["kind"] == "sms.appointment_cancelled"
