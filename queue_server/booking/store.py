@@ -74,16 +74,13 @@ class Desk:
         return slots.check_request(self.settings, booking.service, booking.date, booking.slot, self.today,
                                    self.now, self.config.hall, self.hours, self.is_open_day, same_day=same_day)
 
-    def sms_params(self, row: dict[str, Any]) -> dict[str, Any]:
-        service = self.config.services[row["service"]]
-        return {"code": row["code"], "service": service.name, "date": row["date"], "slot": row["slot"],
-                "hall": self.config.hall.name}
-
     def send(self, db: Database, kind: str, row: dict[str, Any]) -> Any:
         """Queue one SMS about ``row`` in the operation's own transaction (nothing when SMS is off)."""
         if self.sms is None or not row.get("phone"):
             return None
-        return self.sms(db, kind, {"phone": row["phone"], "params": self.sms_params(row)})
+        params = {"code": row["code"], "service": self.config.services[row["service"]].name, "date": row["date"],
+                  "slot": row["slot"], "hall": self.config.hall.name}
+        return self.sms(db, kind, {"phone": row["phone"], "params": params})
 
 
 def booked_per_slot(db: Database, service: str, day: str) -> dict[str, int]:
