@@ -1,0 +1,127 @@
+"""Receiving a hall's batch: in one transaction, drop what was already received (the hall's sequence is at or
+below the hall's high-water mark), keep each row's newest state, note the heartbeat, and rebuild the daily rollups
+of the (hall, day)s the batch touched.
+
+Idempotent by construction: a record whose sequence was already received changes nothing, and an older state
+never overwrites a newer one (each row keeps the sequence that wrote it), so a batch sent twice after a lost answer
+is counted once.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from queue_server.city.records import KINDS
+from queue_server.reviews.levels import BAD_LEVELS, GOOD_LEVELS
+
+
+def _columns(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields["data"].annotation.model_fields)
+
+
+def _upsert(table: str, columns: list[str]) -> str:
+    names = ["hall", "seq", *columns]
+    quoted = [f'"{c}"' for c in names]
+    updates = ", ".join(f"{q} = excluded.{q}" for q in quoted[1:] if q != '"id"')
+    values = ", ".join(f"${i}" for i in range(1, len(names) + 1))
+    # the WHERE keeps a row's newest state: a record with an older sequence than the row's changes nothing
+    return (f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({values}) "
+            f"ON CONFLICT (hall, id) DO UPDATE SET {updates} WHERE {table}.seq < excluded.seq")
+
+
+#: kind → (table, data columns, upsert statement)
+_TABLES = {kind: (table, _columns(model), _upsert(table, _columns(model)))
+           for kind, (model, table) in KINDS.items() if table is not None}
+
+_GOOD = "('" + "','".join(sorted(GOOD_LEVELS)) + "')"
+_BAD = "('" + "','".join(sorted(BAD_LEVELS)) + "')"
+# One pass per source, summed per (hall, day, unit): tickets by their unit, valid reviews by theirs, and the
+# reviews of served tickets by the ticket's unit (what 主动评价率 and 未评价率 divide by served tickets).
+_REFRESH_UNITS = f"""
+INSERT INTO daily_units
+SELECT hall, business_day, department, sum(tickets), sum(served), sum(no_shows), sum(called), sum(wait_sum),
+       sum(over_20), sum(reviews), sum(good), sum(bad), sum(rated_served), sum(active_rated)
+FROM (
+    SELECT hall, business_day, department, count(*) AS tickets,
+           count(*) FILTER (WHERE status = 'finished') AS served,
+           count(*) FILTER (WHERE skipped AND status <> 'finished') AS no_shows,
+           count(wait_min) AS called, coalesce(sum(wait_min), 0) AS wait_sum,
+           count(*) FILTER (WHERE wait_min > 20) AS over_20,
+           0 AS reviews, 0 AS good, 0 AS bad, 0 AS rated_served, 0 AS active_rated
+    FROM tickets WHERE hall = $1 AND business_day = ANY($2::date[]) GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT hall, business_day, department, 0, 0, 0, 0, 0, 0, count(*),
+           count(*) FILTER (WHERE level IN {_GOOD}), count(*) FILTER (WHERE level IN {_BAD}), 0, 0
+    FROM reviews WHERE hall = $1 AND business_day = ANY($2::date[]) AND NOT voided GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT t.hall, t.business_day, t.department, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*),
+           count(*) FILTER (WHERE NOT r.invited)
+    FROM reviews r JOIN tickets t ON t.hall = r.hall AND t.id = r.ticket_id
+    WHERE r.hall = $1 AND r.business_day = ANY($2::date[]) AND t.status = 'finished' GROUP BY 1, 2, 3
+) parts GROUP BY 1, 2, 3
+"""
+_REFRESH_WAITS = """
+INSERT INTO daily_waits
+SELECT hall, business_day, floor(wait_min)::integer, count(*) FROM tickets
+WHERE hall = $1 AND business_day = ANY($2::date[]) AND wait_min IS NOT NULL GROUP BY 1, 2, 3
+"""
+
+
+def _row(hall: str, seq: int, columns: list[str], data: BaseModel) -> list[Any]:
+    values = []
+    for name in columns:
+        value = getattr(data, name)
+        if name == "business_day":
+            value = date.fromisoformat(value)
+        elif name == "department" and value is None:
+            value = ""
+        values.append(value)
+    return [hall, seq, *values]
+
+
+async def ingest(conn: asyncpg.Connection, hall: str, records: list[BaseModel], now: datetime) -> dict[str, int]:
+    """Store one batch of ``hall``'s records; answers how many were new, how many already received, and the
+    hall's high-water mark after it (the hall may drop everything up to it)."""
+    async with conn.transaction():
+        # the row lock orders two deliveries of the same hall (a retry racing a slow first attempt)
+        last = await conn.fetchval("SELECT last_seq FROM halls WHERE code = $1 FOR UPDATE", hall)
+        newest: dict[tuple[str, int], BaseModel] = {}
+        heartbeat = None
+        seen: set[int] = set()
+        for record in sorted(records, key=lambda r: r.seq):
+            if record.seq <= last or record.seq in seen:
+                continue
+            seen.add(record.seq)
+            if record.kind == "heartbeat":
+                heartbeat = record
+            else:
+                newest[(record.kind, record.data.id)] = record  # a later state of the same row wins
+        rows: dict[str, list[list[Any]]] = {}
+        days: set[date] = set()
+        for (kind, _), record in newest.items():
+            _, columns, _ = _TABLES[kind]
+            rows.setdefault(kind, []).append(_row(hall, record.seq, columns, record.data))
+            if kind in ("ticket", "review"):
+                days.add(date.fromisoformat(record.data.business_day))
+        for kind, batch in rows.items():
+            await conn.executemany(_TABLES[kind][2], batch)
+        if days:
+            await _refresh(conn, hall, sorted(days))
+        if heartbeat is not None:
+            live = heartbeat.data.model_dump(mode="json", exclude={"units"})
+            await conn.execute("UPDATE halls SET live = $2, units = units || $3 WHERE code = $1",
+                               hall, live, heartbeat.data.units)
+        high = max(seen, default=last)
+        await conn.execute("UPDATE halls SET last_seq = $2, last_contact = $3 WHERE code = $1", hall, high, now)
+    return {"accepted": len(seen), "duplicates": len(records) - len(seen), "last_seq": high}
+
+
+async def _refresh(conn: asyncpg.Connection, hall: str, days: list[date]) -> None:
+    """Rebuild the rollups of ``hall`` on ``days`` from its rows (a few thousand rows a day, on an index)."""
+    await conn.execute("DELETE FROM daily_units WHERE hall = $1 AND business_day = ANY($2::date[])", hall, days)
+    await conn.execute(_REFRESH_UNITS, hall, days)
+    await conn.execute("DELETE FROM daily_waits WHERE hall = $1 AND business_day = ANY($2::date[])", hall, days)
+    await conn.execute(_REFRESH_WAITS, hall, days)
