@@ -21,18 +21,19 @@ from typing import Any
 import aiohttp
 from sqlite_utils import Database
 
-from queue_server.core.config import ConfigError, HallConfig
+from queue_server.core.config import ConfigError, HallConfig, Setting
 from queue_server.core.db import connect
 from queue_server.core.events import Event
 from queue_server.outbound import city_capture
 from queue_server.outbound.channel import Message, Outcome
 
-SETTINGS_HELP = {
-    "url": "the city server's address, e.g. https://city.example.gov.cn (off when absent)",
-    "hall_code": "this hall's code at the city (govhall city hall add --code)",
-    "token": "this hall's token from govhall city hall add",
-    "heartbeat_seconds": "how often the hall's live state (and any record no event reported) goes to the city",
-}
+SETTINGS: tuple[Setting, ...] = (
+    Setting("url", None, "市级汇总服务地址，如 https://city.example.gov.cn（不写则不上报）"),
+    Setting("hall_code", None, "本大厅在市级的代码（govhall city hall add --code）"),
+    Setting("token", None, "govhall city hall add 打印的本大厅令牌"),
+    Setting("heartbeat_seconds", 30, "向市级发送实时状态（及未随事件发出的记录）的间隔（秒，5–3600）"),
+)
+_HELP = {s.name: s.help for s in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -43,22 +44,28 @@ class CitySection:
     heartbeat_seconds: float = 30.0
 
 
-def read_section(raw: dict[str, Any] | None) -> CitySection | None:
-    """The ``[city]`` section checked; ``None`` when the hall does not ship to a city."""
+def read_section(raw: dict[str, Any] | None, path: Path | str = "<config>") -> CitySection | None:
+    """The ``[city]`` section checked (``path``: the hall file, for the message); ``None`` when the hall does not
+    ship to a city."""
     if not raw:
         return None
-    unknown = set(raw) - set(SETTINGS_HELP)
+    unknown = set(raw) - set(_HELP)
     if unknown:
-        raise ConfigError(f"[city]: unknown setting(s) {', '.join(sorted(unknown))}")
+        raise ConfigError(path, f"city.{sorted(unknown)[0]}", "未知的配置项")
     for name in ("url", "hall_code", "token"):
         if not isinstance(raw.get(name), str) or not raw[name].strip():
-            raise ConfigError(f"[city] {name}: required text ({SETTINGS_HELP[name]})")
+            raise ConfigError(path, f"city.{name}", f"必填：{_HELP[name]}")
     if not raw["url"].startswith(("http://", "https://")):
-        raise ConfigError("[city] url: should start with http:// or https://")
-    beat = raw.get("heartbeat_seconds", 30.0)
+        raise ConfigError(path, "city.url", "应以 http:// 或 https:// 开头")
+    beat = raw.get("heartbeat_seconds", 30)
     if isinstance(beat, bool) or not isinstance(beat, (int, float)) or not 5 <= beat <= 3600:
-        raise ConfigError("[city] heartbeat_seconds: a number of seconds between 5 and 3600")
+        raise ConfigError(path, "city.heartbeat_seconds", "应为 5 到 3600 之间的秒数")
     return CitySection(raw["url"].rstrip("/"), raw["hall_code"].strip(), raw["token"].strip(), float(beat))
+
+
+def city_settings(config: HallConfig) -> CitySection | None:
+    """The hall file's ``[city]`` (``govhall config check`` runs it)."""
+    return read_section(config.sections.get("city"), config.path)
 
 
 class CityChannel:
@@ -100,7 +107,7 @@ class CityChannel:
 def build(raw: dict[str, Any] | None, config: HallConfig, path: Path | str) -> CityChannel | None:
     """The channel for ``[city]`` (``None`` when the hall file has none); brings the change capture's tables and
     triggers into the hall database at ``path``."""
-    section = read_section(raw)
+    section = read_section(raw, config.path)  # raw: the outbox registry hands config.sections['city']
     if section is None:
         return None
     db = connect(path)
