@@ -41,7 +41,7 @@ async def content(conn: asyncpg.Connection, quarter: Quarter, now: datetime, cit
         "unit_word": "大厅",
         "totals": totals,
         "promised_cases": {"cases": totals["promised_cases"], "on_time_rate": totals["case_on_time_rate"]},
-        "consultations": {"total": 0},
+        "consultations": {"total": 0, "outcomes": {}},  # the consult desk's ledger stays in the hall
         "units": sorted(ranked, key=lambda r: r["key"]),
         "ranking": ranked,
         "weights": {ranking.INDICATORS[k]: w for k, w in ranking.DEFAULT_WEIGHTS.items()},
