@@ -30,7 +30,7 @@ def _free_port() -> int:
 class Cluster:
     """One running cluster; ``dsn(db)`` for a database in it, ``stop()`` removes it all."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, settings: dict[str, str] | None = None) -> None:
         self.bin = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="govhall-pg-"))
         self.data = self.root / "data"
@@ -40,8 +40,9 @@ class Cluster:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(f"{self.bin}/initdb -D {self.data} -A trust -U postgres -E UTF8 --locale=C.UTF-8")
         # fsync stays on: the city's guarantees are tested against a durable server
-        self._run(f"{self.bin}/pg_ctl -D {self.data} -l {self.root}/log -w start "
-                  f"-o '-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200'")
+        options = "".join(f" -c {k}={v}" for k, v in (settings or {}).items())
+        self._run(f"{self.bin}/pg_ctl -D {self.data} -l {self.root}/log -w -t 120 start "
+                  f"-o '-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200{options}'")
 
     def _run(self, command: str) -> None:
         argv = ["su", "postgres", "-s", "/bin/sh", "-c", command] if self.as_root else ["/bin/sh", "-c", command]

@@ -40,7 +40,7 @@ _GOOD = "('" + "','".join(sorted(GOOD_LEVELS)) + "')"
 _BAD = "('" + "','".join(sorted(BAD_LEVELS)) + "')"
 # One pass per source, summed per (hall, day, unit): tickets by their unit, valid reviews by theirs, and the
 # reviews of served tickets by the ticket's unit (what 主动评价率 and 未评价率 divide by served tickets).
-_REFRESH_UNITS = f"""
+_UNITS_TEMPLATE = f"""
 INSERT INTO daily_units
 SELECT hall, business_day, department, sum(tickets), sum(served), sum(no_shows), sum(called), sum(wait_sum),
        sum(over_20), sum(reviews), sum(good), sum(bad), sum(rated_served), sum(active_rated)
@@ -51,23 +51,33 @@ FROM (
            count(wait_min) AS called, coalesce(sum(wait_min), 0) AS wait_sum,
            count(*) FILTER (WHERE wait_min > 20) AS over_20,
            0 AS reviews, 0 AS good, 0 AS bad, 0 AS rated_served, 0 AS active_rated
-    FROM tickets WHERE hall = $1 AND business_day = ANY($2::date[]) GROUP BY 1, 2, 3
+    FROM tickets WHERE {{scope}} GROUP BY 1, 2, 3
     UNION ALL
     SELECT hall, business_day, department, 0, 0, 0, 0, 0, 0, count(*),
            count(*) FILTER (WHERE level IN {_GOOD}), count(*) FILTER (WHERE level IN {_BAD}), 0, 0
-    FROM reviews WHERE hall = $1 AND business_day = ANY($2::date[]) AND NOT voided GROUP BY 1, 2, 3
+    FROM reviews WHERE {{scope}} AND NOT voided GROUP BY 1, 2, 3
     UNION ALL
     SELECT t.hall, t.business_day, t.department, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*),
            count(*) FILTER (WHERE NOT r.invited)
     FROM reviews r JOIN tickets t ON t.hall = r.hall AND t.id = r.ticket_id
-    WHERE r.hall = $1 AND r.business_day = ANY($2::date[]) AND t.status = 'finished' GROUP BY 1, 2, 3
+    WHERE {{review_scope}} AND t.status = 'finished' GROUP BY 1, 2, 3
 ) parts GROUP BY 1, 2, 3
 """
-_REFRESH_WAITS = """
+_WAITS_TEMPLATE = """
 INSERT INTO daily_waits
 SELECT hall, business_day, floor(wait_min)::integer, count(*) FROM tickets
-WHERE hall = $1 AND business_day = ANY($2::date[]) AND wait_min IS NOT NULL GROUP BY 1, 2, 3
+WHERE {scope} AND wait_min IS NOT NULL GROUP BY 1, 2, 3
 """
+
+
+def rollup_statements(scope: str = "hall = $1 AND business_day = ANY($2::date[])") -> tuple[str, str]:
+    """The two rollups' INSERT … SELECT over the rows ``scope`` selects (by default one hall's days; the
+    benchmark builds a whole generated year with ``"true"``)."""
+    review_scope = scope.replace("hall", "r.hall").replace("business_day", "r.business_day")
+    return (_UNITS_TEMPLATE.format(scope=scope, review_scope=review_scope), _WAITS_TEMPLATE.format(scope=scope))
+
+
+_REFRESH_UNITS, _REFRESH_WAITS = rollup_statements()
 
 
 def _row(hall: str, seq: int, columns: list[str], data: BaseModel) -> list[Any]:
