@@ -21,9 +21,10 @@ async def city(city_dsn):
         await server.stop()
 
 
-async def test_a_batch_sent_twice_is_counted_once_and_an_older_state_never_wins(city):
-    """GIVEN a hall registered with `govhall city hall add` WHEN it sends the same batch twice, then an older
-    state of a ticket THEN the city counts each ticket once, keeps the newest state, and answers the high mark."""
+async def test_a_batch_sent_twice_is_counted_once_and_a_later_state_replaces_the_earlier(city):
+    """GIVEN a hall registered with `govhall city hall add` WHEN it sends the same batch twice (a lost answer),
+    then a later state of a ticket THEN the city counts each ticket once, keeps the latest state (also within one
+    batch), and answers the high-water mark."""
     token = city.hall("xa", "西岸县政务服务中心")
     admin = city.admin()
     batch = {"records": [ticket(1, 1, MONDAY_9AM), ticket(2, 2, MONDAY_9AM),
@@ -33,7 +34,7 @@ async def test_a_batch_sent_twice_is_counted_once_and_an_older_state_never_wins(
         again = await (await http.post(f"{city.url}/api/city/records", json=batch, headers=bearer(token))).json()
         assert first == {"accepted": 3, "duplicates": 0, "last_seq": 3}
         assert again == {"accepted": 0, "duplicates": 3, "last_seq": 3}
-        # a stale state of ticket 1 under a new sequence number: newer sequence, so it is the newest now
+        # ticket 2 finished: its new state replaces the waiting one
         late = {"records": [ticket(4, 2, MONDAY_9AM, "finished", wait=12.0)]}
         assert (await (await http.post(f"{city.url}/api/city/records", json=late, headers=bearer(token))).json()
                 )["accepted"] == 1
@@ -79,3 +80,21 @@ async def test_a_bad_record_is_a_422_naming_it(city, body, field):
         r = await http.post(f"{city.url}/api/city/records", json=body, headers=bearer(token))
         answer = await r.json()
     assert r.status == 422 and answer["error"] == "invalid" and answer["field"] == field, answer
+
+
+async def test_a_hall_restored_from_a_replica_rejoins_and_its_new_numbering_is_taken(city):
+    """GIVEN a hall whose records up to sequence 3 reached the city WHEN the hall is restored from a replica that
+    stopped at sequence 1 and numbers its outbox from 2 again THEN those records are taken for replays, until
+    `govhall city hall rejoin` forgets the mark; then they count, still once per ticket."""
+    from tests.city_support import govhall
+
+    token, admin = city.hall("xa", "西岸县政务服务中心"), city.admin()
+    url, headers = f"{city.url}/api/city/records", bearer(token)
+    async with aiohttp.ClientSession() as http:
+        await http.post(url, json={"records": [ticket(s, s, MONDAY_9AM) for s in (1, 2, 3)]}, headers=headers)
+        restored = {"records": [ticket(2, 2, MONDAY_9AM, "finished", wait=3.0), ticket(3, 4, MONDAY_9AM)]}
+        assert (await (await http.post(url, json=restored, headers=headers)).json())["accepted"] == 0
+        assert "重新接入" in govhall("city", "hall", "rejoin", "--dsn", city.dsn, "--code", "xa")
+        assert (await (await http.post(url, json=restored, headers=headers)).json())["accepted"] == 2
+        kpis = await (await http.get(f"{city.url}/api/city/kpis?from={DAY}&to={DAY}", headers=bearer(admin))).json()
+    assert (kpis["tickets"], kpis["served"]) == (4, 1)

@@ -33,6 +33,12 @@ async def add_hall(conn: asyncpg.Connection, code: str, name: str, now: datetime
     return token
 
 
+async def rejoin(conn: asyncpg.Connection, code: str) -> bool:
+    """Forget ``code``'s high-water mark: after the hall was restored from a replica its outbox numbers again from
+    where the replica stopped, and those records must not be taken for replays. False for an unknown hall."""
+    return await conn.fetchval("UPDATE halls SET last_seq = 0 WHERE code = $1 RETURNING true", code) is not None
+
+
 async def create_token(conn: asyncpg.Connection, role: str, name: str, now: datetime) -> str:
     """A new city token of ``role``; returns it."""
     if role not in CITY_ROLES:

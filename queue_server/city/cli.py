@@ -36,6 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--code", required=True, help="the hall's code, as its hall file's [city] hall_code")
     add.add_argument("--name", required=True, help="the hall's name, e.g. 某某县政务服务中心")
     add.set_defaults(func=_hall_add)
+    rejoin = hall.add_parser("rejoin", help="after a hall was restored from a replica: accept its numbering again")
+    _dsn(rejoin)
+    rejoin.add_argument("--code", required=True)
+    rejoin.set_defaults(func=_hall_rejoin)
 
     token = commands.add_parser("token", help="city tokens").add_subparsers(
         dest="token_command", required=True, metavar="COMMAND")
@@ -83,6 +87,17 @@ def _hall_add(args: argparse.Namespace) -> int:
         return 1
     print(f"已登记大厅 {args.code}（{args.name}）。请把下面的令牌写入该大厅配置文件的 [city] token：")
     print(token)
+    return 0
+
+
+def _hall_rejoin(args: argparse.Namespace) -> int:
+    done = _run(args.dsn, lambda conn: accounts.rejoin(conn, args.code))
+    if done is None:
+        return 1
+    if not done:
+        print(f"错误：没有代码为 {args.code} 的大厅", file=sys.stderr)
+        return 2
+    print(f"大厅 {args.code} 已重新接入：其后上报的记录按新的序号接收。")
     return 0
 
 

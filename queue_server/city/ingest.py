@@ -2,9 +2,9 @@
 below the hall's high-water mark), keep each row's newest state, note the heartbeat, and rebuild the daily rollups
 of the (hall, day)s the batch touched.
 
-Idempotent by construction: a record whose sequence was already received changes nothing, and an older state
-never overwrites a newer one (each row keeps the sequence that wrote it), so a batch sent twice after a lost answer
-is counted once.
+Idempotent by construction: a record whose sequence was already received changes nothing, and the rows are keyed by
+the hall's own ids (a record is a row's whole state, never a delta), so a batch sent twice after a lost answer, or
+a hall shipping everything again, is counted once.
 """
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ def _upsert(table: str, columns: list[str]) -> str:
     quoted = [f'"{c}"' for c in names]
     updates = ", ".join(f"{q} = excluded.{q}" for q in quoted[1:] if q != '"id"')
     values = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-    # the WHERE keeps a row's newest state: a record with an older sequence than the row's changes nothing
+    # the last state delivered wins: the hall sends in order and the high-water mark drops replays, so it is the
+    # newest (and after a hall restored from a replica rejoins, the restored hall's state is the one to keep)
     return (f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({values}) "
-            f"ON CONFLICT (hall, id) DO UPDATE SET {updates} WHERE {table}.seq < excluded.seq")
+            f"ON CONFLICT (hall, id) DO UPDATE SET {updates}")
 
 
 #: kind → (table, data columns, upsert statement)
