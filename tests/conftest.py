@@ -224,3 +224,16 @@ def city_dsn(postgres, request) -> str:
     """A fresh database for one test in the session's PostgreSQL cluster."""
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50] + f"_{free_port()}"
     return postgres.create_database(name)
+
+
+@pytest.fixture
+async def receiver():
+    """A recording HTTP receiver on loopback (:class:`tests.receiver.Receiver`), started."""
+    from tests.receiver import Receiver
+
+    r = Receiver()
+    await r.start()
+    try:
+        yield r
+    finally:
+        await r.stop()
