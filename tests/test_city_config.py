@@ -26,9 +26,24 @@ def test_no_section_means_no_shipping_and_a_good_one_reads():
 @pytest.mark.parametrize("raw, named", [
     ({"url": "http://c", "hall_code": "xa"}, "city.token"),
     ({"url": "ftp://c", "hall_code": "xa", "token": "t"}, "city.url"),
-    ({"url": "http://c", "hall_code": "xa", "token": "t", "heartbeat_seconds": 1}, "city.heartbeat_seconds"),
+    ({"url": "http://c", "hall_code": "xa", "token": "t", "heartbeat_seconds": 0.5}, "city.heartbeat_seconds"),
     ({"url": "http://c", "hall_code": "xa", "token": "t", "tokn": "t"}, "city.tokn"),
 ])
 def test_a_wrong_section_names_the_field(raw, named):
     with pytest.raises(ConfigError, match=re.escape(named)):
         read_section(raw)
+
+
+def test_the_outbox_builds_the_city_channel_in_order_and_never_parks_it(hall_config):
+    """[city] turns on the outbox's ordered ``city`` channel; its messages are retried rather than parked after the
+    usual dozen attempts (one parked record would let the next ones overtake it); a bad field is named."""
+    from dataclasses import replace
+
+    from queue_server.outbound.registry import build_channels
+
+    good = {"url": "http://127.0.0.1:1", "hall_code": "xa", "token": "t"}
+    channels = build_channels(replace(hall_config, sections={**hall_config.sections, "city": good}))
+    assert channels["city"].channel.ordered and channels["city"].settings.max_attempts == 1_000_000
+    bad = replace(hall_config, sections={**hall_config.sections, "city": {**good, "max_delay": -1}})
+    with pytest.raises(ConfigError, match=re.escape("city.max_delay")):
+        build_channels(bad)

@@ -3,6 +3,9 @@ the records the city keeps (tickets, reviews, rectification cases, complaints, p
 ``city_changes``, in the writing transaction itself — whatever wrote it, through an event or not, from the server or
 a command. The city channel drains that table inside the writer's batch into outbox messages, each the row's state
 at that moment (:func:`drain`), so a record and its message reach the disk together.
+
+The triggers note nothing until the city channel switches the capture on (:func:`switch_on`, when a server with
+``[city]`` starts), so a hall that never joins a city keeps no change notes.
 """
 from __future__ import annotations
 
@@ -10,27 +13,42 @@ from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from queue_server.core.clock import from_iso
 from queue_server.core.config import HallConfig
 from queue_server.health import store as health
-
-migrations = Migrations("govhall.city")
 
 #: the record kinds and the hall tables they come from
 TABLES = {"ticket": "tickets", "review": "reviews", "rectification": "rectifications", "complaint": "complaints",
           "practice": "practice_records", "promised_case": "promised_cases"}
 
 
-@migrations(name="m001_city_changes")
-def m001_city_changes(db: Database) -> None:
+def create(db: Database) -> None:
+    """The change notes, the switch and the triggers (the outbound area's migration runs it once)."""
     db.execute("CREATE TABLE city_changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, row_id INTEGER NOT NULL)")
+    # one row while a city is joined: when the capture was switched on
+    db.execute("CREATE TABLE city_capture (id INTEGER PRIMARY KEY CHECK (id = 1), since TEXT NOT NULL)")
     for kind, table in TABLES.items():
         for op in ("INSERT", "UPDATE"):
-            db.execute(f"CREATE TRIGGER city_{table}_{op.lower()} AFTER {op} ON {table} BEGIN "
+            db.execute(f"CREATE TRIGGER city_{table}_{op.lower()} AFTER {op} ON {table} "
+                       f"WHEN EXISTS (SELECT 1 FROM city_capture) BEGIN "
                        f"INSERT INTO city_changes (kind, row_id) VALUES ('{kind}', NEW.id); END")
-    everything(db)  # a hall joining with history ships it all, oldest first
+
+
+def switch_on(db: Database, now: datetime) -> bool:
+    """Start noting changes (a writer operation). The first time, every record the hall already has is noted too,
+    so a hall joining the city with history ships it all, oldest first. True when it was off."""
+    if db.execute("SELECT 1 FROM city_capture").fetchone():
+        return False
+    db.execute("INSERT INTO city_capture (id, since) VALUES (1, ?)", [now.isoformat()])
+    everything(db)
+    return True
+
+
+def switch_off(db: Database) -> None:
+    """Stop noting changes and forget the notes not shipped (a hall that left the city)."""
+    db.execute("DELETE FROM city_capture")
+    db.execute("DELETE FROM city_changes")
 
 
 def everything(db: Database) -> None:
