@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 
@@ -51,7 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _dsn(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--dsn", required=True, help="postgresql://user@host:port/database")
+    # from the environment too, so a service file need not show a password on the command line
+    default = os.environ.get("GOVHALL_CITY_DSN")
+    cmd.add_argument("--dsn", required=default is None, default=default,
+                     help="postgresql://user:password@host:port/database (default: $GOVHALL_CITY_DSN)")
 
 
 def _serve(args: argparse.Namespace) -> int:

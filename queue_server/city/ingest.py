@@ -1,6 +1,11 @@
 """Receiving a hall's batch: in one transaction, drop what was already received (the hall's sequence is at or
-below the hall's high-water mark), keep each row's newest state, note the heartbeat, and rebuild the daily rollups
-of the (hall, day)s the batch touched.
+below the hall's high-water mark), keep each row's newest state, note the heartbeat, and note the (hall, day)s
+whose daily rollups are now stale. :func:`refresh_rollups` rebuilds those, apart from the ingest: every few
+seconds, and before any report reads them.
+
+Why apart: the outbox sends one record per request, and rebuilding a hall's day (its ~1,500 tickets) for each
+record made the day's last records the dearest; rebuilt every few seconds, a day is rebuilt once for all the
+records that arrived meanwhile.
 
 Idempotent by construction: a record whose sequence was already received changes nothing, and the rows are keyed by
 the hall's own ids (a record is a row's whole state, never a delta), so a batch sent twice after a lost answer, or
@@ -120,7 +125,8 @@ async def ingest(conn: asyncpg.Connection, hall: str, records: list[BaseModel], 
         for kind, batch in rows.items():
             await conn.executemany(_TABLES[kind][2], batch)
         if days:
-            await _refresh(conn, hall, sorted(days))
+            await conn.executemany("INSERT INTO rollup_dirty VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                                    [(hall, day) for day in sorted(days)])
         if heartbeat is not None:
             live = heartbeat.data.model_dump(mode="json", exclude={"units"})
             await conn.execute("UPDATE halls SET live = $2, units = units || $3 WHERE code = $1",
@@ -128,6 +134,23 @@ async def ingest(conn: asyncpg.Connection, hall: str, records: list[BaseModel], 
         high = max(seen, default=last)
         await conn.execute("UPDATE halls SET last_seq = $2, last_contact = $3 WHERE code = $1", hall, high, now)
     return {"accepted": len(seen), "duplicates": len(records) - len(seen), "last_seq": high}
+
+
+#: one rebuild at a time (the background job and a report may both find stale days)
+_REFRESH_LOCK = 0x60E4A12
+
+
+async def refresh_rollups(conn: asyncpg.Connection) -> int:
+    """Rebuild every stale (hall, day) in one transaction; how many. Cheap when none is stale."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _REFRESH_LOCK)
+        stale = await conn.fetch("DELETE FROM rollup_dirty RETURNING hall, business_day")
+        by_hall: dict[str, list[date]] = {}
+        for row in stale:
+            by_hall.setdefault(row["hall"], []).append(row["business_day"])
+        for hall, days in sorted(by_hall.items()):
+            await _refresh(conn, hall, sorted(days))
+    return len(stale)
 
 
 async def _refresh(conn: asyncpg.Connection, hall: str, days: list[date]) -> None:

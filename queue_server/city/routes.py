@@ -3,18 +3,21 @@ city's web page (``/city``, Chinese, logged in with a city admin token)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from queue_server.bulletin.document import write_docx
 from queue_server.city import bulletin, reports
-from queue_server.city.ingest import ingest
+from queue_server.city.ingest import ingest, refresh_rollups
 from queue_server.city.keys import CLOCK, POOL, SETTINGS
 from queue_server.city.records import Batch
 from queue_server.core.errors import forbidden, invalid, not_found
@@ -34,6 +37,14 @@ _DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document
 
 def _today(request: web.Request) -> date:
     return request.app[CLOCK].now().astimezone(ZoneInfo(request.app[SETTINGS].tz)).date()
+
+
+@contextlib.asynccontextmanager
+async def _reading(request: web.Request) -> AsyncIterator[asyncpg.Connection]:
+    """A connection for a report, the rollups brought up to date first (never a figure behind the records)."""
+    async with request.app[POOL].acquire() as conn:
+        await refresh_rollups(conn)
+        yield conn
 
 
 class DayQuery(BaseModel):
@@ -88,7 +99,7 @@ async def _handle_post_records(request: web.Request, body: Batch) -> web.Respons
             roles=("admin",), query=DayQuery, responses={"200": "[{code, name, tickets, served, waiting, last_contact}]"})
 async def _handle_get_halls(request: web.Request, query: DayQuery) -> web.Response:
     day = date.fromisoformat(query.date) if query.date else _today(request)
-    async with request.app[POOL].acquire() as conn:
+    async with _reading(request) as conn:
         return json_response(await reports.halls_on(conn, day))
 
 
@@ -96,7 +107,7 @@ async def _handle_get_halls(request: web.Request, query: DayQuery) -> web.Respon
             roles=("admin",), responses={"200": "[{code, name, tickets, served, waiting, longest_wait_min, tidal_open, "
                                                 "devices_down, last_contact, stale}]"})
 async def _handle_get_board(request: web.Request) -> web.Response:
-    async with request.app[POOL].acquire() as conn:
+    async with _reading(request) as conn:
         rows = await reports.board(conn, _today(request), request.app[CLOCK].now(), request.app[SETTINGS].stale_after)
     return json_response(rows)
 
@@ -105,7 +116,7 @@ async def _handle_get_board(request: web.Request) -> web.Response:
             roles=("admin",), query=SpanQuery, responses={"200": "the figures of GET /api/kpis, city-wide"})
 async def _handle_get_kpis(request: web.Request, query: SpanQuery) -> web.Response:
     start, end = _span(request, query)
-    async with request.app[POOL].acquire() as conn:
+    async with _reading(request) as conn:
         figures = await reports.kpis(conn, start, end, request.app[CLOCK].now(), query.hall)
     return json_response({"from": start.isoformat(), "to": end.isoformat(), **figures})
 
@@ -114,7 +125,7 @@ async def _handle_get_kpis(request: web.Request, query: SpanQuery) -> web.Respon
             query=SpanQuery, responses={"200": "[{rank, key, hall, name, score, no_data, figures…}]"})
 async def _handle_get_ranking(request: web.Request, query: SpanQuery) -> web.Response:
     start, end = _span(request, query)
-    async with request.app[POOL].acquire() as conn:
+    async with _reading(request) as conn:
         rows = await reports.rankings(conn, start, end, request.app[CLOCK].now(), query.by, query.hall)
     return json_response(rows)
 
@@ -124,7 +135,7 @@ async def _handle_get_ranking(request: web.Request, query: SpanQuery) -> web.Res
 async def _handle_get_hall(request: web.Request, path: HallPath, query: SpanQuery) -> web.Response:
     start, end = _span(request, query)
     now = request.app[CLOCK].now()
-    async with request.app[POOL].acquire() as conn:
+    async with _reading(request) as conn:
         live = [h for h in await reports.board(conn, _today(request), now, request.app[SETTINGS].stale_after)
                 if h["code"] == path.code]
         if not live:
@@ -138,7 +149,7 @@ async def _handle_get_hall(request: web.Request, path: HallPath, query: SpanQuer
             roles=("admin",), query=QuarterQuery, produces=_DOCX, responses={"200": "the .docx"})
 async def _handle_get_bulletin(request: web.Request, query: QuarterQuery) -> web.Response:
     quarter = Quarter.parse(query.quarter) if query.quarter else Quarter.of(_today(request))
-    async with request.app[POOL].acquire() as conn:
+    async with _reading(request) as conn:
         content = await bulletin.content(conn, quarter, request.app[CLOCK].now(), request.app[SETTINGS].name)
     data = await asyncio.to_thread(write_docx, content)  # python-docx off the loop
     return web.Response(body=data, headers={
