@@ -20,14 +20,14 @@ _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``city serve``, ``city hall add`` and ``city token create``."""
-    city = subparsers.add_parser("city", help="the city server over PostgreSQL (市级汇总)")
+    city = subparsers.add_parser("city", help="市级汇总 the city server over PostgreSQL")
     commands = city.add_subparsers(dest="city_command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the city server")
     _dsn(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8090)
-    serve.add_argument("--name", default="全市", help="the city's name as the bulletin titles it (e.g. 某某市)")
+    serve.add_argument("--name", default="全市", help="the city's name as the bulletin titles it, e.g. 某某市")
     serve.set_defaults(func=_serve)
 
     hall = commands.add_parser("hall", help="the halls that ship to the city").add_subparsers(

@@ -121,7 +121,7 @@ async def _handle_get_kpis(request: web.Request, query: SpanQuery) -> web.Respon
     return json_response({"from": start.isoformat(), "to": end.isoformat(), **figures})
 
 
-@routes.get("/api/city/ranking", "排名 Halls, or every hall's units, ranked (无数据 not ranked)", roles=("admin",),
+@routes.get("/api/city/ranking", "排名 Halls, or every hall's units, ranked; a unit with 无数据 is not ranked", roles=("admin",),
             query=SpanQuery, responses={"200": "[{rank, key, hall, name, score, no_data, figures…}]"})
 async def _handle_get_ranking(request: web.Request, query: SpanQuery) -> web.Response:
     start, end = _span(request, query)
@@ -156,7 +156,7 @@ async def _handle_get_bulletin(request: web.Request, query: QuarterQuery) -> web
         "Content-Type": _DOCX, "Content-Disposition": f'attachment; filename="city-bulletin-{quarter}.docx"'})
 
 
-@routes.get("/city", "市级管理页面 The city's pages (HTML): 实时看板、指标与排名、单个大厅、季度通报", produces="text/html",
+@routes.get("/city", "市级管理页面 The city's HTML pages with 实时看板、指标与排名、单个大厅、季度通报", produces="text/html",
             responses={"200": "the page; log in with a city admin token"})
 async def _handle_get_page(request: web.Request) -> web.Response:
     page = (STATIC / "city.html").read_text("utf-8").replace("{{city}}", html.escape(request.app[SETTINGS].name))
