@@ -29,7 +29,7 @@ def _documented(heading: str, stop: str = "\n## ") -> set[str]:
 def test_every_outbound_setting_is_documented():
     common = {s.name for s in OUTBOUND_SETTINGS} | {s.name for s in COMMON_SETTINGS}
     assert _documented("## `[outbound]`", "\n### ") == common
-    assert _documented("### `[outbound.webhook]`") == {s.name for s in webhook.SETTINGS}
+    assert _documented("### `[outbound.webhook]`", "\n### ") == {s.name for s in webhook.SETTINGS}
 
 
 def test_no_channel_unless_configured(hall_config):

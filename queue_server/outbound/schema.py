@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from queue_server.outbound import city_capture
+
 migrations = Migrations("govhall.outbound")
 
 #: what a message can be; the worker picks ``pending`` ones
@@ -45,6 +47,12 @@ def m001_outbox(db: Database) -> None:
     db.execute("CREATE INDEX outbox_state ON outbox (state, seq)")
 
 
+@migrations(name="m002_city_changes")
+def m002_city_changes(db: Database) -> None:
+    # the city channel's change capture (off until a server with [city] starts): see outbound/city_capture.py
+    city_capture.create(db)
+
+
 _INDEXES = (
     "CREATE INDEX outbox_pending_due ON outbox (channel, next_attempt_at, seq) WHERE state = 'pending'",
     "CREATE INDEX outbox_pending_seq ON outbox (channel, seq) WHERE state = 'pending'",
@@ -55,8 +63,8 @@ _INDEXES = (
 )
 
 
-@migrations(name="m002_outbox_discard")
-def m002_outbox_discard(db: Database) -> None:
+@migrations(name="m003_outbox_discard")
+def m003_outbox_discard(db: Database) -> None:
     """The ``discarded`` state (an admin gave a dead message up, with who, when and why) and the purge's index.
 
     SQLite cannot change a CHECK constraint in place: the table is rebuilt, rows and ``seq`` kept as they are, and
