@@ -101,8 +101,14 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         names = list(outbox.channels)
-        #: attempts on the wire, by channel and message id
-        self._inflight: dict[str, dict[str, asyncio.Task]] = {name: {} for name in names}
+        #: messages on the wire, by channel
+        self._inflight: dict[str, set[str]] = {name: set() for name in names}
+        #: an unordered channel's ``concurrency`` slots: each takes the next ready message, tries it, takes the next
+        self._slots: list[asyncio.Task] = []
+        #: set when an unordered channel's ready messages may wait for an idle slot
+        self._has_ready: dict[str, asyncio.Event] = {name: asyncio.Event() for name in names}
+        #: an ordered channel's one attempt
+        self._ordered: dict[str, asyncio.Task] = {}
         #: messages whose attempt ended and whose result is not recorded yet, by channel
         self._recording: dict[str, set[str]] = {name: set() for name in names}
         #: due messages known and not started yet (unordered channels), by channel, oldest first
@@ -139,6 +145,11 @@ class DeliveryWorker:
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self.outbox.wake_after_commit = lambda: loop.call_soon_threadsafe(self._wake_after_commit)
         self._task = asyncio.create_task(self._run(), name="govhall-outbound")
+        # long-lived slots rather than a task per message: an idle slot waits, a busy one goes straight on to the
+        # next ready message without a round through the loop below
+        self._slots = [asyncio.create_task(self._slot(name, configured), name=f"govhall-outbound-{name}")
+                       for name, configured in self.outbox.channels.items() if not configured.channel.ordered
+                       for _ in range(self.settings.concurrency)]
 
     async def stop(self) -> None:
         """Stop picking; attempts still running are cut off (their messages stay pending and go out later)."""
@@ -146,7 +157,7 @@ class DeliveryWorker:
         if self._unsubscribe is not None:
             self._unsubscribe()
         tasks = [t for t in (self._task, self._barrier, self._recorder) if t is not None]
-        tasks += [t for running in self._inflight.values() for t in running.values()]
+        tasks += [*self._slots, *self._ordered.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -175,6 +186,7 @@ class DeliveryWorker:
                 self._look.add(name)
             elif message.id not in self._inflight[name] and message.id not in self._recording[name]:
                 ready[message.id] = message
+                self._has_ready[name].set()
         self._wake.set()
 
     def _wake_after_commit(self) -> None:
@@ -216,7 +228,8 @@ class DeliveryWorker:
                 self._look.update(self.outbox.channels)  # a retry came due, or the periodic look
 
     def _dispatch(self) -> str | None:
-        """Start every attempt that is due and has a free slot; when (UTC ISO) the next known message is due."""
+        """Read due messages where the outbox may hold some the worker does not know, hand them to the channel's
+        slots, start an ordered channel's next attempt; when (UTC ISO) the next known message is due."""
         now_iso = to_iso(self.clock.now())
         for name, due in list(self._due_at.items()):
             if due <= now_iso:
@@ -226,7 +239,7 @@ class DeliveryWorker:
             if configured.channel.ordered:
                 self._dispatch_ordered(name, configured, now_iso)
             else:
-                self._dispatch_unordered(name, configured, now_iso)
+                self._dispatch_unordered(name, now_iso)
         return min(self._due_at.values(), default=None)
 
     def _dispatch_ordered(self, name: str, configured: ConfiguredChannel, now_iso: str) -> None:
@@ -240,22 +253,23 @@ class DeliveryWorker:
         if row["next_attempt_at"] > now_iso:
             self._due_at[name] = row["next_attempt_at"]
         else:
-            self._start(configured, store.message(row))
+            message = store.message(row)
+            self._inflight[name].add(message.id)  # now: the task starts later, and nothing may start meanwhile
+            self._ordered[name] = asyncio.create_task(self._attempt(configured, message))
 
-    def _dispatch_unordered(self, name: str, configured: ConfiguredChannel, now_iso: str) -> None:
-        running, ready = self._inflight[name], self._ready[name]
-        free = self.settings.concurrency - len(running)
+    def _dispatch_unordered(self, name: str, now_iso: str) -> None:
+        ready = self._ready[name]
+        free = self.settings.concurrency - len(self._inflight[name])
         if name in self._look and len(ready) < free:
             self._read_due(name, now_iso, free - len(ready) + READ_AHEAD)
-        while free > 0 and ready:
-            self._start(configured, ready.pop(next(iter(ready))))
-            free -= 1
+        if ready:
+            self._has_ready[name].set()
 
     def _read_due(self, name: str, now_iso: str, want: int) -> None:
         """Add up to ``want`` due messages of an unordered channel, soonest due first, to its ready queue."""
         ready = self._ready[name]
         # pending rows only the worker changes, so what it holds (ready, on the wire, being recorded) is current
-        known = self._inflight[name].keys() | self._recording[name] | ready.keys()
+        known = self._inflight[name] | self._recording[name] | ready.keys()
         limit = want + len(known)
         rows = store.pending(self.db, name, limit)
         self._look.discard(name)
@@ -268,8 +282,17 @@ class DeliveryWorker:
         if len(rows) == limit:
             self._look.add(name)  # more may be due
 
-    def _start(self, configured: ConfiguredChannel, message: Message) -> None:
-        self._inflight[message.channel][message.id] = asyncio.create_task(self._attempt(configured, message))
+    async def _slot(self, name: str, configured: ConfiguredChannel) -> None:
+        ready, has_ready = self._ready[name], self._has_ready[name]
+        while True:
+            if not ready:
+                has_ready.clear()
+                self._wake.set()  # the loop reads more, if the outbox may hold more
+                await has_ready.wait()
+                continue
+            message = ready.pop(next(iter(ready)))
+            self._inflight[name].add(message.id)
+            await self._attempt(configured, message)
 
     async def _attempt(self, configured: ConfiguredChannel, message: Message) -> None:
         settings = configured.settings
@@ -283,12 +306,11 @@ class DeliveryWorker:
                 log.exception("channel %s failed on message %s", message.channel, message.id)
                 outcome = Outcome.retry(f"渠道出错：{type(exc).__name__}: {exc}"[:500])
         finally:
-            self._inflight[message.channel].pop(message.id, None)
+            self._inflight[message.channel].discard(message.id)
         self._recording[message.channel].add(message.id)
         self._ended.append(_Ended(message, settings, outcome))
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_ended())
-        self._wake.set()  # a slot is free
 
     # -- recording the results ----------------------------------------------------------------------------------
 
