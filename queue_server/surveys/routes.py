@@ -93,7 +93,8 @@ def _ticket(request: web.Request, token: str) -> dict | None:
 
 
 @routes.get("/api/s/{token}", "问卷表单 The active questionnaire and whether this ticket may answer",
-            params=TicketTokenPath, responses={"200": "survey, answerable, reason", "404": "unknown ticket"})
+            params=TicketTokenPath, responses={"200": "survey, answerable, reason", "404": "unknown ticket",
+                                               "429": "too many unknown tickets from this address"})
 async def _handle_form(request: web.Request, path: TicketTokenPath) -> web.Response:
     """What the phone page needs: the active questionnaire and whether this ticket may answer it."""
     config, db = request.app[CONFIG], request.app[DB]
