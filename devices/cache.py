@@ -3,8 +3,7 @@
 Two libraries parse a large data file when first used and cache the result in the temp folder: python-escpos its
 printer capabilities (into a fresh ``mkdtemp()`` per process, so it parses them with PyYAML, ~1 s, at every start
 and leaves a 100 KB pickle behind each time), and jieba its dictionary (``/tmp/jieba.cache``, which Debian clears at
-every boot).
-Pointed at a folder under the user's cache, a restarted kiosk loads both in a fraction of the time.
+every boot). Pointed at a folder under the user's cache, a restarted kiosk loads both in a fraction of the time.
 """
 from __future__ import annotations
 
