@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = [
     "queue_server.reviews.cli",
     "queue_server.bulletin.cli",
     "queue_server.tasks.cli",
+    "queue_server.outbound.province_cli",
     "kiosk.cli",
     "queue_server.demo.cli",
 ]

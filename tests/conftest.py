@@ -199,3 +199,16 @@ async def browser():
             yield chromium
         finally:
             await chromium.close()
+
+
+@pytest.fixture
+async def receiver():
+    """A recording HTTP receiver on loopback (:class:`tests.receiver.Receiver`), started."""
+    from tests.receiver import Receiver
+
+    r = Receiver()
+    await r.start()
+    try:
+        yield r
+    finally:
+        await r.stop()

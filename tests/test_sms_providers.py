@@ -155,14 +155,14 @@ async def test_tencent_answers(hall_config, gateway, http, answer, delivered, pe
 async def test_generic_posts_the_text_with_the_auth_header(hall_config, gateway, http):
     raw = {"provider": "generic", "url": gateway.url, "auth_header": "X-Api-Key", "auth_value": "k-123",
            "templates": {"called": "请{number}号到{window}号窗口（{service}）"}}
-    assert (await build(raw, hall_config, "hall.toml").deliver(called("id-9"), http)).delivered
+    assert (await build(raw, hall_config).deliver(called("id-9"), http)).delivered
     got = gateway.received[0]
     assert got.headers["X-Api-Key"] == "k-123" and got.headers["X-Govhall-Delivery"] == "id-9"
     assert got.json() == {"id": "id-9", "kind": "sms.called", "phone": PHONE, "text": "请A001号到3号窗口（不动产登记）"}
 
 
 async def test_generic_default_texts_name_the_hall(hall_config, gateway, http):
-    sms = build({"provider": "generic", "url": gateway.url}, hall_config, "hall.toml")
+    sms = build({"provider": "generic", "url": gateway.url}, hall_config)
     assert (await sms.deliver(called(), http)).delivered
     assert gateway.received[0].json()["text"] == f"【{hall_config.hall.name}】请A001号到3号窗口办理。"
 
@@ -173,12 +173,12 @@ async def test_generic_default_texts_name_the_hall(hall_config, gateway, http):
 ])
 async def test_generic_answers(hall_config, gateway, http, status, headers, delivered, permanent, retry_after):
     gateway.answer(status, {}, headers)
-    outcome = await build({"provider": "generic", "url": gateway.url}, hall_config, "h").deliver(called(), http)
+    outcome = await build({"provider": "generic", "url": gateway.url}, hall_config).deliver(called(), http)
     assert (outcome.delivered, outcome.permanent, outcome.retry_after) == (delivered, permanent, retry_after)
 
 
 async def test_gateway_down_is_retried(hall_config, http):
-    sms = build({"provider": "generic", "url": f"http://127.0.0.1:{free_port()}/sms"}, hall_config, "h")
+    sms = build({"provider": "generic", "url": f"http://127.0.0.1:{free_port()}/sms"}, hall_config)
     outcome = await sms.deliver(called(), http)
     assert not outcome.delivered and not outcome.permanent and "无法连接" in outcome.error
 
@@ -216,7 +216,7 @@ async def test_unsendable_messages_are_refused_before_any_request(hall_config, g
 ])
 def test_hall_file_mistakes_name_the_field(hall_config, raw, field):
     with pytest.raises(ConfigError) as caught:
-        build(raw, hall_config, "hall.toml")
+        build(raw, hall_config)
     assert caught.value.field == field
 
 

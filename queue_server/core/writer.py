@@ -116,8 +116,10 @@ class Writer:
         """Run ``hook`` after every batch whose operations caused events, inside that batch's transaction.
 
         Its writes share the batch's fsync and its events are published right after the batch's own, so whoever
-        reads after an answer already sees the hook's effect (the tidal window it opened). A failing hook is
-        rolled back alone and logged; the batch still commits.
+        reads after an answer already sees the hook's effect (the tidal window it opened). Hooks run in the order
+        they were added, each given the batch's events followed by those of the hooks before it (the outbox, added
+        last, also reports the tidal windows the policy opened). A failing hook is rolled back alone and logged;
+        the batch still commits.
         """
         self._hooks.append(hook)
 
@@ -225,7 +227,7 @@ class Writer:
         for hook in self._hooks:
             db.conn.execute("SAVEPOINT hook")
             try:
-                trailing += hook(db, events)
+                trailing += hook(db, events + trailing)  # a later hook sees what earlier ones caused
             except Exception:
                 log.exception("batch hook failed; its writes are rolled back")
                 if not db.conn.in_transaction:

@@ -32,7 +32,6 @@ from queue_server.phones.settings import SETTINGS as REMINDER_SETTINGS
 from queue_server.phones.settings import ReminderSettings, parse_reminders
 from queue_server.phones.store import MOBILE
 
-WHERE = "outbound.sms"
 #: each template and the params it may use (booking sends code, service, date and slot)
 TEMPLATE_PARAMS: dict[str, frozenset[str]] = {
     "ahead": frozenset({"hall", "number", "service", "ahead"}),
@@ -60,9 +59,6 @@ PROVIDER_OPTIONS = {
     "tencent": {"secret_id": None, "secret_key": None, "sdk_app_id": None, "sign_name": None,
                 "region": "ap-guangzhou"},
 }
-#: every channel's delivery options, read by the outbox (``ChannelSettings``)
-COMMON_OPTIONS = frozenset({"max_attempts", "first_delay", "max_delay", "timeout"})
-
 SETTINGS: tuple[Setting, ...] = (
     Setting("provider", None, "短信网关：generic（通用 JSON 网关）、aliyun（阿里云短信）或 tencent（腾讯云短信）"),
     Setting("url", None, "网关地址；aliyun、tencent 默认为其官方地址，generic 必填"),
@@ -92,19 +88,20 @@ class SmsSettings:
     reminders: ReminderSettings
 
 
-def parse_sms(raw: dict[str, Any], path: Path | str) -> SmsSettings:
-    """Validate an ``[outbound.sms]`` table.
+def parse_sms(raw: dict[str, Any], path: Path | str, where: str = "outbound.sms") -> SmsSettings:
+    """Validate an ``[outbound.sms]`` table (without the outbox's common options, which the registry takes).
 
+    :param path: the hall file, for the error; ``where``: the section's dotted name.
     :raises ConfigError: naming ``outbound.sms.<field>`` and what is wrong.
     """
     def fail(field: str, problem: str) -> ConfigError:
-        return ConfigError(path, f"{WHERE}.{field}", problem)
+        return ConfigError(path, f"{where}.{field}", problem)
 
     provider = raw.get("provider")
     if provider not in PROVIDERS:
         raise fail("provider", f"应为 {' / '.join(PROVIDERS)} 之一，实为 {provider!r}")
     own = PROVIDER_OPTIONS[provider]
-    known = {"provider", "url", "templates"} | set(own) | {s.name for s in REMINDER_SETTINGS} | COMMON_OPTIONS
+    known = {"provider", "url", "templates"} | set(own) | {s.name for s in REMINDER_SETTINGS}
     for name in raw:
         if name not in known:
             raise fail(name, f"未知配置项（provider = {provider!r} 时不用）")
@@ -178,12 +175,10 @@ class SmsChannel:
     name = "sms"
     ordered = False
 
-    def __init__(self, settings: SmsSettings, config: HallConfig, *, now: Callable[[], datetime] | None = None,
-                 timeout: float = 10.0) -> None:
+    def __init__(self, settings: SmsSettings, config: HallConfig, *, now: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
         self.config = config
         self.provider = make_provider(settings, now or SystemClock().now)
-        self.timeout = timeout
 
     def messages_for(self, db: Database, events: list[Event]) -> list[tuple[str, dict[str, Any]]]:
         """The reminders the batch's events cause (see :mod:`queue_server.phones.reminders`)."""
@@ -209,13 +204,12 @@ class SmsChannel:
         return self.provider.request(message.id, message.kind, phone, template, params)
 
     async def deliver(self, message: Message, http: aiohttp.ClientSession) -> Outcome:
-        """Send one SMS once; the gateway's answer decides (see the providers)."""
+        """Send one SMS once (the outbox bounds the attempt's time); the gateway's answer decides."""
         request = self.prepare(message)
         if isinstance(request, Outcome):
             return request
         try:
-            async with http.post(request.url, data=request.body, headers=request.headers,
-                                 timeout=aiohttp.ClientTimeout(total=self.timeout)) as response:
+            async with http.post(request.url, data=request.body, headers=request.headers) as response:
                 body = await response.read()
                 return self.provider.outcome(response.status, body, _retry_after(response.headers))
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
@@ -227,11 +221,10 @@ def _retry_after(headers: Any) -> float | None:
     return float(value) if value.strip().isdigit() else None
 
 
-def build(raw: dict[str, Any], config: HallConfig, path: Path | str) -> SmsChannel:
-    """The channel from the hall file's ``[outbound.sms]`` (the outbox's registry calls this).
+def build(raw: dict[str, Any], config: HallConfig, path: str = "outbound.sms") -> SmsChannel:
+    """The channel from the hall file's ``[outbound.sms]`` (the outbox's registry calls this with the section's
+    dotted name as ``path``).
 
-    :raises ConfigError: naming the field.
+    :raises ConfigError: naming ``outbound.sms.<field>``.
     """
-    timeout = raw.get("timeout", 10.0)
-    return SmsChannel(parse_sms(raw, path), config,
-                      timeout=float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else 10.0)
+    return SmsChannel(parse_sms(raw, config.path, path), config)
