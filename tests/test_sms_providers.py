@@ -15,17 +15,21 @@ from queue_server.core.config import ConfigError
 from queue_server.outbound.channel import Message
 from queue_server.outbound.sms import SmsChannel, build, parse_sms
 from tests.conftest import free_port
-from tests.sms_support import Gateway
+from tests.receiver import Receiver
 
 PHONE = "13812341234"
 SIGNED_AT = datetime(2026, 11, 23, 1, 2, 3, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-async def gateway():
-    gw = await Gateway().start()
-    yield gw
-    await gw.close()
+def gateway(receiver) -> Receiver:
+    """The loopback SMS gateway: it records every request and answers ``status`` with ``body``."""
+    return receiver
+
+
+def answers(gateway: Receiver, status: int, body, headers: dict[str, str] | None = None) -> None:
+    gateway.status, gateway.headers = status, headers or {}
+    gateway.body = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
 
 
 @pytest.fixture
@@ -56,12 +60,12 @@ async def test_aliyun_request_is_signed_as_the_sdk_signs_it(hall_config, gateway
     from aliyunsdkcore.auth.algorithm import sha_hmac1
     from aliyunsdkcore.auth.composer import rpc_signature_composer
 
-    gateway.answer(200, {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "F655A8D5"})
+    answers(gateway, 200, {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "F655A8D5"})
     sms = channel(hall_config, {**ALIYUN, "url": gateway.url})
     outcome = await sms.deliver(called("msg-42"), http)
     assert outcome.delivered
-    got = gateway.received[0]
-    assert got.method == "POST" and got.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
+    got = gateway.requests[0]
+    assert got.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
     fields = dict(parse_qsl(got.body.decode(), keep_blank_values=True, strict_parsing=True))
     assert fields["Action"] == "SendSms" and fields["Version"] == "2017-05-25"
     assert fields["PhoneNumbers"] == PHONE and fields["SignName"] == "某县政务服务中心"
@@ -75,11 +79,11 @@ async def test_aliyun_request_is_signed_as_the_sdk_signs_it(hall_config, gateway
 
 
 async def test_aliyun_nonce_is_fresh_on_every_attempt(hall_config, gateway, http):
-    gateway.default = (200, {"Code": "OK"}, {})
+    answers(gateway, 200, {"Code": "OK"})
     sms = channel(hall_config, {**ALIYUN, "url": gateway.url})
     for _ in range(2):
         assert (await sms.deliver(called(), http)).delivered
-    nonces = [dict(parse_qsl(r.body.decode()))["SignatureNonce"] for r in gateway.received]
+    nonces = [dict(parse_qsl(r.body.decode()))["SignatureNonce"] for r in gateway.requests]
     assert nonces[0] != nonces[1]  # a reused nonce is refused (SignatureNonceUsed)
 
 
@@ -93,7 +97,7 @@ async def test_aliyun_nonce_is_fresh_on_every_attempt(hall_config, gateway, http
     (403, "Forbidden", False, True),
 ])
 async def test_aliyun_answers(hall_config, gateway, http, status, answer, delivered, permanent):
-    gateway.answer(status, answer)
+    answers(gateway, status, answer)
     outcome = await channel(hall_config, {**ALIYUN, "url": gateway.url}).deliver(called(), http)
     assert (outcome.delivered, outcome.permanent) == (delivered, permanent)
     assert PHONE not in outcome.error  # the admin page shows the error: the number in it is masked
@@ -106,20 +110,20 @@ async def test_aliyun_answers(hall_config, gateway, http, status, answer, delive
 async def test_tencent_request_is_signed_as_the_sdk_signs_it(hall_config, gateway, http):
     from tencentcloud.common.abstract_client import AbstractClient
 
-    gateway.answer(200, {"Response": {"SendStatusSet": [{"SerialNo": "5000:1045710669157053657849499619", "PhoneNumber":
+    answers(gateway, 200, {"Response": {"SendStatusSet": [{"SerialNo": "5000:1045710669157053657849499619", "PhoneNumber":
                                                           "+8613812341234", "Fee": 1, "SessionContext": "msg-7",
                                                           "Code": "Ok", "Message": "send success", "IsoCode": "CN"}],
                                       "RequestId": "a0aabda6-cf91-4f3e-a81f-9198114a2279"}})
     sms = channel(hall_config, {**TENCENT, "url": gateway.url})
     assert (await sms.deliver(called("msg-7"), http)).delivered
-    got = gateway.received[0]
-    body = got.json()
+    got = gateway.requests[0]
+    body = json.loads(got.body)
     assert body == {"PhoneNumberSet": ["+8613812341234"], "SmsSdkAppId": "1400006666", "SignName": "某县政务服务中心",
                     "TemplateId": "449739", "TemplateParamSet": ["A001", "3"], "SessionContext": "msg-7"}
     h = got.headers
     assert (h["X-TC-Action"], h["X-TC-Version"], h["X-TC-Region"]) == ("SendSms", "2021-01-11", "ap-guangzhou")
     assert h["X-TC-Timestamp"] == str(int(SIGNED_AT.timestamp()))
-    assert h["Host"] == gateway.url.split("//")[1].rstrip("/")
+    assert h["Host"] == f"127.0.0.1:{gateway.port}"
     scheme, rest = h["Authorization"].split(" ", 1)
     parts = dict(p.strip().split("=", 1) for p in rest.split(","))
     assert scheme == "TC3-HMAC-SHA256" and parts["SignedHeaders"] == "content-type;host"
@@ -144,7 +148,7 @@ async def test_tencent_request_is_signed_as_the_sdk_signs_it(hall_config, gatewa
     ({"Error": {"Code": "InternalError.Timeout", "Message": "超时"}}, False, False),
 ])
 async def test_tencent_answers(hall_config, gateway, http, answer, delivered, permanent):
-    gateway.answer(200, {"Response": {**answer, "RequestId": "r-1"}})
+    answers(gateway, 200, {"Response": {**answer, "RequestId": "r-1"}})
     outcome = await channel(hall_config, {**TENCENT, "url": gateway.url}).deliver(called(), http)
     assert (outcome.delivered, outcome.permanent) == (delivered, permanent)
     assert PHONE not in outcome.error
@@ -156,15 +160,15 @@ async def test_generic_posts_the_text_with_the_auth_header(hall_config, gateway,
     raw = {"provider": "generic", "url": gateway.url, "auth_header": "X-Api-Key", "auth_value": "k-123",
            "templates": {"called": "请{number}号到{window}号窗口（{service}）"}}
     assert (await build(raw, hall_config).deliver(called("id-9"), http)).delivered
-    got = gateway.received[0]
+    got = gateway.requests[0]
     assert got.headers["X-Api-Key"] == "k-123" and got.headers["X-Govhall-Delivery"] == "id-9"
-    assert got.json() == {"id": "id-9", "kind": "sms.called", "phone": PHONE, "text": "请A001号到3号窗口（不动产登记）"}
+    assert json.loads(got.body) == {"id": "id-9", "kind": "sms.called", "phone": PHONE, "text": "请A001号到3号窗口（不动产登记）"}
 
 
 async def test_generic_default_texts_name_the_hall(hall_config, gateway, http):
     sms = build({"provider": "generic", "url": gateway.url}, hall_config)
     assert (await sms.deliver(called(), http)).delivered
-    assert gateway.received[0].json()["text"] == f"【{hall_config.hall.name}】请A001号到3号窗口办理。"
+    assert json.loads(gateway.requests[0].body)["text"] == f"【{hall_config.hall.name}】请A001号到3号窗口办理。"
 
 
 @pytest.mark.parametrize(("status", "headers", "delivered", "permanent", "retry_after"), [
@@ -172,7 +176,7 @@ async def test_generic_default_texts_name_the_hall(hall_config, gateway, http):
     (400, {}, False, True, None), (401, {}, False, True, None), (408, {}, False, False, None),
 ])
 async def test_generic_answers(hall_config, gateway, http, status, headers, delivered, permanent, retry_after):
-    gateway.answer(status, {}, headers)
+    answers(gateway, status, {}, headers)
     outcome = await build({"provider": "generic", "url": gateway.url}, hall_config).deliver(called(), http)
     assert (outcome.delivered, outcome.permanent, outcome.retry_after) == (delivered, permanent, retry_after)
 
@@ -194,7 +198,7 @@ async def test_unsendable_messages_are_refused_before_any_request(hall_config, g
                           (missing, "缺少参数 window")):
         outcome = await sms.deliver(message, http)
         assert outcome.permanent and text in outcome.error
-    assert gateway.received == []
+    assert gateway.requests == []
 
 
 @pytest.mark.parametrize(("raw", "field"), [

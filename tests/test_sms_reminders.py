@@ -11,6 +11,7 @@ import pytest
 
 from queue_server.phones.routes import housekeeping
 from tests.apiclient import Api
+from tests.receiver import hall_with, until
 
 PHONE = "13812341234"
 SMS = {"provider": "generic", "url": "http://127.0.0.1:9/sms", "remind_ahead": 2, "review_link_delay_min": 10}
@@ -142,3 +143,23 @@ async def test_withdrawn_consent_stops_the_reminders(server, api, sent):
     for _ in range(4):
         await call(api, server)
     assert sent() == []
+
+
+async def test_the_gateway_gets_the_sms(hall_config, db_path, clock, receiver):
+    """End to end: the real server with ``[outbound.sms]`` pointing at a loopback gateway; a call of a ticket with a
+    phone reaches the gateway as an SMS, through the outbox's worker, and the outbox records it delivered."""
+    sms = {"sms": {"provider": "generic", "url": receiver.url, "auth_value": "Bearer gw-token"}}
+    async with hall_with(hall_config, db_path, clock, sms) as hall:
+        first, mine = await issue(hall.api, hall, 2)
+        assert (await hall.api.as_(None).post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] == 201
+        await call(hall.api, hall)
+        assert (await call(hall.api, hall))["number"] == mine["number"]
+        await until(lambda: receiver.requests, "the SMS at the gateway")
+        await until(lambda: hall.db.execute("select state from outbox where channel = 'sms'").fetchone()[0]
+                    == "delivered", "recorded as delivered")
+    request = receiver.requests[0]
+    assert request.headers["Authorization"] == "Bearer gw-token"
+    assert json.loads(request.body) == {
+        "id": request.headers["X-Govhall-Delivery"], "kind": "sms.called", "phone": PHONE,
+        "text": f"【示范县政务服务中心】请{mine['number']}号到8号窗口办理。"}
+    assert len(receiver.requests) == 1  # the first ticket left no phone
