@@ -98,6 +98,8 @@ async def test_retention_purge(server, api, caplog):
     for state in ("delivered", "dead", "pending"):
         server.db.execute("insert into outbox (id, channel, kind, payload, created_at, state, next_attempt_at) "
                           "values (?, 'sms', 'sms.called', ?, ?, ?, ?)", [uuid.uuid4().hex, payload, old, state, old])
+    status, messages = await admin.get("/api/outbound/messages?channel=sms")  # the 外发 page's list
+    assert status == 200 and len(messages["messages"]) == 3 and PHONE not in json.dumps(messages, ensure_ascii=False)
     server.clock.advance(29 * 86400)  # within the retention: kept
     assert (await housekeeping(server.app))[:2] == (0, 0)
     server.db.execute("insert into outbox (id, channel, kind, payload, created_at, state, next_attempt_at) values "
