@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from itertools import groupby
 from typing import Any
 
 from sqlite_utils import Database
@@ -66,27 +65,40 @@ def reminder_messages(db: Database, events: list[Event], config: HallConfig, set
     return messages
 
 
+#: one queue's consented tickets still due a "前面还有 N 位", in call order, walked from the front on the queue's own
+#: call-order index (the walk stops at the first one too far back: a few rows, whatever the queue's length)
+_SERVICE_QUEUE = (
+    "select t.id, p.phone, t.number, t.service, t.kind, t.queue_at, t.target_window from tickets t "
+    "indexed by idx_queue_service cross join citizen_phones p on p.ticket_id = t.id where t.business_day = ? and "
+    "t.service = ? and t.kind = ? and t.status in ('waiting', 'transferred') and t.target_window is null and "
+    "p.ahead_sent is null order by t.queue_at, t.id")
+_WINDOW_QUEUE = (  # the tickets transferred to one window: a handful, in one queue whatever their class
+    "select t.id, p.phone, t.number, t.service, t.kind, t.queue_at, t.target_window from tickets t "
+    "indexed by idx_queue_window cross join citizen_phones p on p.ticket_id = t.id where t.business_day = ? and "
+    "t.target_window = ? and t.status in ('waiting', 'transferred') and p.ahead_sent is null "
+    "order by t.queue_at, t.id")
+
+
 def _ahead_reminders(db: Database, moved: list[Event], config: HallConfig, limit: int) -> Messages:
-    services = {e.data.get("service") for e in moved}
-    windows = {e.data.get("window") for e in moved if e.name == "ticket.called"}
-    rows = db.execute(
-        "select p.ticket_id, p.phone, t.number, t.service, t.kind, t.queue_at, t.target_window, t.business_day "
-        "from citizen_phones p join tickets t on t.id = p.ticket_id where p.ahead_sent is null and "
-        "p.business_day = (select max(business_day) from citizen_phones) and t.business_day = p.business_day "
-        "and t.status in ('waiting', 'transferred') order by t.queue_at, t.id").fetchall()
+    day = db.execute("select max(business_day) from tickets").fetchone()[0]  # an index's last entry
+    services = {e.data.get("service") for e in moved} - {None}
+    windows = {e.data.get("window") for e in moved if e.name == "ticket.called"} - {None}
+    walks = [(_SERVICE_QUEUE, [day, service, kind]) for service in sorted(services) for (kind,) in db.execute(
+        "select kind from queue_counts where business_day = ? and service = ? and directed = 0 and waiting > 0",
+        [day, service]).fetchall()]
+    walks += [(_WINDOW_QUEUE, [day, window]) for window in sorted(windows)]
     rule = OrderRule(config.queue.class_order, config.queue.service_order_first)
     messages: Messages = []
-
-    def queue_of(row: tuple) -> tuple:
-        return (row[6] is not None, row[6] if row[6] is not None else row[3], row[4])
-
-    for (directed, queue, _kind), group in groupby(sorted(rows, key=queue_of), key=queue_of):
-        if (queue not in windows) if directed else (queue not in services):
-            continue  # nothing moved in this queue
-        for ticket_id, phone, number, service, kind, queue_at, target, day in group:
+    for sql, params in walks:
+        due = []
+        cursor = db.execute(sql, params)  # read lazily: the walk stops early
+        for ticket_id, phone, number, service, kind, queue_at, target in cursor:
             ahead = people_ahead(db, rule, day, ticket_id, service, kind, queue_at, target)
             if ahead > limit:
                 break  # the rest of this queue is further back
+            due.append((ticket_id, phone, number, service, ahead))
+        cursor.close()  # before writing to the rows it walked
+        for ticket_id, phone, number, service, ahead in due:
             db.execute("update citizen_phones set ahead_sent = ? where ticket_id = ?", [ahead, ticket_id])
             messages.append(("sms.ahead", _payload(phone, config, number=number, ahead=str(ahead),
                                                    service=_service_name(config, service))))
