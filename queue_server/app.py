@@ -28,11 +28,11 @@ from queue_server.web.ws import HUB, WebSocketHub
 #: others refer to its tickets and windows; outbound after every area with a batch hook, so its own hook sees
 #: their events)
 AREAS = ["queue", "guides", "reviews", "phones", "tidal", "health", "practices", "cases", "tasks", "training",
-         "consult", "surveys", "bulletin", "outbound", "admin"]
+         "consult", "surveys", "booking", "bulletin", "outbound", "admin"]
 
 #: areas that keep tables of their own (each has ``schema.py``)
 _AREAS_WITH_TABLES = ["queue", "guides", "reviews", "phones", "tidal", "health", "practices", "cases", "tasks",
-                      "training", "consult", "surveys", "outbound"]
+                      "training", "consult", "surveys", "outbound", "booking"]
 
 
 def route_modules() -> list[str]:

@@ -19,6 +19,7 @@ from queue_server.core.config import ConfigError, HallConfig
 def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     """Each extension section and the validator its own part of govhall runs at start-up."""
     from devices.config import parse_devices
+    from queue_server.booking.settings import booking_settings
     from kiosk.common.settings import kiosk_settings
     from queue_server.guides.store import guides_settings
     from queue_server.outbound.registry import build_channels
@@ -31,7 +32,8 @@ def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     return [("[tidal]", tidal_settings), ("[tidal.simulation]", simulation_profile), ("[reviews]", load_review_settings),
             ("[guides]", guides_settings), ("[practices]", practice_kinds), ("[[surveys]]", surveys),
             ("[devices]", parse_devices), ("[kiosk]", kiosk_settings), ("[security]", security_settings),
-            ("[outbound]", build_channels)]
+            ("[outbound]", build_channels),
+            ("[booking]", booking_settings)]
 
 
 def check(config: HallConfig) -> list[str]:

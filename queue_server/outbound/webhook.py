@@ -31,7 +31,8 @@ from queue_server.outbound.channel import Message, Outcome
 API_EVENTS = ("ticket.issued", "ticket.called", "ticket.recalled", "ticket.finished", "ticket.skipped",
               "ticket.transferred", "window.paused", "window.opened", "tidal.opened", "tidal.closed", "review.created")
 EVENTS = API_EVENTS + ("ticket.started", "ticket.held", "ticket.requeued", "tidal.acknowledged", "tidal.escalated",
-                       "tidal.planned")
+                       "tidal.planned", "appointment.booked", "appointment.cancelled", "appointment.changed",
+                       "appointment.no_show")
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("url", None, "接收方地址（http 或 https），每条消息 POST 一次"),
@@ -119,7 +120,7 @@ def build(raw: dict[str, Any], config: HallConfig, path: str) -> WebhookChannel:
     url = r.str(raw, "url", where)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(config.path, f"{where}url", f"应为 http:// 或 https:// 地址 (must be an http(s) URL), got {url!r}")
+        raise ConfigError(config.path, f"{where}url", f"应为以 http 或 https 开头的网址 (must be an http or https URL), got {url!r}")
     secret = r.str(raw, "secret", where)
     if len(secret) < 16:
         raise ConfigError(config.path, f"{where}secret", "至少 16 个字符 (must be at least 16 characters)")
