@@ -113,7 +113,8 @@ async def _delivery() -> None:
 
         await bare()  # warm-up: the connection, the loop, the JSON encoder; not counted
         rates = {}
-        runs = [("baseline: bare aiohttp POST", bare)] + [(name, lambda c=c: through(c)) for name, c in channels.items()]
+        runs = [("baseline: bare aiohttp POST", bare)]
+        runs += [(name, lambda c=c: through(c)) for name, c in channels.items()]
         for name, run in runs:
             start = time.perf_counter()
             await run()

@@ -81,7 +81,8 @@ async def test_a_phone_page_is_limited_per_address(server, api):
     mine = await ticket(api, server)
     statuses = [(await api.post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] for _ in range(31)]
     assert statuses[:30] == [201] * 30 and statuses[30] == 429
-    assert (await api.as_(server.token("kiosk")).post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] == 201
+    kiosk = api.as_(server.token("kiosk"))  # a hall kiosk is not limited
+    assert (await kiosk.post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] == 201
 
 
 async def test_retention_purge(server, api, caplog):

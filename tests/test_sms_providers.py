@@ -110,10 +110,9 @@ async def test_aliyun_answers(hall_config, gateway, http, status, answer, delive
 async def test_tencent_request_is_signed_as_the_sdk_signs_it(hall_config, gateway, http):
     from tencentcloud.common.abstract_client import AbstractClient
 
-    answers(gateway, 200, {"Response": {"SendStatusSet": [{"SerialNo": "5000:1045710669157053657849499619", "PhoneNumber":
-                                                          "+8613812341234", "Fee": 1, "SessionContext": "msg-7",
-                                                          "Code": "Ok", "Message": "send success", "IsoCode": "CN"}],
-                                      "RequestId": "a0aabda6-cf91-4f3e-a81f-9198114a2279"}})
+    status = {"SerialNo": "5000:1045710669157053657849499619", "PhoneNumber": "+8613812341234", "Fee": 1,
+              "SessionContext": "msg-7", "Code": "Ok", "Message": "send success", "IsoCode": "CN"}
+    answers(gateway, 200, {"Response": {"SendStatusSet": [status], "RequestId": "a0aabda6-cf91-4f3e-a81f-9198114a2279"}})
     sms = channel(hall_config, {**TENCENT, "url": gateway.url})
     assert (await sms.deliver(called("msg-7"), http)).delivered
     got = gateway.requests[0]
