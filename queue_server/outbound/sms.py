@@ -211,14 +211,9 @@ class SmsChannel:
         try:
             async with http.post(request.url, data=request.body, headers=request.headers) as response:
                 body = await response.read()
-                return self.provider.outcome(response.status, body, _retry_after(response.headers))
+                return self.provider.outcome(response.status, body, response.headers)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return Outcome.retry(scrub(f"短信网关无法连接：{type(exc).__name__} {exc}"))
-
-
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("Retry-After", "")
-    return float(value) if value.strip().isdigit() else None
 
 
 def build(raw: dict[str, Any], config: HallConfig, path: str = "outbound.sms") -> SmsChannel:

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from queue_server.outbound.channel import Outcome
+from queue_server.outbound.webhook import judge, retry_after
 
 #: what an error text may show of a phone number (never all of it: the admin page and logs show the error)
 _PHONE_RUN = re.compile(r"(?<!\d)(\+?86)?(1\d{2})\d{4}(\d{4})(?!\d)")
@@ -59,18 +60,10 @@ class Provider(Protocol):
     def request(self, message_id: str, kind: str, phone: str, template: Template, params: dict[str, str]) -> SmsRequest:
         ...
 
-    def outcome(self, status: int, body: bytes, retry_after: float | None) -> Outcome:
+    def outcome(self, status: int, body: bytes, headers: Any) -> Outcome:
+        """The answer's outcome: the provider's code where it gives one, else the HTTP status as for a webhook
+        (2xx delivered; 408, 425, 429 and 5xx retried; any other 4xx refused for good)."""
         ...
-
-
-def http_outcome(status: int, what: str, retry_after: float | None = None) -> Outcome:
-    """The outcome an HTTP status alone decides: 2xx delivered; 408, 429 and 5xx worth another try (the gateway is
-    busy or down); any other 4xx refused for good (retrying the same request cannot help)."""
-    if 200 <= status < 300:
-        return Outcome.ok()
-    if status in (408, 429) or status >= 500:
-        return Outcome.retry(f"{what}: HTTP {status}", retry_after)
-    return Outcome.reject(f"{what}: HTTP {status}")
 
 
 def _json(body: bytes) -> dict[str, Any] | None:
@@ -99,8 +92,8 @@ class GenericGateway:
             headers[self.auth_header] = self.auth_value
         return SmsRequest(self.url, headers, body.encode())
 
-    def outcome(self, status: int, body: bytes, retry_after: float | None) -> Outcome:
-        return http_outcome(status, "短信网关", retry_after)
+    def outcome(self, status: int, body: bytes, headers: Any) -> Outcome:
+        return judge(status, headers)
 
 
 # -- Aliyun Dysms -------------------------------------------------------------------------------------------------
@@ -150,16 +143,16 @@ class AliyunDysms:
         body = "&".join(f"{aliyun_encode(k)}={aliyun_encode(v)}" for k, v in fields.items())
         return SmsRequest(self.url, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body.encode())
 
-    def outcome(self, status: int, body: bytes, retry_after: float | None) -> Outcome:
+    def outcome(self, status: int, body: bytes, headers: Any) -> Outcome:
         answer = _json(body)
         code = answer.get("Code") if answer else None
-        if not isinstance(code, str):  # no answer code: the HTTP status alone decides (a 200 without one is odd)
-            return http_outcome(status if status >= 300 else 502, "阿里云短信", retry_after)
+        if not isinstance(code, str):  # no answer code: the HTTP status decides (a 200 without one is a fault)
+            return judge(status, headers) if status >= 300 else Outcome.retry("阿里云短信：应答中没有 Code")
         if code == "OK":
             return Outcome.ok()
         error = scrub(f"阿里云短信 {code}: {answer.get('Message', '')}")
         if code.startswith(ALIYUN_RETRY):
-            return Outcome.retry(error, retry_after)
+            return Outcome.retry(error, retry_after(headers))
         return Outcome.reject(error)
 
 
@@ -218,22 +211,22 @@ class TencentSms:
         }
         return SmsRequest(self.url, headers, body)
 
-    def outcome(self, status: int, body: bytes, retry_after: float | None) -> Outcome:
+    def outcome(self, status: int, body: bytes, headers: Any) -> Outcome:
         answer = _json(body)
         response = answer.get("Response") if answer else None
         if not isinstance(response, dict):
-            return http_outcome(status if status >= 300 else 502, "腾讯云短信", retry_after)
+            return judge(status, headers) if status >= 300 else Outcome.retry("腾讯云短信：应答中没有 Response")
         error = response.get("Error")
         if isinstance(error, dict):  # the whole request was refused (signature, app id, the API's rate limit)
-            return self._by_code(str(error.get("Code", "")), str(error.get("Message", "")), retry_after)
+            return self._by_code(str(error.get("Code", "")), str(error.get("Message", "")), retry_after(headers))
         statuses = response.get("SendStatusSet")
         if not isinstance(statuses, list) or not statuses or not isinstance(statuses[0], dict):
-            return Outcome.retry("腾讯云短信: 应答中没有 SendStatusSet", retry_after)
+            return Outcome.retry("腾讯云短信：应答中没有 SendStatusSet")
         first = statuses[0]  # one number per message
         code = str(first.get("Code", ""))
         if code == "Ok":
             return Outcome.ok()
-        return self._by_code(code, str(first.get("Message", "")), retry_after)
+        return self._by_code(code, str(first.get("Message", "")), retry_after(headers))
 
     @staticmethod
     def _by_code(code: str, message: str, retry_after: float | None) -> Outcome:
