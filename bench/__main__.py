@@ -7,7 +7,7 @@ import sys
 #: module names under bench/, each with ``main() -> None``
 BENCHMARKS = ["tickets", "queue_length", "ws_fanout", "tidal_policies", "guides_search", "ticket_render", "call_latency",
               "reviews_kpis", "reviews_http", "kiosk", "kiosk_departments", "tidal_tuning", "tidal_practice", "outbox",
-              "province", "replication", "booking", "sms"]
+              "province", "replication", "booking", "city", "sms"]
 
 
 def main(argv: list[str]) -> int:

@@ -27,9 +27,8 @@ CHANNEL_MODULES = {
     "sms": "queue_server.outbound.sms",
     "province": "queue_server.outbound.province",
 }
-#: channels configured by a top-level section of their own: section → (channel name, module). The city channel
-#: adds ``"city": ("city", "queue_server.outbound.city")`` here when it lands.
-SECTION_CHANNELS: dict[str, tuple[str, str]] = {}
+#: channels configured by a top-level section of their own: section → (channel name, module)
+SECTION_CHANNELS: dict[str, tuple[str, str]] = {"city": ("city", "queue_server.outbound.city")}
 
 #: what every channel's section may also say (defaults from :class:`ChannelSettings`)
 COMMON_SETTINGS: tuple[Setting, ...] = (
@@ -86,23 +85,26 @@ def build_channels(config: HallConfig) -> dict[str, ConfiguredChannel]:
     for name, path, module_name, table in found:
         if not isinstance(table, dict):
             raise ConfigError(config.path, path, "应为表 (must be a table)")
-        settings = channel_settings(config, table, path)
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
             raise ConfigError(config.path, path, "此版本尚未提供该渠道 (channel not available in this version)") from None
+        # a channel module may change the common defaults for itself (the city: no parking of ordered records)
+        settings = channel_settings(config, table, path, getattr(module, "CHANNEL_DEFAULTS", {}))
         channel = module.build(settings.extra, config, path)
         channels[name] = ConfiguredChannel(channel, settings)
     return channels
 
 
-def channel_settings(config: HallConfig, table: dict[str, Any], path: str) -> ChannelSettings:
-    """The common settings of one channel's section; the rest of the section goes to ``extra`` for the channel."""
+def channel_settings(config: HallConfig, table: dict[str, Any], path: str,
+                     defaults: dict[str, Any] | None = None) -> ChannelSettings:
+    """The common settings of one channel's section (``defaults`` replacing :class:`ChannelSettings`' own); the
+    rest of the section goes to ``extra`` for the channel."""
     r = Reader(config.path)
     where = f"{path}."
-    default = ChannelSettings()
+    default = ChannelSettings(**(defaults or {}))
     settings = ChannelSettings(
         max_attempts=r.int(table, "max_attempts", where, default.max_attempts, 1, 1_000_000),
         first_delay=r.number(table, "first_delay", where, default.first_delay, 0, 86_400),

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from queue_server.core.clock import from_iso
 from queue_server.keys import BUS, CLOCK, CONFIG, DB, OUTBOX, WRITER
-from queue_server.outbound import store
+from queue_server.outbound import city_capture, store
 from queue_server.outbound.outbox import Outbox
 from queue_server.outbound.registry import build_channels, outbound_settings
 from queue_server.outbound.worker import DeliveryWorker
@@ -110,4 +110,15 @@ def setup(app: web.Application) -> None:
         worker = DeliveryWorker(outbox, app[WRITER], app[DB], app[CLOCK], app[BUS], settings)
         app[WORKER] = worker
         app.cleanup_ctx.append(worker.context)
+        for configured in outbox.channels.values():
+            # a channel with work of its own while the server runs (the city's heartbeat) runs it alongside
+            context = getattr(configured.channel, "context", None)
+            if context is not None:
+                app.cleanup_ctx.append(context)
+    if "city" not in outbox.channels:
+        # a hall that left the city (or never joined) keeps no change notes for it
+        async def _city_capture_off(app: web.Application) -> None:
+            await app[WRITER].run(city_capture.switch_off)
+
+        app.on_startup.append(_city_capture_off)
     routes.add_to(app)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from queue_server.outbound import city_capture
+
 migrations = Migrations("govhall.outbound")
 
 #: what a message can be; the worker picks ``pending`` ones
@@ -41,3 +43,9 @@ def m001_outbox(db: Database) -> None:
     # the admin page: counts per channel and state, the newest messages of one state
     db.execute("CREATE INDEX outbox_channel_state ON outbox (channel, state, seq)")
     db.execute("CREATE INDEX outbox_state ON outbox (state, seq)")
+
+
+@migrations(name="m002_city_changes")
+def m002_city_changes(db: Database) -> None:
+    # the city channel's change capture (off until a server with [city] starts): see outbound/city_capture.py
+    city_capture.create(db)

@@ -175,10 +175,16 @@ def presented_token(request: web.Request) -> str | None:
     return request.query.get("token") or None
 
 
+#: where a server that resolves tokens itself (the city server, over PostgreSQL) leaves the caller for the request
+PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", object)
+
+
 def principal(request: web.Request) -> Principal | None:
     """The caller if it presented a valid token, else ``None`` (for routes open to anyone)."""
     from queue_server.keys import CLOCK, DB, WRITER
 
+    if PRINCIPAL in request:
+        return request[PRINCIPAL]
     token = presented_token(request)
     if not token:
         return None
