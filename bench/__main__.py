@@ -25,6 +25,7 @@ BENCHMARKS = [
     "replication",
     "booking",
     "city",
+    "sms",
 ]
 
 

@@ -87,6 +87,7 @@ class DeliveryWorker:
         self._barrier: asyncio.Task | None = None
         self._barrier_again = False
         self._unsubscribe: Callable[[], None] | None = None
+        self._stopping = False
         #: attempts made since start, by result (benches and logs)
         self.counts = {"delivered": 0, "retried": 0, "dead": 0}
 
@@ -100,6 +101,7 @@ class DeliveryWorker:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        self._stopping = False
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self.outbox.wake_after_commit = lambda: loop.call_soon_threadsafe(self._wake_after_commit)
@@ -108,6 +110,9 @@ class DeliveryWorker:
     async def stop(self) -> None:
         """Stop picking; attempts still running are cut off (their messages stay pending and go out later)."""
         self.outbox.wake_after_commit = None
+        # the loop checks this too: Python 3.11's wait_for swallows a cancellation that arrives as its wait ends
+        # (a cancelled attempt's wake() does just that), and the loop would then wait on, and stop() with it
+        self._stopping = True
         if self._unsubscribe is not None:
             self._unsubscribe()
         tasks = [t for t in (self._task, self._barrier) if t is not None]
@@ -146,7 +151,7 @@ class DeliveryWorker:
     # -- the loop -----------------------------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 due = self._dispatch()
