@@ -72,7 +72,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sign_name", None, "aliyun、tencent：已审核的短信签名"),
     Setting("region", None, "aliyun 默认 cn-hangzhou，tencent 默认 ap-guangzhou"),
     Setting("templates", None, "每种短信的模板（[outbound.sms.templates]）：generic 为带 {参数} 的文字，"
-                               "aliyun/tencent 为 {code = 模板代码或ID, params = [参数, …]}"),
+                               "aliyun/tencent 为 {code = 模板代码或ID, params = [参数名列表]}"),
     *REMINDER_SETTINGS,
 )
 
