@@ -216,6 +216,12 @@ class WorkingScreen(AppScreen):
         self.body.add_widget(Widget())
 
 
+#: the smallest QR code (pixels on its shorter side) a phone reads from arm's length on the kiosk's screen
+QR_MIN_PX = 160
+QR_CAPTION = "手机扫码可查看排队进度、评价服务"
+QR_ON_TICKET = "扫描号票上的二维码，可在手机上查看排队进度、评价服务"
+
+
 class TicketScreen(AppScreen):
     """The number the server recorded, the people ahead, the wait and a QR code of the status page."""
 
@@ -232,7 +238,10 @@ class TicketScreen(AppScreen):
         self.body.add_widget(self.windows)
         self.qr = QRCodeImage(size_hint_y=1)
         self.body.add_widget(self.qr)
-        self.body.add_widget(SmallCaption(text="手机扫码可查看排队进度、评价服务"))
+        self.qr_caption = SmallCaption(text=QR_CAPTION)
+        self.body.add_widget(self.qr_caption)
+        # in 适老模式 the large type leaves the code too small for a phone to read: point to the ticket's instead
+        self.qr.bind(size=self._fit_qr)
         self.status = Banner(text="", colour=theme.PRIORITY)
         self.body.add_widget(self.status)
         # 留手机号接收到号提醒 beside 完成 where the hall sends SMS (a row of its own would take the QR code's place
@@ -264,6 +273,11 @@ class TicketScreen(AppScreen):
         else:
             self.status.text = outcome.message
             self.status.colour = theme.DANGER
+
+    def _fit_qr(self, *_args: Any) -> None:
+        readable = min(self.qr.width, self.qr.height) >= QR_MIN_PX
+        self.qr.opacity = 1 if readable else 0
+        self.qr_caption.text = QR_CAPTION if readable else QR_ON_TICKET
 
     def phone_left(self, masked: str) -> None:
         """The server keeps the number: show it masked instead of the offer."""
