@@ -24,12 +24,14 @@ class Received:
 
 @dataclass
 class Receiver:
-    """``await receiver.start()``; ``receiver.status`` is the answer (``fail_times`` answers ``fail_status`` first);
+    """``await receiver.start()``; ``receiver.status`` and ``body`` are the answer (``fail_times`` answers ``fail_status`` first);
     ``receiver.requests`` everything received, in order (failed attempts included)."""
 
     port: int = field(default_factory=free_port)
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    #: the answer's body (an SMS gateway's JSON, say)
+    body: str = "ok"
     fail_times: int = 0
     fail_status: int = 500
     requests: list[Received] = field(default_factory=list)
@@ -44,7 +46,7 @@ class Receiver:
         if self.fail_times > 0:
             self.fail_times -= 1
             return web.Response(status=self.fail_status, text="down for now")
-        return web.Response(status=self.status, headers=self.headers, text="ok")
+        return web.Response(status=self.status, headers=self.headers, text=self.body)
 
     async def start(self) -> None:
         app = web.Application()

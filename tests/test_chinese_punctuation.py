@@ -41,6 +41,8 @@ ALLOWED_LITERALS: dict[str, tuple[str, ...]] = {
         r"等(相关|有关)?(材料|证明)$",
     ),
     "queue_server/guides/exchange.py": (r" (材料|问题|表单)\d+$",),
+    # the words that introduce a name in free text, for masking it
+    "queue_server/core/privacy.py": (r"(我叫|名叫|姓名[是为]?[:：]?\s*|名字[是叫]?[:：]?\s*|联系人[:：]?\s*)([\u4e00-\u9fff]{2,4})",),
     # a date as ledgers write it: 2026-12-31, 2026/12/31, 2026年12月31日
     "queue_server/tasks/excel.py": (r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$",),
     "queue_server/guides/search.py": (r"[\s,、;。.·/()【】\[\]\-—_:\"'“”]+",),

@@ -134,7 +134,7 @@ def heartbeat(db: Database, config: HallConfig, now: datetime, today: str) -> di
     waiting, oldest = db.execute("SELECT count(*), min(queue_at) FROM tickets WHERE business_day = ? AND "
                                  "status = 'waiting'", [today]).fetchone()
     tidal = db.execute("SELECT count(*) FROM windows WHERE tidal_service IS NOT NULL").fetchone()[0]
-    down = sum(1 for d in health.current(db, now, config.hall.tz) if not d["ok"])
+    down = sum(1 for d in health.current(db, now, config.hall.tz)[0] if not d["ok"])
     return {"at": now.isoformat(), "waiting": waiting, "tidal_open": tidal, "devices_down": down,
             "longest_wait_min": None if oldest is None else round((now - from_iso(oldest)).total_seconds() / 60, 1),
             "units": {code: d.name for code, d in config.departments.items()}}

@@ -6,7 +6,6 @@ Times are stored as UTC ISO text (:func:`queue_server.core.clock.to_iso`), so th
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -15,7 +14,7 @@ from sqlite_utils import Database
 
 from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.events import Event
-from queue_server.core.privacy import mask_id_number, mask_name, mask_phone
+from queue_server.core.privacy import mask_id_number, mask_in_text, mask_name, mask_phone
 from queue_server.outbound.channel import Message
 
 #: published (admin topic) when a message is parked, so the admin page alerts
@@ -25,7 +24,6 @@ MAX_LIST = 500
 
 _COLUMNS = ("seq, id, channel, kind, payload, created_at, state, attempts, next_attempt_at, last_error, delivered_at, "
             "retried_at, retried_by, discarded_at, discarded_by, discard_reason")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _PHONE_KEYS = {"phone", "mobile", "phone_number", "tel"}
 _NAME_KEYS = {"name", "citizen_name", "applicant_name", "contact_name"}
 _ID_KEYS = {"id_number", "id_card", "id_no"}
@@ -182,7 +180,7 @@ def listing(db: Database, state: str | None, channel: str | None, limit: int) ->
 
 def masked(value: Any, key: str = "") -> Any:
     """A payload as the admin page may show it: phones 138****1234, names 张*三, ID numbers 6+4, tokens hidden, and
-    any mobile number inside a text (an SMS's wording) masked too."""
+    the phones, ID numbers and introduced names inside a text (an SMS's wording) masked too."""
     if isinstance(value, dict):
         return {k: masked(v, k.lower()) for k, v in value.items()}
     if isinstance(value, list):
@@ -197,4 +195,4 @@ def masked(value: Any, key: str = "") -> Any:
         return mask_name(value)
     if key in _ID_KEYS:
         return mask_id_number(value)
-    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), value)
+    return mask_in_text(value)

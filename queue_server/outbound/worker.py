@@ -123,6 +123,7 @@ class DeliveryWorker:
         self._barrier: asyncio.Task | None = None
         self._barrier_again = False
         self._unsubscribe: Callable[[], None] | None = None
+        self._stopping = False
         #: attempts made since start, by result (benches and logs)
         self.counts = {"delivered": 0, "retried": 0, "dead": 0}
 
@@ -136,6 +137,7 @@ class DeliveryWorker:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        self._stopping = False
         # one kept-alive connection per attempt that can run at once, so an attempt never waits for a connection
         # and none is opened per message
         slots = sum(1 if c.channel.ordered else self.settings.concurrency for c in self.outbox.channels.values())
@@ -154,6 +156,9 @@ class DeliveryWorker:
     async def stop(self) -> None:
         """Stop picking; attempts still running are cut off (their messages stay pending and go out later)."""
         self.outbox.wake_after_commit = None
+        # the loop checks this too, besides being cancelled: a cancellation lost as its wait ends (as Python 3.11's
+        # wait_for did) must not keep it, and stop() with it, waiting
+        self._stopping = True
         if self._unsubscribe is not None:
             self._unsubscribe()
         tasks = [t for t in (self._task, self._barrier, self._recorder) if t is not None]
@@ -209,7 +214,7 @@ class DeliveryWorker:
     # -- the loop -----------------------------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 due = self._dispatch()

@@ -138,45 +138,16 @@ class HallView:
             [self.today(), service]).fetchone()[0]
 
     def _kind_rank(self, kind: str) -> int:
-        order = self.order_rule.class_order
-        return order.index(kind) if kind in order else len(order)
+        return _kind_rank(self.order_rule, kind)
 
     def position(self, ticket_id: int, *, new: bool = False) -> tuple[int, int | None]:
-        """(people ahead, estimated minutes) for a waiting ticket, with the key of
-        :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in agreement).
-
-        The kinds called before the ticket's are read from ``queue_counts``; within its own kind the tickets ahead
-        are counted on the call-order index. For a ticket just issued (``new``) the few tickets *behind* it are
-        counted instead (usually none: it joins at the back), so issuing costs the same with 10 or 10,000 waiting.
-        """
+        """(people ahead, estimated minutes) for a waiting ticket (see :func:`people_ahead`)."""
         row = self.db.execute(
             "select service, kind, queue_at, target_window, status from tickets where id = ?", [ticket_id]).fetchone()
         if row is None or row[4] not in ("waiting", "transferred"):
             return 0, None
-        service, kind, queue_at, target, _ = row
-        today = self.today()
-        if target is not None:
-            ahead = self.db.execute(
-                f"select count(*) from tickets where business_day = ? and target_window = ? and {_QUEUED} and "
-                f"(queue_at, id) < (?, ?)", [today, target, queue_at, ticket_id]).fetchone()[0]
-        else:
-            counts = dict(self.db.execute(
-                "select kind, waiting from queue_counts where business_day = ? and service = ? and directed = 0",
-                [today, service]).fetchall())
-            rank = self._kind_rank(kind)
-            ahead = sum(n for k, n in counts.items() if self._kind_rank(k) < rank)
-            same = sorted({k for k in counts if self._kind_rank(k) == rank} | {kind})
-            marks = ",".join("?" * len(same))
-            where = (f"business_day = ? and service = ? and kind in ({marks}) and {_QUEUED} and "
-                     f"target_window is null and (queue_at, id) ")
-            if new:
-                behind = self.db.execute(f"select count(*) from tickets where {where} > (?, ?)",
-                                         [today, service, *same, queue_at, ticket_id]).fetchone()[0]
-                ahead += sum(counts.get(k, 0) for k in same) - 1 - behind
-            else:
-                ahead += self.db.execute(f"select count(*) from tickets where {where} < (?, ?)",
-                                         [today, service, *same, queue_at, ticket_id]).fetchone()[0]
-        return ahead, estimate_wait_minutes(ahead, self.service_load(service))
+        ahead = people_ahead(self.db, self.order_rule, self.today(), ticket_id, *row[:4], new=new)
+        return ahead, estimate_wait_minutes(ahead, self.service_load(row[0]))
 
     def service_load(self, service: str) -> ServiceLoad:
         """One service's queue state (see :meth:`service_loads`), read with targeted queries."""
@@ -336,3 +307,38 @@ class HallView:
     def _now_local(self) -> str:
         now: datetime = self.clock.now()
         return now.astimezone(self.config.hall.tz).isoformat(timespec="seconds")
+
+
+def _kind_rank(rule: OrderRule, kind: str) -> int:
+    order = rule.class_order
+    return order.index(kind) if kind in order else len(order)
+
+
+def people_ahead(db: Database, rule: OrderRule, day: str, ticket_id: int, service: str, kind: str, queue_at: str,
+                 target: int | None, *, new: bool = False) -> int:
+    """How many are ahead of waiting ticket ``ticket_id`` of business day ``day``, with the key of
+    :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in agreement).
+
+    The kinds called before the ticket's are read from ``queue_counts``; within its own kind the tickets ahead
+    are counted on the call-order index. For a ticket just issued (``new``) the few tickets *behind* it are
+    counted instead (usually none: it joins at the back), so issuing costs the same with 10 or 10,000 waiting.
+    """
+    if target is not None:
+        return db.execute(
+            f"select count(*) from tickets where business_day = ? and target_window = ? and {_QUEUED} and "
+            f"(queue_at, id) < (?, ?)", [day, target, queue_at, ticket_id]).fetchone()[0]
+    counts = dict(db.execute(
+        "select kind, waiting from queue_counts where business_day = ? and service = ? and directed = 0",
+        [day, service]).fetchall())
+    rank = _kind_rank(rule, kind)
+    ahead = sum(n for k, n in counts.items() if _kind_rank(rule, k) < rank)
+    same = sorted({k for k in counts if _kind_rank(rule, k) == rank} | {kind})
+    marks = ",".join("?" * len(same))
+    where = (f"business_day = ? and service = ? and kind in ({marks}) and {_QUEUED} and "
+             f"target_window is null and (queue_at, id) ")
+    if new:
+        behind = db.execute(f"select count(*) from tickets where {where} > (?, ?)",
+                            [day, service, *same, queue_at, ticket_id]).fetchone()[0]
+        return ahead + sum(counts.get(k, 0) for k in same) - 1 - behind
+    return ahead + db.execute(f"select count(*) from tickets where {where} < (?, ?)",
+                              [day, service, *same, queue_at, ticket_id]).fetchone()[0]
