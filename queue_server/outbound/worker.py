@@ -20,8 +20,8 @@ refusal (``Outcome.reject``) or the ``max_attempts``-th failure parks the messag
 ``outbound.dead`` for the admin page.
 
 The worker sleeps until the next message is due, at most ``poll_seconds``, and wakes at once when new messages
-commit (the outbox's ``outbound.queued`` event on the bus, or a wake-up after a direct ``enqueue``'s commit) or an
-attempt ends. Pending messages are in SQLite, so after a restart it simply picks them up again. Delivery is at
+commit (the outbox's ``outbound.queued`` event on the bus, or a wake-up after a direct ``enqueue``'s commit), when a
+group of results is recorded, or when a slot runs out of ready messages. Pending messages are in SQLite, so after a restart it simply picks them up again. Delivery is at
 least once: an attempt cut off by a crash before its result was recorded is made again, with the same id.
 """
 from __future__ import annotations
@@ -156,8 +156,7 @@ class DeliveryWorker:
     async def stop(self) -> None:
         """Stop picking; attempts still running are cut off (their messages stay pending and go out later)."""
         self.outbox.wake_after_commit = None
-        # the loop checks this too, besides being cancelled: a cancellation lost as its wait ends (as Python 3.11's
-        # wait_for did) must not keep it, and stop() with it, waiting
+        # a second guard beside the cancellation (see _run): the loop ends by itself too
         self._stopping = True
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -297,7 +296,12 @@ class DeliveryWorker:
                 continue
             message = ready.pop(next(iter(ready)))
             self._inflight[name].add(message.id)
-            await self._attempt(configured, message)
+            try:
+                await self._attempt(configured, message)
+            except Exception:  # a slot must outlive any bug in the bookkeeping: its message stays pending
+                log.exception("outbound slot of %s failed on message %s", name, message.id)
+                self._inflight[name].discard(message.id)
+                self._look.add(name)
 
     async def _attempt(self, configured: ConfiguredChannel, message: Message) -> None:
         settings = configured.settings
