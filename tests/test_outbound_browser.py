@@ -1,6 +1,7 @@
 """The admin pages' 外发 tab in headless Chromium against the real server and a real receiver: a manager sees each
 channel's delivered, waiting and failed counts, a dead letter with its last error (payload masked), is alerted live
-when a message is parked, and retries it with the 重试 button once the receiver is fixed."""
+when a message is parked, retries it with the 重试 button once the receiver is fixed, and gives the other up with
+放弃 and a reason, which the list keeps with who did it."""
 from __future__ import annotations
 
 import pytest
@@ -39,7 +40,7 @@ async def test_manager_sees_dead_letters_and_retries_them(browser, hall_config, 
         await expect(card).to_have_count(1)
         await expect(card).to_contain_text("Webhook 推送")
         figures = card.locator(".out-figure")
-        await expect(figures).to_have_text(["1已送达", "0待发送", "1失败"])
+        await expect(figures).to_have_text(["1已送达", "0待发送", "1失败", "0已放弃"])
         await expect(card.locator(".out-figure.bad")).to_have_count(1)
         dead = page.locator("#ob-rows tr")
         await expect(dead).to_have_count(1)
@@ -61,10 +62,24 @@ async def test_manager_sees_dead_letters_and_retries_them(browser, hall_config, 
         await page.locator("#ob-rows tr").first.get_by_role("button", name="重试").click()
         await expect(page.locator("#ob-rows tr")).to_have_count(1)
         await until(lambda: len(receiver.requests) == 4, "the retried message delivered")
+
+        # the other dead letter is given up: the reason is asked for and kept with who gave it up
+        await page.locator("#ob-rows tr").first.get_by_role("button", name="放弃").click()
+        await expect(page.locator("#action-title")).to_contain_text("放弃外发消息 · Webhook 推送 · 取号")
+        await page.locator("#action-ok").click()  # no reason: refused, the dialog stays
+        await expect(page.locator("#action-error")).not_to_be_empty()
+        await page.locator("#action-fields textarea").fill("接收方已停用该接口，改为人工通知")
+        await page.locator("#action-ok").click()
+        await expect(page.locator("#action")).to_be_hidden()
+        await expect(page.locator("#ob-rows tr.empty")).to_have_count(1)
         await page.locator("#ob-state").select_option("")
         await page.get_by_role("button", name="查询").click()
         await expect(page.locator("#ob-rows tr", has_text="已送达")).to_have_count(2)
-        await expect(figures).to_have_text(["2已送达", "0待发送", "1失败"])
+        discarded = page.locator("#ob-rows tr", has_text="已放弃")
+        await expect(discarded).to_have_count(1)
+        await expect(discarded).to_contain_text("接收方已停用该接口，改为人工通知")
+        await expect(figures).to_have_text(["2已送达", "0待发送", "0失败", "1已放弃"])
+        await expect(page.locator("#alert-badge")).to_be_hidden()  # nothing left to alert about
         path = await shot(page, "admin-outbound-all")
         print(f"screenshot: {path}")
         await context.close()

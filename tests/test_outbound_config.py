@@ -43,6 +43,8 @@ def test_no_channel_unless_configured(hall_config):
 @pytest.mark.parametrize("outbound, field", [
     ({"fax": {}}, "outbound.fax"),
     ({"concurrency": 0}, "outbound.concurrency"),
+    ({"keep_delivered_days": 0}, "outbound.keep_delivered_days"),
+    ({"keep_delivered_days": "30"}, "outbound.keep_delivered_days"),
     ({"webhook": {**GOOD, "url": "ftp://x/"}}, "outbound.webhook.url"),
     ({"webhook": {**GOOD, "secret": "short"}}, "outbound.webhook.secret"),
     ({"webhook": {**GOOD, "events": ["ticket.issued", "ticket.eaten"]}}, "outbound.webhook.events[1]"),

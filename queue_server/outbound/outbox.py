@@ -17,13 +17,21 @@ and stores, in the same transaction, one ``dead`` message of kind :data:`EVENTS_
 and the error, and alerts the admin page (``outbound.dead``). Nothing is lost and nothing blocks the hall (failing
 the whole batch instead would stop every ticket while the bug lasts); a retry from the admin page runs the
 channel's ``messages_for`` on the kept events again, once the channel is fixed.
+
+**Retention.** Delivered messages (and those an admin gave up, 放弃) are deleted ``[outbound] keep_delivered_days``
+after they were finished (:func:`purge`, run at start and hourly by :func:`purge_periodically`); pending and dead
+ones never are: a dead one stays, and stays on the admin page's alerts, until an admin retries or discards it. A
+pass deletes in chunks of :data:`PURGE_CHUNK` rows, one writer operation each, so a first purge of a large backlog
+never holds the writer (and the hall's tickets) for long.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -31,13 +39,15 @@ from sqlite_utils import Database
 from queue_server.core.clock import Clock
 from queue_server.core.errors import conflict, not_found
 from queue_server.core.events import Event
+from queue_server.core.writer import Writer
 from queue_server.outbound import store
+from queue_server.outbound.channel import Message
 from queue_server.outbound.registry import ConfiguredChannel
 
 log = logging.getLogger(__name__)
 
 #: internal event (no topic: no client sees it) the hook returns when it stored messages; published after the
-#: batch commits, it wakes the delivery worker
+#: batch commits, it wakes the delivery worker (``data["messages"]``: the messages stored, when it has them)
 QUEUED_EVENT = "outbound.queued"
 #: the kind of a parked batch of events a channel could not turn into messages
 EVENTS_KIND = "outbox.events"
@@ -76,16 +86,19 @@ class Outbox:
         return message_id
 
     def after_batch(self, db: Database, events: list[Event]) -> list[Event]:
-        """The writer's batch hook: every configured channel's messages for ``events``, stored in the batch."""
+        """The writer's batch hook: every configured channel's messages for ``events``, stored in the batch.
+
+        The :data:`QUEUED_EVENT` it returns carries the stored messages (``data["messages"]``), so the worker
+        starts them without reading them back.
+        """
         now = self.clock.now()
-        stored = 0
+        stored: list[Message] = []
         trailing: list[Event] = []
         for name, configured in self.channels.items():
             db.conn.execute("SAVEPOINT outbox_channel")
             try:
-                for kind, payload in configured.channel.messages_for(db, events):
-                    store.insert(db, name, kind, payload, now)
-                    stored += 1
+                made = [store.insert_message(db, name, kind, payload, now)
+                        for kind, payload in configured.channel.messages_for(db, events)]
             except Exception as exc:
                 if not db.conn.in_transaction:
                     raise  # SQLite dropped the transaction: the writer fails the whole batch
@@ -95,8 +108,9 @@ class Outbox:
                 trailing.append(self._park_events(db, name, events, exc))
             else:
                 db.conn.execute("RELEASE outbox_channel")
+                stored += made
         if stored:
-            trailing.append(Event(QUEUED_EVENT, {"stored": stored}, frozenset()))
+            trailing.append(Event(QUEUED_EVENT, {"stored": len(stored), "messages": stored}, frozenset()))
         return trailing
 
     def _park_events(self, db: Database, channel: str, events: list[Event], exc: Exception) -> Event:
@@ -135,3 +149,47 @@ class Outbox:
             store.insert(db, row["channel"], kind, payload, now)
         store.mark_replayed(db, message_id, now, actor, f"已重新生成 {len(messages)} 条消息")
         return store.get(db, message_id), [Event(QUEUED_EVENT, {"stored": len(messages)}, frozenset())]
+
+    def discard(self, db: Database, message_id: str, actor: str, reason: str) -> dict[str, Any]:
+        """A writer operation: an admin gives a dead message up (it is never sent), with the reason; who, when and
+        why are kept with it. Works whether or not its channel is still configured. Returns the message row.
+
+        :raises ApiError: 404 unknown id, 409 not dead.
+        """
+        row = store.get(db, message_id)
+        if row is None:
+            raise not_found("没有这条外发消息")
+        if row["state"] != "dead":
+            raise conflict("只有投递失败（死信）的消息可以放弃")
+        store.discard(db, message_id, self.clock.now(), actor, reason)
+        return store.get(db, message_id)
+
+
+#: rows deleted per writer operation
+PURGE_CHUNK = 2000
+#: seconds between two purges (real time; what is old enough is measured on the hall's clock)
+PURGE_EVERY_S = 3600.0
+
+
+async def purge(writer: Writer, clock: Clock, keep_days: int) -> int:
+    """Delete the delivered and discarded messages finished more than ``keep_days`` days ago; how many."""
+    before = clock.now() - timedelta(days=keep_days)
+    total = 0
+    while True:
+        deleted = await writer.run(lambda db: store.purge_finished(db, before, PURGE_CHUNK))
+        total += deleted
+        if deleted < PURGE_CHUNK:
+            return total
+
+
+async def purge_periodically(writer: Writer, clock: Clock, keep_days: int) -> None:
+    """:func:`purge` now and every :data:`PURGE_EVERY_S` seconds, until cancelled; a failing pass is logged and
+    tried again at the next."""
+    while True:
+        try:
+            deleted = await purge(writer, clock, keep_days)
+            if deleted:
+                log.info("outbox: %d delivered or discarded messages older than %d days deleted", deleted, keep_days)
+        except Exception:
+            log.exception("outbox purge failed")
+        await asyncio.sleep(PURGE_EVERY_S)

@@ -41,6 +41,7 @@ COMMON_SETTINGS: tuple[Setting, ...] = (
 OUTBOUND_SETTINGS: tuple[Setting, ...] = (
     Setting("concurrency", 8, "每个不要求顺序的渠道同时投递的消息数上限"),
     Setting("poll_seconds", 30.0, "投递进程在没有新消息提醒时最长多久检查一次到期的重试"),
+    Setting("keep_delivered_days", 30, "已送达（及管理员已放弃）的消息保留多少天后自动删除；待发送和失败（死信）的消息不删除"),
 )
 _COMMON = {s.name for s in COMMON_SETTINGS}
 
@@ -59,6 +60,8 @@ class OutboundSettings:
 
     concurrency: int = 8
     poll_seconds: float = 30.0
+    #: delivered and discarded messages are deleted this many days after they were finished
+    keep_delivered_days: int = 30
 
 
 def outbound_settings(config: HallConfig) -> OutboundSettings:
@@ -67,7 +70,8 @@ def outbound_settings(config: HallConfig) -> OutboundSettings:
     r = Reader(config.path)
     r.unknown(raw, {s.name for s in OUTBOUND_SETTINGS} | set(CHANNEL_MODULES), "outbound.")
     return OutboundSettings(concurrency=r.int(raw, "concurrency", "outbound.", 8, 1, 256),
-                            poll_seconds=r.number(raw, "poll_seconds", "outbound.", 30.0, 0, 3600))
+                            poll_seconds=r.number(raw, "poll_seconds", "outbound.", 30.0, 0, 3600),
+                            keep_delivered_days=r.int(raw, "keep_delivered_days", "outbound.", 30, 1, 3650))
 
 
 def build_channels(config: HallConfig) -> dict[str, ConfiguredChannel]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
 from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.events import Event
 from queue_server.core.privacy import mask_id_number, mask_in_text, mask_name, mask_phone
+from queue_server.outbound.channel import Message
 
 #: published (admin topic) when a message is parked, so the admin page alerts
 DEAD_EVENT = "outbound.dead"
@@ -22,7 +23,7 @@ DEAD_EVENT = "outbound.dead"
 MAX_LIST = 500
 
 _COLUMNS = ("seq, id, channel, kind, payload, created_at, state, attempts, next_attempt_at, last_error, delivered_at, "
-            "retried_at, retried_by")
+            "retried_at, retried_by, discarded_at, discarded_by, discard_reason")
 _PHONE_KEYS = {"phone", "mobile", "phone_number", "tel"}
 _NAME_KEYS = {"name", "citizen_name", "applicant_name", "contact_name"}
 _ID_KEYS = {"id_number", "id_card", "id_no"}
@@ -31,14 +32,26 @@ _ID_KEYS = {"id_number", "id_card", "id_no"}
 def insert(db: Database, channel: str, kind: str, payload: dict[str, Any], now: datetime, *, state: str = "pending",
            error: str | None = None) -> str:
     """Store one message (in the caller's transaction); its new stable delivery id."""
+    return insert_message(db, channel, kind, payload, now, state=state, error=error).id
+
+
+def insert_message(db: Database, channel: str, kind: str, payload: dict[str, Any], now: datetime, *,
+                   state: str = "pending", error: str | None = None) -> Message:
+    """Store one message (in the caller's transaction); the message as its first attempt will see it (the payload
+    read back from its stored JSON, as every later attempt reads it)."""
     message_id = str(uuid.uuid4())
     at = to_iso(now)
-    db.execute(
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    cursor = db.execute(
         "INSERT INTO outbox (id, channel, kind, payload, created_at, state, next_attempt_at, last_error) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [message_id, channel, kind, json.dumps(payload, ensure_ascii=False, separators=(",", ":")), at, state, at,
-         error])
-    return message_id
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [message_id, channel, kind, text, at, state, at, error])
+    return Message(message_id, channel, kind, json.loads(text), from_iso(at), 1, cursor.lastrowid)
+
+
+def message(row: dict[str, Any]) -> Message:
+    """A stored row as its channel sees it on the next attempt."""
+    return Message(row["id"], row["channel"], row["kind"], json.loads(row["payload"]), from_iso(row["created_at"]),
+                   row["attempts"] + 1, row["seq"])
 
 
 def get(db: Database, message_id: str) -> dict[str, Any] | None:
@@ -59,26 +72,38 @@ def next_in_order(db: Database, channel: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def record(db: Database, message_id: str, attempt: int, now: datetime, *, delivered: bool,
-           next_attempt_at: datetime | None, error: str) -> list[Event]:
-    """One attempt's result: delivered, due again at ``next_attempt_at``, or (neither) parked as dead.
+class Result(NamedTuple):
+    """One attempt's result to record: ``state`` ``delivered``, ``pending`` (due again at ``next_attempt_at``, UTC ISO
+    text) or ``dead``; ``error`` is kept as the last error (``None`` when delivered)."""
 
-    A message no longer pending (already recorded) is left alone. Returns :data:`DEAD_EVENT` when parked.
+    seq: int
+    id: str
+    attempt: int
+    state: str
+    next_attempt_at: str | None
+    error: str | None
+
+
+_RECORD = ("UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = coalesce(?, next_attempt_at), last_error = ?, "
+           "delivered_at = ? WHERE seq = ? AND state = 'pending'")
+
+
+def record_results(db: Database, results: list[Result], now: datetime) -> list[Event]:
+    """Several attempts' results in one statement (the worker records a round of attempts at once).
+
+    A message no longer pending (already recorded) is left alone. Returns :data:`DEAD_EVENT` for each one parked.
     """
     at = to_iso(now)
-    if delivered:
-        state, next_at, error_value = "delivered", None, None
-    elif next_attempt_at is None:
-        state, next_at, error_value = "dead", None, error
-    else:
-        state, next_at, error_value = "pending", to_iso(next_attempt_at), error
-    cursor = db.execute(
-        "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = coalesce(?, next_attempt_at), last_error = ?, "
-        "delivered_at = ? WHERE id = ? AND state = 'pending'",
-        [state, attempt, next_at, error_value, at if delivered else None, message_id])
-    if cursor.rowcount == 0 or state != "dead":
-        return []
-    return [dead_event(get(db, message_id))]
+
+    def params(r: Result) -> tuple:
+        return r.state, r.attempt, r.next_attempt_at, r.error, at if r.state == "delivered" else None, r.seq
+
+    db.conn.executemany(_RECORD, [params(r) for r in results if r.state != "dead"])
+    events = []
+    for result in results:  # parked ones one by one: each alerts the admin page, if it was still pending
+        if result.state == "dead" and db.conn.execute(_RECORD, params(result)).rowcount:
+            events.append(dead_event(get(db, result.id)))
+    return events
 
 
 def dead_event(row: dict[str, Any]) -> Event:
@@ -101,19 +126,43 @@ def mark_replayed(db: Database, message_id: str, now: datetime, actor: str, note
                "last_error = ? WHERE id = ? AND state = 'dead'", [at, at, actor, note, message_id])
 
 
+def discard(db: Database, message_id: str, now: datetime, actor: str, reason: str) -> None:
+    """An admin gives a dead message up: it is never sent, and who, when and why are kept with it."""
+    db.execute("UPDATE outbox SET state = 'discarded', discarded_at = ?, discarded_by = ?, discard_reason = ? "
+               "WHERE id = ? AND state = 'dead'", [to_iso(now), actor, reason, message_id])
+
+
+def purge_finished(db: Database, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` delivered or discarded messages finished before ``before``, oldest first; how many.
+
+    Pending and dead messages are never deleted here: a dead one waits for an admin's retry or discard."""
+    cutoff = to_iso(before)
+    deleted = db.execute("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'delivered' AND "
+                         "delivered_at < ? ORDER BY delivered_at LIMIT ?)", [cutoff, limit]).rowcount
+    if deleted < limit:
+        deleted += db.execute("DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'discarded' AND "
+                              "discarded_at < ? LIMIT ?)", [cutoff, limit - deleted]).rowcount
+    return deleted
+
+
 def summary(db: Database, now: datetime) -> dict[str, dict[str, Any]]:
-    """Per channel: how many messages are delivered, pending and dead, and the oldest pending one's age."""
+    """Per channel: how many messages are delivered, pending, dead and discarded, and the oldest pending one's age."""
     result: dict[str, dict[str, Any]] = {}
     for row in db.query("SELECT channel, state, count(*) AS n, min(created_at) AS oldest FROM outbox "
                         "GROUP BY channel, state"):
-        entry = result.setdefault(row["channel"], {"delivered": 0, "pending": 0, "dead": 0,
-                                                   "oldest_pending_at": None, "oldest_pending_age_s": None})
+        entry = result.setdefault(row["channel"], empty_summary())
         entry[row["state"]] = row["n"]
         if row["state"] == "pending":
             oldest = from_iso(row["oldest"])
             entry["oldest_pending_at"] = oldest
             entry["oldest_pending_age_s"] = max(0, round((now - oldest).total_seconds()))
     return result
+
+
+def empty_summary() -> dict[str, Any]:
+    """A channel's summary with no message."""
+    return {"delivered": 0, "pending": 0, "dead": 0, "discarded": 0, "oldest_pending_at": None,
+            "oldest_pending_age_s": None}
 
 
 def listing(db: Database, state: str | None, channel: str | None, limit: int) -> list[dict[str, Any]]:

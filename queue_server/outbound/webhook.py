@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from sqlite_utils import Database
+from yarl import URL
 
 from queue_server.core.config import ConfigError, HallConfig, Setting
 from queue_server.core.config_reader import Reader
@@ -51,6 +52,7 @@ class WebhookChannel:
 
     def __init__(self, url: str, secret: str, events: frozenset[str], hall_name: str, tz: Any) -> None:
         self.url = url
+        self._url = URL(url)  # parsed once, not on every POST
         self._secret = secret.encode("utf-8")
         self.events = events
         self.hall_name = hall_name
@@ -77,7 +79,7 @@ class WebhookChannel:
                    "X-Govhall-Event": message.payload["event"], "X-Govhall-Delivery": message.id,
                    "X-Govhall-Signature": self.signature(body)}
         try:
-            async with http.post(self.url, data=body, headers=headers, allow_redirects=False) as response:
+            async with http.post(self._url, data=body, headers=headers, allow_redirects=False) as response:
                 await response.read()
                 return judge(response.status, response.headers)
         except (aiohttp.ClientError, OSError) as exc:

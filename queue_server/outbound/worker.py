@@ -1,39 +1,44 @@
 """The delivery worker: sends what the outbox holds, keeps what fails for later, parks what keeps failing.
 
-One task on the event loop with one ``aiohttp.ClientSession``, started and stopped with the app. Each round it
-reads the due messages of every configured channel (on the read connection) and starts attempts:
+One task on the event loop with one ``aiohttp.ClientSession`` (keep-alive connections, as many as the attempts that
+can run at once), started and stopped with the app. The messages the batch hook stores reach it with the
+``outbound.queued`` event, already built; it reads the outbox (on the read connection) only when it may hold due
+messages the worker does not know (at start, a retry come due, an admin's retry, a direct ``enqueue``, an ordered
+channel's next message, every ``poll_seconds``), several at a time. It starts attempts:
 
 - an unordered channel (webhook, SMS, province): up to ``[outbound] concurrency`` attempts at once, soonest due
   first;
 - an ordered channel (the city's records): one at a time, strictly by ``seq``: the next message is tried only once
   the one before it has left ``pending`` (delivered, or parked as dead by its ``max_attempts``).
 
-Each attempt's result is recorded through the writer. A failure is tried again after an exponential backoff with
+The results are recorded through the writer in groups: one writer operation for all the attempts that ended while
+the previous group was being written (under load a round of attempts costs one operation, not one per message;
+alone, a result is written at once). Until its result is recorded a message is neither picked again nor, on an
+ordered channel, followed by the next. A failure is tried again after an exponential backoff with
 jitter (:func:`backoff`: ``first_delay`` doubling up to ``max_delay``, at least what ``Retry-After`` asked for); a
 refusal (``Outcome.reject``) or the ``max_attempts``-th failure parks the message as ``dead`` and publishes
 ``outbound.dead`` for the admin page.
 
 The worker sleeps until the next message is due, at most ``poll_seconds``, and wakes at once when new messages
-commit (the outbox's ``outbound.queued`` event on the bus, or a wake-up after a direct ``enqueue``'s commit) or an
-attempt ends. Pending messages are in SQLite, so after a restart it simply picks them up again. Delivery is at
+commit (the outbox's ``outbound.queued`` event on the bus, or a wake-up after a direct ``enqueue``'s commit), when a
+group of results is recorded, or when a slot runs out of ready messages. Pending messages are in SQLite, so after a restart it simply picks them up again. Delivery is at
 least once: an attempt cut off by a crash before its result was recorded is made again, with the same id.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
 from sqlite_utils import Database
 
-from queue_server.core.clock import Clock, from_iso
+from queue_server.core.clock import Clock, from_iso, to_iso
 from queue_server.core.events import Event, EventBus
 from queue_server.core.writer import Writer
 from queue_server.outbound import store
@@ -43,6 +48,10 @@ from queue_server.outbound.registry import ConfiguredChannel, OutboundSettings
 
 log = logging.getLogger(__name__)
 
+#: an unordered channel reads up to this many due messages at once beyond its free slots (fewer reads under load)
+READ_AHEAD = 32
+#: at most this many messages wait in memory per channel; beyond it they are read from the outbox when slots free
+MAX_READY = 1000
 #: a Retry-After longer than this is taken as this (a receiver's mistake must not park a message for months)
 MAX_RETRY_AFTER = 86_400.0
 
@@ -58,11 +67,20 @@ def backoff(settings: ChannelSettings, attempt: int, retry_after: float | None, 
     return delay
 
 
+@dataclass(frozen=True)
+class _Ended:
+    """An attempt's result, waiting to be recorded."""
+
+    message: Message
+    settings: ChannelSettings
+    outcome: Outcome
+
+
 class DeliveryWorker:
     """Delivers the outbox's messages for the configured channels.
 
     :param outbox: the app's outbox (its channels, its wake-up seam).
-    :param writer: records each attempt's result.
+    :param writer: records the attempts' results.
     :param db: the loop's read connection (the pick).
     :param clock: the hall's clock: due times and backoff are measured on it, so a test moves time.
     :param bus: where ``outbound.queued`` arrives after a commit.
@@ -82,8 +100,26 @@ class DeliveryWorker:
         self.http: aiohttp.ClientSession | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
-        #: attempts running, by channel and message id
-        self._inflight: dict[str, dict[str, asyncio.Task]] = {}
+        names = list(outbox.channels)
+        #: messages on the wire, by channel
+        self._inflight: dict[str, set[str]] = {name: set() for name in names}
+        #: an unordered channel's ``concurrency`` slots: each takes the next ready message, tries it, takes the next
+        self._slots: list[asyncio.Task] = []
+        #: set when an unordered channel's ready messages may wait for an idle slot
+        self._has_ready: dict[str, asyncio.Event] = {name: asyncio.Event() for name in names}
+        #: an ordered channel's one attempt
+        self._ordered: dict[str, asyncio.Task] = {}
+        #: messages whose attempt ended and whose result is not recorded yet, by channel
+        self._recording: dict[str, set[str]] = {name: set() for name in names}
+        #: due messages known and not started yet (unordered channels), by channel, oldest first
+        self._ready: dict[str, dict[str, Message]] = {name: {} for name in names}
+        #: channels whose pending rows may hold due messages not read yet
+        self._look: set[str] = set(names)
+        #: per channel, when (UTC ISO text) the earliest pending message known not to be due yet will be
+        self._due_at: dict[str, str] = {}
+        #: ended attempts waiting for the recorder, and the recorder
+        self._ended: list[_Ended] = []
+        self._recorder: asyncio.Task | None = None
         self._barrier: asyncio.Task | None = None
         self._barrier_again = False
         self._unsubscribe: Callable[[], None] | None = None
@@ -102,21 +138,30 @@ class DeliveryWorker:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._stopping = False
-        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+        # one kept-alive connection per attempt that can run at once, so an attempt never waits for a connection
+        # and none is opened per message
+        slots = sum(1 if c.channel.ordered else self.settings.concurrency for c in self.outbox.channels.values())
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max(1, slots)),
+                                          timeout=aiohttp.ClientTimeout(total=None),
+                                          cookie_jar=aiohttp.DummyCookieJar())
         self._unsubscribe = self.bus.subscribe(self._on_event)
         self.outbox.wake_after_commit = lambda: loop.call_soon_threadsafe(self._wake_after_commit)
         self._task = asyncio.create_task(self._run(), name="govhall-outbound")
+        # long-lived slots rather than a task per message: an idle slot waits, a busy one goes straight on to the
+        # next ready message without a round through the loop below
+        self._slots = [asyncio.create_task(self._slot(name, configured), name=f"govhall-outbound-{name}")
+                       for name, configured in self.outbox.channels.items() if not configured.channel.ordered
+                       for _ in range(self.settings.concurrency)]
 
     async def stop(self) -> None:
         """Stop picking; attempts still running are cut off (their messages stay pending and go out later)."""
         self.outbox.wake_after_commit = None
-        # the loop checks this too: Python 3.11's wait_for swallows a cancellation that arrives as its wait ends
-        # (a cancelled attempt's wake() does just that), and the loop would then wait on, and stop() with it
+        # a second guard beside the cancellation (see _run): the loop ends by itself too
         self._stopping = True
         if self._unsubscribe is not None:
             self._unsubscribe()
-        tasks = [t for t in (self._task, self._barrier) if t is not None]
-        tasks += [t for running in self._inflight.values() for t in running.values()]
+        tasks = [t for t in (self._task, self._barrier, self._recorder) if t is not None]
+        tasks += [*self._slots, *self._ordered.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -124,12 +169,29 @@ class DeliveryWorker:
             await self.http.close()
 
     def wake(self) -> None:
-        """Look for due messages now (after new messages, an ended attempt, or a test moving the clock)."""
+        """Read every channel's due messages now (after new messages, or a test moving the clock)."""
+        self._look.update(self.outbox.channels)
         self._wake.set()
 
     def _on_event(self, event: Event) -> None:
-        if event.name == QUEUED_EVENT:
+        if event.name != QUEUED_EVENT:
+            return
+        messages = event.data.get("messages")
+        if messages is None:  # an admin's retry
             self.wake()
+            return
+        # the batch hook's messages, committed: an unordered channel starts them without reading them back
+        for message in messages:
+            name = message.channel
+            ready = self._ready.get(name)
+            if ready is None:
+                continue
+            if self.outbox.channels[name].channel.ordered or len(ready) >= MAX_READY:
+                self._look.add(name)
+            elif message.id not in self._inflight[name] and message.id not in self._recording[name]:
+                ready[message.id] = message
+                self._has_ready[name].set()
+        self._wake.set()
 
     def _wake_after_commit(self) -> None:
         # an enqueue outside the batch hook: its transaction has not committed yet. A no-op operation queued now
@@ -160,42 +222,89 @@ class DeliveryWorker:
                 due = None
             timeout = self.settings.poll_seconds
             if due is not None:
-                timeout = min(timeout, max(0.0, (due - self.clock.now()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                timeout = min(timeout, max(0.0, (from_iso(due) - self.clock.now()).total_seconds()))
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as the
+            # wake-up fires (an attempt ending while stop() cancels everything), and stop() then waits for ever
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+            except TimeoutError:
+                self._look.update(self.outbox.channels)  # a retry came due, or the periodic look
 
-    def _dispatch(self) -> datetime | None:
-        """Start every attempt that is due and has a free slot; when the next not-yet-due message is due."""
-        now = self.clock.now()
-        now_iso = now.isoformat(timespec="microseconds")
-        soonest: str | None = None
+    def _dispatch(self) -> str | None:
+        """Read due messages where the outbox may hold some the worker does not know, hand them to the channel's
+        slots, start an ordered channel's next attempt; when (UTC ISO) the next known message is due."""
+        now_iso = to_iso(self.clock.now())
+        for name, due in list(self._due_at.items()):
+            if due <= now_iso:
+                del self._due_at[name]
+                self._look.add(name)
         for name, configured in self.outbox.channels.items():
-            running = self._inflight.setdefault(name, {})
             if configured.channel.ordered:
-                if running:
-                    continue
-                row = store.next_in_order(self.db, name)
-                candidates, free = ([row] if row else []), 1
+                self._dispatch_ordered(name, configured, now_iso)
             else:
-                free = self.settings.concurrency - len(running)
-                candidates = store.pending(self.db, name, len(running) + free + 1)
-            for row in candidates:
-                if row["id"] in running:
-                    continue
-                if row["next_attempt_at"] > now_iso:
-                    soonest = min(soonest or row["next_attempt_at"], row["next_attempt_at"])
-                    break
-                if free <= 0:
-                    break  # an attempt that ends wakes the worker
-                free -= 1
-                running[row["id"]] = asyncio.create_task(self._attempt(configured, row))
-        return from_iso(soonest) if soonest else None
+                self._dispatch_unordered(name, now_iso)
+        return min(self._due_at.values(), default=None)
 
-    async def _attempt(self, configured: ConfiguredChannel, row: dict[str, Any]) -> None:
+    def _dispatch_ordered(self, name: str, configured: ConfiguredChannel, now_iso: str) -> None:
+        # strictly by seq: nothing while a message is on the wire or its result unrecorded
+        if self._inflight[name] or self._recording[name] or name not in self._look:
+            return
+        row = store.next_in_order(self.db, name)
+        self._look.discard(name)
+        if row is None:
+            return
+        if row["next_attempt_at"] > now_iso:
+            self._due_at[name] = row["next_attempt_at"]
+        else:
+            message = store.message(row)
+            self._inflight[name].add(message.id)  # now: the task starts later, and nothing may start meanwhile
+            self._ordered[name] = asyncio.create_task(self._attempt(configured, message))
+
+    def _dispatch_unordered(self, name: str, now_iso: str) -> None:
+        ready = self._ready[name]
+        free = self.settings.concurrency - len(self._inflight[name])
+        if name in self._look and len(ready) < free:
+            self._read_due(name, now_iso, free - len(ready) + READ_AHEAD)
+        if ready:
+            self._has_ready[name].set()
+
+    def _read_due(self, name: str, now_iso: str, want: int) -> None:
+        """Add up to ``want`` due messages of an unordered channel, soonest due first, to its ready queue."""
+        ready = self._ready[name]
+        # pending rows only the worker changes, so what it holds (ready, on the wire, being recorded) is current
+        known = self._inflight[name] | self._recording[name] | ready.keys()
+        limit = want + len(known)
+        rows = store.pending(self.db, name, limit)
+        self._look.discard(name)
+        for row in rows:
+            if row["next_attempt_at"] > now_iso:
+                self._note_due(name, row["next_attempt_at"])
+                return
+            if row["id"] not in known:
+                ready[row["id"]] = store.message(row)
+        if len(rows) == limit:
+            self._look.add(name)  # more may be due
+
+    async def _slot(self, name: str, configured: ConfiguredChannel) -> None:
+        ready, has_ready = self._ready[name], self._has_ready[name]
+        while True:
+            if not ready:
+                has_ready.clear()
+                self._wake.set()  # the loop reads more, if the outbox may hold more
+                await has_ready.wait()
+                continue
+            message = ready.pop(next(iter(ready)))
+            self._inflight[name].add(message.id)
+            try:
+                await self._attempt(configured, message)
+            except Exception:  # a slot must outlive any bug in the bookkeeping: its message stays pending
+                log.exception("outbound slot of %s failed on message %s", name, message.id)
+                self._inflight[name].discard(message.id)
+                self._look.add(name)
+
+    async def _attempt(self, configured: ConfiguredChannel, message: Message) -> None:
         settings = configured.settings
-        attempt = row["attempts"] + 1
-        message = Message(row["id"], row["channel"], row["kind"], json.loads(row["payload"]),
-                          from_iso(row["created_at"]), attempt, row["seq"])
         try:
             try:
                 async with asyncio.timeout(settings.timeout):
@@ -203,34 +312,65 @@ class DeliveryWorker:
             except TimeoutError:
                 outcome = Outcome.retry(f"超时：{settings.timeout:g} 秒内没有答复")
             except Exception as exc:  # a channel's bug counts as a failed attempt, never stops the worker
-                log.exception("channel %s failed on message %s", row["channel"], row["id"])
+                log.exception("channel %s failed on message %s", message.channel, message.id)
                 outcome = Outcome.retry(f"渠道出错：{type(exc).__name__}: {exc}"[:500])
-            await self._record(message, settings, outcome)
         finally:
-            self._inflight[row["channel"]].pop(row["id"], None)
-            self.wake()
+            self._inflight[message.channel].discard(message.id)
+        self._recording[message.channel].add(message.id)
+        self._ended.append(_Ended(message, settings, outcome))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_ended())
 
-    async def _record(self, message: Message, settings: ChannelSettings, outcome: Outcome) -> None:
+    # -- recording the results ----------------------------------------------------------------------------------
+
+    async def _record_ended(self) -> None:
+        # what ends while one group is being written forms the next group
+        while self._ended:
+            group, self._ended = self._ended, []
+            await self._record(group)
+
+    async def _record(self, group: list[_Ended]) -> None:
         now = self.clock.now()
-        next_at: datetime | None = None
-        if outcome.delivered:
-            result = "delivered"
-        elif outcome.permanent or message.attempt >= settings.max_attempts:
-            result = "dead"
-            log.warning("outbound %s message %s parked after %d attempts: %s", message.channel, message.id,
-                        message.attempt, outcome.error)
-        else:
-            result = "retried"
-            next_at = now + timedelta(seconds=backoff(settings, message.attempt, outcome.retry_after, self.rand))
+        results: list[store.Result] = []
+        for ended in group:
+            message, outcome = ended.message, ended.outcome
+            next_at = None
+            if outcome.delivered:
+                state = "delivered"
+            elif outcome.permanent or message.attempt >= ended.settings.max_attempts:
+                state = "dead"
+                log.warning("outbound %s message %s parked after %d attempts: %s", message.channel, message.id,
+                            message.attempt, outcome.error)
+            else:
+                state = "pending"
+                next_at = to_iso(now + timedelta(seconds=backoff(ended.settings, message.attempt,
+                                                                 outcome.retry_after, self.rand)))
+            error = None if outcome.delivered else (outcome.error or "失败")
+            results.append(store.Result(message.seq, message.id, message.attempt, state, next_at, error))
+        recorded = False
         try:
-            await self.writer.run(
-                lambda db: store.record(db, message.id, message.attempt, now, delivered=outcome.delivered,
-                                        next_attempt_at=next_at, error=outcome.error or "失败"),
-                events=lambda events: events)
+            await self.writer.run(lambda db: store.record_results(db, results, now), events=lambda events: events)
+            recorded = True
         except Exception:
-            # the result is not stored: the message stays pending and is tried again; a pause keeps a broken disk
-            # from turning this into a busy loop
-            log.exception("outbound worker could not record an attempt of %s", message.id)
+            # not stored: the messages stay pending and are tried again; a pause keeps a broken disk from turning
+            # this into a busy loop
+            log.exception("outbound worker could not record %d attempts", len(results))
             await asyncio.sleep(1.0)
+        finally:
+            for ended in group:
+                channel = ended.message.channel
+                self._recording[channel].discard(ended.message.id)
+                if not recorded or self.outbox.channels[channel].channel.ordered:
+                    self._look.add(channel)  # the next in order, or the same messages again
+            self._wake.set()
+        if not recorded:
             return
-        self.counts[result] += 1
+        for ended, result in zip(group, results):
+            self.counts["retried" if result.state == "pending" else result.state] += 1
+            if result.next_attempt_at is not None:
+                self._note_due(ended.message.channel, result.next_attempt_at)
+
+    def _note_due(self, channel: str, at: str) -> None:
+        due = self._due_at.get(channel)
+        self._due_at[channel] = min(due, at) if due else at
+

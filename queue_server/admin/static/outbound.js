@@ -1,8 +1,8 @@
 // The 外发 tab (docs/outbound.md): per channel, how many messages were delivered, wait and failed (dead letters),
 // and how long the oldest has waited; the messages themselves (personal data masked by the server), each dead one
-// with its last error and a 重试 button. A parked message (outbound.dead over the WebSocket) joins the alerts bar.
+// with its last error, a 重试 button and a 放弃 button (the reason is asked and kept). A parked message (outbound.dead over the WebSocket) joins the alerts bar.
 "use strict";
-const OUT_STATES = {pending: "待发送", delivered: "已送达", dead: "失败（死信）"};
+const OUT_STATES = {pending: "待发送", delivered: "已送达", dead: "失败（死信）", discarded: "已放弃"};
 const OUT_KINDS = {"ticket.issued": "取号", "ticket.called": "叫号", "ticket.recalled": "重呼", "ticket.finished": "办结",
   "ticket.skipped": "过号", "ticket.transferred": "转移", "ticket.started": "开始办理", "ticket.held": "挂起",
   "ticket.requeued": "过号重排", "window.paused": "窗口暂停", "window.opened": "窗口开启", "tidal.opened": "潮汐开窗",
@@ -22,7 +22,7 @@ function channelCard(c) {
   return el("div", {className: "card out-channel"},
     el("div", {className: "out-name"}, c.name, c.configured ? "" : el("span", {className: "badge", textContent: "未配置"})),
     el("div", {className: "out-figures"}, figure("已送达", c.delivered, ""), figure("待发送", c.pending, "warn"),
-       figure("失败", c.dead, "bad")),
+       figure("失败", c.dead, "bad"), figure("已放弃", c.discarded, "")),
     el("div", {className: "out-oldest", textContent: `最久待发：${waited(c.oldest_pending_age_s)}`}));
 }
 
@@ -42,6 +42,26 @@ function retryButton(m) {
   });
 }
 
+// 放弃: the message is never sent; the reason is kept with who gave it up and when (a manager answers for it later).
+function discardButton(m) {
+  return button("放弃", () => openAction(`放弃外发消息 · ${m.channel_name} · ${OUT_KINDS[m.kind] || m.kind}`,
+    [{name: "reason", label: "放弃原因（必填，将与操作人、时间一起留存）", type: "textarea"}],
+    (v) => api(`/api/outbound/messages/${m.id}/discard`, {body: {reason: v.reason}}), [messageSummary(m)]));
+}
+
+function whenCell(m) {
+  if (m.state === "pending") return "下次 " + shortTime(m.next_attempt_at);
+  if (m.state === "delivered") return "送达 " + shortTime(m.delivered_at);
+  if (m.state === "discarded") return "放弃 " + shortTime(m.discarded_at);
+  return "";
+}
+
+function actionCell(m) {
+  if (m.state === "dead") return el("div", {className: "out-actions"}, retryButton(m), discardButton(m));
+  if (m.state === "discarded") return `${actorName(m.discarded_by)}：${m.discard_reason}`;
+  return "";
+}
+
 Admin.loaders.outbound = async () => {
   const summary = await api("/api/outbound/summary");
   $("ob-channels").replaceChildren(...summary.channels.map(channelCard));
@@ -56,8 +76,7 @@ Admin.loaders.outbound = async () => {
   const list = await api("/api/outbound/messages" + query({state: $("ob-state").value, channel: select.value}));
   fill("ob-rows", list.messages.map((m) => row([shortTime(m.created_at), m.channel_name, OUT_KINDS[m.kind] || m.kind,
     el("span", {className: "out-state " + m.state, textContent: OUT_STATES[m.state] || m.state}), m.attempts,
-    m.state === "pending" ? "下次 " + shortTime(m.next_attempt_at) : m.state === "delivered" ? "送达 " + shortTime(m.delivered_at) : "",
-    m.last_error || "", messageSummary(m), m.state === "dead" ? retryButton(m) : ""], m.state === "dead")));
+    whenCell(m), m.last_error || "", messageSummary(m), actionCell(m)], m.state === "dead")));
 };
 
 // Dead letters stay in the alerts bar until retried, read from the server so a reload keeps them.
