@@ -61,6 +61,22 @@ class _Op:
 BatchHook = Callable[[Database, list[Event]], list[Event]]
 
 
+@dataclass(eq=False)
+class _Hook:
+    fn: BatchHook
+    #: least seconds between two runs while more work is queued (see :meth:`Writer.add_batch_hook`)
+    min_interval: float
+    #: events of the batches it has not seen yet
+    owed: list[Event]
+    #: ``time.monotonic()`` of its last run: pacing the writer's own work, not a fact of the hall
+    last_run: float = float("-inf")
+
+    def due(self, now: float, busy: bool) -> bool:
+        """Whether to run now: something is owed and either the writer has nothing else queued or the interval
+        has passed."""
+        return bool(self.owed) and (not busy or now - self.last_run >= self.min_interval)
+
+
 _STOP = object()
 
 
@@ -80,7 +96,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hold = hold_commit or os.environ.get(HOLD_COMMIT_ENV)
-        self._hooks: list[BatchHook] = []
+        self._hooks: list[_Hook] = []
         #: true while committed events are being published: a bus subscriber that is also a batch hook (the
         #: tidal policy) knows its work for these events is already done
         self.delivering = False
@@ -112,14 +128,21 @@ class Writer:
     def running(self) -> bool:
         return self._thread is not None
 
-    def add_batch_hook(self, hook: BatchHook) -> None:
-        """Run ``hook`` after every batch whose operations caused events, inside that batch's transaction.
+    def add_batch_hook(self, hook: BatchHook, *, min_interval: float = 0.0) -> None:
+        """Run ``hook`` after batches whose operations caused events, inside the batch's transaction.
 
         Its writes share the batch's fsync and its events are published right after the batch's own, so whoever
         reads after an answer already sees the hook's effect (the tidal window it opened). A failing hook is
         rolled back alone and logged; the batch still commits.
+
+        :param min_interval: under load, run it at most once per this many seconds. A batch after which more
+            operations are already queued skips the hook if it ran less than ``min_interval`` ago; the events it
+            did not see are handed to its next run, which comes at the end of the first batch after which nothing
+            is queued (the burst is over) or once the interval has passed (a batch of its own if nothing else
+            arrives). So at a hall's usual pace every batch still runs it, the last answer of a burst still sees
+            its effect, and during a burst a reader may see it up to ``min_interval`` late.
         """
-        self._hooks.append(hook)
+        self._hooks.append(_Hook(hook, min_interval, []))
 
     # -- submitting ---------------------------------------------------------------------------------------------
 
@@ -146,7 +169,11 @@ class Writer:
         ready.set()
         try:
             while True:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=self._hook_wait())
+                except queue.Empty:  # a hook owed a run, and nothing else arrived within its interval
+                    self._commit_hooks(db)
+                    continue
                 if first is _STOP:
                     return
                 batch = [first]
@@ -167,6 +194,27 @@ class Writer:
         finally:
             bind_thread_db(None)
             db.close()
+
+    def _hook_wait(self) -> float | None:
+        """How long the thread may wait for work before an owed hook run is due (``None``: as long as it takes)."""
+        owed = [h.last_run + h.min_interval for h in self._hooks if h.owed]
+        if not owed:
+            return None
+        return max(0.0, min(owed) - time.monotonic())
+
+    def _commit_hooks(self, db: Database) -> None:
+        """The owed hook runs in a transaction of their own; their events are published after its commit."""
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+            trailing = self._run_hooks(db, [], force=True)
+            db.conn.execute("COMMIT")
+        except Exception:
+            log.exception("writer could not commit the batch hooks")
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            return
+        if trailing:
+            self._loop.call_soon_threadsafe(self._deliver, [], [], trailing)
 
     def _run_batch(self, db: Database, batch: list[_Op]) -> tuple[list[tuple[bool, Any, list[Event]]], list[Event]]:
         """Run the batch in one transaction: per operation ``(True, result, events)`` or ``(False, exception, [])``,
@@ -218,14 +266,19 @@ class Writer:
             time.sleep(0.01)
         held.unlink(missing_ok=True)
 
-    def _run_hooks(self, db: Database, events: list[Event]) -> list[Event]:
-        if not events or not self._hooks:
-            return []
+    def _run_hooks(self, db: Database, events: list[Event], *, force: bool = False) -> list[Event]:
+        """Run the hooks that are due (``force``: every hook owed a run) on the events of this batch and of the
+        batches they skipped."""
         trailing: list[Event] = []
+        now, busy = time.monotonic(), not self._queue.empty()
         for hook in self._hooks:
+            hook.owed += events
+            if not (hook.due(now, busy) or (force and hook.owed)):
+                continue
+            seen, hook.owed, hook.last_run = hook.owed, [], now
             db.conn.execute("SAVEPOINT hook")
             try:
-                trailing += hook(db, events)
+                trailing += hook.fn(db, seen)
             except Exception:
                 log.exception("batch hook failed; its writes are rolled back")
                 if not db.conn.in_transaction:

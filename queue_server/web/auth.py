@@ -175,8 +175,20 @@ def presented_token(request: web.Request) -> str | None:
     return request.query.get("token") or None
 
 
+#: where a request keeps its caller once looked up: the declared roles and the handler both ask (one token lookup,
+#: one hash and one query, per request instead of two)
+_PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
+
+
 def principal(request: web.Request) -> Principal | None:
     """The caller if it presented a valid token, else ``None`` (for routes open to anyone)."""
+    if _PRINCIPAL in request:
+        return request[_PRINCIPAL]
+    request[_PRINCIPAL] = who = _lookup_principal(request)
+    return who
+
+
+def _lookup_principal(request: web.Request) -> Principal | None:
     from queue_server.keys import CLOCK, DB, WRITER
 
     token = presented_token(request)
