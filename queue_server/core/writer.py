@@ -72,8 +72,8 @@ class _Hook:
     last_run: float = float("-inf")
 
     def due(self, now: float, busy: bool) -> bool:
-        """Whether to run now: something is owed and either the writer has nothing else queued or the interval
-        has passed."""
+        """Whether to run now: something is owed, and either nothing else is queued (the burst, if any, is over)
+        or the interval since its last run has passed."""
         return bool(self.owed) and (not busy or now - self.last_run >= self.min_interval)
 
 
@@ -135,11 +135,11 @@ class Writer:
         reads after an answer already sees the hook's effect (the tidal window it opened). A failing hook is
         rolled back alone and logged; the batch still commits.
 
-        :param min_interval: under load, run it at most once per this many seconds. A batch after which more
-            operations are already queued skips the hook if it ran less than ``min_interval`` ago; the events it
-            did not see are handed to its next run, which comes at the end of the first batch after which nothing
-            is queued (the burst is over) or once the interval has passed (a batch of its own if nothing else
-            arrives). So at a hall's usual pace every batch still runs it, the last answer of a burst still sees
+        :param min_interval: while operations keep coming, run it at most once per this many seconds. A batch
+            after which more operations are already queued skips it if it ran less than ``min_interval`` ago; the
+            events it did not see go to its next run: after the first batch that leaves the queue empty (the burst
+            is over), or once the interval has passed. So whenever a caller waits for its answer before writing
+            again (a hall's usual pace, the tests) every batch runs it as before, the last answer of a burst sees
             its effect, and during a burst a reader may see it up to ``min_interval`` late.
         """
         self._hooks.append(_Hook(hook, min_interval, []))
@@ -206,7 +206,7 @@ class Writer:
         """The owed hook runs in a transaction of their own; their events are published after its commit."""
         try:
             db.conn.execute("BEGIN IMMEDIATE")
-            trailing = self._run_hooks(db, [], force=True)
+            trailing = self._run_hooks(db, [])
             db.conn.execute("COMMIT")
         except Exception:
             log.exception("writer could not commit the batch hooks")
@@ -266,14 +266,13 @@ class Writer:
             time.sleep(0.01)
         held.unlink(missing_ok=True)
 
-    def _run_hooks(self, db: Database, events: list[Event], *, force: bool = False) -> list[Event]:
-        """Run the hooks that are due (``force``: every hook owed a run) on the events of this batch and of the
-        batches they skipped."""
+    def _run_hooks(self, db: Database, events: list[Event]) -> list[Event]:
+        """Run the hooks that are due on the events of this batch and of the batches they skipped."""
         trailing: list[Event] = []
         now, busy = time.monotonic(), not self._queue.empty()
         for hook in self._hooks:
             hook.owed += events
-            if not (hook.due(now, busy) or (force and hook.owed)):
+            if not hook.due(now, busy):
                 continue
             seen, hook.owed, hook.last_run = hook.owed, [], now
             db.conn.execute("SAVEPOINT hook")

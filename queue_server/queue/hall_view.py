@@ -309,13 +309,17 @@ class HallView:
         return self._window_dict(row)
 
     def service_loads(self) -> dict[str, ServiceLoad]:
-        """The queue state of every service: waiting count, fractional open capacity, recent service times."""
+        """The queue state of every service: waiting count, fractional open capacity, recent service times.
+
+        Recent service times are read for services with a queue only: an empty queue's wait is nought whatever
+        they are (the tide reads this after every write; most of a hall's services have nobody waiting)."""
         counts: dict[str, int] = dict(self.db.execute(
             "select service, sum(waiting) from queue_counts where business_day = ? group by service",
             [self.today()]).fetchall())
         shares = self._capacities()
         return {
-            code: ServiceLoad(code, counts.get(code, 0), shares.get(code, 0.0), self._recent(code), srv.minutes)
+            code: ServiceLoad(code, counts.get(code, 0), shares.get(code, 0.0),
+                              self._recent(code) if counts.get(code) else (), srv.minutes)
             for code, srv in self.config.services.items()
         }
 

@@ -36,9 +36,10 @@ from queue_server.tidal.settings import tidal_settings
 
 log = logging.getLogger(__name__)
 POLICY_ACTOR = "tidal-policy"
-#: during a burst of writes the policy reacts at most this often (seconds; ~1 ms a run, against ~0.1 ms a ticket);
-#: the batch that ends a burst always runs it (see ``Writer.add_batch_hook``). Its thresholds are minutes of wait.
-BATCH_HOOK_INTERVAL_S = 0.1
+#: during a burst of writes the policy reacts at most this often (seconds): a run costs several tickets' worth of
+#: work. The batch that ends a burst still runs it (see ``Writer.add_batch_hook``), so it decides at most this much
+#: later, against thresholds in minutes of wait.
+BATCH_HOOK_INTERVAL_S = 0.05
 
 
 class TidalRunner:
