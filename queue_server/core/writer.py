@@ -137,10 +137,11 @@ class Writer:
 
         :param min_interval: while operations keep coming, run it at most once per this many seconds. A batch
             after which more operations are already queued skips it if it ran less than ``min_interval`` ago; the
-            events it did not see go to its next run: after the first batch that leaves the queue empty (the burst
-            is over), or once the interval has passed. So whenever a caller waits for its answer before writing
-            again (a hall's usual pace, the tests) every batch runs it as before, the last answer of a burst sees
-            its effect, and during a burst a reader may see it up to ``min_interval`` late.
+            events it did not see go to its next run, in one of the batches that follow at once (those operations
+            are queued): the first that leaves the queue empty (the burst is over), or the first once the interval
+            has passed. So whenever callers wait for their answers before writing again (a hall's usual pace, the
+            tests) every batch runs it as before, the last answer of a burst sees its effect, and during a burst
+            a reader may see it up to ``min_interval`` late.
         """
         self._hooks.append(_Hook(hook, min_interval, []))
 
@@ -169,11 +170,7 @@ class Writer:
         ready.set()
         try:
             while True:
-                try:
-                    first = self._queue.get(timeout=self._hook_wait())
-                except queue.Empty:  # a hook owed a run, and nothing else arrived within its interval
-                    self._commit_hooks(db)
-                    continue
+                first = self._queue.get()
                 if first is _STOP:
                     return
                 batch = [first]
@@ -194,27 +191,6 @@ class Writer:
         finally:
             bind_thread_db(None)
             db.close()
-
-    def _hook_wait(self) -> float | None:
-        """How long the thread may wait for work before an owed hook run is due (``None``: as long as it takes)."""
-        owed = [h.last_run + h.min_interval for h in self._hooks if h.owed]
-        if not owed:
-            return None
-        return max(0.0, min(owed) - time.monotonic())
-
-    def _commit_hooks(self, db: Database) -> None:
-        """The owed hook runs in a transaction of their own; their events are published after its commit."""
-        try:
-            db.conn.execute("BEGIN IMMEDIATE")
-            trailing = self._run_hooks(db, [])
-            db.conn.execute("COMMIT")
-        except Exception:
-            log.exception("writer could not commit the batch hooks")
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            return
-        if trailing:
-            self._loop.call_soon_threadsafe(self._deliver, [], [], trailing)
 
     def _run_batch(self, db: Database, batch: list[_Op]) -> tuple[list[tuple[bool, Any, list[Event]]], list[Event]]:
         """Run the batch in one transaction: per operation ``(True, result, events)`` or ``(False, exception, [])``,
