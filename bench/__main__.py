@@ -5,8 +5,28 @@ import subprocess
 import sys
 
 #: module names under bench/, each with ``main() -> None``
-BENCHMARKS = ["tickets", "queue_length", "ws_fanout", "tidal_policies", "guides_search", "ticket_render", "call_latency",
-              "reviews_kpis", "reviews_http", "kiosk", "kiosk_departments", "tidal_tuning", "tidal_practice"]
+BENCHMARKS = [
+    "tickets",
+    "queue_length",
+    "ws_fanout",
+    "tidal_policies",
+    "guides_search",
+    "ticket_render",
+    "call_latency",
+    "reviews_kpis",
+    "reviews_http",
+    "kiosk",
+    "kiosk_start",
+    "kiosk_departments",
+    "tidal_tuning",
+    "tidal_practice",
+    "outbox",
+    "province",
+    "replication",
+    "booking",
+    "city",
+    "sms",
+]
 
 
 def main(argv: list[str]) -> int:

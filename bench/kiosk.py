@@ -92,6 +92,7 @@ def tap_to_ticket(n: int) -> None:
     from kivy.tests.common import UnitTestTouch
 
     from devices.printer.sim import SimTicketPrinter
+    from kiosk.common import segmenter
     from kiosk.common.api import ApiClient
     from kiosk.common.settings import KioskSettings
     from kiosk.ticketing.app import TicketKioskApp
@@ -121,6 +122,7 @@ def tap_to_ticket(n: int) -> None:
         printer._send = timed_send  # type: ignore[method-assign]
         app = TicketKioskApp(KioskSettings(server=server.url, token=token), config, printer=printer)
         app.start_embedded()
+        segmenter.wait_ready()  # the figures are for breaks by word, as once jieba is in
         for _ in range(5):
             EventLoop.idle()
         taps: list[float] = []

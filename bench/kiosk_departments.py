@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     from kivy.uix.gridlayout import GridLayout
     from kivy.uix.scrollview import ScrollView
 
+    from kiosk.common import segmenter
     from kiosk.common.settings import KioskSettings
     from kiosk.common.theme import THEME
     from kiosk.common.widgets import BigButton, Caption
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     # nothing listens on port 9: the kiosk stays offline, the screens are fed the made-up snapshot below
     app = TicketKioskApp(KioskSettings(server="http://127.0.0.1:9"), config)
     app.start_embedded()
+    segmenter.wait_ready()  # the figures are for breaks by word, as once jieba is in
     rng = random.Random(7)
 
     def snapshot(_i: int) -> None:

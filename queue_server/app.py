@@ -25,13 +25,14 @@ from queue_server.web.json_io import error_middleware
 from queue_server.web.ws import HUB, WebSocketHub
 
 #: the hall's areas, in the order their tables are migrated and their routes registered (the queue core first: the
-#: others refer to its tickets and windows)
-AREAS = ["queue", "guides", "reviews", "tidal", "health", "practices", "cases", "tasks", "training", "consult",
-         "surveys", "bulletin", "admin"]
+#: others refer to its tickets and windows; outbound after every area with a batch hook, so its own hook sees
+#: their events)
+AREAS = ["queue", "guides", "reviews", "phones", "tidal", "health", "practices", "cases", "tasks", "training",
+         "consult", "surveys", "booking", "bulletin", "outbound", "admin"]
 
 #: areas that keep tables of their own (each has ``schema.py``)
-_AREAS_WITH_TABLES = ["queue", "guides", "reviews", "tidal", "health", "practices", "cases", "tasks", "training",
-                      "consult", "surveys"]
+_AREAS_WITH_TABLES = ["queue", "guides", "reviews", "phones", "tidal", "health", "practices", "cases", "tasks",
+                      "training", "consult", "surveys", "outbound", "booking"]
 
 
 def route_modules() -> list[str]:

@@ -18,7 +18,9 @@ SUBCOMMAND_MODULES = [
     "queue_server.simulation.cli",
     "queue_server.reviews.cli",
     "queue_server.bulletin.cli",
+    "queue_server.city.cli",
     "queue_server.tasks.cli",
+    "queue_server.outbound.province_cli",
     "kiosk.cli",
     "queue_server.demo.cli",
 ]

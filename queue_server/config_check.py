@@ -19,8 +19,10 @@ from queue_server.core.config import ConfigError, HallConfig
 def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     """Each extension section and the validator its own part of govhall runs at start-up."""
     from devices.config import parse_devices
+    from queue_server.booking.settings import booking_settings
     from kiosk.common.settings import kiosk_settings
     from queue_server.guides.store import guides_settings
+    from queue_server.outbound.registry import build_channels
     from queue_server.practices.settings import practice_kinds
     from queue_server.reviews.settings import load_review_settings
     from queue_server.surveys.settings import surveys
@@ -29,7 +31,9 @@ def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
 
     return [("[tidal]", tidal_settings), ("[tidal.simulation]", simulation_profile), ("[reviews]", load_review_settings),
             ("[guides]", guides_settings), ("[practices]", practice_kinds), ("[[surveys]]", surveys),
-            ("[devices]", parse_devices), ("[kiosk]", kiosk_settings), ("[security]", security_settings)]
+            ("[devices]", parse_devices), ("[kiosk]", kiosk_settings), ("[security]", security_settings),
+            ("[outbound]", build_channels),
+            ("[booking]", booking_settings)]
 
 
 def check(config: HallConfig) -> list[str]:

@@ -199,3 +199,41 @@ async def browser():
             yield chromium
         finally:
             await chromium.close()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster for the session (:mod:`tests.postgres`). Skipped only where PostgreSQL is not
+    installed on a developer's machine; in CI (``CI`` set, where ``run`` installs it) its absence fails."""
+    from tests.postgres import Cluster, pg_bin
+
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed (Debian package postgresql; ./run installs it)")
+        pytest.skip("PostgreSQL is not installed here (Debian: apt-get install postgresql); the city tests need it")
+    cluster = Cluster(bin_dir)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def city_dsn(postgres, request) -> str:
+    """A fresh database for one test in the session's PostgreSQL cluster."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50] + f"_{free_port()}"
+    return postgres.create_database(name)
+
+
+@pytest.fixture
+async def receiver():
+    """A recording HTTP receiver on loopback (:class:`tests.receiver.Receiver`), started."""
+    from tests.receiver import Receiver
+
+    r = Receiver()
+    await r.start()
+    try:
+        yield r
+    finally:
+        await r.stop()

@@ -61,6 +61,23 @@ async def test_the_tide_skips_a_standby_window_nobody_is_signed_in_at(server, ap
     assert next(w for w in hall["windows"] if w["number"] == 32)["staffed"] is True
 
 
+async def test_a_manager_cannot_open_a_tidal_window_nobody_works_at(server, api):
+    """GIVEN standby window 32 and counter 30 (trained for 公积金贷款) with nobody signed in WHEN the manager opens
+    either by hand THEN 409 naming the window, and with no window given there is no staffed standby window for
+    si_card either (the policy's own choice); WHEN a clerk signs in at 32 THEN it opens there."""
+    admin = api.as_(server.token("admin"))
+    for service, window in (("si_card", 32), ("hpf_loan", 30)):
+        status, body = await admin.post("/api/tidal/open", {"service": service, "window": window})
+        assert status == 409 and body["error"] == "conflict", body
+        assert body["message"].startswith(f"{window} 号窗口无人值守") and "签到" in body["message"]
+    status, body = await admin.post("/api/tidal/open", {"service": "si_card"})
+    assert status == 409 and "须有工作人员签到值守" in body["message"]
+    assert server.db["tidal_openings"].count == 0
+    server.sign_in(32)
+    status, opened = await admin.post("/api/tidal/open", {"service": "si_card", "window": 32})
+    assert status == 201 and opened["window"] == 32 and opened["manual"]
+
+
 async def test_a_logged_out_clerk_no_longer_staffs_the_window_and_login_elsewhere_moves_them(server, api):
     add_staff(server.db, SystemClock(), "5001", "陈红", "staff", "secret-5001")
     status, first = await api.post("/api/login", {"staff_no": "5001", "password": "secret-5001", "window": 31})

@@ -41,6 +41,8 @@ ALLOWED_LITERALS: dict[str, tuple[str, ...]] = {
         r"等(相关|有关)?(材料|证明)$",
     ),
     "queue_server/guides/exchange.py": (r" (材料|问题|表单)\d+$",),
+    # the words that introduce a name in free text, for masking it
+    "queue_server/core/privacy.py": (r"(我叫|名叫|姓名[是为]?[:：]?\s*|名字[是叫]?[:：]?\s*|联系人[:：]?\s*)([\u4e00-\u9fff]{2,4})",),
     # a date as ledgers write it: 2026-12-31, 2026/12/31, 2026年12月31日
     "queue_server/tasks/excel.py": (r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$",),
     "queue_server/guides/search.py": (r"[\s,、;。.·/()【】\[\]\-—_:\"'“”]+",),
@@ -50,7 +52,7 @@ ALLOWED_LITERALS: dict[str, tuple[str, ...]] = {
     "queue_server/queue/window_routes.py": ("工作人员登录 Staff login (工号 + password, window for counter staff)",),
     "queue_server/queue/ticket_routes.py": ("priority category code (绿色通道)",),
     "queue_server/admin/routes.py": ("管理后台 Admin pages (HTML): 概览、实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出、"
-                                     "服务举措、承诺件、培训、任务台账、季度通报、操作日志",),
+                                     "预约、服务举措、承诺件、培训、任务台账、季度通报、操作日志、外发",),
     # a warning marker at the start of a CLI line, like a bullet
     "queue_server/demo/summary.py": ("  ! 设备代理 30 秒内没有连上服务：窗口屏和语音可能漏掉前面的叫号",),
 }

@@ -32,7 +32,9 @@ def test_the_demo_hall_is_valid_and_summed_up() -> None:
     (("[devices.printer]\ntype = \"sim\"", "[devices.printer]\ntype = \"laser\""), "devices.printer.type"),
     (("[devices]\n", "[kiosk]\nidle_timeout = 5\nfont = 1\n\n[devices]\n"), "kiosk."),  # checked by each kiosk
     (("[devices]\n", "[bogus]\nx = 1\n\n[devices]\n"), "bogus"),                  # core: an unknown section
-], ids=["tidal", "reviews", "devices", "kiosk", "core"])
+    (("[devices]\n", "[outbound.province]\nurl = \"https://p\"\nadapter = \"sm\"\n\n[devices]\n"),
+     "outbound.province.app_id"),                                                   # checked by the outbox
+], ids=["tidal", "reviews", "devices", "kiosk", "core", "province"])
 def test_a_mistake_in_any_section_is_named_with_its_field(tmp_path: Path, edit: tuple[str, str], field: str) -> None:
     text = DEMO_CONFIG_PATH.read_text(encoding="utf-8")
     assert edit[0] in text, edit[0]

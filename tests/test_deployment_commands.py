@@ -45,7 +45,7 @@ COMMANDS = shown_commands()
 
 def test_the_sources_show_the_commands_an_engineer_runs() -> None:
     subcommands = {shlex.split(args)[0] for _, args in COMMANDS}
-    assert {"serve", "token", "staff", "devices", "backup", "restore", "kiosk", "reviews", "guides"} <= subcommands
+    assert {"serve", "token", "staff", "devices", "backup", "restore", "replica", "kiosk", "reviews", "guides"} <= subcommands
 
 
 @pytest.mark.parametrize("where, args", COMMANDS, ids=[where for where, _ in COMMANDS])

@@ -1,11 +1,14 @@
 """Issue 13, findings 11 and 12: health tells the truth about a database that cannot be written, and each kiosk's
-device report keeps its own name.
+device report keeps its own name; a revoked token's devices are retired, not down for ever.
 
 The read-only disk is the real SQLite refusal: ``PRAGMA query_only`` makes the writer's connection (the one every
 write goes through) answer every write with ``SQLITE_READONLY``, as a disk remounted read-only does (root ignores
 file modes, so chmod cannot).
 """
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import aiohttp
 import pytest
@@ -56,3 +59,30 @@ async def test_kiosks_set_up_alike_keep_their_own_device_state(server, api):
     printers = {d["source"]: (d["ok"], d["detail"]) for d in health["devices"]}
     assert printers == {first["source"]: (False, "缺纸"), second["source"]: (True, None)}
     assert health["devices_down"] == 1
+
+
+async def test_a_revoked_tokens_devices_are_retired_not_down(server, api, db_path):
+    """GIVEN two kiosks reporting their printers, one out of paper WHEN that kiosk's token is revoked with
+    `govhall token revoke` (the machine retired) THEN health lists its printer apart as retired (with its last report
+    and when it was retired), no longer among the devices nor counted down, even once its heartbeat is long stale;
+    the other kiosk's printer goes on as before. The report row itself is kept."""
+    old, new = api.as_(server.token("kiosk")), api.as_(server.token("kiosk"))
+    _, retiring = await old.post("/api/devices/report", {"devices": [
+        {"device": "取号机打印机", "kind": "printer", "ok": False, "detail": "缺纸"}]})
+    _, staying = await new.post("/api/devices/report", {"devices": [{"device": "取号机打印机", "ok": True}]})
+    token_id = retiring["source"].rsplit("#", 1)[1]
+    revoke = subprocess.run([sys.executable, "-m", "queue_server", "token", "revoke", "--db", str(db_path), token_id],
+                            capture_output=True, text=True)
+    assert revoke.returncode == 0, revoke.stderr
+    _, health = await api.get("/api/health")
+    assert [d["source"] for d in health["devices"]] == [staying["source"]] and health["devices_down"] == 0
+    [retired] = health["retired_devices"]
+    assert (retired["source"], retired["device"], retired["ok"], retired["detail"]) == (
+        retiring["source"], "取号机打印机", False, "缺纸")
+    assert retired["retired_at"] and retired["last_seen"]
+    server.clock.advance(3600)  # an hour without a heartbeat from either
+    _, health = await api.get("/api/health")
+    assert [(d["source"], d["ok"]) for d in health["devices"]] == [(staying["source"], False)]
+    assert health["devices_down"] == 1 and [d["source"] for d in health["retired_devices"]] == [retiring["source"]]
+    assert server.db["device_reports"].count == 2
+    assert (await old.post("/api/devices/report", {"devices": []}))[0] == 401

@@ -3,7 +3,7 @@ material tracked until it arrives, counts per window, unit, staff member and per
 them, and the hall file's own kinds — through the real server."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import aiohttp
 import pytest
@@ -37,6 +37,8 @@ async def test_each_kind_carries_what_it_needs(server, counter):
     today = server.clock.now().astimezone(server.hall.config.hall.tz).date()
     status, rec = await clerk.post("/api/windows/1/practices", {"kind": "assisted"})
     assert status == 201 and rec["ticket_number"] == number and rec["staff_no"] == "1001" and rec["kind_name"] == "帮办代办"
+    status, reply = await clerk.post("/api/windows/1/practices", {"kind": "assisted"})  # a double tap
+    assert status == 409 and reply["message"] == f"{number}号已登记过“帮办代办”"
     status, reply = await clerk.post("/api/windows/1/practices", {"kind": "missing_material", "material": "户口簿复印件"})
     assert status == 422 and reply["field"] == "promised_on"
     status, reply = await clerk.post("/api/windows/1/practices", {
@@ -45,6 +47,9 @@ async def test_each_kind_carries_what_it_needs(server, counter):
     status, missing = await clerk.post("/api/windows/1/practices", {
         "kind": "missing_material", "material": "户口簿复印件", "promised_on": (today + timedelta(days=3)).isoformat()})
     assert status == 201 and missing["material"] == "户口簿复印件"
+    status, reply = await clerk.post("/api/windows/1/practices", {
+        "kind": "missing_material", "material": "户口簿复印件", "promised_on": (today + timedelta(days=3)).isoformat()})
+    assert status == 409 and "户口簿复印件" in reply["message"]
     status, reply = await clerk.post("/api/windows/1/practices", {"kind": "free_copies", "count": 0})
     assert status == 422 and reply["field"] == "count"
     assert (await clerk.post("/api/windows/1/practices", {"kind": "free_copies", "count": 12}))[0] == 201
@@ -71,7 +76,7 @@ async def test_each_kind_carries_what_it_needs(server, counter):
 
 async def test_counts_per_window_unit_staff_and_period(server, counter):
     clerk, admin, number = counter
-    for body in ({"kind": "assisted"}, {"kind": "assisted"}, {"kind": "free_copies", "count": 5},
+    for body in ({"kind": "assisted"}, {"kind": "home_visit"}, {"kind": "free_copies", "count": 5},
                  {"kind": "after_hours", "ticket": number}):
         assert (await clerk.post("/api/windows/1/practices", body))[0] == 201
     # a one-time notification slip printed at the counter counts as 一次性告知
@@ -83,7 +88,7 @@ async def test_counts_per_window_unit_staff_and_period(server, counter):
     [unit] = by_unit
     assert unit["key"] == department and unit["total"] == 9
     assert unit["kinds"]["notice_slip"] == {"name": "一次性告知", "count": 1}
-    assert unit["kinds"]["assisted"] == {"name": "帮办代办", "count": 2}
+    assert unit["kinds"]["assisted"] == {"name": "帮办代办", "count": 1}
     assert unit["kinds"]["free_copies"]["count"] == 5
     _, by_staff = await admin.get("/api/practices/counts?by=staff")
     assert [(r["key"], r["total"]) for r in by_staff] == [("1001", 9)]
@@ -109,3 +114,27 @@ def test_the_hall_file_names_its_own_kinds(tmp_path):
                        ({"kind": []}, "practices.kind")):
         with pytest.raises(ConfigError, match=field.replace(".", r"\.").replace("[", r"\[").replace("]", r"\]")):
             parse_practice_kinds(path, raw)
+
+
+async def test_the_panel_reads_the_kinds_and_a_tickets_records(server, counter):
+    """The staff panel's reads: the hall's kinds with the promised dates it offers for a 容缺 (working days by the
+    hall's calendar, never a weekend), and what one ticket got today at this window."""
+    clerk, admin, number = counter
+    status, offer = await clerk.get("/api/practices/kinds")
+    assert status == 200
+    assert [(k["code"], k["needs"]) for k in offer["kinds"]] == [(k.code, k.needs) for k in DEFAULT_KINDS]
+    today = server.clock.now().astimezone(server.hall.config.hall.tz).date()
+    days = [date.fromisoformat(p["date"]) for p in offer["promise_dates"]]
+    assert [p["workdays"] for p in offer["promise_dates"]] == [1, 3, 5, 10]
+    assert today < days[0] < days[1] < days[2] < days[3] and all(d.weekday() < 5 for d in days)
+    assert (await admin.get("/api/practices/kinds"))[0] == 200
+    assert (await admin.as_(None).get("/api/practices/kinds"))[0] == 401
+
+    await clerk.post("/api/windows/1/practices", {"kind": "assisted"})
+    await clerk.post("/api/windows/1/practices", {"kind": "free_copies", "count": 3})
+    status, mine = await clerk.get(f"/api/windows/1/practices?ticket={number.lower()}")
+    assert status == 200 and [(r["kind_name"], r["count"]) for r in mine] == [("帮办代办", 1), ("免费打复印", 3)]
+    assert (await clerk.get("/api/windows/1/practices?ticket=Z999"))[1] == []
+    assert len((await clerk.get("/api/windows/1/practices"))[1]) == 2
+    assert (await clerk.get("/api/windows/2/practices"))[0] == 403
+    assert (await admin.get("/api/windows/1/practices"))[0] == 200

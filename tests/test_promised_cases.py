@@ -75,6 +75,10 @@ async def test_what_cannot_be_a_case_is_named(server, hall):
     assert status == 422 and reply["field"] == "guide"
     assert (await staff.post("/api/cases", {"ticket": number, "guide": "bdc-002"}))[0] == 201
     assert (await staff.post("/api/cases", {"ticket": number, "guide": "bdc-002"}))[0] == 409
+    # the staff panel reads one ticket's cases back (numbers restart each day: today's by default)
+    _, cases = await staff.get(f"/api/cases?ticket={number.lower()}")
+    assert [(c["ticket_number"], c["guide_code"]) for c in cases] == [(number, "bdc-002")]
+    assert (await staff.get("/api/cases?ticket=Z999"))[1] == []
     kiosk = hall.as_(server.token("kiosk"))
     _, waiting = await kiosk.post("/api/tickets", {"service": "bdc_transfer", "request_id": "r-waiting"})
     status, reply = await staff.post("/api/cases", {"ticket": waiting["number"], "guide": "bdc-002"})

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
 
 from tests.apiclient import Api
+from tests.conftest import SHANGHAI
 
 _ids = itertools.count()
 
@@ -29,13 +30,14 @@ async def take(api: Api, kiosk: str, service: str, priority: str | None = None) 
 
 async def test_call_order_priority_and_appointment_before_walk_ins(server, api):
     kiosk, admin, staff = server.token("kiosk"), server.token("admin"), server.token("staff", 1)
+    status, booked = await api.as_(admin).post("/api/appointments", {  # booked the day before
+        "service": "bdc_transfer", "date": "2026-11-24", "slot": "09:00-09:30", "name": "李四", "phone": "13800001111"})
+    assert status == 201 and len(booked["code"]) == 6
+    server.clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI))
     walk1 = await take(api, kiosk, "bdc_transfer")
     server.clock.advance(60)
     walk2 = await take(api, kiosk, "bdc_mortgage")
     server.clock.advance(60)
-    status, booked = await api.as_(admin).post("/api/appointments", {
-        "service": "bdc_transfer", "date": "2026-11-23", "slot": "09:00-10:00", "name": "李四", "phone": "13800001111"})
-    assert status == 201 and len(booked["code"]) == 6
     status, appt = await api.as_(kiosk).post(f"/api/appointments/{booked['code']}/check-in")
     assert status == 201 and appt["kind"] == "appointment"
     server.clock.advance(60)
@@ -60,7 +62,8 @@ async def test_appointment_check_in_rules(server, api):
     status, body = await api.as_(kiosk).post(f"/api/appointments/{tomorrow['code']}/check-in")
     assert status == 404 and body["message"] == "预约码不存在或不是今天的预约"
     _, late = await api.as_(admin).post("/api/appointments", {
-        "service": "si_card", "date": "2026-11-23", "slot": "08:00-08:30", "name": "赵六", "phone": "0394-4211111"})
+        "service": "si_card", "date": "2026-11-24", "slot": "08:30-09:00", "name": "赵六", "phone": "0394-4211111"})
+    server.clock.set(datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI))
     status, ticket = await api.as_(kiosk).post(f"/api/appointments/{late['code']}/check-in")
     assert status == 201 and ticket["kind"] == "walk_in"  # an hour late: queues as a walk-in
     again_status, again = await api.as_(kiosk).post(f"/api/appointments/{late['code']}/check-in")

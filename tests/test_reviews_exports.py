@@ -61,7 +61,8 @@ async def test_voided_reviews_leave_the_national_export_but_stay_in_the_ledger(d
     assert a004[3:12] == ("不动产转移登记", "不动产登记中心", 1, "1001", "非常不满意", "服务态度不好", None, "二维码",
                           "否")
     assert a004[12] == "2026-11-23 09:40:00" and a004[14] == "2026-12-15 10:00:00"
-    assert a004[15:] == ("误评", "王主任（9002）")
+    assert a004[15:] == ("误评", "王主任（9002）", "41168120261123A004", "bdc-001")  # 办件编号 and 事项编码 kept
+    assert rows[0][-2:] == ("办件编号", "事项编码")
 
 
 async def test_rectification_ledger_export(day):

@@ -13,6 +13,7 @@ from kivy.app import App
 from kivy.core.window import Window
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
+from kiosk.common import segmenter
 from kiosk.common.api import ApiClient
 from kiosk.common.idle import IdleTimer
 from kiosk.common.settings import KioskSettings
@@ -50,6 +51,7 @@ class KioskApp(App):
 
     # -- life cycle ----------------------------------------------------------------------------------------
     def build(self) -> ScreenManager:
+        segmenter.start_loading()  # jieba's dictionary loads beside the first frame, not before it
         load_theme()
         THEME.fit_window(*Window.size)
         THEME.elder = self.settings.elder_mode

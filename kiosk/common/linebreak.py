@@ -5,7 +5,9 @@ Kivy wraps text only at spaces; Chinese has none, so a Kivy label breaks it at w
 edge ("不动产登记中/心", "取号办/理", a lone "。" on the last line). :func:`break_text` chooses the breaks instead:
 it segments each line with jieba (the field's standard segmenter), glues closing punctuation to the word before it
 and opening punctuation to the word after it, and fills lines greedily, measuring with the font the label uses. It
-returns the text with explicit line breaks, which Kivy then keeps as they are.
+returns the text with explicit line breaks, which Kivy then keeps as they are. While a kiosk app loads jieba's
+dictionary at start, a simple rule stands in and the labels drawn meanwhile are broken again once it is in
+(:mod:`~kiosk.common.segmenter`).
 
 :class:`WordWrap` does this for a Kivy label or button: mix it in before ``Label``/``Button`` and the label's
 ``text`` stays what the code set (tests and code compare it), while what is drawn is the word-broken text.
@@ -13,19 +15,13 @@ returns the text with explicit line breaks, which Kivy then keeps as they are.
 """
 from __future__ import annotations
 
-import logging
 import re
+import weakref
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not the kiosk's business
-
-#: words of the hall that jieba's general dictionary cuts in two (叫/号, 号/票), so a line could break inside them
-HALL_WORDS = ("叫号", "取号", "过号", "号票", "预约号", "排号", "签到", "窗口")
-for _word in HALL_WORDS:
-    jieba.add_word(_word)
+from kiosk.common import segmenter
+from kiosk.common.segmenter import words
 
 #: may not start a line (GB/T 15834 and the usual 避头 set): closing brackets, quotes and sentence punctuation
 CLOSING = frozenset("。，、；：！？）》」』】〕〉”’…·%％～") | frozenset(",.;:!?)]}")
@@ -56,13 +52,6 @@ def _core_label(size: float, font_name: str, bold: bool) -> Any:
     from kivy.core.text import Label as CoreLabel
 
     return CoreLabel(font_size=size, font_name=font_name, bold=bold)
-
-
-@lru_cache(maxsize=4096)
-def words(text: str) -> tuple[str, ...]:
-    """The words of ``text`` as jieba cuts it (precise mode; its HMM joins characters the dictionary lacks, such
-    as 取号, into words)."""
-    return tuple(jieba.cut(text))
 
 
 def units(text: str) -> list[str]:
@@ -206,6 +195,7 @@ def text_height(text: str, font_size: float, width: float, *, font_name: str = "
 def split_words(lines: Iterable[str]) -> list[str]:
     """Problems in consecutive drawn ``lines`` of one paragraph: a jieba word cut in two ("登记中/心"), or a line
     starting with closing punctuation. Empty when the breaks are all good."""
+    segmenter.wait_ready()  # the check is always against jieba, whatever the labels were drawn with
     lines = [line for line in lines]
     problems = []
     text = "".join(lines)
@@ -223,6 +213,17 @@ def split_words(lines: Iterable[str]) -> list[str]:
         if line[:1] in CLOSING:
             problems.append(f"{line!r} starts with closing punctuation")
     return problems
+
+
+#: labels drawn while jieba's dictionary was loading (see :mod:`kiosk.common.segmenter`)
+_unsegmented: weakref.WeakSet = weakref.WeakSet()
+
+
+def _rewrap_unsegmented() -> None:
+    """jieba is ready: break the labels drawn meanwhile again, by word."""
+    for label in list(_unsegmented):
+        label._trigger_texture_update("text")
+    _unsegmented.clear()
 
 
 class WordWrap:
@@ -269,6 +270,10 @@ class WordWrap:
         width = self.text_size[0] if self.text_size else None  # type: ignore[attr-defined]
         if not width or not self.text:  # type: ignore[attr-defined]
             return self.text  # type: ignore[attr-defined]
+        if not segmenter.ready():  # broken by the simple rule for now: again by word once jieba is in
+            if not _unsegmented:
+                segmenter.when_ready(_rewrap_unsegmented)
+            _unsegmented.add(self)
         return break_text(self.text, self.font_size, width, font_name=self.font_name,  # type: ignore[attr-defined]
                           bold=self.bold, markup=self.markup)  # type: ignore[attr-defined]
 

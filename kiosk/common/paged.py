@@ -15,7 +15,7 @@ from kivy.properties import NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from kiosk.common import theme
+from kiosk.common import segmenter, theme
 from kiosk.common.linebreak import text_height
 from kiosk.common.theme import THEME
 from kiosk.common.widgets import BigButton, Caption
@@ -47,6 +47,7 @@ class PagedList(BoxLayout):
             self.nav.add_widget(widget)
         self._relayout = Clock.create_trigger(self.relayout, -1)
         self.bind(size=self._relayout)
+        segmenter.when_ready(self._relayout)  # rows measured by the simple rule may need more room by word
         THEME.bind(button_h=self._relayout, gap=self._relayout)
 
     @property

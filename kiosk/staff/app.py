@@ -3,7 +3,8 @@
 It follows ``/api/ws?topics=hall,window:N`` with the staff token: any event refreshes the window view
 (``GET /api/windows/{n}``), and a ``tidal.opened`` order for this window shows until staff acknowledge it
 (``POST /api/windows/{n}/tidal/ack``). The day's support plan (每日兼办) shows as a calm line, from the window
-object (``plan_service_name``) and from ``tidal.planned``.
+object (``plan_service_name``) and from ``tidal.planned``. 服务举措 and 受理承诺件 open the duty screens
+(:mod:`kiosk.staff.duty_screens`) for the ticket at the counter or the one this panel finished last.
 """
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from kiosk.common.api import ApiClient, ApiResult
 from kiosk.common.app_base import KioskApp
 from kiosk.common.settings import KioskSettings
 from kiosk.common.ws import HallFeed
+from kiosk.staff.duties import Duties
+from kiosk.staff.duty_screens import CaseScreen, PracticesScreen
 from kiosk.staff.screens import LoginScreen, PanelScreen, PickScreen
 from kiosk.staff.strip import ACTIONS, PAUSE_KEY, STRIP_KEY, StripScreen, bind_keys, strip_size
 
+DUTY_SCREENS = ("practices", "case")
 PAUSE_REASONS = ("午间休息", "临时离开", "业务培训", "系统故障")
 TRANSFER_REASONS = ("非本窗口业务", "需其他窗口协办", "群众申请")
 DONE = {"call": "已叫号 {number}", "recall": "已重呼 {number}", "start": "开始办理 {number}",
@@ -46,9 +50,13 @@ class StaffPanelApp(KioskApp):
         self._refresh = Clock.create_trigger(lambda _dt: self.refresh(), 0.2)
         self.busy = False  # a request is in flight: every button waits (a double press must not act twice)
         self.full_size: tuple[int, int] | None = None  # the panel's window size while the strip is shown
+        # the number (and service) this panel finished last: its duties can still be recorded after the next call
+        self.previous: dict[str, str] | None = None
+        self.duties = Duties(self, self._duties_changed)
 
     def build_screens(self, screens: ScreenManager) -> None:
-        for screen in (LoginScreen(self), PanelScreen(self), PickScreen(self), StripScreen(self)):
+        for screen in (LoginScreen(self), PanelScreen(self), PickScreen(self), StripScreen(self),
+                       PracticesScreen(self), CaseScreen(self)):
             screens.add_widget(screen)
         bind_keys(self)
 
@@ -108,6 +116,7 @@ class StaffPanelApp(KioskApp):
             self.view = result.data
             self.panel.show(self.view)
             self.show_enabled()
+            self.duties.follow()
 
     def enabled(self) -> dict[str, bool]:
         """Which actions can apply now, from the window view (and nothing while a request is in flight)."""
@@ -125,6 +134,14 @@ class StaffPanelApp(KioskApp):
         enabled = self.enabled()
         self.panel.enable(enabled)
         self.get_screen("strip").show(self.view, enabled)
+        for name in DUTY_SCREENS:
+            self.get_screen(name).enable(enabled)
+
+    def _duties_changed(self) -> None:
+        """What the duties show changed (a new target, its records, the kinds): the panel's line, the screen."""
+        self.panel.show_duties(self.duties.target(), self.duties.names())
+        if self.screens is not None and self.screens.current in DUTY_SCREENS:
+            self.screen.show()
 
     def _connection(self, online: bool) -> None:
         if not online:
@@ -236,7 +253,8 @@ class StaffPanelApp(KioskApp):
                 self.feed.stop()
                 self.feed = None
             self.client.token = None
-            self.view, self.tidal_order = {}, None
+            self.view, self.tidal_order, self.previous, self.duties.chosen = {}, None, None, None
+            self.duties.follow()
             self.get_screen("login").show_problem("")
             self.go("login")
         self.client.call("POST", "/api/logout", done)
@@ -256,12 +274,19 @@ class StaffPanelApp(KioskApp):
         self.busy = True
         self.show_enabled()
         path = "call" if action == "finish_next" else action
-        self.client.call("POST", f"/api/windows/{self.window}/{path}", lambda r: self._acted(action, body, r),
-                         json_body=body)
+        # who is at the counter as the action starts (a WebSocket event may refresh the view before the answer)
+        before = {"number": self.view.get("current"), "service": self.view.get("current_service") or ""}
+        self.client.call("POST", f"/api/windows/{self.window}/{path}",
+                         lambda r: self._acted(action, body, r, before), json_body=body)
 
-    def _acted(self, action: str, body: dict[str, Any] | None, result: ApiResult) -> None:
+    def _acted(self, action: str, body: dict[str, Any] | None, result: ApiResult,
+               before: dict[str, Any] | None = None) -> None:
         self.last_result = result
         self.busy = False
+        # a finish stands even when nobody waits (queue_empty): that citizen is the one "just finished"
+        if action in ("finish", "finish_next") and (result.ok or result.error == "queue_empty") \
+                and before and before["number"]:
+            self.previous, self.duties.chosen = before, None
         if result.ok:
             number = (result.data or {}).get("number", "") if isinstance(result.data, dict) else ""
             if action == "requeue" and body:

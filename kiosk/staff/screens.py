@@ -1,5 +1,6 @@
 """Staff panel screens: log in (工号, password, window), the panel (buttons with their F-keys, the window's queue
-with tags and waits), and the pickers for transfer, pause, resume and the 过号 confirmation."""
+with tags and waits, the duty buttons and what the ticket got), and the pickers for transfer, pause, resume and
+the 过号 confirmation."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -106,6 +107,9 @@ class PanelScreen(AppScreen):
         current.add_widget(self.current)
         self.current_info = Caption(text="")
         current.add_widget(self.current_info)
+        # what the ticket got (已登记：帮办代办…): one line, so a second tap is seen before it is made
+        self.recorded = SmallCaption(text="", shorten=True, shorten_from="right", size_hint_y=None, height=0)
+        current.add_widget(self.recorded)
         middle.add_widget(current)
         # the queue this window will call, in call order, each with its tag and wait so far; scrolls (and clips)
         # rather than spilling over the order above when many wait
@@ -120,8 +124,20 @@ class PanelScreen(AppScreen):
         queue_side.add_widget(queue_view)
         middle.add_widget(queue_side)
         self.body.add_widget(middle)
-        self.message = Banner(text="", colour=theme.SURFACE)
-        self.body.add_widget(self.message)
+        # the result line shares its row with the duty buttons, which open the duty screens (their bottom bar keeps
+        # 叫号 and 办结并叫下一位 at hand): the call buttons below never move
+        duty_row = BoxLayout(size_hint_y=None, height=THEME.button_h * 0.62, spacing=THEME.gap)
+        self.message = Banner(text="", colour=theme.SURFACE, size_hint_x=2.4)
+        self.message.size_hint_y = 1
+        duty_row.add_widget(self.message)
+        self.duty_buttons = []
+        for text, screen in (("服务举措", "practices"), ("受理承诺件", "case")):
+            button = BigButton(text=text, colour=theme.PRIMARY, disabled=True)
+            button.size_hint_y, button.font_size = 1, THEME.fs_body
+            button.bind(on_release=lambda _b, s=screen: app.go(s))
+            self.duty_buttons.append(button)
+            duty_row.add_widget(button)
+        self.body.add_widget(duty_row)
         grid = GridLayout(cols=5, spacing=THEME.gap, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         self.buttons: dict[str, BigButton] = {}
@@ -165,6 +181,13 @@ class PanelScreen(AppScreen):
         """Grey out the buttons whose action cannot apply now (no current number, nobody waiting, paused…)."""
         for action, button in self.buttons.items():
             button.disabled = not enabled.get(action, False)
+
+    def show_duties(self, target: tuple[str, str] | None, summary: str) -> None:
+        """The duty buttons (for the ticket at the counter or the one just finished) and what it got."""
+        for button in self.duty_buttons:
+            button.disabled = target is None
+        self.recorded.text = f"{target[0]} {summary}" if target and summary else ""
+        self.recorded.height = THEME.fs_small * 1.6 if self.recorded.text else 0
 
     def show_plan(self, service_name: str | None) -> None:
         """Show (the planned service's name) or hide (None) the day's support plan line."""

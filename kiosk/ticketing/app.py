@@ -18,6 +18,7 @@ from kiosk.guide.content import notice_slip
 from kiosk.ticketing.checkin import CheckInScreen, ProgressScreen
 from kiosk.ticketing.departments import DepartmentsScreen, department_services
 from kiosk.ticketing.issuer import IssueOutcome, TicketIssuer
+from kiosk.ticketing.phone import PhoneScreen
 from kiosk.ticketing.screens import (ConfirmScreen, ErrorScreen, HomeScreen, OfflineScreen, PriorityScreen,
                                      ServicesScreen, TicketScreen, WorkingScreen)
 
@@ -26,7 +27,7 @@ from kiosk.ticketing.screens import (ConfirmScreen, ErrorScreen, HomeScreen, Off
 REPORT_SECONDS = 20
 PRINTER_PROBLEMS = ("paper_out", "cover_open", "offline", "error", "print_failed")
 #: screens that need the server: when the link drops there, the kiosk says so at once (the offline screen)
-NEEDS_SERVER = ("departments", "services", "priority", "confirm", "checkin")
+NEEDS_SERVER = ("departments", "services", "priority", "confirm", "checkin", "phone")
 
 
 class TicketKioskApp(KioskApp):
@@ -58,6 +59,8 @@ class TicketKioskApp(KioskApp):
         self._choice: tuple[str, str | None] | None = None
         self._back_to_guide = False  # the confirm step was reached from a guide page (取号办理)
         self._busy = False
+        self.sms_offer: dict[str, Any] | None = None
+        """``GET /api/phone-reminders`` when the hall sends SMS reminders (the ticket screen then offers them)"""
         self.feed = HallFeed(self.client, ["hall"], on_snapshot=self._snapshot, on_event=self._event,
                              on_connection=self._connection)
         self._refresh = Clock.create_trigger(self.refresh_snapshot, 0.3)
@@ -67,7 +70,8 @@ class TicketKioskApp(KioskApp):
         for name, factory in (("departments", DepartmentsScreen), ("services", ServicesScreen), ("priority", PriorityScreen), ("confirm", ConfirmScreen),
                               ("working", WorkingScreen), ("ticket", TicketScreen), ("error", ErrorScreen),
                               ("offline", OfflineScreen),
-                              ("checkin", CheckInScreen), ("progress", ProgressScreen), ("guides", GuideHomeScreen),
+                              ("checkin", CheckInScreen), ("progress", ProgressScreen), ("phone", PhoneScreen),
+                              ("guides", GuideHomeScreen),
                               ("guide_list", GuideListScreen), ("guide_search", GuideSearchScreen),
                               ("guide", GuideScreen)):
             self.lazy_screen(name, factory)
@@ -109,6 +113,8 @@ class TicketKioskApp(KioskApp):
 
     def _connection(self, online: bool) -> None:
         self.online = online
+        if online:  # the hall may have turned SMS on or off since: ask again at every (re)connection
+            self.client.call("GET", "/api/phone-reminders", self._offer_read)
         self.get_screen("home").set_online(online)
         if not online and self.screens is not None and self.screens.current in NEEDS_SERVER:
             self.go("offline")  # the counts on show are stale and no number can be taken: say so now
@@ -270,6 +276,28 @@ class TicketKioskApp(KioskApp):
             self.go("error").show(outcome.message)
         if self.idle is not None:
             self.idle.reset()
+
+    # -- the phone for SMS reminders --------------------------------------------------------------------
+    def _offer_read(self, result: ApiResult) -> None:
+        self.sms_offer = result.data if result.ok and isinstance(result.data, dict) and result.data.get("offered") \
+            else None
+
+    def show_phone(self) -> None:
+        """留手机号接收到号提醒 on the ticket screen: the numeric pad for the ticket on show."""
+        if self.sms_offer and self._server_needed():
+            self.go("phone").show(self.get_screen("ticket").ticket, self.sms_offer)
+
+    def leave_phone(self, token: str, phone: str, on_done: Callable[[ApiResult], None]) -> None:
+        """Send the typed number for the ticket (``POST /api/tickets/{token}/phone``); ``on_done`` on the UI thread."""
+        self.client.call("POST", f"/api/tickets/{token}/phone", on_done, json_body={"phone": phone})
+
+    def phone_left(self, masked: str) -> None:
+        """Back to the ticket, which now shows the masked number."""
+        self.go("ticket").phone_left(masked)
+
+    def skip_phone(self) -> None:
+        """跳过: back to the ticket, no number left."""
+        self.go("ticket")
 
     # -- progress and guides -----------------------------------------------------------------------------
     def show_check_in(self) -> None:

@@ -216,6 +216,12 @@ class WorkingScreen(AppScreen):
         self.body.add_widget(Widget())
 
 
+#: the smallest QR code (pixels on its shorter side) a phone reads from arm's length on the kiosk's screen
+QR_MIN_PX = 160
+QR_CAPTION = "手机扫码可查看排队进度、评价服务"
+QR_ON_TICKET = "扫描号票上的二维码，可在手机上查看排队进度、评价服务"
+
+
 class TicketScreen(AppScreen):
     """The number the server recorded, the people ahead, the wait and a QR code of the status page."""
 
@@ -232,14 +238,29 @@ class TicketScreen(AppScreen):
         self.body.add_widget(self.windows)
         self.qr = QRCodeImage(size_hint_y=1)
         self.body.add_widget(self.qr)
-        self.body.add_widget(SmallCaption(text="手机扫码可查看排队进度、评价服务"))
+        self.qr_caption = SmallCaption(text=QR_CAPTION)
+        self.body.add_widget(self.qr_caption)
+        # in 适老模式 the large type leaves the code too small for a phone to read: point to the ticket's instead
+        self.qr.bind(size=self._fit_qr)
         self.status = Banner(text="", colour=theme.PRIORITY)
         self.body.add_widget(self.status)
-        self.body.add_widget(self.button("完成", app.go_home))
+        # 留手机号接收到号提醒 beside 完成 where the hall sends SMS (a row of its own would take the QR code's place
+        # in 适老模式); once left, the masked number in its place
+        row = Row()
+        self.sms = BoxLayout()
+        self.sms_button = self.button("留手机号\n接收到号提醒", app.show_phone, colour=theme.SURFACE)
+        self.sms_note = Caption(text="")
+        row.add_widget(self.sms)
+        row.add_widget(self.button("完成", app.go_home))
+        self.body.add_widget(row)
+        self.ticket: dict[str, Any] = {}
 
     def show(self, outcome: IssueOutcome) -> None:
         """Show an issued ticket (printed or not)."""
-        ticket = outcome.ticket or {}
+        ticket = self.ticket = outcome.ticket or {}
+        # body type on two lines: the half-width button holds it in 适老模式 too (set here, after the theme's rule)
+        self.sms_button.font_size = THEME.fs_body
+        self._sms(self.sms_button if self.app.sms_offer and ticket.get("token") else None)
         service = self.app.hall_config.services.get(ticket.get("service"))
         self.number.text = ticket.get("number", "")
         self.service.text = service.name if service else ticket.get("service", "")
@@ -252,6 +273,24 @@ class TicketScreen(AppScreen):
         else:
             self.status.text = outcome.message
             self.status.colour = theme.DANGER
+
+    def _fit_qr(self, *_args: Any) -> None:
+        readable = min(self.qr.width, self.qr.height) >= QR_MIN_PX
+        self.qr.opacity = 1 if readable else 0
+        self.qr_caption.text = QR_CAPTION if readable else QR_ON_TICKET
+
+    def phone_left(self, masked: str) -> None:
+        """The server keeps the number: show it masked instead of the offer."""
+        self.sms_note.text = f"到号短信将发至\n{masked}"
+        self._sms(self.sms_note)
+
+    def _sms(self, widget: Any) -> None:
+        """Show ``widget`` (the offer or the note) beside 完成, or nothing: 完成 then takes the whole row."""
+        self.sms.clear_widgets()
+        if widget is not None:
+            self.sms.add_widget(widget)
+        self.sms.size_hint_x = 1 if widget is not None else 0.0001
+        self.sms.opacity = 1 if widget is not None else 0
 
 
 def windows_line(service: str | None, snapshot: dict[str, Any] | None) -> str:

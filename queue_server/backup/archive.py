@@ -75,7 +75,7 @@ def backup(db_path: Path, target: Path) -> dict:
         partial.unlink()
         raise BackupError(f"备份完整性检查失败：{check}")
     os.replace(partial, target)
-    return _summary(target)
+    return summary(target)
 
 
 def restore(backup_path: Path, db_path: Path, *, force: bool = False) -> dict:
@@ -101,10 +101,11 @@ def restore(backup_path: Path, db_path: Path, *, force: bool = False) -> dict:
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
         os.replace(staging, db_path)
-    return _summary(db_path)
+    return summary(db_path)
 
 
-def _summary(path: Path) -> dict:
+def summary(path: Path) -> dict:
+    """Size, tickets and applied migrations of a database file, to show the operator."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}

@@ -95,8 +95,10 @@ def write_docx(content: dict[str, Any]) -> bytes:
     _paragraph(doc, "一、总体情况", HEADING_FONT, 16, indent=False)
     _paragraph(doc, _totals_text(content["totals"]) + _cases_text(content["promised_cases"])
                + _consult_text(content["consultations"]))
-    _paragraph(doc, "二、各单位指标", HEADING_FONT, 16, indent=False)
-    _table(doc, ["单位", *(heading for _, heading, _ in UNIT_COLUMNS)],
+    # the city's bulletin ranks halls (大厅) where the hall's ranks its units (单位)
+    unit = content.get("unit_word", "单位")
+    _paragraph(doc, f"二、各{unit}指标", HEADING_FONT, 16, indent=False)
+    _table(doc, [unit, *(heading for _, heading, _ in UNIT_COLUMNS)],
            [[u["name"], *(shown(u.get(f), kind) for f, _, kind in UNIT_COLUMNS)] for u in content["units"]])
     if content["untrained_units"]:
         _paragraph(doc, "本季度未开展培训的单位：" + "、".join(content["untrained_units"]) + "。")
@@ -104,14 +106,21 @@ def write_docx(content: dict[str, Any]) -> bytes:
         # part of the units' figures: the plan asks the centre to report questionnaire results to the units concerned
         _paragraph(doc, "问卷调查反映的薄弱环节（通报相关窗口单位）", BODY_FONT, 16, bold=True, indent=False)
         _surveys_part(doc, content["survey_weak_points"])
-    _paragraph(doc, "三、单位排名", HEADING_FONT, 16, indent=False)
+    _paragraph(doc, f"三、{unit}排名", HEADING_FONT, 16, indent=False)
     weights = "，".join(f"{name} {w:g}" for name, w in content["weights"].items())
-    _paragraph(doc, f"按指标加权计分（{weights}），满分100分，得分相同的并列。本季度无办结业务的单位列为“无数据”，"
-                    "不参与排名。")
-    _table(doc, ["名次", "单位", "得分"],
+    _paragraph(doc, f"按指标加权计分（{weights}），满分100分，得分相同的并列。本季度无办结业务的{unit}列为"
+                    "“无数据”，不参与排名。")
+    _table(doc, ["名次", unit, "得分"],
            [[str(r["rank"]) if r["rank"] else "—", r["name"], "无数据" if r["no_data"] else f"{r['score']:.2f}"]
             for r in content["ranking"]], first_cm=2.0)
     _paragraph(doc, "四、逾期未办结事项", HEADING_FONT, 16, indent=False)
+    if "overdue_table" in content:  # the city's: how many each hall has overdue, not every case
+        header, rows = content["overdue_table"]
+        if rows:
+            _table(doc, header, rows)
+        else:
+            _paragraph(doc, "截至通报生成时，各大厅无逾期未办结的承诺件、差评整改和诉求。")
+        return _finish(doc)
     cases, late, tasks = content["overdue_cases"], content["overdue_complaints"], content["overdue_tasks"]
     promised_late = content["overdue_promised_cases"]
     if not cases and not late and not tasks and not promised_late:
@@ -133,6 +142,10 @@ def write_docx(content: dict[str, Any]) -> bytes:
         _table(doc, ["工作任务", "任务", "责任单位", "责任人", "时限", "状态"],
                [[f"#{t['id']}", t["title"], t["unit"], t["owner"], t["deadline"], t["state_name"]] for t in tasks],
                first_cm=2.0)
+    return _finish(doc)
+
+
+def _finish(doc) -> bytes:
     _paragraph(doc, "以上数据由政务服务大厅排队叫号与好差评系统根据业务记录自动统计，未经人工修改。", BODY_FONT, 12)
     out = io.BytesIO()
     doc.save(out)

@@ -44,6 +44,8 @@ class PromisedCaseQuery(BaseModel):
     to: Day | None = Field(None, title="结束日期")
     state: Literal[tuple(rules.STATES)] | None = Field(None, title="状态")
     overdue: bool | None = Field(None, title="只看逾期")
+    ticket: Line(16) | None = Field(None, title="号码", description="one ticket's cases; numbers restart each "
+                                                                      "day, so without from/to: today's")
 
 
 class PromisedCaseRatesQuery(PromisedCaseQuery):
@@ -106,13 +108,13 @@ async def _handle_issue(request: web.Request, path: PromisedCasePath, body: Prom
 
 def _cases(request: web.Request, who: Principal, query: PromisedCaseQuery) -> list[dict]:
     end = date.fromisoformat(query.to) if query.to else today(request)
-    # a case can run for weeks: the last 90 days by default
-    start = date.fromisoformat(query.from_) if query.from_ else end - timedelta(days=90)
+    # a case can run for weeks: the last 90 days by default (one ticket's: that day's, today unless given)
+    start = date.fromisoformat(query.from_) if query.from_ else end - timedelta(days=0 if query.ticket else 90)
     if start > end:
         raise invalid("from", "起始日期不能晚于结束日期")
     cases = rules.listing(request.app[DB], request.app[CLOCK].now(), request.app[CONFIG].hall.tz,
                           day_from=start.isoformat(), day_to=end.isoformat(), state=query.state,
-                          only_overdue=bool(query.overdue))
+                          only_overdue=bool(query.overdue), ticket=query.ticket.upper() if query.ticket else None)
     return [c for c in cases if who.role == "admin" or c["window"] == who.window]
 
 

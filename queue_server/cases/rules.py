@@ -87,12 +87,16 @@ def shown(case: dict[str, Any], now: datetime, tz: Any) -> dict[str, Any]:
 
 
 def listing(db: Database, now: datetime, tz: Any, *, day_from: str, day_to: str, state: str | None = None,
-            only_overdue: bool = False) -> list[dict[str, Any]]:
+            only_overdue: bool = False, ticket: str | None = None) -> list[dict[str, Any]]:
+    """Cases accepted in [day_from, day_to] (in one ``state``, of one ``ticket`` number), soonest deadline first."""
     if state is not None and state not in STATES:
         raise invalid("state", "状态应为 " + "、".join(f"{k}（{v}）" for k, v in STATES.items()))
-    rows = db.query("SELECT * FROM promised_cases WHERE business_day BETWEEN ? AND ?"
-                    + (" AND state = ?" if state else "") + " ORDER BY deadline, id",
-                    [day_from, day_to, *([state] if state else [])])
+    sql, args = "SELECT * FROM promised_cases WHERE business_day BETWEEN ? AND ?", [day_from, day_to]
+    for column, value in (("state", state), ("ticket_number", ticket)):
+        if value:
+            sql += f" AND {column} = ?"
+            args.append(value)
+    rows = db.query(sql + " ORDER BY deadline, id", args)
     cases = [shown(c, now, tz) for c in rows]
     return [c for c in cases if c["overdue"]] if only_overdue else cases
 

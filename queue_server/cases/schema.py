@@ -22,3 +22,9 @@ def m001_promised_cases(db: Database) -> None:
     db["case_steps"].create({"id": int, "case_id": int, "step": str, "actor": str, "note": str, "at": str},
                             pk="id", foreign_keys=[("case_id", "promised_cases", "id")],
                             not_null={"case_id", "step", "actor", "at"})
+
+
+@migrations(name="m002_cases_by_ticket")
+def m002_cases_by_ticket(db: Database) -> None:
+    # every 好差评 push and review looks up whether its ticket became a case (core/case_refs.py)
+    db["promised_cases"].create_index(["ticket_id"])

@@ -132,8 +132,10 @@ class Writer:
         """Run ``hook`` after batches whose operations caused events, inside the batch's transaction.
 
         Its writes share the batch's fsync and its events are published right after the batch's own, so whoever
-        reads after an answer already sees the hook's effect (the tidal window it opened). A failing hook is
-        rolled back alone and logged; the batch still commits.
+        reads after an answer already sees the hook's effect (the tidal window it opened). Hooks run in the order
+        they were added, each given the batch's events followed by those of the hooks before it (the outbox, added
+        last, also reports the tidal windows the policy opened). A failing hook is rolled back alone and logged;
+        the batch still commits.
 
         :param min_interval: while operations keep coming, run it at most once per this many seconds. A batch
             after which more operations are already queued skips it if it ran less than ``min_interval`` ago; the
@@ -247,7 +249,7 @@ class Writer:
         trailing: list[Event] = []
         now, busy = time.monotonic(), not self._queue.empty()
         for hook in self._hooks:
-            hook.owed += events
+            hook.owed += events + trailing  # a later hook sees what earlier ones caused
             if not hook.due(now, busy):
                 continue
             seen, hook.owed, hook.last_run = hook.owed, [], now

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,9 @@ class MorningReport:
     tidal: list[dict] = field(default_factory=list)
     kpis: dict = field(default_factory=dict)
     duties: DutiesReport | None = None
+    #: booked online for tomorrow (/book's route), and booked on behalf for now and checked in at the kiosk
+    booked_online: list[dict] = field(default_factory=list)
+    checked_in: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -90,7 +93,9 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
         # 08:30 the doors open: the first wave, a few 绿色通道 citizens and two appointments among them
         for i in range(citizens * 2 // 3):
             await take(rng.choice(services), "elderly" if i in (5, 17) else None)
+        await _book_online(hall, today, report)
         for service, slot in (("bdc_transfer", _slot_now(config)), ("si_card", _slot_now(config))):
+            # booked on a citizen's behalf by phone this morning, then checked in at the kiosk
             status, booked = await hall.call("POST", "/api/appointments", tokens.admin, {
                 "service": service, "date": today, "slot": slot,
                 "name": "预约群众", "phone": "13800000000"})
@@ -98,6 +103,7 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
                 status, ticket = await hall.call("POST", f"/api/appointments/{booked['code']}/check-in", tokens.kiosk)
                 if status == 201:
                     report.tickets.append(ticket)
+                    report.checked_in += 1
                     printer.print_ticket(ticket_print_from_api(ticket, config))
                     report.printed += 1
 
@@ -126,11 +132,24 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
     return report
 
 
+async def _book_online(hall: Hall, today: str, report: MorningReport) -> None:
+    """Three citizens book tomorrow on their phones, as the /book page does (no token)."""
+    tomorrow = (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+    for n, (service, slot) in enumerate((("hpf_withdraw", "09:00-09:30"), ("passport", "09:30-10:00"),
+                                         ("bdc_transfer", "14:00-14:30"))):
+        status, booked = await hall.call("POST", "/api/appointments", None, {
+            "service": service, "date": tomorrow, "slot": slot, "name": "网约群众", "phone": f"1390000{n:04d}"})
+        if status == 201:
+            report.booked_online.append(booked)
+        else:
+            report.problems.append(f"网上预约失败 {service}：{booked.get('message')}")
+
+
 def _slot_now(config: HallConfig) -> str:
+    """The booking slot running now (the demo serves all hours: slots of 30 minutes around the clock)."""
     now = datetime.now(config.hall.tz)
-    start = now.replace(minute=0)
-    end_hour = min(now.hour + 1, 23)
-    return f"{start:%H}:00-{end_hour:02d}:{'00' if end_hour > now.hour else '59'}"
+    start = min(now.hour * 60 + now.minute, 23 * 60) // 30 * 30
+    return f"{start // 60:02d}:{start % 60:02d}-{(start + 30) // 60:02d}:{(start + 30) % 60:02d}"
 
 
 async def _log_in(hall: Hall, windows: list[int], report: MorningReport) -> dict[int, str]:

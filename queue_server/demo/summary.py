@@ -79,6 +79,10 @@ def _print_summary(config: HallConfig, report: MorningReport, workdir: Path, sim
     print(f"===== {config.hall.name} 演示上午小结 =====")
     print(f"取号 {len(report.tickets)} 张（打印 {report.printed} 张），叫号 {report.calls} 次，办结 {report.finished} 件，"
           f"过号 {report.no_shows} 个，评价 {report.reviews} 条")
+    booked = "、".join(f"{b['service_name']} {b['date'][5:]} {b['slot']}" for b in report.booked_online)
+    print(f"预约：网上预约 {len(report.booked_online)} 个（/book：{booked or '无'}），电话代约并在取号机签到 "
+          f"{report.checked_in} 个")
+
     def name(code: str | None) -> str:
         service = config.services.get(code)
         return service.name if service else str(code)

@@ -90,7 +90,8 @@ def _library(request: web.Request) -> GuideLibrary:
 def _summary(lib: GuideLibrary, code: str) -> dict:
     g = lib.catalogue.guides[code]
     return {"code": g.code, "name": g.name, "department": g.department,
-            "department_name": lib.catalogue.department_name(g.department), "service": g.service}
+            "department_name": lib.catalogue.department_name(g.department), "service": g.service,
+            "promised_days": g.promised_days}
 
 
 def _guide(request: web.Request, code: str):
@@ -102,7 +103,7 @@ def _guide(request: web.Request, code: str):
 
 @routes.get("/api/guides", "办事指南检索 Guide search: name, keyword, full pinyin, initials (bdc), one wrong character",
             query=SearchQuery, responses={"200": "ranked best first: [{code, name, department, department_name, "
-                                                "service}]"})
+                                                "service, promised_days}]"})
 async def _handle_search(request: web.Request, query: SearchQuery) -> web.Response:
     """Ranked search (`q`), optionally within one department or for one hall service (`service`); without `q`, the
     department's, the service's or all guides."""

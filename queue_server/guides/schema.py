@@ -27,3 +27,9 @@ def m001_guides(db: Database) -> None:
                                not_null={"number", "token", "guide_code", "created_at", "data"})
     db["guide_notices"].create_index(["token"], unique=True)
     db["guide_notices"].create_index(["number"], unique=True)
+
+
+@migrations(name="m002_guides_by_service")
+def m002_guides_by_service(db: Database) -> None:
+    # a ticket's 事项编码 is its service's first item (core/case_refs.py), looked up for every 好差评 push
+    db["guides"].create_index(["service", "position"])

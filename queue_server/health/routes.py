@@ -60,15 +60,16 @@ async def _handle_report(request: web.Request, body: DeviceReport) -> web.Respon
     # "kiosk" by default), and one kiosk's "ok" must not erase another's 缺纸.
     source = f"{who.role}:{who.name}#{who.token_id}" + (f"@{who.window}" if who.window else "")
     at = request.app[CLOCK].now()
-    count = await request.app[WRITER].run(lambda db: device_reports.record(db, source, devices, at))
+    count = await request.app[WRITER].run(lambda db: device_reports.record(db, source, devices, at, who.token_id))
     return json_response({"source": source, "devices": count})
 
 
 @routes.get("/api/health", "健康检查 Health: server, database, reported devices",
-            responses={"200": '{"status","db","version","devices","devices_down"}',
+            responses={"200": '{"status","db","version","devices","devices_down","retired_devices"}',
                        "503": 'the database cannot be written: "db": "read_only"/"error" and "message" with the cause'})
 async def _handle_health(request: web.Request) -> web.Response:
-    """Server, database and every reported device (printer paper, screen links, voice, last heartbeat).
+    """Server, database and every reported device (printer paper, screen links, voice, last heartbeat); the
+    devices last reported with a token since revoked or expired are listed apart (``retired_devices``), not as down.
 
     The database counts as "ok" only if a real write commits, through the writer like every write: a disk gone
     read-only still serves reads, and a health check that only reads would call the hall healthy while no ticket
@@ -76,6 +77,7 @@ async def _handle_health(request: web.Request) -> web.Response:
     :data:`PROBE_SECONDS`, the database is "busy" (200: reads and the queue go on; the probe still runs).
     """
     devices: list[dict] = []
+    retired: list[dict] = []
     db, now = request.app[DB], request.app[CLOCK].now()
     at = to_iso(now)
     cause = None
@@ -92,10 +94,10 @@ async def _handle_health(request: web.Request) -> web.Response:
         cause = failure.message if failure is not None else "数据库无法访问，请联系管理员"
         log.error("health: database not writable: %s", exc)
     if db_state in ("ok", "busy"):
-        devices = device_reports.current(db, now, request.app[CONFIG].hall.tz)
+        devices, retired = device_reports.current(db, now, request.app[CONFIG].hall.tz)
     down = [d for d in devices if not d["ok"]]
     body = {"status": "ok" if db_state == "ok" else "degraded", "db": db_state, "version": __version__,
-            "devices": devices, "devices_down": len(down)}
+            "devices": devices, "devices_down": len(down), "retired_devices": retired}
     if cause is not None:
         body["message"] = cause
     return json_response(body, status=200 if db_state in ("ok", "busy") else 503)

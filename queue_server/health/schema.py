@@ -1,5 +1,8 @@
-"""The device-health table: the newest report of each device from each source (agent, kiosk)."""
+"""The device-health table: the newest report of each device from each source (agent, kiosk), with the token that
+made it."""
 from __future__ import annotations
+
+import re
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -19,3 +22,14 @@ def _m002(db: Database) -> None:
     # /api/health writes one row here to learn whether the database can still be written (a disk gone read-only
     # still answers reads, so "select 1" alone reported "ok" while every write failed)
     db["health_probe"].create({"id": int, "at": str}, pk="id")
+
+
+@migrations(name="m003_report_token")
+def _m003(db: Database) -> None:
+    # which token made each report, so a revoked token's devices leave the live list (health.store.current); the
+    # reports made before carry it in their source, "role:name#ID" or "role:name#ID@window"
+    db["device_reports"].add_column("token_id", int)
+    for (source,) in db.execute("select distinct source from device_reports").fetchall():
+        found = re.search(r"#(\d+)(?:@\d+)?$", source)
+        if found:
+            db.execute("update device_reports set token_id = ? where source = ?", [int(found.group(1)), source])

@@ -53,6 +53,14 @@ def record(db: Database, kinds: dict[str, PracticeKind], ticket: dict[str, Any],
         row["count"] = body.get("count") or 1
     elif kind.needs == "handed_to":
         row["handed_to"] = _needed(body, "handed_to", "移交对象")
+    # a double tap (or a retry after a lost answer) must not count twice: the same practice with the same details
+    # for the same ticket is refused; the writer runs one operation at a time, so two taps cannot both pass
+    if db.execute("SELECT 1 FROM practice_records WHERE ticket_id = ? AND kind = ? AND count = ?"
+                  " AND material IS ? AND promised_on IS ? AND handed_to IS ?",
+                  [ticket["id"], kind.code, row["count"], row["material"], row["promised_on"],
+                   row["handed_to"]]).fetchone():
+        details = _details(row)
+        raise conflict(f"{ticket['number']}号已登记过“{kind.name}”" + (f"（{details}）" if details else ""))
     cursor = db.execute(
         "INSERT INTO practice_records (kind, ticket_id, ticket_number, business_day, window, staff_no, service,"
         " department, count, material, promised_on, handed_to, note, recorded_at, recorded_by)"
@@ -61,6 +69,15 @@ def record(db: Database, kinds: dict[str, PracticeKind], ticket: dict[str, Any],
          ticket["service"], department, row["count"], row["material"], row["promised_on"], row["handed_to"],
          body.get("note") or "", _iso(now), actor])
     return int(cursor.lastrowid)
+
+
+def _details(row: dict[str, Any]) -> str:
+    """What a record carries besides its kind, in words (the conflict message names the earlier record)."""
+    if row["material"]:
+        return f"{row['material']}，{row['promised_on']}前补交"
+    if row["handed_to"]:
+        return f"移交{row['handed_to']}"
+    return f"{row['count']}份" if row["count"] != 1 else ""
 
 
 def get(db: Database, record_id: int) -> dict[str, Any]:
@@ -82,17 +99,16 @@ def arrived(db: Database, record_id: int, now: datetime) -> dict[str, Any]:
 
 
 def listing(db: Database, kinds: dict[str, PracticeKind], day_from: str, day_to: str, *, kind: str | None = None,
-            window: int | None = None, pending_material: bool = False, today: date | None = None) -> list[dict[str, Any]]:
-    """Records of [day_from, day_to] with each kind's name; a 容缺 still waiting for its material is ``pending``
-    and, past its promised date, ``late``."""
+            window: int | None = None, ticket: str | None = None, pending_material: bool = False,
+            today: date | None = None) -> list[dict[str, Any]]:
+    """Records of [day_from, day_to] (of one ``kind``, ``window`` or ``ticket`` number) with each kind's name; a
+    容缺 still waiting for its material is ``pending`` and, past its promised date, ``late``."""
     sql = "SELECT * FROM practice_records WHERE business_day BETWEEN ? AND ?"
     args: list[Any] = [day_from, day_to]
-    if kind:
-        sql += " AND kind = ?"
-        args.append(kind)
-    if window is not None:
-        sql += " AND window = ?"
-        args.append(window)
+    for column, value in (("kind", kind or None), ("window", window), ("ticket_number", ticket)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            args.append(value)
     out = []
     for row in db.query(sql + " ORDER BY id", args):
         pending = row["material"] is not None and not row["arrived_at"]

@@ -1,8 +1,10 @@
-"""Routes of the practice register: the counter records a practice for its current (or a today's) ticket; admins
-list the records, the 容缺 materials still awaited, mark one arrived, and count practices per window, unit, staff
-member or period."""
+"""Routes of the practice register: the counter reads the hall's kinds (with the promised dates it may offer for a
+missing material), records a practice for its current (or a today's) ticket and sees what today's tickets got;
+admins list the records, the 容缺 materials still awaited, mark one arrived, and count practices per window, unit,
+staff member or period."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from aiohttp import web
@@ -14,7 +16,7 @@ from queue_server.keys import CLOCK, CONFIG, DB, HALL, WRITER
 from queue_server.practices import register
 from queue_server.practices.settings import practice_kinds
 from queue_server.queue.http import WindowPath
-from queue_server.reviews.http import query_days
+from queue_server.reviews.http import query_days, state
 from queue_server.reviews.requests import DaysQuery, IdPath
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
@@ -22,6 +24,8 @@ from queue_server.web.json_io import json_response
 from queue_server.web.types import Code, Day, Line, Text
 
 KINDS = web.AppKey("practice_kinds", dict)
+#: the promised dates the panel offers for a missing material, in working days from today (a tap, no keyboard)
+PROMISE_WORKDAYS = (1, 3, 5, 10)
 routes = ApiRoutes()
 
 
@@ -41,6 +45,10 @@ class PracticeRequest(BaseModel):
 class PracticeListQuery(DaysQuery):
     kind: Code | None = Field(None, title="服务举措")
     pending: bool | None = Field(None, title="只看待补交的容缺材料")
+
+
+class WindowPracticesQuery(BaseModel):
+    ticket: Line(10) | None = Field(None, title="号码")
 
 
 class PracticeCountQuery(DaysQuery):
@@ -79,6 +87,30 @@ async def _handle_record(request: web.Request, path: WindowPath, body: PracticeR
         wdb, kinds, ticket, service.department if service else None, who.staff_no, entry, who.actor, now, day))
     return json_response({**register.get(db, record_id), "kind_name": request.app[KINDS][body.kind].name},
                          status=201)
+
+
+@routes.get("/api/practices/kinds", "服务举措种类 The hall's kinds, and the promised dates a 容缺 may take",
+            roles=("staff", "admin"), responses={
+                "200": '{"kinds": [{code, name, needs}], "promise_dates": [{workdays, date}]}'})
+async def _handle_kinds(request: web.Request) -> web.Response:
+    require(request, "staff", "admin")
+    today = business_day(request.app[CLOCK].now(), request.app[CONFIG].hall)
+    calendar = state(request).settings.calendar  # the hall's working days, as its deadlines count them
+    return json_response({
+        "kinds": [{"code": k.code, "name": k.name, "needs": k.needs} for k in request.app[KINDS].values()],
+        "promise_dates": [{"workdays": n, "date": calendar.add_workdays(today, n).isoformat()}
+                          for n in PROMISE_WORKDAYS]})
+
+
+@routes.get("/api/windows/{number}/practices", "本窗口今天的服务举措 Today's records at this window (?ticket= one "
+            "ticket's)", roles=("staff", "admin"), params=WindowPath, query=WindowPracticesQuery,
+            responses={"200": "records with kind_name, pending, late"})
+async def _handle_window_list(request: web.Request, path: WindowPath, query: WindowPracticesQuery) -> web.Response:
+    require(request, "staff", "admin", window=path.number)
+    today = request.app[HALL].today()
+    return json_response(register.listing(
+        request.app[DB], request.app[KINDS], today, today, window=path.number,
+        ticket=query.ticket.upper() if query.ticket else None, today=date.fromisoformat(today)))
 
 
 @routes.get("/api/practices", "服务举措台账 Records (?from, ?to, ?kind; ?pending=1 for missing materials awaited)",

@@ -1,54 +1,25 @@
-"""Appointments (预约): booking one, and checking it in at the kiosk ahead of walk-ins.
+"""Appointments (预约) at the kiosk: checking a booked code in, ahead of walk-ins. Booking, cancelling and no-shows
+are the booking area's (:mod:`queue_server.booking`).
 
 :class:`AppointmentDesk` is a part of :class:`queue_server.queue.hall.Hall`: it issues the ticket through the hall's
 own ``issue_ticket`` and logs through its ticket log, in the same transactions.
 """
 from __future__ import annotations
 
-import re
-import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
-from queue_server.core.errors import ApiError, conflict, invalid, not_found
+from queue_server.core.errors import ApiError, conflict, not_found
 from queue_server.core.events import Event
 from queue_server.core.hall_time import local
 
-_SLOT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
-_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 #: one answer for every code that cannot be checked in today, whether it exists or not
 UNKNOWN_CODE = "预约码不存在或不是今天的预约"
 
 
 class AppointmentDesk:
-    """Booking and check-in, mixed into the hall."""
-
-    def create_appointment(self, service: str, day: str, slot: str, name: str, phone: str, actor: str) -> str:
-        """Book an appointment (预约) and return its check-in code."""
-        if service not in self.config.services:
-            raise invalid("service", f"未知的业务代码 {service!r}")
-        try:
-            date.fromisoformat(day)
-        except ValueError:
-            raise invalid("date", f"日期应为 YYYY-MM-DD，收到 {day!r}") from None
-        match = _SLOT.match(slot)
-        if not match or slot[:5] >= slot[6:]:
-            raise invalid("slot", f"时段应为 HH:MM-HH:MM 且结束晚于开始，收到 {slot!r}")
-        if not name.strip() or len(name) > 50:
-            raise invalid("name", "姓名不能为空且不超过50字")
-        if not _PHONE.match(phone):
-            raise invalid("phone", "电话号码格式不正确")
-        with write_transaction(self.db):
-            while True:
-                code = f"{secrets.randbelow(10**6):06d}"
-                if not self.db.execute("select 1 from appointments where code = ?", [code]).fetchone():
-                    break
-            self.db["appointments"].insert({
-                "code": code, "service": service, "date": day, "slot": slot, "name": name.strip(), "phone": phone,
-                "status": "booked", "created_at": to_iso(self.clock.now()),
-            })
-        return code
+    """Check-in, mixed into the hall."""
 
     def check_in(self, code: str, actor: str) -> tuple[dict, list[Event]]:
         """Check in an appointment at the kiosk: a ticket ahead of walk-ins when on time, a walk-in when late.

@@ -148,8 +148,7 @@ class HallView:
             [self.today(), service]).fetchone()[0]
 
     def _kind_rank(self, kind: str) -> int:
-        order = self.order_rule.class_order
-        return order.index(kind) if kind in order else len(order)
+        return _kind_rank(self.order_rule, kind)
 
     def _queue_counts(self, service: str) -> tuple[dict[str, int], int]:
         """From ``queue_counts``: the tickets waiting in ``service``'s own queue per kind, and all its waiting
@@ -164,36 +163,14 @@ class HallView:
                 by_kind[kind] = waiting
         return by_kind, total
 
-    def _ranked(self, counts: dict[str, int], kind: str) -> tuple[int, list[str]]:
-        """How many of ``counts`` are of kinds called before ``kind``, and the kinds that rank with it."""
-        rank = self._kind_rank(kind)
-        before = sum(n for k, n in counts.items() if self._kind_rank(k) < rank)
-        return before, sorted({k for k in counts if self._kind_rank(k) == rank} | {kind})
-
     def position(self, ticket_id: int) -> tuple[int, int | None]:
-        """(people ahead, estimated minutes) for a waiting ticket, with the key of
-        :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in agreement).
-
-        The kinds called before the ticket's are read from ``queue_counts``; within its own kind the tickets ahead
-        are counted on the call-order index.
-        """
+        """(people ahead, estimated minutes) for a waiting ticket (see :func:`people_ahead`)."""
         row = self.db.execute(
             "select service, kind, queue_at, target_window, status from tickets where id = ?", [ticket_id]).fetchone()
         if row is None or row[4] not in ("waiting", "transferred"):
             return 0, None
-        service, kind, queue_at, target, _ = row
-        today = self.today()
-        if target is not None:
-            ahead = self.db.execute(
-                f"select count(*) from tickets where business_day = ? and target_window = ? and {_QUEUED} and "
-                f"(queue_at, id) < (?, ?)", [today, target, queue_at, ticket_id]).fetchone()[0]
-        else:
-            ahead, same = self._ranked(self._queue_counts(service)[0], kind)
-            ahead += self.db.execute(
-                f"select count(*) from tickets where business_day = ? and service = ? and kind in "
-                f"({','.join('?' * len(same))}) and {_QUEUED} and target_window is null and (queue_at, id) < (?, ?)",
-                [today, service, *same, queue_at, ticket_id]).fetchone()[0]
-        return ahead, self.estimate(service, ahead)
+        ahead = people_ahead(self.db, self.order_rule, self.today(), ticket_id, *row[:4])
+        return ahead, self.estimate(row[0], ahead)
 
     def place_new(self, service: str, kind: str, queue_at: str) -> tuple[int, int | None, int]:
         """(people ahead, estimated minutes, tickets waiting for ``service`` with it) for a ticket about to join
@@ -203,7 +180,7 @@ class HallView:
         after ``queue_at`` (usually none) are behind it. Issuing so costs the same with 10 or 10,000 waiting.
         """
         counts, waiting = self._queue_counts(service)
-        ahead, same = self._ranked(counts, kind)
+        ahead, same = _ranked(self.order_rule, counts, kind)
         behind = self.db.execute(
             f"select count(*) from tickets where business_day = ? and service = ? and kind in "
             f"({','.join('?' * len(same))}) and {_QUEUED} and target_window is null and queue_at > ?",
@@ -388,3 +365,38 @@ class HallView:
     def _now_local(self) -> str:
         now: datetime = self.clock.now()
         return now.astimezone(self.config.hall.tz).isoformat(timespec="seconds")
+
+
+def _kind_rank(rule: OrderRule, kind: str) -> int:
+    order = rule.class_order
+    return order.index(kind) if kind in order else len(order)
+
+
+def _ranked(rule: OrderRule, counts: dict[str, int], kind: str) -> tuple[int, list[str]]:
+    """How many of the waiting ``counts`` (per kind) are of kinds called before ``kind``, and the kinds that rank
+    with it."""
+    rank = _kind_rank(rule, kind)
+    before = sum(n for k, n in counts.items() if _kind_rank(rule, k) < rank)
+    return before, sorted({k for k in counts if _kind_rank(rule, k) == rank} | {kind})
+
+
+def people_ahead(db: Database, rule: OrderRule, day: str, ticket_id: int, service: str, kind: str, queue_at: str,
+                 target: int | None) -> int:
+    """How many are ahead of waiting ticket ``ticket_id`` of business day ``day``, with the key of
+    :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in agreement).
+
+    The kinds called before the ticket's are read from ``queue_counts``; within its own kind the tickets ahead
+    are counted on the call-order index. (A ticket about to be issued: :meth:`HallView.place_new`.)
+    """
+    if target is not None:
+        return db.execute(
+            f"select count(*) from tickets where business_day = ? and target_window = ? and {_QUEUED} and "
+            f"(queue_at, id) < (?, ?)", [day, target, queue_at, ticket_id]).fetchone()[0]
+    counts = dict(db.execute(
+        "select kind, waiting from queue_counts where business_day = ? and service = ? and directed = 0",
+        [day, service]).fetchall())
+    ahead, same = _ranked(rule, counts, kind)
+    return ahead + db.execute(
+        f"select count(*) from tickets where business_day = ? and service = ? and kind in ({','.join('?' * len(same))}) "
+        f"and {_QUEUED} and target_window is null and (queue_at, id) < (?, ?)",
+        [day, service, *same, queue_at, ticket_id]).fetchone()[0]

@@ -3,7 +3,8 @@
 It shows the number, how many wait ahead, the estimated wait, the number now at a counter for the same service and
 the windows serving it (from the public ``GET /api/hall``), a link to the guide's materials list and, once called,
 which window to go to. What it tells the citizen to do follows the status: a finished ticket shows the review
-button, not "listen for the call". It refreshes itself from ``GET /api/tickets/{token}``; no app, no external
+button, not "listen for the call". Where the hall sends SMS (``GET /api/phone-reminders``), an open ticket's page
+takes a phone for its reminders (``POST /api/tickets/{token}/phone``, the phones area's route). It refreshes itself from ``GET /api/tickets/{token}``; no app, no external
 scripts.
 """
 from __future__ import annotations
@@ -39,6 +40,9 @@ a.button.light{{background:#e3ecf8;color:#0d47a1;font-size:17px;margin-top:10px;
 h3{{margin:0;font-size:18px}}
 .row b{{text-align:right;margin-left:12px}}
 [hidden]{{display:none!important}}
+#sms input{{font-size:24px;letter-spacing:2px;width:100%;box-sizing:border-box;padding:12px;margin:12px 0;border:1px solid #9aa5b1;border-radius:10px}}
+#sms button{{width:100%;background:#0d47a1;color:#fff;border:0;padding:14px;border-radius:10px;font-size:20px}}
+#sms-msg.bad{{color:#b71c1c}} #sms-msg.ok{{color:#1b5e20;font-size:18px}}
 </style></head>
 <body><header>{hall}</header><main>
 <div class="card"><div class="number" id="number">{number}</div><div class="service" id="service">{service}</div></div>
@@ -51,6 +55,10 @@ h3{{margin:0;font-size:18px}}
  <div class="row" id="windows-row"><span>办理窗口</span><b id="windows">-</b></div>
 </div>
 <div class="card" id="guide" hidden><h3>所需材料（办事指南）</h3><div id="guide-links"></div></div>
+<div class="card" id="sms" hidden><h3>短信到号提醒</h3><p class="muted" id="sms-note"></p>
+ <form id="sms-form"><input id="sms-phone" type="tel" inputmode="numeric" maxlength="13" autocomplete="tel"
+  placeholder="11位手机号码" aria-label="手机号码"><button type="submit">接收提醒</button></form>
+ <p class="muted" id="sms-msg"></p></div>
 <div class="card" id="review" hidden><a class="button" href="{review_url}">评价本次服务</a></div>{survey_link}
 <p class="muted" id="hint"></p>
 </main>
@@ -65,7 +73,7 @@ const HINT = {{waiting:"页面每15秒自动刷新。请留意大厅叫号，过
   finished:"业务已办结，感谢您的耐心等候。欢迎对本次服务进行评价。",
   no_show:"您的号码已过号。请到服务台咨询是否可以重新排队。", held:"请备齐材料后回到原窗口，工作人员会为您回呼。",
   expired:"该号码已过期，如需办理请重新取号。"}};
-let hall = null, guideWanted = true, guideFound = false;
+let hall = null, guideWanted = true, guideFound = false, smsOffer = null, smsOpen = false;
 function show(t) {{
   document.getElementById("status").textContent = STATUS[t.status] || t.status;
   const waiting = t.status === "waiting" || t.status === "transferred";
@@ -83,8 +91,36 @@ function show(t) {{
   // the materials matter before the counter (and to a held citizen fetching a missing paper), not after it
   guideWanted = waiting || t.status === "held";
   document.getElementById("guide").hidden = !(guideWanted && guideFound);
+  // 短信到号提醒 while a reminder can still help, where the hall sends SMS
+  smsOpen = ["waiting", "transferred", "called", "serving", "held"].includes(t.status);
+  document.getElementById("sms").hidden = !(smsOpen && smsOffer);
   if (waiting && hall) showHall(hall);
 }}
+async function loadSms() {{
+  try {{
+    const r = await fetch("/api/phone-reminders");
+    const offer = r.ok ? await r.json() : null;
+    if (!offer || !offer.offered) return;
+    smsOffer = offer;
+    document.getElementById("sms-note").textContent = (offer.remind_ahead ? "前面剩" + offer.remind_ahead +
+      "位和叫号时，短信提醒您。" : "叫号时短信提醒您。") + "提交即同意：号码只用于本号的提醒和服务评价邀请，" +
+      offer.retention_days + "天后删除。";
+    document.getElementById("sms").hidden = !smsOpen;
+  }} catch (e) {{}}
+}}
+document.getElementById("sms-form").addEventListener("submit", async (ev) => {{
+  ev.preventDefault();
+  const msg = document.getElementById("sms-msg");
+  const phone = document.getElementById("sms-phone").value.replace(/[\\s-]/g, "");
+  try {{
+    const r = await fetch("/api/tickets/{token}/phone", {{method: "POST", headers: {{"Content-Type": "application/json"}},
+      body: JSON.stringify({{phone}})}});
+    const body = await r.json();
+    msg.className = r.ok ? "ok" : "bad";
+    msg.textContent = r.ok ? "好的，提醒将发至 " + body.phone : body.message || "提交失败，请稍后再试";
+    if (r.ok) document.getElementById("sms-form").hidden = true;
+  }} catch (e) {{ msg.className = "bad"; msg.textContent = "网络不通，请稍后再试"; }}
+}});
 // the number now at a counter for this service, and which windows serve it (staffed and open), from /api/hall
 function showHall(h) {{
   const at = h.windows.filter((w) => w.current && w.current_service === SERVICE).map((w) => w.current + "（" + w.number + "号窗口）");
@@ -117,6 +153,7 @@ async function refresh() {{
   try {{ const r = await fetch("/api/tickets/{token}"); if (r.ok) show(await r.json()); }} catch (e) {{}}
 }}
 show({initial});
+loadSms();
 loadHall();
 loadGuide();
 setInterval(refresh, 15000);

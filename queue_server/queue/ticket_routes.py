@@ -1,4 +1,5 @@
-"""Routes for taking numbers, appointments and a ticket's public status."""
+"""Routes for taking numbers, checking in a booked appointment (booking itself is :mod:`queue_server.booking`'s) and
+a ticket's public status."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
 from queue_server.web.json_io import json_response
 from queue_server.web.security import GUARDS
-from queue_server.web.types import Code, Day, Line, Token
+from queue_server.web.types import Code, Line, Token
 
 TICKET_FIELDS = ("id", "number", "service", "service_name", "status", "priority", "kind", "ahead",
                  "estimated_wait_min", "token", "issued_at", "status_url", "review_url")
@@ -27,16 +28,6 @@ class TicketRequest(BaseModel):
     service: Code = Field(title="业务代码")
     request_id: Line(100) = Field(title="请求编号")
     priority: Code | None = Field(None, title="优先类别", description="priority category code (绿色通道)")
-
-
-class AppointmentRequest(BaseModel):
-    """A booking made by a manager on a citizen's behalf."""
-
-    service: Code = Field(title="业务代码")
-    date: Day = Field(title="预约日期")
-    slot: Line(11) = Field(title="预约时段", examples=["09:00-10:00"])
-    name: Line(50) = Field(title="姓名")
-    phone: Line(20) = Field(title="电话号码")
 
 
 class TicketPath(BaseModel):
@@ -101,16 +92,6 @@ async def _handle_get_ticket_by_number(request: web.Request, path: NumberPath) -
     if ticket is None:
         raise not_found(f"今天没有{number}号")
     return json_response(public_ticket(ticket) | {"review_url": None})
-
-
-@routes.post("/api/appointments", "预约 Book an appointment", roles=("admin",), body=AppointmentRequest,
-             responses={"201": '{"code": "123456"}'})
-async def _handle_create_appointment(request: web.Request, body: AppointmentRequest) -> web.Response:
-    who = require(request, "admin")
-    hall = request.app[HALL]
-    code = await request.app[WRITER].run(lambda db: hall.create_appointment(
-        body.service, body.date, body.slot, body.name, body.phone, who.actor))
-    return json_response({"code": code}, status=201)
 
 
 @routes.post("/api/appointments/{code}/check-in", "预约签到 Check in an appointment", roles=("kiosk", "admin"),

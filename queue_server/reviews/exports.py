@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlite_utils import Database
 
+from queue_server.core.case_refs import ticket_case_no
 from queue_server.core.sheets import quoted_cell
 from queue_server.reviews import complaints as complaints_mod
 from queue_server.reviews import rectification
@@ -48,7 +49,7 @@ def reviews_table(db: Database, config: Any, day_from: str, day_to: str) -> Tabl
     """Every review, voided ones included and marked."""
     tz = config.hall.tz
     headers = ["评价编号", "业务日期", "号码", "事项", "部门", "窗口", "工号", "评价等级", "差评原因", "评价内容",
-               "评价渠道", "邀评", "评价时间", "异常标记", "作废时间", "作废原因", "审批人"]
+               "评价渠道", "邀评", "评价时间", "异常标记", "作废时间", "作废原因", "审批人", "办件编号", "事项编码"]
     rows = []
     for r in db.query("SELECT * FROM reviews WHERE business_day BETWEEN ? AND ? ORDER BY id", [day_from, day_to]):
         service = config.services.get(r["service"])
@@ -57,8 +58,15 @@ def reviews_table(db: Database, config: Any, day_from: str, day_to: str) -> Tabl
                      department.name if department else "", r["window"], r["staff_no"] or "",
                      level_name(r["level"]), "；".join(json.loads(r["reasons"])), r["comment"],
                      channel_name(r["channel"]), _yes(r["invited"]), _t(r["created_at"], tz), _yes(r["flagged"]),
-                     _t(r["voided_at"], tz), r["void_reason"] or "", r["void_approver"] or ""])
+                     _t(r["voided_at"], tz), r["void_reason"] or "", r["void_approver"] or "",
+                     _case_no(r, config), r["item_code"] or ""])
     return headers, rows
+
+
+def _case_no(review: dict[str, Any], config: Any) -> str:
+    """The 办件编号 kept with the review; reviews older than that column get the ticket's derived number."""
+    return review["case_no"] or ticket_case_no(config.hall.region_code, review["business_day"],
+                                               review["ticket_number"])
 
 
 def rectifications_table(db: Database, config: Any, day_from: str, day_to: str, now: datetime) -> Table:
@@ -131,7 +139,7 @@ def gbt39046_table(db: Database, config: Any, settings: ReviewSettings, day_from
     rows = []
     for r in db.query("SELECT * FROM reviews WHERE business_day BETWEEN ? AND ? AND voided_at IS NULL ORDER BY id",
                       [day_from, day_to]):
-        case_no = f"{region}{r['business_day'].replace('-', '')}{r['ticket_number']}"
+        case_no = _case_no(r, config)
         text = "；".join([*json.loads(r["reasons"]), *([r["comment"]] if r["comment"] else [])])
         rows.append([case_no, CHANNEL_CODES[r["channel"]], r["rater"] or "匿名",
                      parse(r["created_at"]).astimezone(tz).strftime("%Y%m%dT%H%M%S"), 1, level_name(r["level"]),

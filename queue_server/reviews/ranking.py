@@ -61,8 +61,16 @@ def ranking(facts: Facts, now: datetime, weights: Mapping[str, float] = DEFAULT_
     rows = {row["key"]: row for row in breakdown(facts, "department", now)}
     for unit in units:
         rows.setdefault(unit, {"key": unit, "tickets": 0, "served": 0})
+    return rank_rows(rows.values(), weights)
+
+
+def rank_rows(rows: Iterable[Mapping[str, Any]], weights: Mapping[str, float] = DEFAULT_WEIGHTS
+              ) -> list[dict[str, Any]]:
+    """Rank rows of figures (each with ``key``, ``served``, ``share_over_20_min`` and the weighted rates): ranked
+    rows first (best score first, equal scores share a place), then the rows without data (no served ticket),
+    as 无数据. The hall ranks its units with it, the city its halls and every hall's units."""
     ranked, unranked = [], []
-    for key, row in rows.items():
+    for row in rows:
         over = row.get("share_over_20_min")
         row = {**row, "within_20_min_rate": None if over is None else 1 - over}
         score = unit_score(row, weights) if row.get("served") else None

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from queue_server.core.case_refs import case_refs
 from queue_server.core.errors import ApiError, conflict, invalid, not_found
 from queue_server.reviews.common import actor_who, iso, log_action, parse
 from queue_server.reviews.levels import BAD_LEVELS, CHANNELS, LEVELS
@@ -137,9 +138,12 @@ def _served_by(db: Database, ticket: dict[str, Any], settings: ReviewSettings,
 def insert_review(db: Database, ticket: dict[str, Any], reviewer: Reviewer, settings: ReviewSettings,
                   config: Any, now: Any, level: str, reasons: list[str], comment: str, channel: str,
                   flagged: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Store the review and, for a bad level, open its rectification case (inside the caller's transaction)."""
+    """Store the review and, for a bad level, open its rectification case (inside the caller's transaction).
+
+    The review keeps who served (工号), the 办件编号 and the 事项编码 as they are now (:mod:`queue_server.core.case_refs`)."""
     service = config.services.get(ticket["service"])
     staff_no, staff_name = _served_by(db, ticket, settings, now)
+    refs = case_refs(db, ticket, config.hall.region_code)
     review = {
         "ticket_id": ticket["id"], "ticket_number": ticket["number"], "business_day": ticket["business_day"],
         "service": ticket["service"], "department": service.department if service else None,
@@ -149,6 +153,7 @@ def insert_review(db: Database, ticket: dict[str, Any], reviewer: Reviewer, sett
         "invited": 1 if reviewer.kind == "invitation" else 0,
         "entered_by": reviewer.name if reviewer.kind == "invitation" else None,
         "device": reviewer.device, "flagged": 1 if flagged else 0, "created_at": iso(now),
+        "case_no": refs.case_no, "item_code": refs.item_code,
     }
     cursor = db.execute(
         f"INSERT INTO reviews ({', '.join(review)}) VALUES ({', '.join('?' * len(review))})", list(review.values()))

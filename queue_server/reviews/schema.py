@@ -19,6 +19,15 @@ def m001_reviews_and_ledgers(db: Database) -> None:
             db.execute(statement)
 
 
+@migrations(name="m002_review_case_refs")
+def m002_review_case_refs(db: Database) -> None:
+    """What the provincial push and the exports file a review under, fixed when it is taken: the 办件编号 and the
+    事项编码 (a later promised-time case or catalogue change must not alter what was rated). Older reviews keep
+    NULL: the exports derive their number as before."""
+    db["reviews"].add_column("case_no", str)
+    db["reviews"].add_column("item_code", str)
+
+
 # executescript() would COMMIT the migration's transaction half-way, so statements run one by one.
 _M001 = """
         CREATE TABLE reviews (

@@ -1,9 +1,12 @@
 """Routes of the questionnaires: the citizen's phone page ``/s/{ticket_token}`` and what it reads and posts (public,
-the ticket token is the credential, rate-limited per address), and the admins' results and weak points.
+the ticket token is the credential, limited per address), and the admins' results and weak points.
 
-The limit is the public reviews' per-address one (``[reviews] rate_limit_address_count`` per
-``rate_limit_seconds``, behind ``trusted_proxies``): the same phones on the same hall WiFi post both, and a burst
-from one address is refused with 429 before any ticket is looked up, so tokens cannot be probed.
+Both public routes that look a ticket up are limited per network address (behind ``[reviews] trusted_proxies``,
+the same phones on the same hall WiFi), with the questionnaire's own ``[security]`` settings: the page's lookup
+counts unknown tokens only (``survey_lookup_failures_per_address``; a citizen opening the link again is never
+slowed), the answers count every attempt (``survey_answers_per_address``), refused with 429 before any ticket is
+looked up. Either way tokens cannot be probed faster than the limits allow. Free text is shown masked
+(``core/privacy.py``): what citizens type may hold phones, ID numbers and names.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from queue_server.reviews.requests import DaysQuery
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
 from queue_server.web.json_io import json_response
+from queue_server.web.security import GUARDS, Guards
 from queue_server.web.types import Code, Token, bad_character
 
 SURVEYS = web.AppKey("surveys", dict)
@@ -89,12 +93,16 @@ def _ticket(request: web.Request, token: str) -> dict | None:
 
 
 @routes.get("/api/s/{token}", "问卷表单 The active questionnaire and whether this ticket may answer",
-            params=TicketTokenPath, responses={"200": "survey, answerable, reason", "404": "unknown ticket"})
+            params=TicketTokenPath, responses={"200": "survey, answerable, reason", "404": "unknown ticket",
+                                               "429": "too many unknown tickets from this address"})
 async def _handle_form(request: web.Request, path: TicketTokenPath) -> web.Response:
     """What the phone page needs: the active questionnaire and whether this ticket may answer it."""
     config, db = request.app[CONFIG], request.app[DB]
+    address, guard = client_address(request, request.app[PROXIES]), request.app[GUARDS].survey_lookup
+    Guards.check("问卷查询", (guard, address))
     ticket = _ticket(request, path.token)
     if ticket is None:
+        guard.fail(address)  # only unknown tokens count: a citizen opening the link again is never slowed
         raise not_found("没有找到这个号码，请核对二维码或链接")
     survey = active_survey(request.app[SURVEYS])
     if survey is None:
@@ -192,8 +200,8 @@ async def _handle_page(request: web.Request, path: TicketTokenPath) -> web.Respo
 def setup(app: web.Application) -> None:
     """Validate ``[[surveys]]`` (a bad one stops start-up) and add the questionnaire routes."""
     app[SURVEYS] = surveys(app[CONFIG])
-    settings = load_review_settings(app[CONFIG])
-    app[LIMITER] = RateLimiter(app[CLOCK], settings.rate_limit_address_count, settings.rate_limit_seconds)
-    app[PROXIES] = settings.trusted_proxies
+    limits = app[GUARDS].settings
+    app[LIMITER] = RateLimiter(app[CLOCK], limits.survey_answers_per_address, limits.survey_window_minutes * 60)
+    app[PROXIES] = load_review_settings(app[CONFIG]).trusted_proxies  # the hall's network, as the reviews see it
     routes.add_to(app)
 

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.config import HallConfig
 from queue_server.core.errors import ApiError, conflict, invalid
+from queue_server.core.privacy import mask_in_text
 from queue_server.surveys.settings import Question, Survey
 
 #: the longest text answer (declared with the route: ``surveys.routes.Answer``)
@@ -93,8 +94,9 @@ def _group_name(config: HallConfig, by: str, key: Any) -> str:
     return department.name if department else str(key)
 
 
-def _question_result(question: Question, values: list[Any]) -> dict[str, Any]:
-    """One question's figures over one group's answers."""
+def _question_result(question: Question, values: list[Any], names: list[str]) -> dict[str, Any]:
+    """One question's figures over one group's answers; texts masked (phones, ID numbers, ``names`` and introduced
+    names: what citizens type is shown to whoever reads the results)."""
     given = [v for v in values if v is not None]
     result: dict[str, Any] = {"code": question.code, "kind": question.kind, "text": question.text,
                               "answers": len(given)}
@@ -106,7 +108,7 @@ def _question_result(question: Question, values: list[Any]) -> dict[str, Any]:
         good = sum(given.count(o) for o in question.good)
         result["good_share"] = round(good / len(given), 3) if given and question.good else None
     else:
-        result["texts"] = given[-20:]  # the latest; the full text is in the export of each answer
+        result["texts"] = [mask_in_text(t, names) for t in given[-20:]]  # the latest
     return result
 
 
@@ -119,11 +121,13 @@ def results(db: Database, config: HallConfig, survey: Survey, day_from: str, day
     for row in _rows(db, survey.code, day_from, day_to):
         groups.setdefault(row[by], []).append(row["answers"])
     order = list(config.windows) if by == "window" else list(config.departments)
+    staff = [r[0] for r in db.execute("SELECT name FROM staff")]  # citizens name the clerk who served them
     out = []
     for key in sorted(groups, key=lambda k: order.index(k) if k in order else len(order)):
         answers = groups[key]
         out.append({"key": key, "name": _group_name(config, by, key), "respondents": len(answers),
-                    "questions": [_question_result(q, [a.get(q.code) for a in answers]) for q in survey.questions]})
+                    "questions": [_question_result(q, [a.get(q.code) for a in answers], staff)
+                                  for q in survey.questions]})
     return out
 
 

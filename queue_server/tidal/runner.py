@@ -320,8 +320,8 @@ class TidalRunner:
                 [Event("tidal.acknowledged", data, frozenset({"admin", f"window:{window}"}))])
 
     def open_by_hand(self, service: str, window: int | None, actor: str, reason: str) -> tuple[dict, list[Event]]:
-        """A manager opens a tidal window for ``service`` (on ``window`` — a standby window of its group, or a
-        regular counter trained for it — or the best free standby window)."""
+        """A manager opens a tidal window for ``service`` on ``window`` (a standby window of its group, or a regular
+        counter trained for it) or the best free standby one; only where someone works, as the policy opens."""
         if service not in self.config.services:
             raise invalid("service", f"未定义的业务 {service!r}")
         state = self.state()
@@ -329,7 +329,7 @@ class TidalRunner:
         if window is None:
             chosen = choose_standby(service, state.windows, taken, state.services)
             if chosen is None:
-                raise conflict(f"没有可开设 {self.config.services[service].name} 的空闲备用窗口")
+                raise conflict(f"没有可开设 {self.config.services[service].name} 的空闲备用窗口（须有工作人员签到值守）")
             window = chosen.number
         elif window not in self.config.windows:
             raise not_found(f"没有 {window} 号窗口")
@@ -338,6 +338,8 @@ class TidalRunner:
         trained = self.trained.get(window, ())
         if service not in self.config.windows[window].tidal_services and service not in trained:
             raise invalid("window", f"{window} 号窗口不能开设 {self.config.services[service].name} 潮汐业务")
+        if not state.windows[window].staffed:
+            raise conflict(f"{window} 号窗口无人值守（没有工作人员签到），不能开设潮汐窗口；请先安排工作人员到该窗口签到")
         now = self.clock.now()
         svc = state.services[service]
         figures = {"waiting": svc.waiting, "estimated_wait_min": round(svc.estimated_wait_min, 1)}

@@ -175,16 +175,16 @@ def presented_token(request: web.Request) -> str | None:
     return request.query.get("token") or None
 
 
-#: where a request keeps its caller once looked up: the declared roles and the handler both ask (one token lookup,
-#: one hash and one query, per request instead of two)
-_PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
+#: the request's caller once known: looked up once per request (the declared roles and the handler both ask), or
+#: left there by a server that resolves tokens itself (the city server, over PostgreSQL)
+PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", object)
 
 
 def principal(request: web.Request) -> Principal | None:
     """The caller if it presented a valid token, else ``None`` (for routes open to anyone)."""
-    if _PRINCIPAL in request:
-        return request[_PRINCIPAL]
-    request[_PRINCIPAL] = who = _lookup_principal(request)
+    if PRINCIPAL in request:
+        return request[PRINCIPAL]
+    request[PRINCIPAL] = who = _lookup_principal(request)
     return who
 
 

@@ -1,5 +1,6 @@
 """The ``[security]`` settings and the in-memory guards on the routes people can guess at: staff login (per 工号 and
-per address) and appointment check-in (per kiosk token and per address).
+per address), appointment check-in (per kiosk token and per address) and the questionnaire page's ticket lookup (per
+address; its answers have their own per-address limit, ``survey_answers_per_address``).
 
 A guard counts *failures* only: a counter that logs in on the first try, or a kiosk checking in real codes, is never
 slowed down. The counts live in memory on the injected clock's monotonic seconds. A restart forgets them, which is
@@ -28,6 +29,9 @@ SECURITY_DEFAULTS: dict[str, float] = {
     "login_window_minutes": 15,
     "checkin_failures_per_device": 10,
     "checkin_window_minutes": 10,
+    "survey_lookup_failures_per_address": 20,
+    "survey_answers_per_address": 30,
+    "survey_window_minutes": 1,
 }
 SECURITY_OPTIONS = frozenset(SECURITY_DEFAULTS)
 
@@ -42,12 +46,16 @@ class SecuritySettings:
     login_window_minutes: float = 15
     checkin_failures_per_device: int = 10
     checkin_window_minutes: float = 10
+    survey_lookup_failures_per_address: int = 20
+    survey_answers_per_address: int = 30
+    survey_window_minutes: float = 1
 
 
 def security_settings(config: HallConfig) -> SecuritySettings:
     """Validate ``[security]`` (optional; every option has a default).
 
-    :raises ConfigError: an unknown option or a value that is not a positive number (counts: whole numbers).
+    :raises ConfigError: an unknown option or a value that is not a positive number (all but the ``_hours`` and
+        ``_minutes`` ones are counts: whole numbers).
     """
     section: dict[str, Any] = config.sections.get(SECTION) or {}
     unknown = set(section) - SECURITY_OPTIONS
@@ -56,7 +64,7 @@ def security_settings(config: HallConfig) -> SecuritySettings:
     values: dict[str, Any] = {}
     for name, default in SECURITY_DEFAULTS.items():
         value = section.get(name, default)
-        counted = "failures" in name
+        counted = not name.endswith(("_hours", "_minutes"))
         if isinstance(value, bool) or not isinstance(value, int if counted else (int, float)) or value <= 0:
             raise ConfigError(config.path, f"{SECTION}.{name}", "应为正整数" if counted else "应为正数")
         values[name] = value
@@ -122,6 +130,8 @@ class Guards:
         self.login_address = FailureGuard(clock, settings.login_failures_per_address, login_s)
         checkin_s = settings.checkin_window_minutes * 60
         self.checkin = FailureGuard(clock, settings.checkin_failures_per_device, checkin_s)
+        survey_s = settings.survey_window_minutes * 60
+        self.survey_lookup = FailureGuard(clock, settings.survey_lookup_failures_per_address, survey_s)
 
     @staticmethod
     def check(what: str, *pairs: tuple[FailureGuard, str]) -> None:

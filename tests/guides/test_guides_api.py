@@ -23,7 +23,8 @@ async def test_search_contract(server):
             assert r.status == 200
             hits = await r.json()
         assert hits[0] == {"code": "bdc-005", "name": "不动产登记资料查询", "department": "bdc",
-                           "department_name": "不动产登记中心", "service": "bdc_query"}
+                           "department_name": "不动产登记中心", "service": "bdc_query",
+                           "promised_days": 0}
         async with s.get(f"{server.url}/api/guides", params={"q": "jiehun", "department": "mzj"}) as r:
             found = await r.json()
         assert {h["department"] for h in found} == {"mzj"}

@@ -243,11 +243,17 @@ class DriverFactory:
         self.out_dir = out_dir
         self.function = function
 
-    def start(self, app: Any) -> Driver:
-        """Start ``app`` embedded and return its driver."""
+    def start(self, app: Any, *, words_ready: bool = True) -> Driver:
+        """Start ``app`` embedded and return its driver; with ``words_ready``, once jieba's dictionary is in and the
+        labels are broken by word (a scenario checking the first moments passes False)."""
+        from kiosk.common import segmenter
+
         app.start_embedded()
         driver = Driver(app, self.out_dir, self.function)
         driver.pump(3)
+        if words_ready:
+            segmenter.wait_ready()
+            driver.pump(3)
         return driver
 
 

@@ -120,6 +120,11 @@ def test_display_at_1920x1080_with_0_1_6_tidal_notices(kiosk_server, shots: Path
     for count in STEPS:
         run.wait_for(f"ready-{count}")
         for window, service in openings[opened:count]:
+            # a tidal window opens only where someone works: its clerk signs in first (after the panel's pages
+            # above were read, so they still list the ten counters alone)
+            kiosk_server.add_staff(f"91{window:02d}", f"潮汐{window}", f"secret-{window}")
+            assert kiosk_server.post("/api/login", {"staff_no": f"91{window:02d}", "password": f"secret-{window}",
+                                                    "window": window})[0] == 200
             status, body = kiosk_server.post("/api/tidal/open", {"service": service, "window": window}, admin)
             assert status == 201, body
         opened = count

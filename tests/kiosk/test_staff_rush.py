@@ -97,8 +97,11 @@ def test_rush_cycle_strip_and_handover(server_process, shots: Path) -> None:
     server.add_staff("2101", "周强", "secret-2101")
     kiosk, admin = server.token("kiosk"), server.token("admin")
     walk_in = server.post("/api/tickets", {"service": "bdc_transfer", "request_id": "r-1"}, kiosk)[1]
-    _, booked = server.post("/api/appointments", {"service": "bdc_transfer", "date": server.get("/api/hall")["hall"]
-                            ["business_day"], "slot": "09:00-10:00", "name": "王五", "phone": "13800001111"}, admin)
+    hall = server.get("/api/hall")["hall"]
+    start = min(int(hall["now"][11:13]) * 60 + int(hall["now"][14:16]), 23 * 60) // 30 * 30  # the slot running now
+    slot = f"{start // 60:02d}:{start % 60:02d}-{(start + 30) // 60:02d}:{(start + 30) % 60:02d}"
+    _, booked = server.post("/api/appointments", {"service": "bdc_transfer", "date": hall["business_day"],
+                            "slot": slot, "name": "王五", "phone": "13800001111"}, admin)
     appointment = server.post(f"/api/appointments/{booked['code']}/check-in", {}, kiosk)[1]
     elder = server.post("/api/tickets", {"service": "bdc_transfer", "request_id": "r-2", "priority": "elderly"}, kiosk)[1]
     run = start_scenario(__file__, "scenario_rush", {

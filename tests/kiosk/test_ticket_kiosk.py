@@ -284,8 +284,8 @@ def test_appointment_check_in_with_the_keypad(kiosk_server, shots: Path) -> None
     admin, kiosk = kiosk_server.token("admin"), kiosk_server.token("kiosk")
     hall = kiosk_server.get("/api/hall")["hall"]
     hour, minute = (int(x) for x in hall["now"][11:16].split(":"))
-    start = hour * 60 + minute
-    end = min(start + 30, 23 * 60 + 59)
+    start = min(hour * 60 + minute, 23 * 60) // 30 * 30  # the booking slot running now (30 minutes, all hours)
+    end = start + 30
     slot = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
     status, body = kiosk_server.post("/api/appointments", {
         "service": "si_card", "date": hall["business_day"], "slot": slot, "name": "李四", "phone": "13800001234"},

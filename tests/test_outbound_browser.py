@@ -1,0 +1,70 @@
+"""The admin pages' 外发 tab in headless Chromium against the real server and a real receiver: a manager sees each
+channel's delivered, waiting and failed counts, a dead letter with its last error (payload masked), is alerted live
+when a message is parked, and retries it with the 重试 button once the receiver is fixed."""
+from __future__ import annotations
+
+import pytest
+
+from queue_server.core.clock import SystemClock
+from queue_server.web.auth import add_staff
+from tests.browser_layout import horizontal_overflow, shot
+from tests.receiver import hall_with, until
+
+playwright_api = pytest.importorskip("playwright.async_api")
+expect = playwright_api.expect
+
+
+async def test_manager_sees_dead_letters_and_retries_them(browser, hall_config, db_path, clock, receiver):
+    outbound = {"webhook": {"url": receiver.url, "secret": "a-secret-for-the-page-test", "max_attempts": 2}}
+    async with hall_with(hall_config, db_path, clock, outbound) as hall:
+        kiosk = hall.api.as_(hall.token("kiosk"))
+        assert (await kiosk.post("/api/tickets", {"service": "si_card", "request_id": "ok"}))[0] == 201
+        await until(lambda: receiver.requests, "the first ticket delivered")
+        receiver.status = 410
+        assert (await kiosk.post("/api/tickets", {"service": "passport", "request_id": "gone"}))[0] == 201
+        await until(lambda: len(receiver.requests) == 2, "the second ticket refused")
+
+        add_staff(hall.db, SystemClock(), "9003", "值班长丙", "admin", "duty-secret")
+        context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = await context.new_page()
+        await page.goto(f"{hall.url}/admin")
+        await page.locator("#staff-no").fill("9003")
+        await page.locator("#password").fill("duty-secret")
+        await page.get_by_role("button", name="登录").click()
+        await page.wait_for_function("Admin.live === true")
+        await expect(page.locator("#alert-count")).to_have_text("1")
+        await page.get_by_role("button", name="外发").click()
+
+        card = page.locator(".out-channel")
+        await expect(card).to_have_count(1)
+        await expect(card).to_contain_text("Webhook 推送")
+        figures = card.locator(".out-figure")
+        await expect(figures).to_have_text(["1已送达", "0待发送", "1失败"])
+        await expect(card.locator(".out-figure.bad")).to_have_count(1)
+        dead = page.locator("#ob-rows tr")
+        await expect(dead).to_have_count(1)
+        cells = await dead.first.locator("td").all_inner_texts()
+        assert cells[1:7] == ["Webhook 推送", "取号", "失败（死信）", "1", "", "接收方拒绝：HTTP 410"]
+        assert '"event":"ticket.issued"' in cells[7]
+        assert await horizontal_overflow(page) == 0
+
+        # a third ticket is parked while the page is open: the alerts bar says so at once (outbound.dead)
+        assert (await kiosk.post("/api/tickets", {"service": "passport", "request_id": "gone-2"}))[0] == 201
+        await expect(page.locator("#ob-rows tr")).to_have_count(2)
+        await page.locator("#alert-badge").click()
+        await expect(page.locator("#alerts")).to_contain_text("外发消息投递失败：Webhook 推送 2 条")
+        await page.locator("#alert-badge").click()
+        path = await shot(page, "admin-outbound-dead")
+        print(f"screenshot: {path}")
+
+        receiver.status = 200
+        await page.locator("#ob-rows tr").first.get_by_role("button", name="重试").click()
+        await expect(page.locator("#ob-rows tr")).to_have_count(1)
+        await until(lambda: len(receiver.requests) == 4, "the retried message delivered")
+        await page.locator("#ob-state").select_option("")
+        await page.get_by_role("button", name="查询").click()
+        await expect(page.locator("#ob-rows tr", has_text="已送达")).to_have_count(2)
+        await expect(figures).to_have_text(["2已送达", "0待发送", "1失败"])
+        path = await shot(page, "admin-outbound-all")
+        print(f"screenshot: {path}")
+        await context.close()
