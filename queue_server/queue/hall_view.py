@@ -153,15 +153,9 @@ class HallView:
     def _queue_counts(self, service: str) -> tuple[dict[str, int], int]:
         """From ``queue_counts``: the tickets waiting in ``service``'s own queue per kind, and all its waiting
         tickets (those transferred to a window included)."""
-        by_kind: dict[str, int] = {}
-        total = 0
-        for kind, directed, waiting in self.db.execute(
-                "select kind, directed, waiting from queue_counts where business_day = ? and service = ?",
-                [self.today(), service]).fetchall():
-            total += waiting
-            if not directed:
-                by_kind[kind] = waiting
-        return by_kind, total
+        rows = self.db.execute("select kind, directed, waiting from queue_counts where business_day = ? and "
+                               "service = ?", [self.today(), service]).fetchall()
+        return {kind: n for kind, directed, n in rows if not directed}, sum(n for _, _, n in rows)
 
     def position(self, ticket_id: int) -> tuple[int, int | None]:
         """(people ahead, estimated minutes) for a waiting ticket (see :func:`people_ahead`)."""
