@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from queue_server.app import open_database
 from queue_server.core.db import connect
 from queue_server.core.errors import conflict
 from queue_server.core.events import Event
 from queue_server.core.writer import Writer
 from queue_server.keys import WRITER
+from queue_server.queue.staffing import keypad_active
 
 
 async def _wait_for(path: Path) -> None:
@@ -71,6 +75,51 @@ async def test_one_failing_operation_rolls_back_alone_and_the_batch_commits_once
     assert [e.data["v"] for e in published] == ["a", "b", "d"]
     rows = sqlite3.connect(tmp_path / "w.db").execute("select v from t order by id").fetchall()
     assert [v for (v,) in rows] == ["a", "b", "d"]
+
+
+async def test_a_burst_runs_a_paced_hook_once_with_every_event_before_its_last_answers(tmp_path):
+    """GIVEN a batch hook paced to one run a minute, which has just run WHEN one batch ends while two more writes
+    are already queued THEN that batch skips the hook, and the next batch (which leaves the queue empty) runs it
+    once on the events of both, in its own transaction, publishing its events before answering; WHEN a caller
+    waits for each answer before writing again THEN the hook runs after every batch, pace or not."""
+    db = connect(tmp_path / "w.db")
+    db.execute("create table t (id integer primary key, v text unique)")
+    db.close()
+    published: list[Event] = []
+    writer = Writer(tmp_path / "w.db", published.extend)
+    runs: list[list[str]] = []
+
+    def hook(db, events):
+        runs.append([e.data["v"] for e in events])
+        db.execute("insert into t (v) values (?)", [f"hook-{len(runs)}"])
+        return [Event("hook.ran", {"v": f"hook-{len(runs)}"})]
+
+    writer.add_batch_hook(hook, min_interval=60)
+    writer.start()
+    try:
+        await writer.run(_insert("a"), events=lambda r: r[1])
+        assert runs == [["a"]]  # the first run is never paced
+        gate = threading.Event()
+
+        def slow_b(db):
+            assert gate.wait(5)  # c and d are queued while b's batch runs
+            return _insert("b")(db)
+
+        b = asyncio.create_task(writer.run(slow_b, events=lambda r: r[1]))
+        await asyncio.sleep(0.05)
+        rest = [asyncio.create_task(writer.run(_insert(v), events=lambda r: r[1])) for v in ("c", "d")]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(b, *rest)
+        assert runs == [["a"], ["b", "c", "d"]]
+        assert [e.data["v"] for e in published] == ["a", "hook-1", "b", "c", "d", "hook-2"]
+        for value in ("e", "f"):  # one caller at a time: a batch each, the hook after each
+            await writer.run(_insert(value), events=lambda r: r[1])
+        assert runs[2:] == [["e"], ["f"]]
+    finally:
+        await writer.stop()
+    rows = sqlite3.connect(tmp_path / "w.db").execute("select v from t order by id").fetchall()
+    assert [v for (v,) in rows] == ["a", "hook-1", "b", "c", "d", "hook-2", "e", "hook-3", "f", "hook-4"]
 
 
 async def test_reads_answer_while_a_write_waits_for_its_commit(server, tmp_path):
@@ -173,3 +222,21 @@ async def test_queue_counts_follow_every_queue_change(server):
 
 def _skipped(server) -> str:
     return server.db.execute("select number from tickets where status = 'no_show'").fetchone()[0]
+
+
+def test_the_keypad_presence_check_reads_only_the_agents_rows(tmp_path):
+    """GIVEN the hall database WHEN the tide's staffed check asks which windows a keypad worked at lately THEN
+    SQLite answers from the partial indexes of the agent's log rows (m007), not a range of every row of the last
+    30 minutes: the query must keep the indexes' term word for word."""
+    db = open_database(tmp_path / "h.db")
+    plans: list[str] = []
+    original = db.execute
+
+    def explain(sql, params=None):
+        if "actor like" in sql:
+            plans.extend(row[3] for row in db.conn.execute(f"explain query plan {sql}", params or []))
+        return original(sql, params)
+
+    db.execute = explain
+    keypad_active(db, datetime.now(timezone.utc))
+    assert any("idx_ticket_log_agent_at" in p for p in plans) and any("idx_window_log_agent_at" in p for p in plans)

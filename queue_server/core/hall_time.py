@@ -31,6 +31,12 @@ def business_day(instant: dt.datetime, hall: HallInfo) -> dt.date:
     return day
 
 
+def business_day_span(day: dt.date, hall: HallInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The instants business day ``day`` runs between: ``day_starts_at`` on that date up to the next one's."""
+    return (dt.datetime.combine(day, hall.day_starts_at, tzinfo=hall.tz),
+            dt.datetime.combine(day + dt.timedelta(days=1), hall.day_starts_at, tzinfo=hall.tz))
+
+
 def is_workday(day: dt.date) -> bool:
     """Statutory working day; outside the calendar package's years, Monday to Friday."""
     try:

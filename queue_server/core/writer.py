@@ -61,6 +61,22 @@ class _Op:
 BatchHook = Callable[[Database, list[Event]], list[Event]]
 
 
+@dataclass(eq=False)
+class _Hook:
+    fn: BatchHook
+    #: least seconds between two runs while more work is queued (see :meth:`Writer.add_batch_hook`)
+    min_interval: float
+    #: events of the batches it has not seen yet
+    owed: list[Event]
+    #: ``time.monotonic()`` of its last run: pacing the writer's own work, not a fact of the hall
+    last_run: float = float("-inf")
+
+    def due(self, now: float, busy: bool) -> bool:
+        """Whether to run now: something is owed, and either nothing else is queued (the burst, if any, is over)
+        or the interval since its last run has passed."""
+        return bool(self.owed) and (not busy or now - self.last_run >= self.min_interval)
+
+
 _STOP = object()
 
 
@@ -80,7 +96,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hold = hold_commit or os.environ.get(HOLD_COMMIT_ENV)
-        self._hooks: list[BatchHook] = []
+        self._hooks: list[_Hook] = []
         #: true while committed events are being published: a bus subscriber that is also a batch hook (the
         #: tidal policy) knows its work for these events is already done
         self.delivering = False
@@ -112,16 +128,24 @@ class Writer:
     def running(self) -> bool:
         return self._thread is not None
 
-    def add_batch_hook(self, hook: BatchHook) -> None:
-        """Run ``hook`` after every batch whose operations caused events, inside that batch's transaction.
+    def add_batch_hook(self, hook: BatchHook, *, min_interval: float = 0.0) -> None:
+        """Run ``hook`` after batches whose operations caused events, inside the batch's transaction.
 
         Its writes share the batch's fsync and its events are published right after the batch's own, so whoever
         reads after an answer already sees the hook's effect (the tidal window it opened). Hooks run in the order
         they were added, each given the batch's events followed by those of the hooks before it (the outbox, added
         last, also reports the tidal windows the policy opened). A failing hook is rolled back alone and logged;
         the batch still commits.
+
+        :param min_interval: while operations keep coming, run it at most once per this many seconds. A batch
+            after which more operations are already queued skips it if it ran less than ``min_interval`` ago; the
+            events it did not see go to its next run, in one of the batches that follow at once (those operations
+            are queued): the first that leaves the queue empty (the burst is over), or the first once the interval
+            has passed. So whenever callers wait for their answers before writing again (a hall's usual pace, the
+            tests) every batch runs it as before, the last answer of a burst sees its effect, and during a burst
+            a reader may see it up to ``min_interval`` late.
         """
-        self._hooks.append(hook)
+        self._hooks.append(_Hook(hook, min_interval, []))
 
     # -- submitting ---------------------------------------------------------------------------------------------
 
@@ -221,13 +245,17 @@ class Writer:
         held.unlink(missing_ok=True)
 
     def _run_hooks(self, db: Database, events: list[Event]) -> list[Event]:
-        if not events or not self._hooks:
-            return []
+        """Run the hooks that are due on the events of this batch and of the batches they skipped."""
         trailing: list[Event] = []
+        now, busy = time.monotonic(), not self._queue.empty()
         for hook in self._hooks:
+            hook.owed += events + trailing  # a later hook sees what earlier ones caused
+            if not hook.due(now, busy):
+                continue
+            seen, hook.owed, hook.last_run = hook.owed, [], now
             db.conn.execute("SAVEPOINT hook")
             try:
-                trailing += hook(db, events + trailing)  # a later hook sees what earlier ones caused
+                trailing += hook.fn(db, seen)
             except Exception:
                 log.exception("batch hook failed; its writes are rolled back")
                 if not db.conn.in_transaction:

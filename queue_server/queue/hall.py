@@ -98,7 +98,7 @@ class Hall(AppointmentDesk, WindowAssignments, HallView):
             return self.ticket_by_id(existing[0]), False, []
         kind = kind or ("priority" if priority else "walk_in")
         srv = self.config.services[service]
-        now = self.clock.now()
+        now = to_iso(self.clock.now())
         today = self.today()
         with write_transaction(self.db):
             seq = self.db.execute(
@@ -107,21 +107,21 @@ class Hall(AppointmentDesk, WindowAssignments, HallView):
                 [srv.prefix, today],
             ).fetchone()[0]
             number = f"{srv.prefix}{seq:0{self.config.hall.number_digits}d}"
+            # its place is worked out before it is stored, so the row is written once, with it
+            ahead, estimate, waiting = self.place_new(service, kind, now)
             cursor = self.db.execute(
                 "insert into tickets (number, service, prefix, seq, business_day, status, priority, kind, request_id, "
-                "token, issued_at, queue_at, appointment_code) values (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?, ?)",
+                "token, issued_at, queue_at, appointment_code, ahead_at_issue, estimate_min_at_issue) "
+                "values (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [number, service, srv.prefix, seq, today, priority, kind, request_id, secrets.token_urlsafe(16),
-                 to_iso(now), to_iso(now), appointment_code],
+                 now, now, appointment_code, ahead, estimate],
             )
             ticket_id = cursor.lastrowid
-            ahead, estimate = self.position(ticket_id, new=True)
-            self.db.execute("update tickets set ahead_at_issue = ?, estimate_min_at_issue = ? where id = ?",
-                            [ahead, estimate, ticket_id])
-            self._log(ticket_id, "issue", None, actor, None, to_iso(now), {"kind": kind, "priority": priority})
+            self._log(ticket_id, "issue", None, actor, None, now, {"kind": kind, "priority": priority})
         ticket = self.ticket_by_id(ticket_id, (ahead, estimate))
         event = Event("ticket.issued", {
             "number": number, "service": service, "service_name": srv.name, "kind": kind,
-            "waiting": self.waiting_count(service), "at": ticket["issued_at"],
+            "waiting": waiting, "at": ticket["issued_at"],
         })
         return ticket, True, [event]
 

@@ -11,8 +11,8 @@ from sqlite_utils import Database
 from queue_server.core.clock import Clock, from_iso
 from queue_server.core.config import HallConfig
 from queue_server.core.db import thread_db
-from queue_server.core.hall_time import business_day
-from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacity_share, estimate_wait_minutes
+from queue_server.core.hall_time import business_day, business_day_span
+from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacities, estimate_wait_minutes
 from queue_server.policy.ordering import OrderRule, QueuedTicket, window_queue
 from queue_server.queue.staffing import staffed_windows, ticket_tags
 
@@ -23,6 +23,7 @@ _TICKET_COLUMNS = (
     "id, number, service, status, priority, kind, token, issued_at, called_at, finished_at, window, target_window, "
     "ahead_at_issue, estimate_min_at_issue, business_day, requeues"
 )
+_TICKET_KEYS = tuple(c.strip() for c in _TICKET_COLUMNS.split(","))
 
 
 def public_ticket(ticket: dict) -> dict:
@@ -53,6 +54,10 @@ class HallView:
         self._db = db
         self.clock = clock
         self.order_rule = OrderRule(config.queue.class_order, config.queue.service_order_first)
+        # Asked a dozen times per operation, answered from the last result while it holds. Each is one tuple,
+        # replaced whole: the writer thread and the loop share this object.
+        self._day: tuple[datetime, datetime, str] | None = None  # (from, until, business day)
+        self._capacity: tuple[tuple, dict[str, float]] = ((), {})  # (open windows' rows, capacity per service)
 
     @property
     def db(self) -> Database:
@@ -60,13 +65,18 @@ class HallView:
         return thread_db(self._db)
 
     def today(self) -> str:
-        return business_day(self.clock.now(), self.config.hall).isoformat()
+        """Today's business day as ``YYYY-MM-DD`` (by the injected clock; it may move either way in tests)."""
+        now, cached = self.clock.now(), self._day
+        if cached is not None and cached[0] <= now < cached[1]:
+            return cached[2]
+        day = business_day(now, self.config.hall)
+        self._day = (*business_day_span(day, self.config.hall), day.isoformat())
+        return self._day[2]
 
     # -- tickets ------------------------------------------------------------------------------------------------
 
     def _ticket_dict(self, row: tuple, position: tuple[int, int | None] | None = None) -> dict:
-        cols = [c.strip() for c in _TICKET_COLUMNS.split(",")]
-        ticket = dict(zip(cols, row))
+        ticket = dict(zip(_TICKET_KEYS, row))
         service = self.config.services.get(ticket["service"])
         ticket["service_name"] = service.name if service else ticket["service"]
         base = self.config.hall.public_url
@@ -140,19 +150,49 @@ class HallView:
     def _kind_rank(self, kind: str) -> int:
         return _kind_rank(self.order_rule, kind)
 
-    def position(self, ticket_id: int, *, new: bool = False) -> tuple[int, int | None]:
+    def _queue_counts(self, service: str) -> tuple[dict[str, int], int]:
+        """From ``queue_counts``: the tickets waiting in ``service``'s own queue per kind, and all its waiting
+        tickets (those transferred to a window included)."""
+        rows = self.db.execute("select kind, directed, waiting from queue_counts where business_day = ? and "
+                               "service = ?", [self.today(), service]).fetchall()
+        return {kind: n for kind, directed, n in rows if not directed}, sum(n for _, _, n in rows)
+
+    def position(self, ticket_id: int) -> tuple[int, int | None]:
         """(people ahead, estimated minutes) for a waiting ticket (see :func:`people_ahead`)."""
         row = self.db.execute(
             "select service, kind, queue_at, target_window, status from tickets where id = ?", [ticket_id]).fetchone()
         if row is None or row[4] not in ("waiting", "transferred"):
             return 0, None
-        ahead = people_ahead(self.db, self.order_rule, self.today(), ticket_id, *row[:4], new=new)
-        return ahead, estimate_wait_minutes(ahead, self.service_load(row[0]))
+        ahead = people_ahead(self.db, self.order_rule, self.today(), ticket_id, *row[:4])
+        return ahead, self.estimate(row[0], ahead)
 
-    def service_load(self, service: str) -> ServiceLoad:
-        """One service's queue state (see :meth:`service_loads`), read with targeted queries."""
-        return ServiceLoad(service, self.waiting_count(service), capacity_share(self._open_window_services(), service),
-                           self._recent(service), self.config.services[service].minutes)
+    def place_new(self, service: str, kind: str, queue_at: str) -> tuple[int, int | None, int]:
+        """(people ahead, estimated minutes, tickets waiting for ``service`` with it) for a ticket about to join
+        ``service``'s queue as ``kind`` at ``queue_at``: the same figures :meth:`position` gives once it is in.
+
+        Read before its insert: it will have the highest id, so of the tickets that rank with it only those queued
+        after ``queue_at`` (usually none) are behind it. Issuing so costs the same with 10 or 10,000 waiting.
+        """
+        counts, waiting = self._queue_counts(service)
+        ahead, same = _ranked(self.order_rule, counts, kind)
+        behind = self.db.execute(
+            f"select count(*) from tickets where business_day = ? and service = ? and kind in "
+            f"({','.join('?' * len(same))}) and {_QUEUED} and target_window is null and queue_at > ?",
+            [self.today(), service, *same, queue_at]).fetchone()[0]
+        ahead += sum(counts.get(k, 0) for k in same) - behind
+        return ahead, self.estimate(service, ahead), waiting + 1
+
+    def estimate(self, service: str, ahead: int) -> int | None:
+        """Whole minutes until a ticket of ``service`` with ``ahead`` people before it is called (None while no
+        open window serves it). The queue's length does not enter: :meth:`service_load` less its count."""
+        return estimate_wait_minutes(ahead, self.service_load(service, waiting=ahead))
+
+    def service_load(self, service: str, *, waiting: int | None = None) -> ServiceLoad:
+        """One service's queue state (see :meth:`service_loads`), read with targeted queries; ``waiting`` when the
+        caller knows it (or does not need it)."""
+        return ServiceLoad(service, self.waiting_count(service) if waiting is None else waiting,
+                           self._capacities().get(service, 0.0), self._recent(service),
+                           self.config.services[service].minutes)
 
     # -- windows and services -----------------------------------------------------------------------------------
 
@@ -175,9 +215,18 @@ class HallView:
         row = self.db.execute("select tidal_service, plan_service from windows where number = ?", [window]).fetchone()
         return self.window_services(window, *row) if row else self.window_services(window, None)
 
-    def _open_window_services(self) -> list[list[str]]:
-        return [self.window_services(r[0], r[4], r[10]) for r in self._window_rows()
-                if r[1] == "open" and r[0] in self.config.windows]
+    def _capacities(self) -> dict[str, float]:
+        """Each service's share of the open windows (:func:`queue_server.policy.estimate.capacities`), worked out
+        again only when the open windows or their planned and tidal services change."""
+        rows = tuple(self.db.execute("select number, tidal_service, plan_service from windows where state = 'open' "
+                                     "order by number").fetchall())
+        cached = self._capacity
+        if cached[0] == rows:
+            return cached[1]
+        shares = capacities([self.window_services(n, tidal, plan) for n, tidal, plan in rows
+                             if n in self.config.windows])
+        self._capacity = (rows, shares)
+        return shares
 
     def set_aside(self, window: int) -> tuple[list[str], list[str]]:
         """Today's numbers this window put on hold (for 回呼) and skipped that may still re-queue (for 过号重排)."""
@@ -231,14 +280,17 @@ class HallView:
         return self._window_dict(row)
 
     def service_loads(self) -> dict[str, ServiceLoad]:
-        """The queue state of every service: waiting count, fractional open capacity, recent service times."""
+        """The queue state of every service: waiting count, fractional open capacity, recent service times.
+
+        Recent service times are read for services with a queue only: an empty queue's wait is nought whatever
+        they are (the tide reads this after every write; most of a hall's services have nobody waiting)."""
         counts: dict[str, int] = dict(self.db.execute(
             "select service, sum(waiting) from queue_counts where business_day = ? group by service",
             [self.today()]).fetchall())
-        open_services = self._open_window_services()
+        shares = self._capacities()
         return {
-            code: ServiceLoad(code, counts.get(code, 0), capacity_share(open_services, code), self._recent(code),
-                              srv.minutes)
+            code: ServiceLoad(code, counts.get(code, 0), shares.get(code, 0.0),
+                              self._recent(code) if counts.get(code) else (), srv.minutes)
             for code, srv in self.config.services.items()
         }
 
@@ -314,14 +366,21 @@ def _kind_rank(rule: OrderRule, kind: str) -> int:
     return order.index(kind) if kind in order else len(order)
 
 
+def _ranked(rule: OrderRule, counts: dict[str, int], kind: str) -> tuple[int, list[str]]:
+    """How many of the waiting ``counts`` (per kind) are of kinds called before ``kind``, and the kinds that rank
+    with it."""
+    rank = _kind_rank(rule, kind)
+    before = sum(n for k, n in counts.items() if _kind_rank(rule, k) < rank)
+    return before, sorted({k for k in counts if _kind_rank(rule, k) == rank} | {kind})
+
+
 def people_ahead(db: Database, rule: OrderRule, day: str, ticket_id: int, service: str, kind: str, queue_at: str,
-                 target: int | None, *, new: bool = False) -> int:
+                 target: int | None) -> int:
     """How many are ahead of waiting ticket ``ticket_id`` of business day ``day``, with the key of
     :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in agreement).
 
     The kinds called before the ticket's are read from ``queue_counts``; within its own kind the tickets ahead
-    are counted on the call-order index. For a ticket just issued (``new``) the few tickets *behind* it are
-    counted instead (usually none: it joins at the back), so issuing costs the same with 10 or 10,000 waiting.
+    are counted on the call-order index. (A ticket about to be issued: :meth:`HallView.place_new`.)
     """
     if target is not None:
         return db.execute(
@@ -330,15 +389,8 @@ def people_ahead(db: Database, rule: OrderRule, day: str, ticket_id: int, servic
     counts = dict(db.execute(
         "select kind, waiting from queue_counts where business_day = ? and service = ? and directed = 0",
         [day, service]).fetchall())
-    rank = _kind_rank(rule, kind)
-    ahead = sum(n for k, n in counts.items() if _kind_rank(rule, k) < rank)
-    same = sorted({k for k in counts if _kind_rank(rule, k) == rank} | {kind})
-    marks = ",".join("?" * len(same))
-    where = (f"business_day = ? and service = ? and kind in ({marks}) and {_QUEUED} and "
-             f"target_window is null and (queue_at, id) ")
-    if new:
-        behind = db.execute(f"select count(*) from tickets where {where} > (?, ?)",
-                            [day, service, *same, queue_at, ticket_id]).fetchone()[0]
-        return ahead + sum(counts.get(k, 0) for k in same) - 1 - behind
-    return ahead + db.execute(f"select count(*) from tickets where {where} < (?, ?)",
-                              [day, service, *same, queue_at, ticket_id]).fetchone()[0]
+    ahead, same = _ranked(rule, counts, kind)
+    return ahead + db.execute(
+        f"select count(*) from tickets where business_day = ? and service = ? and kind in ({','.join('?' * len(same))}) "
+        f"and {_QUEUED} and target_window is null and (queue_at, id) < (?, ?)",
+        [day, service, *same, queue_at, ticket_id]).fetchone()[0]

@@ -132,3 +132,20 @@ def m006_flat_queue(db: Database) -> None:
                  f"begin {bump('new', '1')} end")
     conn.execute(f"insert into queue_counts select business_day, service, kind, target_window is not null, count(*) "
                  f"from tickets where {_QUEUED} group by 1, 2, 3, 4")
+
+
+#: the keypad-presence condition (:func:`queue_server.queue.staffing.keypad_active`): a query must repeat this term
+#: word for word for SQLite to use the partial indexes below
+AGENT_ACTOR = "actor like 'agent:%'"
+
+
+@migrations(name="m007_keypad_presence_index")
+def m007_keypad_presence_index(db: Database) -> None:
+    """Keep the tide's per-batch staffed check flat in the day's traffic (issue 20).
+
+    Which windows a hardware keypad worked at in the last 30 minutes is read after every write batch; on the ``at``
+    index alone it scanned every ticket-log row of those 30 minutes (thousands in a busy hour). Partial indexes over
+    the device agent's rows only make it a short range of keypad presses.
+    """
+    for table in ("ticket_log", "window_log"):
+        db.conn.execute(f"create index idx_{table}_agent_at on {table} (at, window) where {AGENT_ACTOR}")

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from queue_server.core.clock import from_iso, to_iso
+from queue_server.queue.schema import AGENT_ACTOR
 
 #: a keypad press this recent (minutes) counts as someone at the counter
 KEYPAD_PRESENCE_MIN = 30
@@ -29,15 +30,8 @@ KEYPAD_PRESENCE_MIN = 30
 TAGS = {"priority": "绿色通道", "appointment": "预约", "transferred": "转入"}
 
 
-def _live_session_sql(db: Database) -> str:
-    """The condition on ``auth_tokens`` (alias ``a``) of a session still in force."""
-    columns = {c.name for c in db["auth_tokens"].columns}
-    # sessions may carry an expiry (accounts hardening adds one); an expired one is as gone as a revoked one
-    return "a.revoked_at is null" + (" and (a.expires_at is null or a.expires_at > ?)" if "expires_at" in columns else "")
-
-
-def _params(db: Database, now: datetime) -> list:
-    return [to_iso(now)] if "expires_at" in {c.name for c in db["auth_tokens"].columns} else []
+#: the condition on ``auth_tokens`` (alias ``a``) of a session still in force: not revoked, not expired at ``?``
+_LIVE_SESSION = "a.revoked_at is null and (a.expires_at is null or a.expires_at > ?)"
 
 
 def signed_in(db: Database, now: datetime) -> dict[int, tuple[str, str | None]]:
@@ -45,16 +39,17 @@ def signed_in(db: Database, now: datetime) -> dict[int, tuple[str, str | None]]:
     rows = db.execute(
         "select w.number, w.staff_no, w.staff_name from windows w where w.staff_no is not null and exists ("
         "select 1 from auth_tokens a where a.role = 'staff' and a.window = w.number and a.staff_no = w.staff_no and "
-        f"{_live_session_sql(db)})", _params(db, now)).fetchall()
+        f"{_LIVE_SESSION})", [to_iso(now)]).fetchall()
     return {number: (staff_no, name) for number, staff_no, name in rows}
 
 
 def keypad_active(db: Database, now: datetime, minutes: float = KEYPAD_PRESENCE_MIN) -> set[int]:
     """Windows a hardware keypad (the device agent) acted on within ``minutes``."""
     since = to_iso(now - timedelta(minutes=minutes))
+    # the agent's rows only, on the partial indexes of m007 (the term must read exactly as theirs)
     rows = db.execute(
-        "select distinct window from ticket_log where window is not null and at >= ? and actor like 'agent:%' "
-        "union select distinct window from window_log where at >= ? and actor like 'agent:%'", [since, since])
+        f"select distinct window from ticket_log where window is not null and at >= ? and {AGENT_ACTOR} "
+        f"union select distinct window from window_log where at >= ? and {AGENT_ACTOR}", [since, since])
     return {r[0] for r in rows}
 
 

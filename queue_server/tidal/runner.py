@@ -36,6 +36,10 @@ from queue_server.tidal.settings import tidal_settings
 
 log = logging.getLogger(__name__)
 POLICY_ACTOR = "tidal-policy"
+#: during a burst of writes the policy reacts at most this often (seconds): a run costs several tickets' worth of
+#: work. The batch that ends a burst still runs it (see ``Writer.add_batch_hook``), so it decides at most this much
+#: later, against thresholds in minutes of wait.
+BATCH_HOOK_INTERVAL_S = 0.05
 
 
 class TidalRunner:
@@ -69,7 +73,7 @@ class TidalRunner:
         self._pending = False
         self.writer = writer
         if writer is not None:
-            writer.add_batch_hook(self.after_batch)
+            writer.add_batch_hook(self.after_batch, min_interval=BATCH_HOOK_INTERVAL_S)
         self._plan_day = None  # the business day whose support plan was last checked
 
     @property

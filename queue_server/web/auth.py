@@ -175,16 +175,22 @@ def presented_token(request: web.Request) -> str | None:
     return request.query.get("token") or None
 
 
-#: where a server that resolves tokens itself (the city server, over PostgreSQL) leaves the caller for the request
+#: the request's caller once known: looked up once per request (the declared roles and the handler both ask), or
+#: left there by a server that resolves tokens itself (the city server, over PostgreSQL)
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", object)
 
 
 def principal(request: web.Request) -> Principal | None:
     """The caller if it presented a valid token, else ``None`` (for routes open to anyone)."""
-    from queue_server.keys import CLOCK, DB, WRITER
-
     if PRINCIPAL in request:
         return request[PRINCIPAL]
+    request[PRINCIPAL] = who = _lookup_principal(request)
+    return who
+
+
+def _lookup_principal(request: web.Request) -> Principal | None:
+    from queue_server.keys import CLOCK, DB, WRITER
+
     token = presented_token(request)
     if not token:
         return None
