@@ -7,9 +7,6 @@ trusted_proxies`` reads it) and bookings also per phone number, in memory on the
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from pydantic import BaseModel, Field
 from queue_server.booking import slots, store
 from queue_server.booking.settings import BookingSettings, booking_settings
 from queue_server.core.errors import ApiError, invalid
+from queue_server.core.periodic import run_periodically
 from queue_server.core.writer import last
 from queue_server.keys import CLOCK, CONFIG, DB, OPEN_ALL_HOURS, OUTBOX, WRITER
 from queue_server.reviews.http import client_address, run_read
@@ -30,7 +28,6 @@ from queue_server.web.auth import presented_token, require
 from queue_server.web.json_io import json_response
 from queue_server.web.types import Code, Day, Line
 
-log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("booking_settings", BookingSettings)
 LIMITS = web.AppKey("booking_limits", dict)
 PAGE = Path(__file__).with_name("book.html")
@@ -241,20 +238,5 @@ def setup(app: web.Application) -> None:
                    "phone": RateLimiter(app[CLOCK], settings.rate_limit_phone_count, window),
                    "proxies": load_review_settings(app[CONFIG]).trusted_proxies}
 
-    async def _timer(app: web.Application):
-        async def loop() -> None:
-            while True:
-                try:
-                    await run_jobs(app)
-                except Exception:
-                    log.exception("booking jobs failed")
-                await asyncio.sleep(JOB_SECONDS)
-
-        task = asyncio.create_task(loop())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    app.cleanup_ctx.append(_timer)
+    run_periodically(app, "booking jobs", JOB_SECONDS, run_jobs)
     routes.add_to(app)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
-from queue_server.core.config import ConfigError, HallConfig, Setting
+from queue_server.core.config import HallConfig, Setting
 from queue_server.core.config_reader import Reader
 
 SECTION = "booking"

@@ -137,8 +137,8 @@ def book(db: Database, desk: Desk, booking: Booking, *, online: bool, actor: str
             local = until.astimezone(desk.config.hall.tz)
             raise forbidden(f"该手机号近{desk.settings.no_show_window_days}天内预约后未到{desk.settings.no_show_limit}次，"
                             f"{local:%Y年%m月%d日}前暂停网上预约；如需办理，请直接到大厅取号或致电 {desk.config.hall.phone}")
-    same = db.execute(f"select slot from appointments where phone = ? and service = ? and date = ? and status in "
-                      f"('booked', 'checked_in')", [booking.phone, booking.service, booking.date]).fetchone()
+    same = db.execute("select slot from appointments where phone = ? and service = ? and date = ? and status in "
+                      "('booked', 'checked_in')", [booking.phone, booking.service, booking.date]).fetchone()
     if same:
         raise conflict(f"该手机号已预约 {booking.date} {same[0]} 的这项业务，如需改时间请先取消或改约")
     _check_seat(db, booking, rules.capacity)

@@ -19,14 +19,13 @@ the whole batch instead would stop every ticket while the bug lasts); a retry fr
 channel's ``messages_for`` on the kept events again, once the channel is fixed.
 
 **Retention.** Delivered messages (and those an admin gave up, 放弃) are deleted ``[outbound] keep_delivered_days``
-after they were finished (:func:`purge`, run at start and hourly by :func:`purge_periodically`); pending and dead
+after they were finished (:func:`purge`, run at start and hourly by the outbound area's timer); pending and dead
 ones never are: a dead one stays, and stays on the admin page's alerts, until an admin retries or discards it. A
 pass deletes in chunks of :data:`PURGE_CHUNK` rows, one writer operation each, so a first purge of a large backlog
 never holds the writer (and the hall's tickets) for long.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -182,14 +181,3 @@ async def purge(writer: Writer, clock: Clock, keep_days: int) -> int:
             return total
 
 
-async def purge_periodically(writer: Writer, clock: Clock, keep_days: int) -> None:
-    """:func:`purge` now and every :data:`PURGE_EVERY_S` seconds, until cancelled; a failing pass is logged and
-    tried again at the next."""
-    while True:
-        try:
-            deleted = await purge(writer, clock, keep_days)
-            if deleted:
-                log.info("outbox: %d delivered or discarded messages older than %d days deleted", deleted, keep_days)
-        except Exception:
-            log.exception("outbox purge failed")
-        await asyncio.sleep(PURGE_EVERY_S)

@@ -14,8 +14,6 @@ a hall that turned its channels off still sheds its old delivered messages.
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from typing import Any, Literal
@@ -24,9 +22,10 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from queue_server.core.clock import from_iso
+from queue_server.core.periodic import run_periodically
 from queue_server.keys import BUS, CLOCK, CONFIG, DB, OUTBOX, WRITER
 from queue_server.outbound import city_capture, store
-from queue_server.outbound.outbox import Outbox, purge, purge_periodically
+from queue_server.outbound.outbox import PURGE_EVERY_S, Outbox, purge
 from queue_server.outbound.registry import OutboundSettings, build_channels, outbound_settings
 from queue_server.outbound.worker import DeliveryWorker
 from queue_server.web.api import ApiRoutes
@@ -152,12 +151,5 @@ def setup(app: web.Application) -> None:
 
         app.on_startup.append(_city_capture_off)
 
-    async def _purges(app: web.Application):
-        task = asyncio.create_task(purge_periodically(app[WRITER], app[CLOCK], settings.keep_delivered_days))
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    app.cleanup_ctx.append(_purges)
+    run_periodically(app, "outbox purge", PURGE_EVERY_S, purge_expired)
     routes.add_to(app)

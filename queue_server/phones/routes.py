@@ -3,8 +3,6 @@ ticket (the kiosk, or anyone holding the ticket's token: its status page), the d
 (masked); and the periodic housekeeping: the retention purge and the review links that fell due."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -14,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from queue_server.core.errors import ApiError, conflict
+from queue_server.core.periodic import run_periodically
 from queue_server.core.hall_time import business_day
 from queue_server.keys import CLOCK, CONFIG, DB, WRITER
 from queue_server.phones import store
@@ -149,20 +148,5 @@ def setup(app: web.Application) -> None:
                                                                    config.queue.service_order_first),
                               RateLimiter(app[CLOCK], ADDRESS_LIMIT, ADDRESS_SECONDS))
 
-    async def _timer(app: web.Application):
-        async def loop() -> None:
-            while True:
-                try:
-                    await housekeeping(app)
-                except Exception:  # noqa: BLE001 - logged; the next run tries again
-                    log.exception("phone housekeeping failed")
-                await asyncio.sleep(HOUSEKEEPING_SECONDS)
-
-        task = asyncio.create_task(loop())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    app.cleanup_ctx.append(_timer)
+    run_periodically(app, "phone housekeeping", HOUSEKEEPING_SECONDS, housekeeping)
     routes.add_to(app)
