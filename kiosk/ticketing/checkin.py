@@ -75,7 +75,7 @@ class CheckInScreen(AppScreen):
         self.body.add_widget(Heading(text="预约签到"))
         self.code = CodeDisplay(text="")
         self.body.add_widget(self.code)
-        self.message = Message(hint="请输入预约短信中的6位预约号", colour=theme.BACKGROUND)
+        self.message = Message(hint="请输入6位预约号", colour=theme.BACKGROUND)
         self.body.add_widget(self.message)
         self.keypad = Keypad(KEYS, self.key)
         self.body.add_widget(self.keypad)
