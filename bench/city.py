@@ -5,15 +5,20 @@
    same cluster: the same number of rows written by 50 concurrent asyncpg connections straight into a bare table,
    with ``COPY`` and with ``INSERT`` (executemany), in the same batches — the floor of getting the rows into
    PostgreSQL at all, with no HTTP, validation, idempotency or rollups.
-2. **A generated year**: 50 halls × 1,500 tickets × 250 business days (≈ 19 M tickets, with reviews, cases,
+2. **A hall's backlog through its outbox**: one hall's records (as in 1) waiting in its SQLite outbox (the city was
+   down, or the hall just joined), then delivered by the real delivery worker and ``[city]`` channel to the city
+   server until none is pending: with ``batch_size = 1`` (one record a request, the baseline, same run, same city
+   server) and with the default ``batch_size = 100``.
+3. **A generated year**: 50 halls × 1,500 tickets × 250 business days (≈ 19 M tickets, with reviews, cases,
    complaints, practices and promised-time cases), generated server-side with ``generate_series`` in a database of
    its own, the rollups built once by the same statements the ingest runs per batch. Then the live board and a
    quarter's city KPIs with both rankings (halls, every hall's units), timed as the routes run them: p50 and p99.
    Aim: board p99 < 100 ms, quarter p99 < 2 s. Baseline, same run: ``count(*)`` of the quarter's tickets (what
    reading the raw rows at all costs).
 
-``python -m bench.city [--scale 0.04]``: ``--scale`` shrinks the year (days) and the ingest (tickets per hall)
-for a quick run; 1.0 is the full year (generation takes minutes: run it rarely, the machine is shared).
+``python -m bench.city [--scale 0.04] [--part ingest|outbox|year|all]``: ``--scale`` shrinks the year (days), the
+ingest (tickets per hall) and the backlog (at least 500 tickets) for a quick run; 1.0 is the full year (generation
+takes minutes: run it rarely, the machine is shared).
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from datetime import date, datetime, timedelta, timezone
 import aiohttp
 import asyncpg
 
-from bench.support import Process, free_port
+from bench.support import Process, free_port, tmpdir
 from queue_server.city import accounts, reports
 from queue_server.city.app import _init_connection
 from queue_server.city.ingest import refresh_rollups, rollup_statements
@@ -138,6 +143,62 @@ async def _ingest(cluster: Cluster, tickets: int) -> None:
         base = figures["insert" if size == 1 else "copy"]
         print(f"  city server, {size:3d} record(s) a request (HTTP, validation, idempotency, rollups): "
               f"{total / seconds:,.0f} records/s, {base / seconds:.2f}× its baseline")
+
+
+async def _outbox(cluster: Cluster, tickets: int) -> None:
+    """Part 2: a hall's backlog delivered through its outbox, one record a request against batches."""
+    from dataclasses import replace
+
+    from queue_server.app import open_database
+    from queue_server.core.clock import SystemClock
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+    from queue_server.core.events import EventBus
+    from queue_server.core.writer import Writer
+    from queue_server.outbound.outbox import Outbox
+    from queue_server.outbound.registry import build_channels, outbound_settings
+    from queue_server.outbound.worker import DeliveryWorker
+
+    dsn = cluster.create_database("outbox")
+    conn = await asyncpg.connect(dsn)
+    await migrate(conn)
+    now = datetime.now(timezone.utc)
+    sizes = (1, BATCH)
+    tokens = {size: await accounts.add_hall(conn, f"b{size}", f"批量{size}大厅", now) for size in sizes}
+    await conn.close()
+    stream = _stream(0, tickets, date(2026, 11, 23))
+    base, work = load_config(DEMO_CONFIG_PATH), tmpdir()
+    port = free_port()
+    server = Process(["-m", "queue_server", "city", "serve", "--dsn", dsn, "--port", str(port)], port)
+    rates = {}
+    try:
+        for size in sizes:
+            city = {"url": server.url, "hall_code": f"b{size}", "token": tokens[size], "batch_size": size}
+            config = replace(base, sections={**base.sections, "city": city})
+            db_path = work / f"hall-{size}.db"
+            db = open_database(db_path)
+            bus = EventBus()
+            writer = Writer(db_path, bus.publish_all)
+            writer.start()
+            outbox = Outbox(build_channels(config), SystemClock())
+            await writer.run(lambda d: [outbox.enqueue(d, "city", r["kind"], r["data"]) for r in stream])
+            worker = DeliveryWorker(outbox, writer, db, SystemClock(), bus, outbound_settings(config))
+            began = time.perf_counter()
+            await worker.start()
+            while worker.counts["delivered"] < len(stream):  # the worker's own count: no SQL on the measured loop
+                await asyncio.sleep(0.01)
+            rates[size] = len(stream) / (time.perf_counter() - began)
+            await worker.stop()
+            await writer.stop()
+            db.close()
+    finally:
+        server.stop()
+    conn = await asyncpg.connect(dsn)
+    counted = await conn.fetch("SELECT hall, count(*) AS n FROM tickets GROUP BY hall ORDER BY hall")
+    await conn.close()
+    assert [r["n"] for r in counted] == [tickets] * len(sizes), counted
+    print(f"outbox: one hall's backlog of {len(stream):,} records through its outbox to the city server")
+    print(f"  baseline batch_size = 1 (one record a request): {rates[1]:,.0f} records/s")
+    print(f"  batch_size = {BATCH}: {rates[BATCH]:,.0f} records/s, {rates[BATCH] / rates[1]:.1f}× the baseline")
 
 
 _GENERATE = """
@@ -254,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.city")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="share of the full year (250 days) and of the ingest (1,500 tickets a hall)")
-    parser.add_argument("--part", choices=("ingest", "year", "both"), default="both")
+    parser.add_argument("--part", choices=("ingest", "outbox", "year", "all"), default="all")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     bin_dir = pg_bin()
     if bin_dir is None:
@@ -263,9 +324,12 @@ def main(argv: list[str] | None = None) -> None:
     # a modest server's settings: the city's machine would be tuned further
     cluster = Cluster(bin_dir, {"shared_buffers": "1GB", "work_mem": "64MB", "max_wal_size": "8GB"})
     try:
-        if args.part in ("ingest", "both"):
+        if args.part in ("ingest", "all"):
             asyncio.run(_ingest(cluster, max(50, round(1500 * args.scale))))
-        if args.part in ("year", "both"):
+        if args.part in ("outbox", "all"):
+            # at least ~1,200 records, so a batched run lasts long enough to measure
+            asyncio.run(_outbox(cluster, max(500, round(1500 * args.scale))))
+        if args.part in ("year", "all"):
             asyncio.run(_year(cluster, max(10, round(250 * args.scale)), 1500))
     finally:
         cluster.stop()

@@ -21,6 +21,7 @@ def test_no_section_means_no_shipping_and_a_good_one_reads():
     assert read_section(None) is None and read_section({}) is None
     section = read_section({"url": "http://city:8090/", "hall_code": "xa", "token": "t", "heartbeat_seconds": 10})
     assert (section.url, section.hall_code, section.heartbeat_seconds) == ("http://city:8090", "xa", 10.0)
+    assert section.batch_size == 100
 
 
 @pytest.mark.parametrize("raw, named", [
@@ -28,6 +29,8 @@ def test_no_section_means_no_shipping_and_a_good_one_reads():
     ({"url": "ftp://c", "hall_code": "xa", "token": "t"}, "city.url"),
     ({"url": "http://c", "hall_code": "xa", "token": "t", "heartbeat_seconds": 0.5}, "city.heartbeat_seconds"),
     ({"url": "http://c", "hall_code": "xa", "token": "t", "tokn": "t"}, "city.tokn"),
+    ({"url": "http://c", "hall_code": "xa", "token": "t", "batch_size": 0}, "city.batch_size"),
+    ({"url": "http://c", "hall_code": "xa", "token": "t", "batch_size": 5001}, "city.batch_size"),
 ])
 def test_a_wrong_section_names_the_field(raw, named):
     with pytest.raises(ConfigError, match=re.escape(named)):

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from queue_server.app import create_app, open_database
@@ -228,3 +229,80 @@ async def _until(http, city, admin, tickets: int, within: float = 60) -> None:
             return
         assert time.monotonic() < deadline, got
         await asyncio.sleep(0.2)
+
+
+class _CountingProxy:
+    """Between a hall and the city: forwards each ``POST /api/city/records`` and notes its seqs and the city's
+    answer; answers 503 itself while ``down`` (the city unreachable)."""
+
+    def __init__(self, city: CityServer) -> None:
+        self.city, self.down = city, False
+        #: per request the city answered 200: (the seqs sent, the city's answer)
+        self.delivered: list[tuple[list[int], dict]] = []
+
+    async def _records(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if self.down:
+            return web.Response(status=503, text="down")
+        async with self.http.post(f"{self.city.url}/api/city/records", json=body,
+                                            headers={"Authorization": request.headers["Authorization"]}) as r:
+            answer = await r.json()
+            if r.status == 200:
+                self.delivered.append(([record["seq"] for record in body["records"]], answer))
+            return web.json_response(answer, status=r.status)
+
+    async def start(self) -> _CountingProxy:
+        app = web.Application()
+        app.router.add_post("/api/city/records", self._records)
+        self.http = aiohttp.ClientSession()
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        self.url = f"http://127.0.0.1:{self.server.port}"
+        return self
+
+    async def close(self) -> None:
+        await self.server.close()
+        await self.http.close()
+
+
+async def test_a_backlog_reaches_the_city_in_batches_in_order_and_counted_once(city_dsn, tmp_path, hall_config,
+                                                                              clock):
+    """The city unreachable while a hall serves 120 citizens: the hundreds of records waiting in its outbox reach
+    the city in batches of ``[city] batch_size`` (far fewer requests than records), in sequence order, each counted
+    once, and the city's figures equal the hall's."""
+    city = await CityServer(city_dsn, clock).start()
+    proxy = await _CountingProxy(city).start()
+    proxy.down = True
+    section = {**_city_section(city, "ha", city.hall("ha", "甲县政务服务中心"), 3600), "url": proxy.url}
+    db = open_database(tmp_path / "ha.db")
+    app = create_app(replace(hall_config, sections={**hall_config.sections, "city": section}), db=db, clock=clock,
+                     open_all_hours=True)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    hall = RunningServer(server, app, db, clock)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await _serve(http, hall, 120)
+            await _beat(hall)
+            backlog = _unshipped(hall)
+            assert backlog >= 300
+            proxy.down = False
+            await _shipped(hall)
+
+            seqs = [seq for sent, _ in proxy.delivered for seq in sent]
+            shipped = [row[0] for row in db.execute("SELECT seq FROM outbox WHERE channel = 'city' ORDER BY seq")]
+            assert seqs == shipped  # every message, each once, in order
+            assert len(proxy.delivered) <= backlog // 100 + 2  # batches of 100, not one request a record
+            assert sum(answer["accepted"] for _, answer in proxy.delivered) == len(shipped)
+            assert sum(answer["duplicates"] for _, answer in proxy.delivered) == 0
+
+            end = clock.now().astimezone(mon(0, 0).tzinfo).date().isoformat()
+            own = await Desk(hall, http).get(f"/api/kpis?from={DAY}&to={end}")
+            theirs = await _kpis(http, city, city.admin(), "ha", end)
+            assert {k: theirs[k] for k in COMPARED} == {k: own[k] for k in COMPARED}
+            assert theirs["tickets"] == 120
+    finally:
+        await server.close()
+        db.close()
+        await proxy.close()
+        await city.stop()

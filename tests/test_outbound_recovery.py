@@ -21,8 +21,9 @@ SERVICE = "bdc_transfer"
 
 @pytest.fixture
 def test_channels(monkeypatch):
-    """The test channels registered as a channel module is: ``[outbound.ordered]`` and ``[outbound.fragile]``."""
-    for name in ("ordered", "fragile"):
+    """The test channels registered as a channel module is: ``[outbound.ordered]``, ``[outbound.batched]`` and
+    ``[outbound.fragile]``."""
+    for name in ("ordered", "batched", "fragile"):
         monkeypatch.setitem(registry.CHANNEL_MODULES, name, "tests.outbound_channels")
     monkeypatch.setitem(outbound_channels.FRAGILE, "works", True)
 
@@ -57,6 +58,32 @@ async def test_an_ordered_channel_delivers_strictly_in_seq_order(hall_config, db
         seqs = [json.loads(r.body)["seq"] for r in receiver.requests]
         first = seqs[0]
         assert seqs == [first, first, first, first + 1, first + 2, first + 3]
+
+
+async def test_a_batch_channel_sends_its_backlog_in_batches_and_a_refused_batch_one_by_one(
+        hall_config, db_path, clock, receiver, test_channels):
+    """GIVEN an ordered channel with batches of 3 whose receiver is down WHEN five tickets wait THEN, the receiver
+    back, they go in seq order as [1 2 3] [4 5]; WHEN the receiver refuses a batch (422) THEN its messages go again one
+    a request (one bad message must not park the good ones), the next ones in a batch again, none parked."""
+    receiver.status = 503
+    async with hall_with(hall_config, db_path, clock, {"batched": {"url": receiver.url, "first_delay": 10}}) as hall:
+        async def backlog(tag: str, refuse: bool = False) -> list[list[int]]:
+            before = len(receiver.requests)
+            await issue(hall, 5, tag)
+            await until(lambda: len(receiver.requests) > before and rows(hall, "state = 'pending' and attempts >= 1"),
+                        "the first attempt failed")
+            receiver.status, receiver.fail_times, receiver.fail_status = 200, int(refuse), 422
+            clock.advance(60)
+            hall.app[WORKER].wake()
+            await until(lambda: not rows(hall, "state != 'delivered'"), "all delivered")
+            sent = [json.loads(r.body)["seqs"] for r in receiver.requests[before + 1:]]
+            first = min(json.loads(receiver.requests[before].body)["seqs"])
+            return [[seq - first for seq in seqs] for seqs in sent]
+
+        assert await backlog("b") == [[0, 1, 2], [3, 4]]
+        receiver.status = 503
+        assert await backlog("c", refuse=True) == [[0, 1, 2], [0], [1], [2], [3, 4]]
+        assert not rows(hall, "state = 'dead'")
 
 
 async def test_a_channel_that_cannot_make_messages_parks_the_events(hall_config, db_path, clock, receiver,

@@ -8,6 +8,9 @@ A channel does two things:
 - later, on the event loop, the delivery worker hands each stored message to :meth:`Channel.deliver`, with an
   ``aiohttp.ClientSession``, and keeps or parks it by the :class:`Outcome`.
 
+An ordered channel may also deliver several messages in one request (:class:`BatchChannel`: the city's records, so a
+backlog after an outage or the first join catches up fast); other channels see nothing of it.
+
 Code that wants a message sent for a reason no event carries (an appointment code by SMS) calls the outbox's
 ``enqueue(db, channel, kind, payload)`` inside its own write operation.
 """
@@ -87,6 +90,28 @@ class Channel(Protocol):
     async def deliver(self, message: Message, http: aiohttp.ClientSession) -> Outcome:
         """Send one message once; never raises for a receiver's failure (it returns :meth:`Outcome.retry`)."""
         ...
+
+
+class BatchChannel(Channel, Protocol):
+    """An ordered channel that can also send consecutive messages together (the worker checks for
+    ``deliver_batch``; :func:`batch_size` says how many it takes)."""
+
+    #: at most this many consecutive pending messages, in ``seq`` order, go in one :meth:`deliver_batch`
+    batch_size: int
+
+    async def deliver_batch(self, messages: list[Message], http: aiohttp.ClientSession) -> Outcome:
+        """Send these messages (consecutive, in ``seq`` order) at once; the outcome is every one's: they are
+        delivered, retried or refused together. The receiver must be idempotent on the messages' ids or seqs, since
+        a batch retried after a lost answer repeats what it already received."""
+        ...
+
+
+def batch_size(channel: Channel) -> int:
+    """How many messages the worker hands ``channel`` at once: its ``batch_size`` if it is an ordered
+    :class:`BatchChannel`, else 1."""
+    if not channel.ordered or not hasattr(channel, "deliver_batch"):
+        return 1
+    return max(1, int(getattr(channel, "batch_size", 1)))
 
 
 @dataclass

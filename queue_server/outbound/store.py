@@ -65,11 +65,11 @@ def pending(db: Database, channel: str, limit: int) -> list[dict[str, Any]]:
                          "ORDER BY next_attempt_at, seq LIMIT ?", [channel, limit]))
 
 
-def next_in_order(db: Database, channel: str) -> dict[str, Any] | None:
-    """An ordered channel's next message: the pending one with the lowest ``seq``, due or not."""
-    rows = list(db.query(f"SELECT {_COLUMNS} FROM outbox WHERE state = 'pending' AND channel = ? "
-                         "ORDER BY seq LIMIT 1", [channel]))
-    return rows[0] if rows else None
+def next_in_order(db: Database, channel: str, limit: int = 1) -> list[dict[str, Any]]:
+    """An ordered channel's next ``limit`` messages: the pending ones with the lowest ``seq``, due or not (the
+    first one's due time is the channel's)."""
+    return list(db.query(f"SELECT {_COLUMNS} FROM outbox WHERE state = 'pending' AND channel = ? "
+                         "ORDER BY seq LIMIT ?", [channel, limit]))
 
 
 class Result(NamedTuple):

@@ -8,8 +8,13 @@ channel's next message, every ``poll_seconds``), several at a time. It starts at
 
 - an unordered channel (webhook, SMS, province): up to ``[outbound] concurrency`` attempts at once, soonest due
   first;
-- an ordered channel (the city's records): one at a time, strictly by ``seq``: the next message is tried only once
-  the one before it has left ``pending`` (delivered, or parked as dead by its ``max_attempts``).
+- an ordered channel (the city's records): one attempt at a time, strictly by ``seq``: the next message is tried
+  only once the one before it has left ``pending`` (delivered, or parked as dead by its ``max_attempts``). A channel
+  with ``deliver_batch`` (:class:`~queue_server.outbound.channel.BatchChannel`) gets up to its ``batch_size``
+  consecutive pending messages in one attempt, as soon as the first is due (the first one's due time is the
+  channel's); the outcome is each one's, and their results are recorded in one writer operation. A batch the
+  receiver refuses (``Outcome.reject``) is not parked: its messages go again one an attempt, so only the refused
+  one is parked, as it would have been without batches.
 
 The results are recorded through the writer in groups: one writer operation for all the attempts that ended while
 the previous group was being written (under load a round of attempts costs one operation, not one per message;
@@ -42,7 +47,7 @@ from queue_server.core.clock import Clock, from_iso, to_iso
 from queue_server.core.events import Event, EventBus
 from queue_server.core.writer import Writer
 from queue_server.outbound import store
-from queue_server.outbound.channel import ChannelSettings, Message, Outcome
+from queue_server.outbound.channel import ChannelSettings, Message, Outcome, batch_size
 from queue_server.outbound.outbox import QUEUED_EVENT, Outbox
 from queue_server.outbound.registry import ConfiguredChannel, OutboundSettings
 
@@ -109,6 +114,8 @@ class DeliveryWorker:
         self._has_ready: dict[str, asyncio.Event] = {name: asyncio.Event() for name in names}
         #: an ordered channel's one attempt
         self._ordered: dict[str, asyncio.Task] = {}
+        #: an ordered channel whose batch was refused: up to this seq its messages go one an attempt
+        self._single_until: dict[str, int] = {}
         #: messages whose attempt ended and whose result is not recorded yet, by channel
         self._recording: dict[str, set[str]] = {name: set() for name in names}
         #: due messages known and not started yet (unordered channels), by channel, oldest first
@@ -250,16 +257,18 @@ class DeliveryWorker:
         # strictly by seq: nothing while a message is on the wire or its result unrecorded
         if self._inflight[name] or self._recording[name] or name not in self._look:
             return
-        row = store.next_in_order(self.db, name)
+        rows = store.next_in_order(self.db, name, batch_size(configured.channel))
         self._look.discard(name)
-        if row is None:
+        if not rows:
             return
-        if row["next_attempt_at"] > now_iso:
-            self._due_at[name] = row["next_attempt_at"]
-        else:
-            message = store.message(row)
-            self._inflight[name].add(message.id)  # now: the task starts later, and nothing may start meanwhile
-            self._ordered[name] = asyncio.create_task(self._attempt(configured, message))
+        if rows[0]["next_attempt_at"] > now_iso:
+            self._due_at[name] = rows[0]["next_attempt_at"]
+            return
+        if rows[0]["seq"] <= self._single_until.get(name, 0):
+            rows = rows[:1]
+        messages = [store.message(row) for row in rows]
+        self._inflight[name].update(m.id for m in messages)  # now: the task starts later, nothing may start meanwhile
+        self._ordered[name] = asyncio.create_task(self._attempt(configured, messages))
 
     def _dispatch_unordered(self, name: str, now_iso: str) -> None:
         ready = self._ready[name]
@@ -297,27 +306,40 @@ class DeliveryWorker:
             message = ready.pop(next(iter(ready)))
             self._inflight[name].add(message.id)
             try:
-                await self._attempt(configured, message)
+                await self._attempt(configured, [message])
             except Exception:  # a slot must outlive any bug in the bookkeeping: its message stays pending
                 log.exception("outbound slot of %s failed on message %s", name, message.id)
                 self._inflight[name].discard(message.id)
                 self._look.add(name)
 
-    async def _attempt(self, configured: ConfiguredChannel, message: Message) -> None:
-        settings = configured.settings
+    async def _attempt(self, configured: ConfiguredChannel, messages: list[Message]) -> None:
+        """One attempt: one message, or an ordered channel's batch (one outcome for all of them)."""
+        settings, channel, first = configured.settings, configured.channel, messages[0]
         try:
             try:
                 async with asyncio.timeout(settings.timeout):
-                    outcome = await configured.channel.deliver(message, self.http)
+                    if len(messages) == 1:
+                        outcome = await channel.deliver(first, self.http)
+                    else:
+                        outcome = await channel.deliver_batch(messages, self.http)
             except TimeoutError:
                 outcome = Outcome.retry(f"超时：{settings.timeout:g} 秒内没有答复")
             except Exception as exc:  # a channel's bug counts as a failed attempt, never stops the worker
-                log.exception("channel %s failed on message %s", message.channel, message.id)
+                log.exception("channel %s failed on message %s (%d at once)", first.channel, first.id, len(messages))
                 outcome = Outcome.retry(f"渠道出错：{type(exc).__name__}: {exc}"[:500])
         finally:
-            self._inflight[message.channel].discard(message.id)
-        self._recording[message.channel].add(message.id)
-        self._ended.append(_Ended(message, settings, outcome))
+            self._inflight[first.channel].difference_update(m.id for m in messages)
+        if outcome.permanent and len(messages) > 1:
+            # one bad message must not park the good ones with it: they go again one by one, now (nothing is
+            # recorded, so none of them has used up an attempt)
+            log.warning("outbound %s refused a batch of %d (%s): sending them one by one", first.channel,
+                        len(messages), outcome.error)
+            self._single_until[first.channel] = messages[-1].seq
+            self._look.add(first.channel)
+            self._wake.set()
+            return
+        self._recording[first.channel].update(m.id for m in messages)
+        self._ended.extend(_Ended(m, settings, outcome) for m in messages)
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_ended())
 
