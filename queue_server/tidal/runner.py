@@ -36,9 +36,8 @@ from queue_server.tidal.settings import tidal_settings
 
 log = logging.getLogger(__name__)
 POLICY_ACTOR = "tidal-policy"
-#: during a burst of writes the policy reacts at most this often (seconds): a run costs several tickets' worth of
-#: work. The batch that ends a burst still runs it (see ``Writer.add_batch_hook``), so it decides at most this much
-#: later, against thresholds in minutes of wait.
+#: in a burst of writes the policy (a run costs several tickets' work) runs at most this often, seconds; see
+#: ``Writer.add_batch_hook``: it decides at most this much later, against thresholds in minutes of wait
 BATCH_HOOK_INTERVAL_S = 0.05
 
 
@@ -189,8 +188,7 @@ class TidalRunner:
                 for r in store.day_plan_rows(self.db, day)]
 
     def run_once(self) -> Decision:
-        """Make the day's plan if it is due, then decide and apply now, here, publishing the events; returns the
-        decision. (In the server the writer runs :meth:`step` instead: see :meth:`run_now`.)"""
+        """Plan the day if due, decide and apply here, publish the events; the decision (servers: :meth:`run_now`)."""
         decision, events = self.step()
         self.bus.publish_all(events)
         return decision
@@ -278,10 +276,6 @@ class TidalRunner:
         self._pending = True
         loop.call_soon(self._run_pending)
 
-    def run_soon(self) -> None:
-        """Run the policy now, logging a failure instead of raising it (server start-up, the timer)."""
-        self._run_pending()
-
     def _run_pending(self) -> None:
         self._pending = False
         if self.writer is not None and self.writer.running:
@@ -306,10 +300,9 @@ class TidalRunner:
     def acknowledge(self, window: int, actor: str) -> tuple[dict, list[Event]]:
         """The standby window's staff confirm they have taken up the tidal service."""
         now = self.clock.now()
-        rows = [r for r in store.open_rows(self.db) if r["window"] == window]
-        if not rows:
+        row = next((r for r in store.open_rows(self.db) if r["window"] == window), None)
+        if row is None:
             raise conflict(f"{window} 号窗口没有待确认的潮汐开窗")
-        row = rows[0]
         if row["acknowledged_at"] is not None:
             raise conflict(f"{window} 号窗口已确认潮汐开窗")
         with write_transaction(self.db):
