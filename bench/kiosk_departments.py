@@ -119,8 +119,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {'baseline: old flat list':28s} {_summary(baseline)}")
         print(f"  {'grid shown (取号)':28s} {_summary(shown)}")
         print(f"  {'counts refreshed':28s} {_summary(refresh)}")
-        print(f"  layout: {grid.grid.cols} columns, type {grid.tiles[0].font_size} px, "
-              f"{'scrolls' if grid.overflows else 'fits without scrolling'}")
+        if grid.tiles:
+            print(f"  layout: {grid.grid.cols} columns, type {grid.tiles[0].font_size} px, "
+                  f"{'scrolls' if grid.overflows else 'fits without scrolling'}")
+        else:  # 适老模式 shows the departments as a one-column paged list instead of the grid
+            print("  layout: one-column paged list (适老模式)")
     app.stop_embedded()
 
 
