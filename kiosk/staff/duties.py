@@ -148,26 +148,23 @@ class Duties:
     # -- writes --------------------------------------------------------------------------------------------
     def record(self, kind: str, details: dict[str, Any], say: Callable[[str, Any], None]) -> None:
         """Record practice ``kind`` (with what it needs) for the target; ``say(text, colour)`` tells the result."""
-        target = self.target()
-        if target is None or self.busy:
-            return
-        self.busy = True
-        self.on_change()
-
-        def done(result: ApiResult) -> None:
-            self.busy = False
-            if result.ok:
-                say(f"{target[0]} 已登记：{record_text(result.data)}", theme.PRIORITY)
-            else:
-                say(self._problem(result, "登记失败"), theme.DANGER)
-            self.load_records()
-            self.on_change()
-        self.app.client.call("POST", f"/api/windows/{self.app.window}/practices", done,
-                             json_body={"kind": kind, "ticket": target[0], **details})
+        self._write(f"/api/windows/{self.app.window}/practices", lambda number: {"kind": kind, "ticket": number,
+                                                                                  **details},
+                    lambda number, data: f"{number} 已登记：{record_text(data)}", "登记失败", say)
 
     def accept_case(self, guide: str, applicant: str, say: Callable[[str, Any], None],
                     accepted: Callable[[], None]) -> None:
         """Accept the target as a promised-time case of ``guide``; ``accepted()`` runs once it is on record."""
+        def told(number: str, case: dict[str, Any]) -> str:  # the item and the masked applicant show above
+            return f"{number} 已受理承诺件，办结时限 {short_day(case['deadline'])}，{case['promised_days']}个工作日"
+
+        self._write("/api/cases", lambda number: {"ticket": number, "guide": guide, "applicant": applicant},
+                    told, "受理失败", say, then=accepted)
+
+    def _write(self, path: str, body: Callable[[str], dict[str, Any]], told: Callable[[str, Any], str],
+               failed: str, say: Callable[[str, Any], None], then: Callable[[], None] | None = None) -> None:
+        """POST ``body(number)`` for the target, one write at a time; ``say`` the answer (``told(number, data)`` and
+        ``then()`` on success, the server's message or ``failed`` otherwise), then reload the target's records."""
         target = self.target()
         if target is None or self.busy:
             return
@@ -177,16 +174,14 @@ class Duties:
         def done(result: ApiResult) -> None:
             self.busy = False
             if result.ok:
-                case = result.data  # the item and the masked applicant show in the summary line above
-                say(f"{target[0]} 已受理承诺件，办结时限 {short_day(case['deadline'])}，"
-                    f"{case['promised_days']}个工作日", theme.PRIORITY)
-                accepted()
+                say(told(target[0], result.data), theme.PRIORITY)
+                if then is not None:
+                    then()
             else:
-                say(self._problem(result, "受理失败"), theme.DANGER)
+                say(self._problem(result, failed), theme.DANGER)
             self.load_records()
             self.on_change()
-        self.app.client.call("POST", "/api/cases", done,
-                             json_body={"ticket": target[0], "guide": guide, "applicant": applicant})
+        self.app.client.call("POST", path, done, json_body=body(target[0]))
 
     @staticmethod
     def _problem(result: ApiResult, fallback: str) -> str:
