@@ -19,7 +19,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench.support import tmpdir
+from bench.support import channel_rates, tmpdir
 from queue_server.app import open_database
 from queue_server.core.clock import FakeClock
 from queue_server.core.config import DEMO_CONFIG_PATH, load_config
@@ -94,22 +94,9 @@ async def _delivery() -> None:
                 async with http.post(url, data=body.body, headers=body.headers) as r:
                     await r.read()
 
-        async def through(channel) -> None:
-            for m in messages:
-                assert (await channel.deliver(m, http)).delivered
-
-        await bare()  # warm-up: the connection, the loop, the JSON encoder; not counted
-        rates = {}
-        for name, run in (("baseline: bare aiohttp POST", bare), ("generic adapter", lambda: through(generic)),
-                          ("sm adapter (SM4 + SM2)", lambda: through(sm))):
-            start = time.perf_counter()
-            await run()
-            rates[name] = MESSAGES / (time.perf_counter() - start)
+        await channel_rates(http, bare, {"generic adapter": generic, "sm adapter (SM4 + SM2)": sm}, messages,
+                            "review messages to a loopback province")
     await server.close()
-    base = rates["baseline: bare aiohttp POST"]
-    print(f"delivery of {MESSAGES} review messages to a loopback province, one in flight:")
-    for name, rate in rates.items():
-        print(f"  {name:<36} {rate:8.0f} msg/s  ({rate / base:.2f}x the baseline)")
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench.support import tmpdir
+from bench.support import channel_rates, tmpdir
 from queue_server.app import open_database
 from queue_server.core.clock import FakeClock
 from queue_server.core.config import DEMO_CONFIG_PATH, load_config
@@ -107,23 +107,8 @@ async def _delivery() -> None:
                 async with http.post(url, data=request.body, headers=request.headers) as r:
                     json.loads(await r.read())
 
-        async def through(channel) -> None:
-            for m in messages:
-                assert (await channel.deliver(m, http)).delivered
-
-        await bare()  # warm-up: the connection, the loop, the JSON encoder; not counted
-        rates = {}
-        runs = [("baseline: bare aiohttp POST", bare)]
-        runs += [(name, lambda c=c: through(c)) for name, c in channels.items()]
-        for name, run in runs:
-            start = time.perf_counter()
-            await run()
-            rates[name] = MESSAGES / (time.perf_counter() - start)
+        await channel_rates(http, bare, channels, messages, "SMS to a loopback gateway")
     await server.close()
-    base = rates["baseline: bare aiohttp POST"]
-    print(f"delivery of {MESSAGES} SMS to a loopback gateway, one in flight:")
-    for name, rate in rates.items():
-        print(f"  {name:<36} {rate:8.0f} msg/s  ({rate / base:.2f}x the baseline)")
 
 
 def main() -> None:

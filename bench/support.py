@@ -181,3 +181,24 @@ print(json.dumps(lat))
 def lua_string(text: str) -> str:
     """A Lua string literal."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+async def channel_rates(http: aiohttp.ClientSession, bare: Callable[[], Awaitable[None]], channels: dict,
+                        messages: list, what: str) -> None:
+    """Deliver ``messages`` one at a time through each outbound channel and through ``bare`` (a plain aiohttp POST
+    of the same bodies, the baseline, run first once as a warm-up), and print each rate against the baseline."""
+    async def through(channel) -> None:
+        for m in messages:
+            assert (await channel.deliver(m, http)).delivered
+
+    await bare()  # warm-up: the connection, the loop, the JSON encoder; not counted
+    rates = {}
+    runs = [("baseline: bare aiohttp POST", bare)] + [(name, lambda c=c: through(c)) for name, c in channels.items()]
+    for name, run in runs:
+        start = time.perf_counter()
+        await run()
+        rates[name] = len(messages) / (time.perf_counter() - start)
+    base = rates["baseline: bare aiohttp POST"]
+    print(f"delivery of {len(messages)} {what}, one in flight:")
+    for name, rate in rates.items():
+        print(f"  {name:<36} {rate:8.0f} msg/s  ({rate / base:.2f}x the baseline)")
