@@ -18,9 +18,9 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import quote, urlsplit
 
 from queue_server.outbound.channel import Outcome
@@ -76,13 +76,13 @@ def _json(body: bytes) -> dict[str, Any] | None:
 
 # -- generic ------------------------------------------------------------------------------------------------------
 
+@dataclass
 class GenericGateway:
     """POST ``{"id", "kind", "phone", "text"}`` as JSON, with the hall's auth header; the HTTP status decides."""
 
-    def __init__(self, url: str, auth_header: str, auth_value: str) -> None:
-        self.url = url
-        self.auth_header = auth_header
-        self.auth_value = auth_value
+    url: str
+    auth_header: str
+    auth_value: str = field(repr=False)
 
     def request(self, message_id: str, kind: str, phone: str, template: Template, params: dict[str, str]) -> SmsRequest:
         text = template.text.format_map(params)
@@ -118,17 +118,16 @@ ALIYUN_RETRY = ("Throttling", "isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTR
                 "ServiceUnavailable", "InternalError", "SignatureNonceUsed")
 
 
+@dataclass
 class AliyunDysms:
     """Aliyun Dysms ``SendSms`` (API version 2017-05-25) as a signed form POST."""
 
-    def __init__(self, url: str, access_key_id: str, access_key_secret: str, sign_name: str, region: str,
-                 now: Callable[[], datetime]) -> None:
-        self.url = url
-        self.access_key_id = access_key_id
-        self.access_key_secret = access_key_secret
-        self.sign_name = sign_name
-        self.region = region
-        self.now = now
+    url: str
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    sign_name: str
+    region: str
+    now: Callable[[], datetime]
 
     def request(self, message_id: str, kind: str, phone: str, template: Template, params: dict[str, str]) -> SmsRequest:
         fields = {
@@ -173,22 +172,25 @@ TENCENT_RETRY = ("LimitExceeded", "RequestLimitExceeded", "InternalError", "Auth
                  "ResourceUnavailable")
 
 
+@dataclass
 class TencentSms:
     """Tencent Cloud SMS ``SendSms`` (API version 2021-01-11) as a JSON POST signed with TC3-HMAC-SHA256."""
 
-    SERVICE = "sms"
-    CONTENT_TYPE = "application/json; charset=utf-8"
+    SERVICE: ClassVar[str] = "sms"
+    CONTENT_TYPE: ClassVar[str] = "application/json; charset=utf-8"
 
-    def __init__(self, url: str, secret_id: str, secret_key: str, sdk_app_id: str, sign_name: str, region: str,
-                 now: Callable[[], datetime]) -> None:
-        self.url = url
-        self.host = urlsplit(url).netloc
-        self.secret_id = secret_id
-        self.secret_key = secret_key
-        self.sdk_app_id = sdk_app_id
-        self.sign_name = sign_name
-        self.region = region
-        self.now = now
+    url: str
+    secret_id: str
+    secret_key: str = field(repr=False)
+    sdk_app_id: str
+    sign_name: str
+    region: str
+    now: Callable[[], datetime]
+    #: the ``Host`` the signature covers, from ``url``
+    host: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.host = urlsplit(self.url).netloc
 
     def request(self, message_id: str, kind: str, phone: str, template: Template, params: dict[str, str]) -> SmsRequest:
         body = json.dumps({
