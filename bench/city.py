@@ -36,7 +36,7 @@ import asyncpg
 
 from bench.support import Process, free_port, tmpdir
 from queue_server.city import accounts, reports
-from queue_server.city.app import _init_connection
+from queue_server.city.migrate import json_codec
 from queue_server.city.ingest import refresh_rollups, rollup_statements
 from queue_server.city.migrate import migrate
 from queue_server.core.hall_time import Quarter
@@ -255,7 +255,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 async def _year(cluster: Cluster, days: int, per_day: int) -> None:
     dsn = cluster.create_database("year")
     conn = await asyncpg.connect(dsn)
-    await _init_connection(conn)
+    await json_codec(conn)
     await migrate(conn)
     began = time.perf_counter()
     await conn.execute(_GENERATE.format(halls=HALLS, days=days, per_day=per_day))
