@@ -29,12 +29,14 @@ def _signed_text(fields: dict[str, Any]) -> bytes:
 
 @dataclass
 class Received:
-    """One accepted push: the envelope's method and request id, the decrypted content, the delivery header."""
+    """One accepted push: the envelope's method and request id, the decrypted content, the delivery header, the
+    envelope's timestamp."""
 
     method: str
     request_id: str
     content: dict[str, Any]
     delivery: str
+    timestamp: str = ""
 
 
 @dataclass
@@ -82,7 +84,7 @@ class ProvinceReceiver:
             self.refusals.append("decrypt")
             return self.answer("4003", "报文解密失败")
         self.received.append(Received(envelope["method"], envelope["requestId"], content,
-                                      request.headers.get("X-Govhall-Delivery", "")))
+                                      request.headers.get("X-Govhall-Delivery", ""), envelope["timestamp"]))
         return self.answer("200", "成功")
 
     async def handle_generic(self, request: web.Request) -> web.Response:

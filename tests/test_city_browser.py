@@ -13,7 +13,7 @@ from docx import Document
 
 from queue_server.core.clock import SystemClock
 from tests.browser_layout import boxes, horizontal_overflow, overlapping, shot
-from tests.city_support import CityServer, bearer, ticket
+from tests.city_support import CityServer, bearer, govhall, ticket
 
 pytest.importorskip("playwright.async_api")
 SH = ZoneInfo("Asia/Shanghai")
@@ -41,12 +41,27 @@ def _reviews(seq: int, tickets: list[dict], levels: list[str]) -> list[dict]:
 
 
 def _heartbeat(seq: int, now: datetime, waiting: int, longest: float, tidal: int, down: int) -> dict:
+    survey = {"title": "办事满意度问卷", "questions": {"attitude": "服务态度打几分？"}}
     return {"seq": seq, "kind": "heartbeat", "data": {"at": now.isoformat(), "waiting": waiting,
                                                      "longest_wait_min": longest, "tidal_open": tidal,
-                                                     "devices_down": down, "units": UNITS}}
+                                                     "devices_down": down, "units": UNITS,
+                                                     "surveys": {"q1": survey}}}
 
 
-async def test_the_city_official_sees_every_hall_ranks_them_fairly_and_downloads_the_bulletin(city_dsn, browser):
+def _registers(seq: int, day: str) -> list[dict]:
+    """One training session for 不动产, two consultations, three answers rating the tax office's attitude 2."""
+    return [{"seq": seq, "kind": "training", "data": {"id": 1, "business_day": day, "kind": "walkthrough",
+                                                      "units": ["bdc"], "attendees": 4}},
+            *({"seq": seq + i, "kind": "consultation", "data": {"id": i, "business_day": day, "service": "A",
+                                                                "department": "bdc", "outcome": "answered"}}
+              for i in (1, 2)),
+            *({"seq": seq + 2 + i, "kind": "survey_answer", "data": {"id": i, "business_day": day, "survey": "q1",
+                                                                     "department": "tax", "ratings": {"attitude": 2}}}
+              for i in (1, 2, 3))]
+
+
+async def test_the_city_official_sees_every_hall_ranks_them_fairly_and_downloads_the_bulletin(city_dsn, browser,
+                                                                                              tmp_path):
     city = await CityServer(city_dsn, SystemClock()).start()
     try:
         now = datetime.now(SH)
@@ -59,7 +74,7 @@ async def test_the_city_official_sees_every_hall_ranks_them_fairly_and_downloads
         async with aiohttp.ClientSession() as http:
             for code, name, records in (
                     ("xa", "西岸县政务服务中心", west + _reviews(100, west[:10], ["very_satisfied"] * 8 + ["dissatisfied"] * 2)
-                     + [_heartbeat(200, now, 6, 34.5, 1, 0)]),
+                     + [_heartbeat(200, now, 6, 34.5, 1, 0)] + _registers(300, start.date().isoformat())),
                     ("db", "东坝区政务服务中心", east + _reviews(100, east[:6], ["satisfied"] * 6)
                      + [_heartbeat(200, now, 2, 7.0, 0, 1)]),
                     ("nh", "南湖县政务服务中心", None)):
@@ -99,13 +114,35 @@ async def test_the_city_official_sees_every_hall_ranks_them_fairly_and_downloads
         await page.locator("#k-rows tr", has_text="县税务局").wait_for()
         assert await horizontal_overflow(page) <= 0
         await shot(page, "city-ranking-units")
+        # the same bureau in both halls, by the city's mapping file; 西岸县's tax office left unmapped
+        mapping = tmp_path / "units.csv"
+        mapping.write_text("hall,unit,city_unit,city_unit_name\nxa,bdc,bdc,不动产登记中心\n"
+                           "db,bdc,bdc,不动产登记中心\ndb,gaj,gaj,公安局\n", "utf-8")
+        govhall("city", "unit", "load", str(mapping), "--dsn", city.dsn)
+        await page.locator("#k-by").select_option("city_unit")
+        await page.get_by_role("button", name="查询").click()
+        await page.locator("#k-rows tr", has_text="未对应全市单位").wait_for()
+        ranked = await page.locator("#k-rows tr").all_inner_texts()
+        assert ranked[0].startswith("1\t公安局") and ranked[1].startswith("2\t不动产登记中心（2 个大厅）\t")
+        assert ranked[2].startswith("—\t西岸县政务服务中心 · 县税务局（未对应全市单位）\t未对应")
+        assert await horizontal_overflow(page) <= 0
+        await shot(page, "city-ranking-city-units")
 
         await page.get_by_role("button", name="实时看板").click()
         await page.get_by_role("link", name="西岸县政务服务中心").click()
         await page.locator("#h-rows tr", has_text="不动产登记中心").wait_for()
         assert await page.locator("#h-title").inner_text() == "西岸县政务服务中心"
         assert len(await page.locator("#h-rows tr").all()) == 2
+        activity = await page.locator("#h-activity").inner_text()
+        assert "培训（次）：走流程体验 1" in activity and "咨询导办（次）" in activity
+        weak = await page.locator("#h-activity-rows tr", has_text="县税务局").inner_text()
+        assert weak.startswith("县税务局\t未开展培训\t办事满意度问卷：“服务态度打几分？”平均分 2.0（低于 4）")
+        assert not overlapping(await boxes(page, "#h-activity .card"))
+        await page.locator("#h-activity-rows").scroll_into_view_if_needed()
         await shot(page, "city-hall-drilldown")
+        await page.locator("#h-code").select_option("db")
+        await page.locator("#h-activity-rows tr.empty").wait_for()
+        assert (await page.locator("#h-activity").inner_text()).count("无数据") == 6
 
         await page.get_by_role("button", name="季度通报").click()
         async with page.expect_download() as download:
@@ -114,8 +151,8 @@ async def test_the_city_official_sees_every_hall_ranks_them_fairly_and_downloads
         document = Document(path)
         text = "\n".join(p.text for p in document.paragraphs)
         assert "某某市" in text and "三、大厅排名" in text and "南湖县" not in text  # 无数据 rows are in the table
-        tables = document.tables
-        assert ["—", "南湖县政务服务中心", "无数据"] == [c.text for c in tables[1].rows[-1].cells]
+        [ranking] = [t for t in document.tables if t.rows[0].cells[0].text == "名次"]
+        assert ["—", "南湖县政务服务中心", "无数据"] == [c.text for c in ranking.rows[-1].cells]
         await context.close()
     finally:
         await city.stop()

@@ -25,7 +25,7 @@ from queue_server.core.config import ConfigError
 from queue_server.keys import WRITER
 from queue_server.outbound.channel import Message
 from queue_server.outbound.province import SETTINGS, build
-from queue_server.outbound.province_adapters import REVIEW, STATUS
+from queue_server.outbound.province_adapters import CASE, REVIEW, STATUS
 from queue_server.outbound.sm_crypto import generate_key_pair, private_key, public_key, public_of
 from tests.apiclient import Api
 from queue_server.outbound.routes import WORKER
@@ -144,7 +144,8 @@ async def test_a_served_ticket_and_its_review_reach_the_province(server, hall_co
     case_no = f"41168120261123C{case['id']:06d}"
     assert (ledger[0]["case_no"], ledger[0]["item_code"], ledger[0]["staff_no"]) == (case_no, "bdc-002", "9001")
 
-    assert [m.kind for m in taken.messages] == [STATUS, STATUS, STATUS, REVIEW]
+    # the case's 受理 is pushed too (tests/test_outbound_province_steps.py looks at it)
+    assert [m.kind for m in taken.messages] == [STATUS, STATUS, CASE, STATUS, REVIEW]
     outcomes = await taken.deliver_all()
     assert all(o.delivered for o in outcomes), outcomes
     assert province.refusals == []

@@ -80,10 +80,11 @@ def _consult_text(c: dict[str, Any]) -> str:
 
 
 def _surveys_part(doc, surveys: list[dict[str, Any]]) -> None:
-    """问卷调查: each questionnaire's answers and, per unit, the questions below the thresholds."""
+    """问卷调查: each questionnaire's answers and, per unit, the questions below the thresholds (the city's name
+    the hall each questionnaire is of)."""
     for s in surveys:
         weak = "；".join(f"{u['name']}：{'，'.join(u['points'])}" for u in s["units"])
-        _paragraph(doc, f"本季度“{s['title']}”共收到 {s['answers']} 份答卷。" + (
+        _paragraph(doc, f"本季度{s.get('hall', '')}“{s['title']}”共收到 {s['answers']} 份答卷。" + (
             f"以下单位存在薄弱环节，请相关窗口单位对照整改：{weak}。" if weak else "各单位均未出现低于通报标准的薄弱环节。"))
 
 
@@ -102,6 +103,9 @@ def write_docx(content: dict[str, Any]) -> bytes:
            [[u["name"], *(shown(u.get(f), kind) for f, _, kind in UNIT_COLUMNS)] for u in content["units"]])
     if content["untrained_units"]:
         _paragraph(doc, "本季度未开展培训的单位：" + "、".join(content["untrained_units"]) + "。")
+    if "activity_table" in content:  # the city's: each hall's consultations and questionnaires, 无数据 where none
+        _paragraph(doc, "各大厅咨询导办与问卷调查", BODY_FONT, 16, bold=True, indent=False)
+        _table(doc, *content["activity_table"], first_cm=3.6)
     if content["survey_weak_points"]:
         # part of the units' figures: the plan asks the centre to report questionnaire results to the units concerned
         _paragraph(doc, "问卷调查反映的薄弱环节（通报相关窗口单位）", BODY_FONT, 16, bold=True, indent=False)

@@ -79,7 +79,8 @@ async def _handle_accept(request: web.Request, body: PromisedCaseAccept) -> web.
     calendar = state(request).settings.calendar
     case_id = await request.app[WRITER].run(lambda wdb: rules.accept(
         wdb, ticket=row, guide=guide, department=service.department if service else None, applicant=applicant,
-        actor=who.actor, now=now, calendar=calendar, tz=config.hall.tz))
+        actor=who.actor, now=now, calendar=calendar, tz=config.hall.tz),
+        events=lambda new_id: [rules.step_event("accept", new_id)])
     return json_response(rules.shown(rules.get(db, case_id), now, config.hall.tz), status=201)
 
 
@@ -88,7 +89,8 @@ async def _step(request: web.Request, case_id: int, step: str, body: PromisedCas
     note = body.note or ""
     db, now, tz = request.app[DB], request.app[CLOCK].now(), request.app[CONFIG].hall.tz
     _own_window(who, rules.get(db, case_id)["window"])
-    case = await request.app[WRITER].run(lambda wdb: rules.advance(wdb, case_id, step, who.actor, note, now))
+    case = await request.app[WRITER].run(lambda wdb: rules.advance(wdb, case_id, step, who.actor, note, now),
+                                         events=lambda _: [rules.step_event(step, case_id)])
     return json_response(rules.shown(case, now, tz))
 
 

@@ -16,11 +16,19 @@ from typing import Any
 from sqlite_utils import Database
 
 from queue_server.core.errors import conflict, invalid, not_found
+from queue_server.core.events import Event
 from queue_server.core.privacy import mask_name
 from queue_server.core.workdays import WorkCalendar
 
 STATES = {"accepted": "已受理", "approved": "已审批", "issued": "已出件"}
 STEPS = {"approve": ("accepted", "approved"), "issue": ("approved", "issued")}
+#: each step's event (no topic: no WebSocket client sees it; the outbox's province channel reports the step)
+STEP_EVENTS = {"accept": "case.accepted", "approve": "case.approved", "issue": "case.issued"}
+
+
+def step_event(step: str, case_id: int) -> Event:
+    """The event of one step of a case, for the writer to publish after the step commits."""
+    return Event(STEP_EVENTS[step], {"id": case_id, "step": step}, frozenset())
 
 
 def _iso(at: datetime) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 
 import asyncpg
@@ -20,15 +19,9 @@ from queue_server.web.json_io import error_middleware
 log = logging.getLogger(__name__)
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
-    # jsonb in and out as Python objects (the heartbeat, the units' names)
-    await conn.set_type_codec("jsonb", encoder=lambda v: json.dumps(v, ensure_ascii=False), decoder=json.loads,
-                              schema="pg_catalog")
-
-
 async def open_pool(dsn: str, **kwargs) -> asyncpg.Pool:
     """A pool on ``dsn`` with the schema up to date."""
-    pool = await asyncpg.create_pool(dsn, init=_init_connection, **kwargs)
+    pool = await asyncpg.create_pool(dsn, init=migrate.json_codec, **kwargs)
     async with pool.acquire() as conn:
         await migrate.migrate(conn)
     return pool

@@ -1,4 +1,5 @@
-"""``govhall city …``: run the city server, register a hall, make a city admin's token (API.md)."""
+"""``govhall city …``: run the city server, register a hall, make a city admin's token (API.md), load the mapping
+of the halls' units to the city-wide units and list it."""
 from __future__ import annotations
 
 import argparse
@@ -6,11 +7,12 @@ import asyncio
 import os
 import re
 import sys
+from pathlib import Path
 
 import asyncpg
 from aiohttp import web
 
-from queue_server.city import accounts, migrate
+from queue_server.city import accounts, migrate, units
 from queue_server.city.app import create_city_app
 from queue_server.city.keys import CitySettings
 from queue_server.core.clock import SystemClock
@@ -41,6 +43,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _dsn(rejoin)
     rejoin.add_argument("--code", required=True)
     rejoin.set_defaults(func=_hall_rejoin)
+
+    unit = commands.add_parser("unit", help="全市统一单位 the halls' units mapped to city-wide units").add_subparsers(
+        dest="unit_command", required=True, metavar="COMMAND")
+    load = unit.add_parser("load", help="replace the mapping with a CSV file: hall,unit,city_unit,city_unit_name")
+    _dsn(load)
+    load.add_argument("file", type=Path)
+    load.set_defaults(func=_unit_load)
+    listed = unit.add_parser("list", help="every hall's unit and its city-wide unit (or 未对应)")
+    _dsn(listed)
+    listed.add_argument("--unmapped", action="store_true", help="only the units with no city-wide unit")
+    listed.set_defaults(func=_unit_list)
 
     token = commands.add_parser("token", help="city tokens").add_subparsers(
         dest="token_command", required=True, metavar="COMMAND")
@@ -112,4 +125,44 @@ def _token_create(args: argparse.Namespace) -> int:
         return 1
     print(f"已创建市级{args.role}令牌（{args.name}）：")
     print(token)
+    return 0
+
+
+def _unit_load(args: argparse.Namespace) -> int:
+    try:
+        mapping = units.parse_mapping(args.file.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"错误：无法读取 {args.file}：{exc}", file=sys.stderr)
+        return 2
+    except units.MappingError as exc:
+        print(f"错误：{args.file} {exc}", file=sys.stderr)
+        return 2
+
+    async def work(conn):
+        try:
+            return await units.load(conn, mapping)
+        except LookupError as exc:
+            return exc
+
+    unnamed = _run(args.dsn, work)
+    if unnamed is None:
+        return 1
+    if isinstance(unnamed, LookupError):
+        print(f"错误：{unnamed}（请先 govhall city hall add）", file=sys.stderr)
+        return 2
+    for key in unnamed:
+        print(f"注意：{key} 尚未出现在该大厅上报的单位中（代码有误，或大厅尚未接入）")
+    print(f"已载入全市单位 {len(mapping.units)} 个，大厅单位对应 {len(mapping.pairs)} 条。")
+    return 0
+
+
+def _unit_list(args: argparse.Namespace) -> int:
+    rows = _run(args.dsn, units.listing)
+    if rows is None:
+        return 1
+    for r in rows:
+        if args.unmapped and r["city_unit"]:
+            continue
+        target = f"{r['city_unit']} {r['city_unit_name']}" if r["city_unit"] else "未对应"
+        print(f"{r['hall']}\t{r['hall_name']}\t{r['unit']}\t{r['unit_name']}\t{target}")
     return 0

@@ -128,9 +128,11 @@ async def ingest(conn: asyncpg.Connection, hall: str, records: list[BaseModel], 
             await conn.executemany("INSERT INTO rollup_dirty VALUES ($1, $2) ON CONFLICT DO NOTHING",
                                     [(hall, day) for day in sorted(days)])
         if heartbeat is not None:
-            live = heartbeat.data.model_dump(mode="json", exclude={"units"})
-            await conn.execute("UPDATE halls SET live = $2, units = units || $3 WHERE code = $1",
-                               hall, live, heartbeat.data.units)
+            live = heartbeat.data.model_dump(mode="json", exclude={"units", "surveys"})
+            surveys = {code: q.model_dump(mode="json") for code, q in heartbeat.data.surveys.items()}
+            # merged: a questionnaire the hall dropped from its file keeps its title for the quarters it was answered
+            await conn.execute("UPDATE halls SET live = $2, units = units || $3, surveys = surveys || $4 "
+                               "WHERE code = $1", hall, live, heartbeat.data.units, surveys)
         high = max(seen, default=last)
         await conn.execute("UPDATE halls SET last_seq = $2, last_contact = $3 WHERE code = $1", hall, high, now)
     return {"accepted": len(seen), "duplicates": len(records) - len(seen), "last_seq": high}

@@ -2,6 +2,7 @@
 its own transaction with its row in ``schema_migrations``. Never edit an applied file: add the next one."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import asyncpg
@@ -36,8 +37,15 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
     return applied_now
 
 
+async def json_codec(conn: asyncpg.Connection) -> None:
+    """jsonb in and out as Python objects (the heartbeat, the units' names, the questionnaires)."""
+    await conn.set_type_codec("jsonb", encoder=lambda v: json.dumps(v, ensure_ascii=False), decoder=json.loads,
+                              schema="pg_catalog")
+
+
 async def connect(dsn: str) -> asyncpg.Connection:
-    """One connection with the schema up to date (the commands' way in)."""
+    """One connection with the schema up to date and :func:`json_codec` (the commands' way in)."""
     conn = await asyncpg.connect(dsn)
+    await json_codec(conn)
     await migrate(conn)
     return conn

@@ -4,7 +4,8 @@ outbox sequence.
 
 The city keeps the state with the highest sequence per (hall, kind, id), so a record sent again after an outage
 changes nothing, and counts are taken from the rows, never from the messages. No personal data travels: no
-names, phones, ID numbers, comments or complaint texts — the city's reports need none of them.
+names, phones, ID numbers, comments, complaint texts, consultation questions, training topics or questionnaire
+texts typed by citizens — the city's reports need none of them.
 """
 from __future__ import annotations
 
@@ -101,6 +102,44 @@ class PromisedCaseData(BaseModel):
     issued_at: AwareDatetime | None = Field(None, title="出件时间")
 
 
+class TrainingData(BaseModel):
+    id: Id
+    business_day: Day = Field(title="培训日期")
+    kind: Line(32) = Field(title="培训类型")
+    units: list[Unit] = Field(default_factory=list, max_length=100, title="参训单位")
+    attendees: Count = Field(0, title="参训人数")
+
+
+class ConsultationData(BaseModel):
+    id: Id
+    business_day: Day = Field(title="业务日")
+    service: Code = Field(title="业务")
+    department: Unit = ""
+    outcome: Line(16) = Field(title="处理结果")
+    to_window: WindowNumber | None = Field(None, title="引导窗口")
+
+
+class SurveyAnswerData(BaseModel):
+    id: Id
+    business_day: Day = Field(title="业务日")
+    survey: Code = Field(title="问卷")
+    department: Unit = ""
+    window: WindowNumber | None = Field(None, title="窗口")
+    ratings: dict[Code, Annotated[int, Field(ge=1, le=5)]] = Field(default_factory=dict, max_length=100,
+                                                                   title="评分")
+    good: dict[Code, bool] = Field(default_factory=dict, max_length=100, title="是否满意选项")
+
+
+class SurveyDefinition(BaseModel):
+    """A questionnaire as the hall file defines it: what the city needs to name its weak points."""
+
+    title: Line(100) = Field(title="问卷名称")
+    weak_rating: float = Field(4.0, ge=1, le=5, title="评分薄弱线")
+    weak_share: float = Field(0.8, ge=0, le=1, title="满意占比薄弱线")
+    min_answers: Count = Field(3, title="最少答卷数")
+    questions: dict[Code, Line(100)] = Field(default_factory=dict, max_length=100, title="问题")
+
+
 class HeartbeatData(BaseModel):
     """The hall's live state for the city's board."""
 
@@ -110,6 +149,7 @@ class HeartbeatData(BaseModel):
     tidal_open: Count = Field(0, title="开启的潮汐窗口")
     devices_down: Count = Field(0, title="故障设备")
     units: dict[Code, Line(64)] = Field(default_factory=dict, max_length=500, title="单位名称")
+    surveys: dict[Code, SurveyDefinition] = Field(default_factory=dict, max_length=100, title="问卷")
 
 
 def _record(kind: str, data: type[BaseModel]) -> type[BaseModel]:
@@ -125,6 +165,9 @@ KINDS: dict[str, tuple[type[BaseModel], str | None]] = {
     "complaint": (_record("complaint", ComplaintData), "complaints"),
     "practice": (_record("practice", PracticeData), "practices"),
     "promised_case": (_record("promised_case", PromisedCaseData), "promised_cases"),
+    "training": (_record("training", TrainingData), "training_sessions"),
+    "consultation": (_record("consultation", ConsultationData), "consultations"),
+    "survey_answer": (_record("survey_answer", SurveyAnswerData), "survey_answers"),
     "heartbeat": (_record("heartbeat", HeartbeatData), None),
 }
 AnyRecord = Annotated[Union[tuple(model for model, _ in KINDS.values())], Field(discriminator="kind")]  # noqa: UP007

@@ -124,7 +124,8 @@ async def hall_names(conn: asyncpg.Connection) -> dict[str, dict[str, Any]]:
         "SELECT code, name, units FROM halls ORDER BY code")}
 
 
-def _unit_name(units: Mapping[str, str], code: str) -> str:
+def unit_name(units: Mapping[str, str], code: str) -> str:
+    """A hall's unit as its heartbeat named it (the code when it never did)."""
     return (units or {}).get(code) or code or "未分单位"
 
 
@@ -142,7 +143,7 @@ async def rankings(conn: asyncpg.Connection, day_from: date, day_to: date, now: 
     rows = []
     for key, sums in groups.items():
         info = halls.get(key[0], {"name": key[0], "units": {}})
-        name = info["name"] if by == "hall" else f"{info['name']} · {_unit_name(info['units'], key[1])}"
+        name = info["name"] if by == "hall" else f"{info['name']} · {unit_name(info['units'], key[1])}"
         rows.append({"key": "/".join(key), "hall": key[0], "name": name, **figures(sums)})
     return [rounded(r) for r in ranking.rank_rows(rows, weights)]
 

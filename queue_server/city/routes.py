@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from queue_server.bulletin.document import write_docx
-from queue_server.city import bulletin, reports
+from queue_server.city import activity, bulletin, reports, units
 from queue_server.city.ingest import ingest, refresh_rollups
 from queue_server.city.keys import CLOCK, POOL, SETTINGS
 from queue_server.city.records import Batch
@@ -55,7 +55,8 @@ class SpanQuery(BaseModel):
     from_: Day | None = Field(None, alias="from", title="起始日期")
     to: Day | None = Field(None, title="截止日期")
     hall: Code | None = Field(None, title="大厅代码")
-    by: Literal["hall", "unit"] = Field("hall", title="排名对象")
+    by: Literal["hall", "unit", "city_unit"] = Field("hall", title="排名对象", description=(
+        "hall: 各大厅; unit: 各大厅的单位; city_unit: 全市统一单位 (govhall city unit load), unmapped units after"))
 
 
 class HallPath(BaseModel):
@@ -121,17 +122,24 @@ async def _handle_get_kpis(request: web.Request, query: SpanQuery) -> web.Respon
     return json_response({"from": start.isoformat(), "to": end.isoformat(), **figures})
 
 
-@routes.get("/api/city/ranking", "排名 Halls, or every hall's units, ranked; a unit with 无数据 is not ranked", roles=("admin",),
-            query=SpanQuery, responses={"200": "[{rank, key, hall, name, score, no_data, figures…}]"})
+@routes.get("/api/city/ranking", "排名 Halls, every hall's units, or the city-wide units ranked; 无数据 and unmapped "
+            "units are not ranked", roles=("admin",), query=SpanQuery,
+            responses={"200": "[{rank, key, hall, name, score, no_data, figures…} (city_unit: halls, unmapped)]"})
 async def _handle_get_ranking(request: web.Request, query: SpanQuery) -> web.Response:
     start, end = _span(request, query)
+    now = request.app[CLOCK].now()
     async with _reading(request) as conn:
-        rows = await reports.rankings(conn, start, end, request.app[CLOCK].now(), query.by, query.hall)
+        if query.by == "city_unit":
+            rows = await units.rankings(conn, start, end, now, query.hall)
+        else:
+            rows = await reports.rankings(conn, start, end, now, query.by, query.hall)
     return json_response(rows)
 
 
-@routes.get("/api/city/halls/{code}", "单个大厅 One hall: live state, KPIs and its units ranked", roles=("admin",),
-            params=HallPath, query=SpanQuery, responses={"200": "hall, live, kpis, units", "404": "no such hall"})
+@routes.get("/api/city/halls/{code}", "单个大厅 One hall: live state, KPIs, its units ranked, its training, "
+            "consultations and questionnaires", roles=("admin",), params=HallPath, query=SpanQuery,
+            responses={"200": "hall, kpis, units, activity {training, consultations, surveys}",
+                       "404": "no such hall"})
 async def _handle_get_hall(request: web.Request, path: HallPath, query: SpanQuery) -> web.Response:
     start, end = _span(request, query)
     now = request.app[CLOCK].now()
@@ -142,7 +150,8 @@ async def _handle_get_hall(request: web.Request, path: HallPath, query: SpanQuer
             raise not_found(f"没有代码为 {path.code} 的大厅")
         return json_response({"hall": live[0], "from": start.isoformat(), "to": end.isoformat(),
                               "kpis": await reports.kpis(conn, start, end, now, path.code),
-                              "units": await reports.rankings(conn, start, end, now, "unit", path.code)})
+                              "units": await reports.rankings(conn, start, end, now, "unit", path.code),
+                              "activity": (await activity.activity(conn, start, end, path.code))[path.code]})
 
 
 @routes.get("/api/city/bulletin.docx", "全市季度通报 The city's quarterly bulletin as .docx (default: this quarter)",

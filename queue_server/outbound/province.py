@@ -3,9 +3,14 @@
 国办发〔2019〕51号 counts the reviews the provincial platform holds, so each one must get there. Inside the writer's
 transaction :meth:`ProvinceChannel.messages_for` turns the batch's events into messages: ``ticket.issued`` → status 1
 待受理, the first ``ticket.called`` of a ticket → 2 已受理, ``ticket.finished`` → 3 已办结, ``review.created`` → the
-review with its 办件编号, 事项编码 and 工号 as the review record keeps them. The payload is the channel's own
-neutral shape (``docs/outbound.md``); the configured adapter (:mod:`.province_adapters`) makes the province's
-request from it at each attempt and judges the answer.
+review with its 办件编号, 事项编码 and 工号 as the review record keeps them, ``review.voided`` → the review's
+withdrawal, and a 承诺件's steps (``case.accepted``, ``case.approved``, ``case.issued``) → 受理, 审批, 办结（出件）
+under the case's own number. The payload is the channel's own neutral shape (``docs/outbound.md``); the configured
+adapter (:mod:`.province_adapters`) makes the province's request from it at each attempt and judges the answer.
+
+A withdrawal and a case step carry a ``push_id`` made from what they report (the hall's region, the review or the
+case, the step), not from the message: the same push made twice — a channel's messages made again after a fault,
+an admin's 重试 of a kept batch — has the same ``push_id``, so the province keeps it once.
 """
 from __future__ import annotations
 
@@ -20,7 +25,8 @@ from typing import Any
 import aiohttp
 from sqlite_utils import Database
 
-from queue_server.core.case_refs import CaseRefs, case_refs
+from queue_server.cases.rules import STEP_EVENTS
+from queue_server.core.case_refs import CaseRefs, case_refs, promised_case_no
 from queue_server.core.clock import Clock, SystemClock
 from queue_server.core.config import ConfigError, HallConfig, Setting
 from queue_server.core.events import Event
@@ -28,8 +34,9 @@ from queue_server.core.hall_time import business_day
 from queue_server.core.privacy import mask_name
 from queue_server.outbound import sm_crypto
 from queue_server.outbound.channel import Message, Outcome
-from queue_server.outbound.province_adapters import ADAPTERS, REVIEW, STATUS, ProvinceAdapter
+from queue_server.outbound.province_adapters import ADAPTERS, CASE, REVIEW, STATUS, VOID, ProvinceAdapter
 from queue_server.reviews.levels import CHANNEL_CODES, REVERSED_LEVEL_CODES, channel_name, level_name
+from queue_server.reviews.records import VOIDED_EVENT
 
 SECTION = "outbound.province"
 
@@ -50,6 +57,11 @@ OPTIONS = frozenset(s.name for s in SETTINGS)
 
 STATUS_NAMES = {1: "待受理", 2: "已受理", 3: "已办结"}
 _STATUS_OF_EVENT = {"ticket.issued": 1, "ticket.called": 2, "ticket.finished": 3}
+#: a 承诺件's steps as the province numbers and names them, by the event that reports each
+CASE_STEPS = {"accept": (1, "受理"), "approve": (2, "审批"), "issue": (3, "办结（出件）")}
+_STEP_OF_EVENT = {event: step for step, event in STEP_EVENTS.items()}
+#: the case's columns of each step (``<state>_at``, ``<state>_by``)
+_STEP_STATE = {"accept": "accepted", "approve": "approved", "issue": "issued"}
 
 
 @dataclass(frozen=True)
@@ -142,14 +154,16 @@ def province_settings(raw: dict[str, Any], config: HallConfig, section: str = SE
 
 def build(raw: dict[str, Any], config: HallConfig, path: str = SECTION) -> ProvinceChannel:
     """The channel ``[outbound.province]`` describes (the outbox's registry calls it with the section's own options
-    and its dotted name ``path``); raises :class:`ConfigError` naming ``<path>.<field>``."""
+    and its dotted name ``path``, then hands it the hall's clock); raises :class:`ConfigError` naming
+    ``<path>.<field>``."""
     return ProvinceChannel(province_settings(raw, config, path), config)
 
 
 class ProvinceChannel:
     """Status changes and reviews to the provincial 好差评 platform (unordered: each message stands alone).
 
-    :param clock: the time of each attempt (the sm envelope's timestamp); the outbox may hand its own.
+    :param clock: the time of each attempt (the sm envelope's timestamp): the hall's injected clock, which the
+        registry hands it (:func:`queue_server.outbound.registry.build_channels`).
     """
 
     name = "province"
@@ -164,15 +178,25 @@ class ProvinceChannel:
     # -- inside the writer's transaction --------------------------------------------------------------------------
 
     def messages_for(self, db: Database, events: list[Event]) -> list[tuple[str, dict[str, Any]]]:
-        """Status pushes for issued, first-called and finished tickets; the review push for each new review."""
+        """Status pushes for issued, first-called and finished tickets; the review push for each new review, its
+        withdrawal for each voided one; a push for each step of a 承诺件."""
         calls = Counter(e.private["ticket_id"] for e in events if e.name == "ticket.called" and e.private)
         pushed_calls: set[int] = set()
         out: list[tuple[str, dict[str, Any]]] = []
         for event in events:
-            if event.name == "review.created":
+            if event.name in ("review.created", VOIDED_EVENT):
                 review = next(db.query("SELECT * FROM reviews WHERE id = ?", [event.data["id"]]), None)
-                if review is not None:
+                if review is None:
+                    continue
+                if event.name == "review.created":
                     out.append((REVIEW, self.review_payload(db, review)))
+                elif review["voided_at"] is not None:
+                    out.append((VOID, self.void_payload(db, review)))
+                continue
+            if event.name in _STEP_OF_EVENT:
+                case = next(db.query("SELECT * FROM promised_cases WHERE id = ?", [event.data["id"]]), None)
+                if case is not None:
+                    out.append((CASE, self.case_payload(db, case, _STEP_OF_EVENT[event.name])))
                 continue
             status = _STATUS_OF_EVENT.get(event.name)
             ticket = self._ticket(db, event) if status is not None else None
@@ -235,6 +259,33 @@ class ProvinceChannel:
                 "channel_name": channel_name(review["channel"]), "channel_code": CHANNEL_CODES[review["channel"]],
                 "rater": mask_name(review["rater"]) if review["rater"] else "匿名", "window": review["window"],
                 "staff_no": review["staff_no"], "staff_name": review["staff_name"], "at": at}
+
+    def void_payload(self, db: Database, review: dict[str, Any]) -> dict[str, Any]:
+        """The neutral payload withdrawing a voided review: the review as it was pushed, why and when it was voided
+        (the approver's name stays in the hall), and the stable ``push_id``."""
+        region = self.config.hall.region_code
+        return {**self.review_payload(db, review), "push_id": f"{region}:review:{review['id']}:void",
+                "void_reason": review["void_reason"] or "", "voided_at": self._local(review["voided_at"])}
+
+    def case_payload(self, db: Database, case: dict[str, Any], step: str) -> dict[str, Any]:
+        """The neutral payload of one step of a 承诺件 (受理, 审批, 办结（出件）), under the case's own 办件编号
+        and item (a ticket may have several cases), with its promised days, deadline and the stable ``push_id``."""
+        ticket = next(db.query("SELECT * FROM tickets WHERE id = ?", [case["ticket_id"]]))
+        region = self.config.hall.region_code
+        refs = CaseRefs(promised_case_no(region, case["business_day"], case["id"]), case["guide_code"],
+                        case["guide_name"])
+        number, name = CASE_STEPS[step]
+        # 工号 of who took the step, when a staff account took it ("staff:9001"); an admin token has none
+        state = _STEP_STATE[step]
+        who = (case[f"{state}_by"] or "").partition(":")[2]
+        staff = db.execute("SELECT staff_no FROM staff WHERE staff_no = ?", [who]).fetchone()
+        return {**self._common(ticket, refs), "push_id": f"{region}:case:{case['id']}:{step}", "case_id": case["id"],
+                "step": step, "step_code": number, "step_name": name, "window": case["window"],
+                "staff_no": staff[0] if staff else None, "promised_days": case["promised_days"],
+                "deadline": self._local(case["deadline"]), "at": self._local(case[f"{state}_at"])}
+
+    def _local(self, stored: str) -> str:
+        return datetime.fromisoformat(stored).astimezone(self.config.hall.tz).isoformat()
 
     # -- on the loop ------------------------------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ outbox stay as they are.
 
 - ``generic``: the neutral payload as plain JSON, for a province (or a relay) that takes it as it is;
 - ``sm``: the national/provincial 好差评 data interface's shape: 办件 status (``proStatus`` 1 待受理, 2 已受理,
-  3 已办结) and the review (``evaluateLevel`` 5 非常满意 … 1 非常不满意, ``pf`` channel), the content SM4-encrypted
-  and the envelope SM2-signed.
+  3 已办结), a 承诺件's steps (``processNo`` 1 受理, 2 审批, 3 办结), the review (``evaluateLevel`` 5 非常满意 … 1
+  非常不满意, ``pf`` channel) and its withdrawal, the content SM4-encrypted and the envelope SM2-signed.
 """
 from __future__ import annotations
 
@@ -26,11 +26,13 @@ from queue_server.outbound.channel import Outcome
 if TYPE_CHECKING:
     from queue_server.outbound.province import ProvinceSettings
 
-#: what the outbox stores: ``province.status`` (a 办件 status change) or ``province.review``
-STATUS, REVIEW = "province.status", "province.review"
+#: what the outbox stores: ``province.status`` (a ticket's 办件 status change), ``province.review``,
+#: ``province.void`` (a voided review withdrawn) or ``province.case`` (a step of a 承诺件)
+STATUS, REVIEW, VOID, CASE = "province.status", "province.review", "province.void", "province.case"
 
-#: how the sm interface names the two requests (the envelope's ``method``)
-SM_METHODS = {STATUS: "pushProjectStatus", REVIEW: "pushEvaluation"}
+#: how the sm interface names the requests (the envelope's ``method``)
+SM_METHODS = {STATUS: "pushProjectStatus", REVIEW: "pushEvaluation", VOID: "revokeEvaluation",
+              CASE: "pushProjectProcess"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class ProvinceAdapter(ABC):
 
     @abstractmethod
     def request(self, kind: str, payload: dict[str, Any], message_id: str, now: datetime) -> ProvinceRequest:
-        """The request for one message (``kind`` :data:`STATUS` or :data:`REVIEW`), made afresh on each attempt
+        """The request for one message (``kind`` one of :data:`SM_METHODS`), made afresh on each attempt
         (its timestamp and nonce are the attempt's; its content is the stored payload's)."""
 
     def judge(self, status: int, body: bytes) -> Outcome:
@@ -100,7 +102,7 @@ class SmProvinceAdapter(ProvinceAdapter):
 
     def request(self, kind: str, payload: dict[str, Any], message_id: str, now: datetime) -> ProvinceRequest:
         s = self.settings
-        content = status_content(payload) if kind == STATUS else review_content(payload)
+        content = SM_CONTENT[kind](payload)
         plain = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
         iv = secrets.token_bytes(16) if s.sm4_mode == "cbc" else None
         envelope = {
@@ -156,10 +158,28 @@ def status_content(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def review_content(p: dict[str, Any]) -> dict[str, Any]:
-    """A review as the sm interface names its fields (rating 5 非常满意 … 1 非常不满意, ``pf`` channel code)."""
-    return {**_common(p), "evaluateLevel": p["level_code"], "evaluateLevelName": p["level_name"],
-            "evaluateDetail": p["reasons"], "evaluateText": p["comment"], "evaluateTime": _time(p["at"]),
-            "pf": p["channel_code"], "userId": "", "userName": p["rater"], "staffName": p["staff_name"] or ""}
+    """A review as the sm interface names its fields (rating 5 非常满意 … 1 非常不满意, ``pf`` channel code);
+    ``evaluateId`` is the hall's review id, which a withdrawal names."""
+    return {**_common(p), "evaluateId": str(p["review_id"]), "evaluateLevel": p["level_code"],
+            "evaluateLevelName": p["level_name"], "evaluateDetail": p["reasons"], "evaluateText": p["comment"],
+            "evaluateTime": _time(p["at"]), "pf": p["channel_code"], "userId": "", "userName": p["rater"],
+            "staffName": p["staff_name"] or ""}
+
+
+def void_content(p: dict[str, Any]) -> dict[str, Any]:
+    """A voided review's withdrawal: the review it names (``evaluateId``, ``projectNo``), why and when."""
+    return {**_common(p), "pushId": p["push_id"], "evaluateId": str(p["review_id"]),
+            "revokeReason": p["void_reason"], "revokeTime": _time(p["voided_at"])}
+
+
+def case_content(p: dict[str, Any]) -> dict[str, Any]:
+    """A step of a 承诺件 (``processNo`` 1 受理, 2 审批, 3 办结) with its promised working days and deadline."""
+    return {**_common(p), "pushId": p["push_id"], "processNo": p["step_code"], "processName": p["step_name"],
+            "processTime": _time(p["at"]), "promiseDays": p["promised_days"], "promiseTime": _time(p["deadline"])}
+
+
+#: each kind's content in the sm interface's names
+SM_CONTENT = {STATUS: status_content, REVIEW: review_content, VOID: void_content, CASE: case_content}
 
 
 def _snippet(body: bytes) -> str:

@@ -17,6 +17,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from queue_server.core.clock import Clock
 from queue_server.core.config import ConfigError, HallConfig, Setting
 from queue_server.core.config_reader import Reader
 from queue_server.outbound.channel import Channel, ChannelSettings
@@ -74,8 +75,11 @@ def outbound_settings(config: HallConfig) -> OutboundSettings:
                             keep_delivered_days=r.int(raw, "keep_delivered_days", "outbound.", 30, 1, 3650))
 
 
-def build_channels(config: HallConfig) -> dict[str, ConfiguredChannel]:
+def build_channels(config: HallConfig, clock: Clock | None = None) -> dict[str, ConfiguredChannel]:
     """Every channel the hall file configures, by name; an empty dict when none is.
+
+    :param clock: the hall's clock, handed to every channel that keeps one (``clock``: the province's sm envelope
+        is stamped with the attempt's time), so a test's clock is the one its requests carry.
 
     :raises ConfigError: an unknown ``[outbound.X]``, a bad common setting, or whatever the channel's own ``build``
         finds wrong, each naming the field.
@@ -98,6 +102,8 @@ def build_channels(config: HallConfig) -> dict[str, ConfiguredChannel]:
         # a channel module may change the common defaults for itself (the city: no parking of ordered records)
         settings = channel_settings(config, table, path, getattr(module, "CHANNEL_DEFAULTS", {}))
         channel = module.build(settings.extra, config, path)
+        if clock is not None and hasattr(channel, "clock"):
+            channel.clock = clock
         channels[name] = ConfiguredChannel(channel, settings)
     return channels
 

@@ -131,7 +131,7 @@ def setup(app: web.Application) -> None:
     :raises ConfigError: a problem in ``[outbound]`` or a channel's section.
     """
     settings = outbound_settings(app[CONFIG])
-    outbox = Outbox(build_channels(app[CONFIG]), app[CLOCK])
+    outbox = Outbox(build_channels(app[CONFIG], app[CLOCK]), app[CLOCK])
     app[OUTBOX] = outbox
     app[SETTINGS] = settings
     if outbox.channels:

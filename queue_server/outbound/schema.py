@@ -100,3 +100,9 @@ def m003_outbox_discard(db: Database) -> None:
         db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", [counter[0]])
     for statement in _INDEXES:
         db.execute(statement)
+
+
+@migrations(name="m004_city_more_kinds")
+def m004_city_more_kinds(db: Database) -> None:
+    # training sessions, consultations and questionnaire answers go to the city too (its bulletin reports them)
+    city_capture.add_triggers(db, ("training", "consultation", "survey_answer"))

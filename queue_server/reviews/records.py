@@ -209,6 +209,10 @@ def unrated_tickets(db: Database, day_from: str, day_to: str, limit: int = 500) 
         "ORDER BY t.finished_at DESC LIMIT ?", [day_from, day_to, limit]))
 
 
+#: the event of a voided review (the province's push withdraws it)
+VOIDED_EVENT = "review.voided"
+
+
 def log_review_void(db: Database, review_id: int, actor: str, reason: str, approver: str, now: Any) -> None:
     """Void a review (malicious or mistaken): keep the row, record why and who approved; never delete."""
     row = db.execute("SELECT voided_at FROM reviews WHERE id = ?", [review_id]).fetchone()

@@ -190,7 +190,9 @@ async def _handle_void_review(request: web.Request, path: IdPath, body: VoidRequ
         raise invalid("approver", "审批人不能是操作人本人")
     approver = await _second_admin(request, body.approver, body.approver_password)
     db, at = request.app[DB], now(request)
-    await request.app[WRITER].run(lambda wdb: records.log_review_void(wdb, path.id, actor, reason, approver, at))
+    # no WebSocket client sees the event (no topic): the outbox's province channel withdraws the review there
+    await request.app[WRITER].run(lambda wdb: records.log_review_void(wdb, path.id, actor, reason, approver, at),
+                                  events=lambda _: [Event(records.VOIDED_EVENT, {"id": path.id}, frozenset())])
     row = next(db.query("SELECT * FROM reviews WHERE id = ?", [path.id]))
     return web.json_response(records.review_json(row, request.app[CONFIG].hall.tz))
 

@@ -95,7 +95,11 @@ function kpiCards(id, k) {
 }
 
 function rankCells(r) {
-  return [r.no_data ? "—" : r.rank, r.name, r.no_data ? "无数据" : num(r.score, 2), r.tickets, r.served,
+  // an unmapped unit (ranking by city-wide unit) has figures but no place
+  const score = r.unmapped ? "未对应" : r.no_data ? "无数据" : num(r.score, 2);
+  // a city-wide unit says how many halls' units it adds up
+  const name = r.unmapped ? r.name + "（未对应全市单位）" : r.halls ? r.name + "（" + r.halls + " 个大厅）" : r.name;
+  return [r.rank ?? "—", name, score, r.tickets, r.served,
           num(r.mean_wait_min), pct(r.share_over_20_min), pct(r.good_rate), pct(r.active_review_rate)];
 }
 
@@ -103,9 +107,9 @@ async function loadKpis() {
   const span = "from=" + $("k-from").value + "&to=" + $("k-to").value, by = $("k-by").value;
   const [k, ranked] = await Promise.all([api("/api/city/kpis?" + span), api("/api/city/ranking?" + span + "&by=" + by)]);
   kpiCards("k-cards", k);
-  $("k-name-head").textContent = by === "hall" ? "大厅" : "大厅 · 单位";
+  $("k-name-head").textContent = {hall: "大厅", unit: "大厅 · 单位", city_unit: "全市统一单位"}[by];
   fill("k-rows", ranked.map((r) => row([...rankCells(r), pct(r.on_time_rectification_rate),
-                                        pct(r.complaints_on_time_rate)], r.no_data ? "no-data" : "")));
+                                        pct(r.complaints_on_time_rate)], r.no_data || r.unmapped ? "no-data" : "")));
 }
 
 async function openHall(code) {
@@ -131,6 +135,27 @@ async function loadHall() {
     return row([...cells, pct(r.on_time_rectification_rate), pct(r.case_on_time_rate), r.practices],
                r.no_data ? "no-data" : "");
   }));
+  activityCards(d.activity);
+}
+
+function activityCards(a) {
+  const none = "无数据", c = a.consultations;
+  const answers = a.surveys.reduce((s, q) => s + q.answers, 0);
+  const kinds = Object.entries(a.training.by_kind).map(([k, n]) => k + " " + n).join("，");
+  $("h-activity").replaceChildren(
+    card("培训（次）" + (kinds ? "：" + kinds : ""), a.training.no_data ? none : a.training.sessions),
+    card("咨询导办（次）", c.no_data ? none : c.total),
+    ...Object.entries(c.outcome_names).map(([k, name]) => card(name, c.no_data ? none : c.outcomes[k])),
+    card("问卷答卷（份）", a.surveys_no_data ? none : answers));
+  const weak = {};
+  for (const s of a.surveys) for (const u of s.units) (weak[u.unit] ??= []).push(s.title + "：" + u.points.join("，"));
+  const units = a.training.units.map((u) => [u.unit, u.name, u.flagged ? "未开展培训" : u.sessions]);
+  for (const code of Object.keys(weak)) {
+    if (!units.some((u) => u[0] === code)) units.push([code, code, a.training.no_data ? none : 0]);
+  }
+  fill("h-activity-rows", units.map(([code, name, sessions]) => row(
+    [name, a.training.no_data ? none : sessions, (weak[code] || []).join("；") || "—"],
+    sessions === "未开展培训" ? "stale" : "")));
 }
 
 async function downloadBulletin() {
