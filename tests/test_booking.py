@@ -204,6 +204,41 @@ async def test_cancel_and_change_with_the_code_and_the_phone(server, api):
     assert status == 409 and "已过改约时间" in reply["message"]
 
 
+async def test_an_admin_cancels_for_a_citizen_who_phones(server, api):
+    """GIVEN a citizen's booking WHEN they phone the hall and an admin cancels it with a reason THEN the seat is
+    free again, the record says who cancelled and why (the day list shows it), and nobody else may do it: no token,
+    a staff token, a missing reason, an unknown or already cancelled code are each refused."""
+    admin = api.as_(server.token("admin"))
+    _, booked = await book(api, slot="10:00-10:30", n=3)
+    code = booked["code"]
+    path = f"/api/appointments/{code}/cancel-on-behalf"
+    assert (await api.post(path, {"reason": "来电：家中有事"}))[0] == 401
+    assert (await api.as_(server.token("staff", window=1)).post(path, {"reason": "来电：家中有事"}))[0] == 403
+    status, reply = await admin.post(path, {})
+    assert status == 422 and reply["field"] == "reason" and "取消原因" in reply["message"]
+    assert (await admin.post("/api/appointments/000000/cancel-on-behalf", {"reason": "来电"}))[0] == 404
+    # after the citizen's own deadline (an hour before the slot) the hall may still cancel: the seat is freed
+    # instead of becoming a no-show
+    server.clock.set(datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI))
+    status, cancelled = await admin.post(path, {"reason": "来电：家中有事"})
+    assert status == 200 and cancelled["status"] == "cancelled" and cancelled["phone"] == "139****0003"
+    assert (await admin.post(path, {"reason": "来电：家中有事"}))[0] == 404  # cancelled once
+    row = server.db.execute("select status, cancelled_by, cancel_reason from appointments where code = ?",
+                            [code]).fetchone()
+    assert row[0] == "cancelled" and row[1].startswith("admin:") and row[2] == "来电：家中有事"
+    _, day = await admin.get(f"/api/appointments?date={TUESDAY}")
+    [slot] = [slot for s in day["services"] for slot in s["slots"] if slot["appointments"]]
+    assert slot["booked"] == 0  # the seat is free again
+    [listed] = slot["appointments"]
+    assert listed["status_name"] == "已取消" and listed["cancel_reason"] == "来电：家中有事"
+    assert listed["cancelled_by"] == row[1]
+    # a citizen's own cancel names no admin
+    _, own = await book(api, day="2026-11-25", n=4)
+    assert (await api.post(f"/api/appointments/{own['code']}/cancel", {"phone": "13900000004"}))[0] == 200
+    assert server.db.execute("select cancelled_by, cancel_reason from appointments where code = ?",
+                             [own["code"]]).fetchone() == ("online", None)
+
+
 async def test_no_shows_after_the_slot_and_the_allowance_and_the_ban_they_earn(server, api):
     admin = api.as_(server.token("admin"))
     days = ["2026-11-24", "2026-11-25", "2026-11-26"]
@@ -294,7 +329,7 @@ def test_every_booking_setting_is_documented():
 async def test_the_code_the_reminder_and_the_cancel_go_out_by_sms(hall_config, db_path, clock, receiver):
     """GIVEN the hall's SMS channel (the generic gateway, on loopback) WHEN a citizen books, the day before's reminder
     time comes, the jobs run twice, and the booking is cancelled THEN the gateway gets the code, one reminder and
-    the cancellation, each as the hall's template words it."""
+    the cancellation (also when an admin cancels for a citizen who phones), each as the hall's template words it."""
     import json
 
     from tests.receiver import hall_with, until
@@ -320,3 +355,12 @@ async def test_the_code_the_reminder_and_the_cancel_go_out_by_sms(hall_config, d
         assert status == 200
         await until(lambda: len(receiver.requests) == 3, "the cancellation")
         assert texts()[2]["kind"] == "sms.appointment_cancelled"
+        # the admin's cancel for a citizen who phones sends the same cancellation
+        status, other = await book(public, day="2026-11-25", slot="11:00-11:30", n=2)
+        await until(lambda: len(receiver.requests) == 4, "the second code")
+        status, _ = await server.api.post(f"/api/appointments/{other['code']}/cancel-on-behalf",
+                                          {"reason": "群众来电取消"})
+        assert status == 200
+        await until(lambda: len(receiver.requests) == 5, "the cancellation on behalf")
+        assert texts()[4]["kind"] == "sms.appointment_cancelled" and texts()[4]["phone"] == "13900000002"
+        assert other["code"] in texts()[4]["text"] and "群众来电取消" not in texts()[4]["text"]

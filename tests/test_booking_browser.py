@@ -136,3 +136,63 @@ async def test_admin_booking_tab_lists_the_day_and_books_on_behalf(server, brows
     await shot(page, "book-admin-tab")
     source = server.db.execute("select source from appointments where name = '张三'").fetchone()[0]
     assert source == "admin"
+
+
+async def test_admin_cancels_a_booking_for_a_citizen_who_phones(server, browser):
+    """GIVEN two bookings on Tuesday WHEN a citizen phones and the admin, at 1440×900, taps 取消 on their row THEN
+    a dialog names the booking and what will happen and asks for the reason (none: refused in Chinese); confirmed,
+    the row reads 已取消 with the reason and has no 取消 any more, the other row keeps its own, and the record says
+    who cancelled and why."""
+    from queue_server.core.clock import SystemClock
+    from queue_server.web.auth import add_staff
+
+    codes = []
+    async with aiohttp.ClientSession() as http:
+        for n, slot in enumerate(("09:00-09:30", "10:00-10:30")):
+            async with http.post(f"{server.url}/api/appointments", json={
+                    "service": "si_card", "date": "2026-11-24", "slot": slot, "name": "欧阳小明",
+                    "phone": f"1370000{n:04d}"}) as r:
+                codes.append((await r.json())["code"])
+    add_staff(server.db, SystemClock(), "9004", "值班长丁", "admin", "duty-secret")
+    page = await (await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")).new_page()
+    await page.goto(f"{server.url}/admin")
+    await page.locator("#staff-no").fill("9004")
+    await page.locator("#password").fill("duty-secret")
+    await page.get_by_role("button", name="登录").click()
+    await page.get_by_role("button", name="预约", exact=True).click()
+    await page.locator("#bk-cards .card").first.wait_for()
+    await page.locator("#bk-day").fill("2026-11-24")
+    await page.locator("#bk-search").click()
+    first = page.locator("#bk-rows tr", has_text=codes[0])
+    await first.wait_for()
+    assert await page.locator("#bk-rows button", has_text="取消").count() == 2
+    await first.get_by_role("button", name="取消").click()
+    await page.locator("#action").wait_for()
+    assert await page.locator("#action-title").inner_text() == f"代群众取消预约 {codes[0]}"
+    context = await page.locator("#action-context").inner_text()
+    assert "社会保障卡办理 2026-11-24 09:00-09:30" in context and "欧**明 137****0000" in context
+    assert "发送取消短信" in context and "13700000000" not in context
+    ok = page.locator("#action-ok")
+    assert await ok.inner_text() == "确认取消预约" and await page.locator("#action-cancel").inner_text() == "不取消，关闭"
+    await ok.click()
+    await page.locator("#action-error", has_text="请填写取消原因").wait_for()
+    assert server.db.execute("select status from appointments where code = ?", [codes[0]]).fetchone() == ("booked",)
+    await page.locator("#action-fields [name=reason]").fill("来电：孩子生病，改日再来")
+    assert await horizontal_overflow(page) <= 0
+    assert await small_targets(page, "#action button", 28) == []  # mouse targets on a desktop, as the nav
+    await shot(page, "book-admin-cancel-dialog")
+    await ok.click()
+    await page.locator("#bk-rows tr", has_text="工作人员代取消").wait_for()
+    assert await page.locator("#action").is_hidden()
+    cancelled = await page.locator("#bk-rows tr", has_text=codes[0]).inner_text()
+    assert "已取消（工作人员代取消：来电：孩子生病，改日再来）" in cancelled
+    assert await page.locator("#bk-rows tr", has_text=codes[0]).get_by_role("button").count() == 0
+    assert await page.locator("#bk-rows tr", has_text=codes[1]).get_by_role("button", name="取消").count() == 1
+    await shot(page, "book-admin-cancelled")
+    row = server.db.execute("select status, cancelled_by, cancel_reason from appointments where code = ?",
+                            [codes[0]]).fetchone()
+    assert row == ("cancelled", "admin:9004", "来电：孩子生病，改日再来")
+    # the dialog's buttons are back to 确定 / 取消 for the next action (电话代约)
+    await page.locator("#bk-add").click()
+    assert await page.locator("#action-ok").inner_text() == "确定"
+    assert await page.locator("#action-cancel").inner_text() == "取消"

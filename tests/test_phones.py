@@ -115,3 +115,34 @@ async def test_retention_purge(server, api, caplog):
     assert phones == {f"delivered:{old}": "138****1234", f"dead:{old}": "138****1234",
                       f"pending:{old}": PHONE,  # still to be sent: it needs the number
                       **{k: PHONE for k in phones if k.startswith("delivered:") and not k.endswith(old)}}
+
+
+async def test_an_admin_withdraws_a_phone_for_the_citizen(server, api, caplog):
+    """GIVEN two tickets with phones and an SMS already delivered to one WHEN an admin withdraws that phone THEN it
+    is deleted at once (not at the retention), masked in the delivered SMS (a pending one keeps it: the gateway
+    needs it), the other phone stays; only an admin may, and a ticket without a phone is 404."""
+    caplog.set_level(logging.INFO)
+    mine, other = await ticket(api, server), await ticket(api, server)
+    assert (await api.post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] == 201
+    assert (await api.post(f"/api/tickets/{other['token']}/phone", {"phone": "13900001111"}))[0] == 201
+    now = to_iso(server.clock.now())
+    for state, phone in (("delivered", PHONE), ("pending", PHONE), ("delivered", "13900001111")):
+        server.db.execute("insert into outbox (id, channel, kind, payload, created_at, state, next_attempt_at) "
+                          "values (?, 'sms', 'sms.called', ?, ?, ?, ?)",
+                          [uuid.uuid4().hex, json.dumps({"phone": phone, "params": {}}), now, state, now])
+    admin = api.as_(server.token("admin"))
+    _, rows = await admin.get("/api/phone-reminders/consents")
+    [row] = [r for r in rows if r["number"] == mine["number"]]
+    path = f"/api/phone-reminders/consents/{row['ticket_id']}"
+    assert (await api.request("DELETE", path))[0] == 401
+    assert (await api.as_(server.token("kiosk")).request("DELETE", path))[0] == 403
+    status, done = await admin.request("DELETE", path)
+    assert status == 200 and done == {"number": mine["number"], "phone": "138****1234", "withdrawn": True,
+                                      "masked_messages": 1}
+    assert (await admin.request("DELETE", path))[0] == 404
+    assert (await admin.request("DELETE", "/api/phone-reminders/consents/abc"))[0] == 404
+    assert server.db.execute("select count(*) from citizen_phones where phone = ?", [PHONE]).fetchone()[0] == 0
+    phones = sorted(server.db.execute("select state, json_extract(payload, '$.phone') from outbox").fetchall())
+    assert phones == [("delivered", "138****1234"), ("delivered", "13900001111"), ("pending", PHONE)]
+    assert [r["number"] for r in (await admin.get("/api/phone-reminders/consents"))[1]] == [other["number"]]
+    assert PHONE not in caplog.text and "withdrawn by admin:" in caplog.text

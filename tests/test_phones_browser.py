@@ -61,3 +61,54 @@ async def test_no_offer_without_sms(server, browser):
     page = await open_status_page(server, browser)
     await page.wait_for_load_state("networkidle")
     assert await page.locator("#number").inner_text() and await page.locator("#sms").is_hidden()
+
+
+async def test_admin_tab_lists_the_days_phones_masked_and_withdraws_one(server, browser):
+    """GIVEN two phones left today (kiosk and status page) WHEN the admin opens 短信留号 at 1440×900 THEN the
+    numbers are masked (the full one nowhere on the page), the counts and the retention in force are shown; 撤回
+    on one, confirmed, deletes that phone at once and the list and counts follow."""
+    from tests.browser_layout import boxes, horizontal_overflow, shot, small_targets
+    from queue_server.core.clock import SystemClock
+    from queue_server.web.auth import add_staff
+
+    numbers = []
+    async with aiohttp.ClientSession() as http:
+        for n, auth in enumerate((server.auth("kiosk"), {})):
+            async with http.post(f"{server.url}/api/tickets", json={"service": "si_card", "request_id": f"ph-{n}"},
+                                 headers=server.auth("kiosk")) as r:
+                ticket = await r.json()
+            async with http.post(f"{server.url}/api/tickets/{ticket['token']}/phone",
+                                 json={"phone": f"1381234{n:04d}"}, headers=auth) as r:
+                assert r.status == 201
+            numbers.append(ticket["number"])
+    add_staff(server.db, SystemClock(), "9005", "值班长戊", "admin", "duty-secret")
+    page = await (await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")).new_page()
+    await page.goto(f"{server.url}/admin")
+    await page.locator("#staff-no").fill("9005")
+    await page.locator("#password").fill("duty-secret")
+    await page.get_by_role("button", name="登录").click()
+    await page.get_by_role("button", name="短信留号", exact=True).click()
+    await page.locator("#ph-rows tr", has_text=numbers[1]).wait_for()
+    texts = await page.locator("#ph-rows tr").all_inner_texts()
+    assert [t.split("\t")[:2] for t in texts] == [[numbers[0], "138****0000"], [numbers[1], "138****0001"]]
+    assert "取号机" in texts[0] and "手机（号票二维码）" in texts[1]
+    html = await page.content()
+    assert "13812340000" not in html and "13812340001" not in html
+    cards = await page.locator("#ph-cards").inner_text()
+    assert "留号\n2" in cards and "取号机留号\n1" in cards and "手机留号\n1" in cards and "手机号保存期限\n30 天" in cards
+    assert "保存 30 天后删除" in await page.locator("#ph-rule").inner_text()
+    assert await horizontal_overflow(page) <= 0
+    assert await small_targets(page, "nav button", 28) == []
+    tabs = await boxes(page, "nav button")
+    assert len({t["y"] for t in tabs}) == 1, "every tab on one line at 1440 px"
+    await shot(page, "admin-phones-tab")
+
+    await page.locator("#ph-rows tr", has_text=numbers[0]).get_by_role("button", name="撤回").click()
+    await page.locator("#action").wait_for()
+    assert "138****0000" in await page.locator("#action-context").inner_text()
+    await shot(page, "admin-phones-withdraw")
+    await page.get_by_role("button", name="确认撤回并删除").click()
+    await page.locator("#ph-rows tr", has_text=numbers[0]).wait_for(state="detached")
+    assert "留号\n1" in await page.locator("#ph-cards").inner_text()
+    assert [t.split("\t")[0] for t in await page.locator("#ph-rows tr").all_inner_texts()] == [numbers[1]]
+    assert server.db.execute("select phone from citizen_phones").fetchall() == [("13812340001",)]

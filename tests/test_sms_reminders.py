@@ -163,3 +163,68 @@ async def test_the_gateway_gets_the_sms(hall_config, db_path, clock, receiver):
         "id": request.headers["X-Govhall-Delivery"], "kind": "sms.called", "phone": PHONE,
         "text": f"【示范县政务服务中心】请{mine['number']}号到8号窗口办理。"}
     assert len(receiver.requests) == 1  # the first ticket left no phone
+
+
+async def transfer(api: Api, server, body: dict, window: int = 8) -> None:
+    status, moved = await api.as_(server.token("staff", window)).post(f"/api/windows/{window}/transfer", body)
+    assert status == 200, moved
+
+
+async def test_a_transferred_ticket_is_reminded_again_in_its_new_queue(server, api, sent):
+    """GIVEN a citizen called for 社保卡 (their phone left at the front: only the call's SMS) WHEN the clerk transfers
+    them to 企业开办, where four wait ahead of them THEN they wait anew: "前面还有 2 位" of the new service comes once
+    as that queue moves, then the call to the new window. A transfer into a queue where the citizen is already near
+    the front sends nothing (the clerk just told them), only the call."""
+    for _ in range(4):
+        await issue(api, server, 1, service="company_setup")
+        server.clock.advance(1)  # each its own time: the transferred ticket keeps its own place in time
+    mine = (await issue(api, server, 1))[0]
+    assert (await api.post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] == 201
+    await call(api, server)
+    assert [kind for kind, _ in sent()] == ["sms.called"]
+    await transfer(api, server, {"to_service": "company_setup", "reason": "需先办理企业开办"})
+    assert len(sent()) == 1  # four ahead: too far back
+    await call(api, server, window=4)  # three ahead
+    assert len(sent()) == 1
+    await call(api, server, window=4)  # two ahead: the reminder, naming the new service
+    assert kinds(sent())[1] == ("sms.ahead", {"hall": "示范县政务服务中心", "number": mine["number"], "ahead": "2",
+                                            "service": "企业设立登记"})
+    for _ in range(3):
+        called = await call(api, server, window=4)
+    assert called["number"] == mine["number"] and [kind for kind, _ in sent()] == ["sms.called", "sms.ahead",
+                                                                                  "sms.called"]
+    assert kinds(sent())[2][1]["window"] == "4"
+
+    # near the front of the new queue at once: nothing but the call
+    other = (await issue(api, server, 1))[0]
+    assert (await api.post(f"/api/tickets/{other['token']}/phone", {"phone": "13900001111"}))[0] == 201
+    await call(api, server)
+    await transfer(api, server, {"to_service": "company_setup", "reason": "需先办理企业开办"})
+    await call(api, server, window=4)
+    assert [(kind, payload["phone"]) for kind, payload in sent()[3:]] == [("sms.called", "13900001111"),
+                                                                         ("sms.called", "13900001111")]
+
+
+async def test_a_requeued_no_show_gets_the_call_again_and_no_second_count(server, api, sent):
+    """GIVEN a citizen reminded at two ahead and called WHEN they miss the call (过号) and, back at the counter, are
+    re-queued behind three others THEN the next call to them sends "请到 N 号窗口" again; no second "前面还有 N 位"
+    comes (once per ticket: they are in the hall, and were told their place when re-queued)."""
+    tickets = await issue(api, server, 4)
+    mine = tickets[3]
+    assert (await api.post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] == 201
+    await call(api, server)  # two ahead
+    assert [kind for kind, _ in sent()] == ["sms.ahead"]
+    await call(api, server)
+    await call(api, server)
+    assert (await call(api, server))["number"] == mine["number"]
+    for _ in range(5):  # behind, each at its own time (a re-queue goes just after the third's)
+        server.clock.advance(1)
+        await issue(api, server, 1)
+    staff = api.as_(server.token("staff", 8))
+    assert (await staff.post("/api/windows/8/skip", {"reason": "未到场"}))[0] == 200
+    status, requeued = await staff.post("/api/windows/8/requeue", {"ticket": mine["number"]})
+    assert status == 200, requeued
+    numbers = [(await call(api, server))["number"] for _ in range(4)]
+    assert numbers[3] == mine["number"]  # behind three
+    assert [kind for kind, _ in sent()] == ["sms.ahead", "sms.called", "sms.called"]
+    assert kinds(sent())[2][1]["number"] == mine["number"]

@@ -12,10 +12,11 @@ from typing import Any, Callable
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
+from kivy.uix.widget import Widget
 
 from kiosk.common import theme
+from kiosk.common.cued import CuedScroll
 from kiosk.common.theme import THEME
 from kiosk.common.widgets import Banner, BigButton, Caption
 from kiosk.staff.duties import short_day
@@ -59,7 +60,8 @@ def _row(*widgets: Any) -> BoxLayout:
 
 
 class DutyScreen(AppScreen):
-    """A duty screen's frame: the title with the ticket choice, a scrolling middle, the result, the rush bar."""
+    """A duty screen's frame: the title with the ticket choice, what the ticket got, the screen's own middle, the
+    result, the rush bar."""
 
     title_text = ""
     other: tuple[str, str] = ("", "")  # (button text, screen name) of the other duty screen
@@ -67,6 +69,10 @@ class DutyScreen(AppScreen):
     def __init__(self, app: Any, name: str) -> None:
         super().__init__(app, name)
         self.duties = app.duties
+        # in 适老模式 every choice must fit between the title and the bar: the screen's edges give up a little
+        # (bound after the kv rule's own binding, so this one is applied last when the window is resized)
+        self._tighten()
+        THEME.bind(gap=self._tighten)
         top = BoxLayout(size_hint_y=None, height=THEME.button_h * 0.62, spacing=THEME.gap * 0.5)
         self.title = Caption(text=self.title_text, halign="left", bold=True, size_hint_y=1, shorten=True)
         top.add_widget(self.title)
@@ -75,15 +81,9 @@ class DutyScreen(AppScreen):
         self.body.add_widget(top)
         self.recorded = Caption(text="", halign="left")
         self.body.add_widget(self.recorded)
-        # in 适老模式 (or with many items) the middle scrolls: the result line and the bar stay put. At least as
-        # tall as its view, so what it holds starts at the top
-        self.content = BoxLayout(orientation="vertical", spacing=THEME.gap * 0.5, size_hint_y=None)
-        scroll = ScrollView(do_scroll_x=False)
-        fit = lambda *_a: setattr(self.content, "height", max(self.content.minimum_height, scroll.height))  # noqa: E731
-        self.content.bind(minimum_height=fit)
-        scroll.bind(height=fit)
-        scroll.add_widget(self.content)
-        self.body.add_widget(scroll)
+        # the middle between the result line and the bar is each screen's own (:attr:`middle`)
+        self.middle = BoxLayout(spacing=THEME.gap)
+        self.body.add_widget(self.middle)
         self.message = Banner(text="", colour=theme.SURFACE)
         self.body.add_widget(self.message)
         bar = BoxLayout(size_hint_y=None, height=THEME.button_h * 0.7, spacing=THEME.gap)
@@ -100,6 +100,9 @@ class DutyScreen(AppScreen):
             button.size_hint_y, button.font_size = 1, THEME.fs_body
             bar.add_widget(button)
         self.body.add_widget(bar)
+
+    def _tighten(self, *_args: Any) -> None:
+        self.body.padding, self.body.spacing = THEME.gap, THEME.gap * 0.5
 
     def entered(self) -> None:
         """Shown: start from a clean result line and today's choices."""
@@ -150,17 +153,23 @@ class PracticesScreen(DutyScreen):
 
     def __init__(self, app: Any) -> None:
         super().__init__(app, "practices")
-        # the kinds on the left, the open kind's form beside them: both in view at 1280×800
-        split = BoxLayout(spacing=THEME.gap, size_hint_y=None)
-        self.kinds = _grid(2)
-        self.kinds.size_hint_x = 0.45
-        self.form = BoxLayout(orientation="vertical", spacing=THEME.gap * 0.5, size_hint_y=None, size_hint_x=0.55)
-        self.form.bind(minimum_height=self.form.setter("height"))
-        for part in (self.kinds, self.form):
-            part.pos_hint = {"top": 1}
-            part.bind(height=lambda *_a: setattr(split, "height", max(self.kinds.height, self.form.height)))
-            split.add_widget(part)
-        self.content.add_widget(split)
+        # the kinds on the left, never scrolled: their rows share the height there is (as tall as in normal mode
+        # when it allows, never shorter than their text needs). The open kind's form beside them scrolls, with
+        # its cue, when it cannot fit (a 容缺 form in 适老模式); its 登记 button stays under it, always in view
+        self.kinds = GridLayout(cols=2, spacing=THEME.gap * 0.5, size_hint_x=0.45, row_force_default=True)
+        self.kinds.bind(height=self._fit_kinds, children=self._fit_kinds)
+        self.middle.add_widget(self.kinds)
+        column = BoxLayout(orientation="vertical", spacing=THEME.gap * 0.5, size_hint_x=0.55)
+        self.form_scroll = CuedScroll(size_hint_y=None)
+        self.form = self.form_scroll.content
+        self.save_row = BoxLayout(size_hint_y=None, height=0)
+        for part in (self.form_scroll, self.save_row, Widget()):  # the 登记 button right under the form
+            column.add_widget(part)
+        room = lambda *_a: setattr(self.form_scroll, "height", min(  # noqa: E731
+            self.form.minimum_height, column.height - self.save_row.height - column.spacing))
+        for widget, name in ((column, "height"), (self.form, "minimum_height"), (self.save_row, "height")):
+            widget.bind(**{name: room})
+        self.middle.add_widget(column)
         self.open_kind: dict[str, Any] | None = None  # the kind whose form is open
         self.material, self.handed_to = _input("容缺的材料，如：户口簿复印件"), _input("移交给谁，如：3号窗口 王芳")
         self.promised_on: str | None = None
@@ -192,6 +201,14 @@ class PracticesScreen(DutyScreen):
             button.disabled = target is None or self.duties.busy
         self.fill_form(target)
 
+    def _fit_kinds(self, *_args: Any) -> None:
+        rows = max(1, -(-len(self.kinds.children) // 2))
+        room = (self.kinds.height - self.kinds.spacing[1] * (rows - 1)) / rows
+        height = max(min(THEME.button_h * 0.55, room), THEME.fs_body * 1.5)
+        self.kinds.row_default_height = height
+        for button in self.kinds.children:  # their kv rule sets a height of its own
+            button.height = height
+
     def _build_kinds(self) -> None:
         self.kinds.clear_widgets()
         self.kind_buttons = {}
@@ -210,6 +227,8 @@ class PracticesScreen(DutyScreen):
             self.open_kind = None
             self.duties.record(kind["code"], {}, self.say)
         else:
+            # the last result gives the form its room (the records line above still says what was recorded)
+            self.say("")
             self.open_kind = kind
             if kind["needs"] == "handed_to":
                 self.app.client.call("GET", "/api/hall", self._hall_read)
@@ -241,6 +260,9 @@ class PracticesScreen(DutyScreen):
 
     def _build_form(self, kind: dict[str, Any] | None, target: tuple[str, str] | None) -> None:
         self.form.clear_widgets()
+        self.save_row.clear_widgets()
+        self.save_row.height = 0
+        self.form_scroll.scroll_to_top()
         for field in (self.material, self.handed_to):  # kept across forms: detach before adding again
             if field.parent is not None:
                 field.parent.remove_widget(field)
@@ -269,10 +291,11 @@ class PracticesScreen(DutyScreen):
                 self.chips[name] = _chip(name, lambda n=name: self._hand_to(n))
                 picks.add_widget(self.chips[name])
             self.form.add_widget(picks)
-        self.save = BigButton(text=f"登记{kind['name']}（{target[0]}）", colour=theme.PRIORITY, scale_h=0.55)
+        self.save = BigButton(text=f"登记{kind['name']}（{target[0]}）", colour=theme.PRIORITY, size_hint_y=1)
         self.save.font_size = THEME.fs_body
         self.save.bind(on_release=lambda _b: self.submit())
-        self.form.add_widget(self.save)
+        self.save_row.height = THEME.button_h * 0.55
+        self.save_row.add_widget(self.save)
 
     def _promise(self, day: str) -> None:
         self.promised_on = day
@@ -320,7 +343,9 @@ class CaseScreen(DutyScreen):
     def __init__(self, app: Any) -> None:
         super().__init__(app, "case")
         self.guides = _grid(2)
-        self.content.add_widget(self.guides)
+        self.guide_scroll = CuedScroll()  # a service with many promised items scrolls, and says so
+        self.guide_scroll.content.add_widget(self.guides)
+        self.middle.add_widget(self.guide_scroll)
         self.applicant = _input("申请人姓名（选填）")
         self.applicant.size_hint_x = 1.6
         self.accept = BigButton(text="受理为承诺件", colour=theme.PRIORITY, disabled=True)

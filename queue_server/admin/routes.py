@@ -25,7 +25,8 @@ STATIC = {"admin.js": "application/javascript", "admin.css": "text/css", "charts
           "reports.js": "application/javascript",
           # the delivery state of the outbound channels (外发)
           "outbound.js": "application/javascript",
-          "booking.js": "application/javascript"}  # the 预约 tab
+          "booking.js": "application/javascript",  # the 预约 tab
+          "phones.js": "application/javascript"}  # the 短信留号 tab
 routes = ApiRoutes()
 
 
@@ -34,7 +35,7 @@ class StaticPath(BaseModel):
 
 
 @routes.get("/admin", "管理后台 Admin pages (HTML): 概览、实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出、"
-            "预约、服务举措、承诺件、培训、任务台账、季度通报、操作日志、外发",
+            "预约、短信留号、服务举措、承诺件、培训、任务台账、季度通报、操作日志、外发",
             produces="text/html", responses={"200": "the page; log in with an admin 工号"})
 async def _handle_get_admin_page(request: web.Request) -> web.Response:
     page = (WEB / "admin.html").read_text("utf-8").replace("{{hall}}", html.escape(request.app[CONFIG].hall.name))

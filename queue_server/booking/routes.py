@@ -1,5 +1,5 @@
 """Routes of booking ahead: the public slot lists, booking (the citizen's own, rate-limited, or an admin's on
-their behalf), cancel and change with the code and the phone, the phone page ``/book``, the admins' day list and
+their behalf), cancel and change with the code and the phone (and an admin's cancel for a citizen who phoned), the phone page ``/book``, the admins' day list and
 KPIs; and the timer that runs the periodic work (:func:`run_jobs`).
 
 Public routes are limited per address (``[booking] rate_limit_address_count``; the address as ``[reviews]
@@ -62,6 +62,10 @@ class CodePath(BaseModel):
 
 class CancelRequest(BaseModel):
     phone: Line(20) = Field(title="手机号", pattern=_PHONE)
+
+
+class CancelOnBehalfRequest(BaseModel):
+    reason: Line(200) = Field(title="取消原因", examples=["群众来电：临时有事"])
 
 
 class ChangeRequest(CancelRequest):
@@ -172,6 +176,19 @@ async def _handle_cancel(request: web.Request, path: CodePath, body: CancelReque
     _limit(request)
     desk = _desk(request.app)
     row, _ = await request.app[WRITER].run(lambda db: store.cancel(db, desk, path.code, body.phone), events=last)
+    return json_response(_answer(row, request))
+
+
+@routes.post("/api/appointments/{code}/cancel-on-behalf", "代群众取消预约 An admin cancels for a citizen who phoned "
+             "(the reason and who did it are recorded; the citizen gets the cancellation SMS)", roles=("admin",),
+             params=CodePath, body=CancelOnBehalfRequest, responses={
+                 "200": "the cancelled booking", "404": "no booking with this code still waiting",
+                 "422": "reason"})
+async def _handle_cancel_on_behalf(request: web.Request, path: CodePath, body: CancelOnBehalfRequest) -> web.Response:
+    who = require(request, "admin")
+    desk = _desk(request.app)
+    row, _ = await request.app[WRITER].run(
+        lambda db: store.cancel_on_behalf(db, desk, path.code, body.reason, who.actor), events=last)
     return json_response(_answer(row, request))
 
 

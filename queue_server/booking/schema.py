@@ -19,3 +19,11 @@ def m001_booking_ahead(db: Database) -> None:
     table.create_index(["date", "service", "slot", "status"], index_name="idx_appointments_slot")
     table.create_index(["phone", "status"], index_name="idx_appointments_phone")
     table.create_index(["status", "date"], index_name="idx_appointments_status_date")
+
+
+@migrations(name="m002_cancel_on_behalf")
+def m002_cancel_on_behalf(db: Database) -> None:
+    """Who cancelled a booking (``online``: the citizen with code and phone; else the admin's actor, for a citizen
+    who phoned the hall) and the reason the admin gave."""
+    for column in ("cancelled_by", "cancel_reason"):
+        db["appointments"].add_column(column, str)

@@ -1,4 +1,5 @@
-"""The booking records: booking (online or on behalf), cancelling and changing, and the slot counts they check;
+"""The booking records: booking (online or on behalf), cancelling (by the citizen, or by an admin for one who
+phoned) and changing, and the slot counts they check;
 the periodic work (no-shows, the day-before reminder, the retention purge); what the admin pages read.
 
 Every function that writes runs inside one operation of the hall's writer (``app[WRITER].run``), which runs
@@ -177,8 +178,26 @@ def cancel(db: Database, desk: Desk, code: str, phone: str) -> tuple[dict, list[
     """Cancel with the code and the phone that booked it, up to ``cancel_before_minutes`` before the slot."""
     row = _holder(db, code, phone)
     _before_deadline(desk, row, "取消")
-    row.update(status="cancelled", cancelled_at=to_iso(desk.now))
-    db["appointments"].update(code, {"status": "cancelled", "cancelled_at": row["cancelled_at"]})
+    return _cancelled(db, desk, row, "online", None)
+
+
+def cancel_on_behalf(db: Database, desk: Desk, code: str, reason: str, actor: str) -> tuple[dict, list[Event]]:
+    """An admin cancels for a citizen who phoned the hall, with the reason they gave: any time while the booking
+    still waits (after the citizen's own deadline too: the seat is freed instead of becoming a no-show). The
+    citizen gets the same cancellation SMS as for their own cancel.
+
+    :raises ApiError: 404 when ``code`` names no booking still waiting (unknown, cancelled, checked in, no-show).
+    """
+    row = next(db.query("select * from appointments where code = ?", [code]), None)
+    if row is None or row["status"] != "booked":
+        raise not_found("没有待到的这个预约（预约码不对，或已取消、已签到、已爽约）")
+    return _cancelled(db, desk, row, actor, reason)
+
+
+def _cancelled(db: Database, desk: Desk, row: dict[str, Any], by: str, reason: str | None) -> tuple[dict, list[Event]]:
+    row.update(status="cancelled", cancelled_at=to_iso(desk.now), cancelled_by=by, cancel_reason=reason)
+    db["appointments"].update(row["code"], {k: row[k] for k in ("status", "cancelled_at", "cancelled_by",
+                                                                 "cancel_reason")})
     desk.send(db, "sms.appointment_cancelled", row)
     return row, [_event("appointment.cancelled", row)]
 
@@ -286,7 +305,8 @@ def day_bookings(db: Database, config: HallConfig, settings: BookingSettings, da
                               "status_name": STATUS_NAMES.get(r["status"], r["status"]),
                               "source": r["source"] or "admin",
                               "source_name": SOURCE_NAMES.get(r["source"] or "admin"), "ticket": r["ticket"],
-                              "checked_in_at": r["checked_in_at"]} for r in here]})
+                              "checked_in_at": r["checked_in_at"], "cancelled_by": r["cancelled_by"],
+                              "cancel_reason": r["cancel_reason"]} for r in here]})
         result.append({"service": code, "service_name": config.services[code].name, "bookable": rules.bookable,
                        "slots": table})
     return result

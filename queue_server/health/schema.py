@@ -33,3 +33,17 @@ def _m003(db: Database) -> None:
         found = re.search(r"#(\d+)(?:@\d+)?$", source)
         if found:
             db.execute("update device_reports set token_id = ? where source = ?", [int(found.group(1)), source])
+
+
+@migrations(name="m004_drop_unowned_reports")
+def _m004(db: Database) -> None:
+    # m003 read the token from the source's tail, but sources named their token only from 98f6ace on: an older row
+    # ("kiosk:取号机", "tablet:tablet@3") has none, and one whose name ends in "#2" was given token 2. Each was
+    # superseded the day its machine first reported under its token-keyed source and is never written again, so
+    # it stayed "down" (心跳超时) for ever beside the machine's live row. A row stays only if its source is exactly
+    # what its token writes (health.routes: "role:name#ID", "@window" for a window-bound one).
+    tokens = {token_id: f"{role}:{name or ''}#{token_id}" + (f"@{window}" if window else "")
+              for token_id, role, name, window in db.execute("select id, role, name, window from auth_tokens")}
+    for source, token_id in db.execute("select distinct source, token_id from device_reports").fetchall():
+        if tokens.get(token_id) != source:
+            db.execute("delete from device_reports where source = ?", [source])

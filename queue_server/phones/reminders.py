@@ -1,8 +1,10 @@
 """The SMS reminders of consented phones, as ``(kind, payload)`` messages for the SMS channel (payload
 ``{"phone", "params"}``, see docs/outbound.md):
 
-- ``sms.ahead`` "前面还有 N 位": once per ticket, at the first queue move after which ``remind_ahead`` or fewer
-  are ahead of it. Only the queues a batch moved are looked at (the services of its calls, transfers and
+- ``sms.ahead`` "前面还有 N 位": once per wait, at the first queue move after which ``remind_ahead`` or fewer
+  are ahead of it. A call ends the wait (a re-queued no-show is back in the hall and gets no second count, only
+  the call's SMS again); a transfer starts a new one in the new queue when more than ``remind_ahead`` are ahead
+  there. Only the queues a batch moved are looked at (the services of its calls, transfers and
   re-queues, and the windows called from), and in each only the consented tickets, in call order, until the first
   one still too far back: the count itself is :func:`queue_server.queue.hall_view.people_ahead` (the trigger-kept
   counts and the call-order index), so the cost does not grow with the queue.
@@ -58,6 +60,7 @@ def reminder_messages(db: Database, events: list[Event], config: HallConfig, set
                                                     service=_service_name(config, service))))
     moved = [e for e in events if e.name in QUEUE_MOVES]
     if moved and settings.remind_ahead > 0 and "sms.ahead" in kinds:
+        _wait_anew(db, [e for e in moved if e.name == "ticket.transferred"], config, settings.remind_ahead)
         messages += _ahead_reminders(db, moved, config, settings.remind_ahead)
     due = [e for e in events if e.name == REVIEW_DUE and e.private]
     if due and "sms.review_link" in kinds:
@@ -77,6 +80,26 @@ _WINDOW_QUEUE = (  # the tickets transferred to one window: a handful, in one qu
     "indexed by idx_queue_window cross join citizen_phones p on p.ticket_id = t.id where t.business_day = ? and "
     "t.target_window = ? and t.status in ('waiting', 'transferred') and p.ahead_sent is null "
     "order by t.queue_at, t.id")
+
+
+def _wait_anew(db: Database, transfers: list[Event], config: HallConfig, limit: int) -> None:
+    """A transferred ticket waits anew in its new queue (another service's, or one window's): its "前面还有 N 位" is
+    due again when more than ``limit`` are ahead of it there; with ``limit`` or fewer, the clerk who sent it has
+    just told the citizen, and only the call's SMS follows (as when a phone is left near the front)."""
+    if not transfers:
+        return
+    day = db.execute("select max(business_day) from tickets").fetchone()[0]
+    rule = OrderRule(config.queue.class_order, config.queue.service_order_first)
+    for event in transfers:
+        row = db.execute("select t.id, t.service, t.kind, t.queue_at, t.target_window from tickets t join "
+                         "citizen_phones p on p.ticket_id = t.id where t.business_day = ? and t.number = ?",
+                         [day, event.data["number"]]).fetchone()
+        if row is None:
+            continue  # no phone left for it
+        ticket_id, service, kind, queue_at, target = row
+        ahead = people_ahead(db, rule, day, ticket_id, service, kind, queue_at, target)
+        db.execute("update citizen_phones set ahead_sent = ? where ticket_id = ?",
+                   [None if ahead > limit else -1, ticket_id])
 
 
 def _ahead_reminders(db: Database, moved: list[Event], config: HallConfig, limit: int) -> Messages:

@@ -1,6 +1,6 @@
 """Routes of the citizen's phone: whether the hall offers SMS reminders, leaving and withdrawing a number for one
 ticket (the kiosk, or anyone holding the ticket's token: its status page), the day's consents for the admin
-(masked); and the periodic housekeeping: the retention purge and the review links that fell due."""
+(masked) and the admin's withdrawal for a citizen; and the periodic housekeeping: the retention purge and the review links that fell due."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
+from queue_server.core.clock import from_iso
 from queue_server.core.errors import ApiError, conflict
 from queue_server.core.periodic import run_periodically
 from queue_server.core.hall_time import business_day
@@ -25,7 +26,7 @@ from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
 from queue_server.web.json_io import json_response
-from queue_server.web.types import Day, Token
+from queue_server.web.types import Day, RowId, Token
 
 log = logging.getLogger(__name__)
 routes = ApiRoutes()
@@ -119,11 +120,33 @@ async def _handle_withdraw(request: web.Request, path: TicketPath) -> web.Respon
 
 
 @routes.get("/api/phone-reminders/consents", "当日留号记录（已打码） The day's consented phones, masked",
-            roles=("admin",), query=DayQuery, responses={"200": '[{"number", "phone", "consented_at", "source", '
-                                                                '"ahead_sent", "review_link_at"}]'})
+            roles=("admin",), query=DayQuery, responses={"200": '[{"ticket_id", "number", "phone", "consented_at", '
+                                                                '"source", "ahead_sent", "review_link_at"}] (times in '
+                                                                'hall time)'})
 async def _handle_consents(request: web.Request, query: DayQuery) -> web.Response:
-    day = query.day or business_day(request.app[CLOCK].now(), request.app[CONFIG].hall).isoformat()
-    return json_response(store.consents(request.app[DB], day))
+    hall = request.app[CONFIG].hall
+    day = query.day or business_day(request.app[CLOCK].now(), hall).isoformat()
+    rows = store.consents(request.app[DB], day)
+    for row in rows:  # the admin page reads hall time, as the other ledgers
+        for key in ("consented_at", "review_link_at"):
+            row[key] = from_iso(row[key]).astimezone(hall.tz).isoformat() if row[key] else None
+    return json_response(rows)
+
+
+class ConsentPath(BaseModel):
+    ticket_id: RowId = Field(title="号票编号")
+
+
+@routes.route("DELETE", "/api/phone-reminders/consents/{ticket_id}", "管理员撤回留号（号码即时删除） An admin "
+              "withdraws a ticket's phone for the citizen: deleted at once, masked in the SMS already sent",
+              roles=("admin",), params=ConsentPath,
+              responses={"200": '{"number", "phone" (masked), "withdrawn": true, "masked_messages"}',
+                         "404": "no phone kept for this ticket"})
+async def _handle_admin_withdraw(request: web.Request, path: ConsentPath) -> web.Response:
+    who = require(request, "admin")
+    done = await request.app[WRITER].run(lambda db: store.withdraw_for(db, path.ticket_id))
+    log.info("phone %s of ticket %s withdrawn by %s", done["phone"], done["number"], who.actor)
+    return json_response(done)
 
 
 async def housekeeping(app: web.Application) -> tuple[int, int, int]:

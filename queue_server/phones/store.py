@@ -1,5 +1,5 @@
-"""Keeping a consented phone: the number's rule, storing it for one ticket, withdrawing it, listing it masked, and
-the retention purge (which also masks the number in old SMS messages of the outbox)."""
+"""Keeping a consented phone: the number's rule, storing it for one ticket, withdrawing it (the citizen, or an admin
+for them), listing it masked, and the retention purge (which also masks the number in old SMS messages of the outbox)."""
 from __future__ import annotations
 
 import re
@@ -71,26 +71,51 @@ def withdraw(db: Database, ticket_id: int) -> bool:
 
 
 def consents(db: Database, day: str) -> list[dict[str, Any]]:
-    """The day's consented phones for the admin page, masked: number, phone, when, where, what was sent."""
+    """The day's consented phones for the admin page, masked: ticket, number, phone, when, where, what was sent."""
     rows = db.execute(
-        "select t.number, p.phone, p.consented_at, p.source, p.ahead_sent, p.review_link_at from citizen_phones p "
-        "join tickets t on t.id = p.ticket_id where p.business_day = ? order by p.consented_at", [day]).fetchall()
-    return [{"number": number, "phone": mask_phone(phone), "consented_at": at, "source": source,
-             "ahead_sent": ahead if ahead is not None and ahead >= 0 else None, "review_link_at": review}
-            for number, phone, at, source, ahead, review in rows]
+        "select t.id, t.number, p.phone, p.consented_at, p.source, p.ahead_sent, p.review_link_at from "
+        "citizen_phones p join tickets t on t.id = p.ticket_id where p.business_day = ? order by p.consented_at",
+        [day]).fetchall()
+    return [{"ticket_id": ticket_id, "number": number, "phone": mask_phone(phone), "consented_at": at,
+             "source": source, "ahead_sent": ahead if ahead is not None and ahead >= 0 else None,
+             "review_link_at": review}
+            for ticket_id, number, phone, at, source, ahead, review in rows]
+
+
+def withdraw_for(db: Database, ticket_id: int) -> dict[str, Any]:
+    """An admin withdraws the phone of ``ticket_id`` (the citizen asked, by phone or at the desk): the number is
+    deleted at once, not at the retention, and masked in the SMS messages already done with that went to it.
+
+    :raises ApiError: 404 when no phone is kept for that ticket.
+    """
+    row = db.execute("select p.phone, t.number from citizen_phones p join tickets t on t.id = p.ticket_id "
+                     "where p.ticket_id = ?", [ticket_id]).fetchone()
+    if row is None:
+        raise ApiError(404, "not_found", "该号码没有留手机号（或已撤回、已到期删除）")
+    phone, number = row
+    withdraw(db, ticket_id)
+    masked = _mask_done_sms(db, f"{_SMS_PHONE} = ?", [phone])
+    return {"number": number, "phone": mask_phone(phone), "withdrawn": True, "masked_messages": masked}
 
 
 def purge(db: Database, now: datetime, days: int) -> tuple[int, int]:
     """Delete phones consented more than ``days`` ago, and mask the number in the SMS messages of the outbox
-    stored before then that are done with (delivered or dead; a pending one still needs it, and is younger than
-    any retention anyway). Returns (phones deleted, messages masked)."""
+    stored before then that are done with (delivered, dead or discarded; a pending one still needs it, and is
+    younger than any retention anyway). Returns (phones deleted, messages masked)."""
     cutoff = to_iso(now - timedelta(days=days))
     deleted = db.execute("delete from citizen_phones where consented_at < ?", [cutoff]).rowcount
-    masked = 0
-    if db["outbox"].exists():
-        phone = "json_extract(payload, '$.phone')"
-        masked = db.execute(
-            f"update outbox set payload = json_set(payload, '$.phone', substr({phone}, 1, 3) || '****' || "
-            f"substr({phone}, -4)) where channel = 'sms' and state in ('delivered', 'dead') and created_at < ? "
-            f"and json_valid(payload) and {phone} not like '%*%'", [cutoff]).rowcount
-    return deleted, masked
+    return deleted, _mask_done_sms(db, "created_at < ?", [cutoff])
+
+
+_SMS_PHONE = "json_extract(payload, '$.phone')"
+
+
+def _mask_done_sms(db: Database, where: str, args: list[Any]) -> int:
+    """Mask the number in the outbox's SMS messages done with (delivered, dead or discarded: a pending one still
+    needs it) that match ``where``; how many."""
+    if not db["outbox"].exists():
+        return 0
+    return db.execute(
+        f"update outbox set payload = json_set(payload, '$.phone', substr({_SMS_PHONE}, 1, 3) || '****' || "
+        f"substr({_SMS_PHONE}, -4)) where channel = 'sms' and state in ('delivered', 'dead', 'discarded') and "
+        f"json_valid(payload) and {_SMS_PHONE} not like '%*%' and {where}", args).rowcount

@@ -35,7 +35,8 @@ def _clip(widget: Any) -> Any:
 def duty_layout(d: Any, screen: Any) -> tuple[list[str], list[str]]:
     """Problems on ``screen`` among what is in view: buttons under the minimum size, overlapping, text spilling
     out of them, a word broken across lines in any button or caption, anything outside the window; and the texts
-    of buttons scrolled out of view (scrolling is for 适老模式 and long lists)."""
+    scrolled (even partly) out of view with no cue saying so: a scrolling area that cannot show all it holds must
+    show its "向下滑动查看更多" line (kiosk.common.cued)."""
     from kivy.core.window import Window
     from kivy.uix.button import Button
     from kivy.uix.label import Label
@@ -48,7 +49,9 @@ def duty_layout(d: Any, screen: Any) -> tuple[list[str], list[str]]:
         view = _clip(widget)
         if view is not None and not inside(rect(widget), rect(view)):
             shown.remove(widget)
-            hidden.append(widget.text)
+            cue = getattr(view.parent, "cue", None)
+            if cue is None or not (cue.opacity > 0 and "滑动" in cue.text and inside(rect(cue), rect(screen))):
+                hidden.append(widget.text)
     buttons = [w for w in shown if isinstance(w, Button)]
     problems = []
     for i, a in enumerate(buttons):
@@ -60,6 +63,9 @@ def duty_layout(d: Any, screen: Any) -> tuple[list[str], list[str]]:
         problems += [f"overlap: {a.text} / {b.text}" for b in buttons[i + 1:] if overlap(rect(a), rect(b))]
         if not inside(rect(a), (0, 0, Window.width, Window.height)):
             problems.append(f"outside the window: {a.text}")
+        message = getattr(screen, "message", None)
+        if message is not None and message.text and overlap(rect(a), rect(message)):
+            problems.append(f"under the result line: {a.text}")
     for widget in shown:
         if isinstance(widget, WordWrap) and not getattr(widget, "shorten", False):
             problems += [f"{widget.text!r}: {p}" for para in widget.drawn_lines() for p in split_words(para)]
@@ -153,7 +159,7 @@ def scenario_duties(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.wait_until(lambda: "延时服务" in screen.message.text, what="recorded for the finished ticket")
     seen["late"] = screen.message.text
     d.shot("staff-duties-finished-ticket")
-    # the fullest screen: two lines of records, a result, the 容缺 form open beside the kinds
+    # the fullest screen: two lines of records, the 容缺 form open beside the kinds
     d.tap_text("容缺受理…", exact=True)
     d.wait_until(lambda: d.find_button("登记容缺受理"), what="the 容缺 form")
     d.shot("staff-duties-fullest")
@@ -162,7 +168,8 @@ def scenario_duties(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def scenario_elder(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
-    """The duty screens in 适老模式 (the type 1.35 times larger): the forms scroll, the bar stays."""
+    """The duty screens in 适老模式 (the type 1.35 times larger): every kind in view, a form too tall scrolls with
+    its cue, the bar stays."""
     from kiosk.common.settings import KioskSettings
     from kiosk.staff.app import StaffPanelApp
     from queue_server.core.config import DEMO_CONFIG_PATH, load_config
@@ -182,6 +189,19 @@ def scenario_elder(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.tap_text("登记首问责任")
     d.wait_until(lambda: "移交" in screen.message.text, what="handed over")
     seen["handover"] = screen.message.text
+    # the fullest: two records, the 容缺 form (its material, four dates) beside the kinds
+    d.tap_text("容缺受理…", exact=True)
+    d.wait_until(lambda: d.find_button("登记容缺受理"), what="the 容缺 form")
+    d.shot("staff-duties-elder-fullest")
+    seen["layout_fullest"] = duty_layout(d, screen)
+    # 登记 with no date: the refusal's line takes the form's room, so the dates scroll, and the screen says so
+    d.tap_text("登记容缺受理")
+    d.wait_until(lambda: screen.message.text == "请选择承诺补交日期", what="the date asked for")
+    d.wait_until(lambda: screen.form_scroll.cue.text, what="the cue")
+    d.shot("staff-duties-elder-cue")
+    seen["layout_cue"] = duty_layout(d, screen)
+    seen["kind_heights"] = [b.height for b in screen.kind_buttons.values()]
+    seen["cue"] = screen.form_scroll.cue.text
     d.tap_text("免费打复印…", exact=True)
     d.tap_text("＋10", exact=True)
     d.tap_text("＋", exact=True)
@@ -250,8 +270,9 @@ def test_duties_from_the_panel_are_on_record(kiosk_server: KioskServer, shots: P
 
 def test_duty_screens_in_elder_mode(kiosk_server: KioskServer, shots: Path) -> None:
     """GIVEN 适老模式 WHEN the clerk hands a question to the colleague at window 3 (a tap on the colleague) and
-    records 12 free copies with the stepper THEN both are recorded and neither duty screen overlaps or breaks a
-    word, the item list included."""
+    records 12 free copies with the stepper THEN both are recorded, and on neither duty screen a button overlaps,
+    breaks a word or is cut off unannounced: every kind stays whole in view, with a result line and the tall 容缺
+    form open too (the form itself scrolls and says so)."""
     server = kiosk_server
     server.add_staff("2202", "孙丽", "secret-2202")
     server.add_staff("2203", "吴敏", "secret-2203")
@@ -263,4 +284,9 @@ def test_duty_screens_in_elder_mode(kiosk_server: KioskServer, shots: Path) -> N
     _keep(shots)
     assert seen["handed_to"] == "3号窗口 吴敏" and "移交3号窗口 吴敏" in seen["handover"]
     assert "免费打复印（12份）" in seen["copies"]
-    assert seen["layout_practices"][0] == [] and seen["layout_case"][0] == []
+    # every kind in full view, as large as the staff panel's elder targets; a form too tall says it scrolls
+    assert seen["layout_practices"] == [[], []] and seen["layout_fullest"] == [[], []]
+    assert seen["layout_cue"][0] == []
+    assert seen["layout_case"] == [[], []]
+    assert min(seen["kind_heights"]) >= MINIMUM * 1.35
+    assert seen["cue"] == "▼ 向下滑动查看更多"

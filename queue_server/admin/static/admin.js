@@ -89,8 +89,11 @@ function show(tab) {
 }
 
 // The action panel: a small form for one action on one record.
-function openAction(title, fields, submit, context) {
+function openAction(title, fields, submit, context, ok = "确定", dismiss = "取消") {
   $("action-title").textContent = title;
+  // what the buttons do, where "确定 / 取消" would be ambiguous (a dialog that cancels a booking)
+  $("action-ok").textContent = ok;
+  $("action-cancel").textContent = dismiss;
   // what the record says (e.g. the citizen's own reasons and comment) next to the form that acts on it
   $("action-context").hidden = !context;
   $("action-context").replaceChildren(...(context || []));

@@ -1,5 +1,6 @@
 // The 预约 tab (docs/booking.md): the 预约 KPIs of a period, one day's bookings per service and slot (names and phones
-// masked by the server), and booking on a citizen's behalf when they phone (服务 → 日期 → 时段 with seats left).
+// masked by the server), and booking or cancelling on a citizen's behalf when they phone (服务 → 日期 → 时段 with
+// seats left; 取消 with the reason they gave).
 "use strict";
 
 function bookingCards(k) {
@@ -26,12 +27,32 @@ Admin.loaders.booking = async () => {
       const seats = `${slot.booked}/${slot.capacity}`;
       const people = slot.appointments.length ? slot.appointments : [null];
       people.forEach((a, i) => rows.push(row([i ? "" : s.service_name, i ? "" : slot.slot, i ? "" : seats,
-        a ? a.code : "", a ? a.name : "", a ? a.phone : "", a ? a.status_name : "", a ? a.source_name : "",
-        a ? a.ticket || "" : ""], a && a.status === "no_show")));
+        a ? a.code : "", a ? a.name : "", a ? a.phone : "", a ? statusText(a) : "", a ? a.source_name : "",
+        a ? a.ticket || "" : "", a && a.status === "booked" ? button("取消", () => cancelOnBehalf(s, slot, a)) : ""],
+        a && a.status === "no_show")));
     }
   }
   fill("bk-rows", rows);
 };
+
+// A cancel the hall made for the citizen says so, with the reason they gave on the phone.
+function statusText(a) {
+  return a.cancel_reason ? `${a.status_name}（工作人员代取消：${a.cancel_reason}）` : a.status_name;
+}
+
+// 代群众取消: a citizen phones that they cannot come. The dialog names the booking and what will happen, and asks
+// for the reason; its button says what it does, so it is the confirmation.
+function cancelOnBehalf(service, slot, a) {
+  const facts = el("p", {textContent: `${service.service_name} ${$("bk-day").value} ${slot.slot} · ` +
+    `预约码 ${a.code} · ${a.name} ${a.phone}`});
+  const effect = el("p", {className: "thresholds",
+    textContent: "取消后该时段名额释放，并向群众手机发送取消短信；取消人和原因记入预约记录。"});
+  openAction(`代群众取消预约 ${a.code}`, [{name: "reason", label: "取消原因（群众来电所说）", type: "textarea"}],
+    async (v) => {
+      if (!v.reason) throw new Error("请填写取消原因");
+      await api(`/api/appointments/${a.code}/cancel-on-behalf`, {body: v});
+    }, [facts, effect], "确认取消预约", "不取消，关闭");
+}
 
 // 电话代约: the service, the day and one of its slots that still has seats, then the caller's name and phone.
 async function bookOnBehalf() {
