@@ -122,6 +122,83 @@ async def test_a_burst_runs_a_paced_hook_once_with_every_event_before_its_last_a
     assert [v for (v,) in rows] == ["a", "hook-1", "b", "c", "d", "hook-2", "e", "hook-3", "f", "hook-4"]
 
 
+async def test_announced_writes_keep_a_paced_hook_waiting_and_its_events_are_never_lost(tmp_path):
+    """GIVEN a batch hook paced to one run per 0.3 s, which has just run WHEN a write commits while another request
+    has announced its write but not queued it THEN that batch skips the hook, and the announced write's batch (which
+    leaves nothing queued or announced) runs it on both; WHEN the announced request ends without writing THEN the
+    writer runs the hook alone once the interval is up, publishing its events; WHEN the writer stops while a hook
+    still owes events THEN it runs first."""
+    db = connect(tmp_path / "w.db")
+    db.execute("create table t (id integer primary key, v text unique)")
+    db.close()
+    published: list[Event] = []
+    writer = Writer(tmp_path / "w.db", published.extend)
+    runs: list[list[str]] = []
+
+    def hook(db, events):
+        runs.append([e.data["v"] for e in events])
+        return [Event("hook.ran", {"v": f"hook-{len(runs)}"})]
+
+    async def request(go: asyncio.Event, value: str | None) -> None:
+        with writer.expected():
+            await go.wait()
+            if value is not None:
+                await writer.run(_insert(value), events=lambda r: r[1])
+
+    writer.add_batch_hook(hook, min_interval=0.3)
+    writer.start()
+    try:
+        await writer.run(_insert("a"), events=lambda r: r[1])
+        go = asyncio.Event()
+        announced = asyncio.create_task(request(go, "c"))
+        await asyncio.sleep(0)
+        assert writer.announced == 1
+        await writer.run(_insert("b"), events=lambda r: r[1])
+        assert runs == [["a"]]  # c is on its way: the burst goes on
+        go.set()
+        await announced
+        assert runs == [["a"], ["b", "c"]] and writer.announced == 0
+
+        go = asyncio.Event()
+        refused = asyncio.create_task(request(go, None))
+        await asyncio.sleep(0)
+        await writer.run(_insert("d"), events=lambda r: r[1])
+        assert runs == [["a"], ["b", "c"]]
+        go.set()
+        await refused
+        assert writer.announced == 0
+        for _ in range(300):  # the catch-up run comes within the interval
+            if len(runs) == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert runs[2] == ["d"]
+        await asyncio.sleep(0.05)  # its events are delivered on the loop
+        assert [e.data["v"] for e in published][-2:] == ["d", "hook-3"]
+
+        go = asyncio.Event()
+        pending = asyncio.create_task(request(go, None))
+        await asyncio.sleep(0)
+        await writer.run(_insert("e"), events=lambda r: r[1])
+        assert len(runs) == 3
+    finally:
+        await writer.stop()
+    go.set()
+    await pending
+    assert runs[3] == ["e"] and published[-1].data["v"] == "hook-4"
+
+
+async def test_refused_write_requests_leave_nothing_announced(server):
+    """GIVEN the server WHEN a kiosk posts a ticket request the declaration refuses, one without a token, and a
+    good one THEN the answers are 4xx, 4xx, 201 and the writer counts no write still on its way."""
+    kiosk = server.auth("kiosk")
+    async with aiohttp.ClientSession() as http:
+        for body, headers, status in (({"service": 5}, kiosk, 422), ({"service": "si_card"}, {}, 401),
+                                      ({"service": "si_card", "request_id": "ok"}, kiosk, 201)):
+            async with http.post(f"{server.url}/api/tickets", json=body, headers=headers) as r:
+                assert r.status == status
+    assert server.app[WRITER].announced == 0
+
+
 async def test_reads_answer_while_a_write_waits_for_its_commit(server, tmp_path):
     """GIVEN the server's writer held before a ticket's COMMIT WHEN health and the hall snapshot are asked for
     THEN both answer at once (the loop never waits on the writer) and do not show the uncommitted ticket; WHEN

@@ -21,12 +21,14 @@ operation becomes a savepoint of the batch.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -72,12 +74,17 @@ class _Hook:
     last_run: float = float("-inf")
 
     def due(self, now: float, busy: bool) -> bool:
-        """Whether to run now: something is owed, and either nothing else is queued (the burst, if any, is over)
-        or the interval since its last run has passed."""
+        """Whether to run now: something is owed, and either no write is queued or announced (the burst, if any,
+        is over) or the interval since its last run has passed."""
         return bool(self.owed) and (not busy or now - self.last_run >= self.min_interval)
 
 
 _STOP = object()
+
+#: the announcement of the request being handled (see :meth:`Writer.expected`): a one-item list, true until its
+#: write is queued or the request ends
+_ANNOUNCED: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("govhall_write_announced",
+                                                                              default=None)
 
 
 class Writer:
@@ -97,6 +104,8 @@ class Writer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hold = hold_commit or os.environ.get(HOLD_COMMIT_ENV)
         self._hooks: list[_Hook] = []
+        #: writes announced (:meth:`expected`) but not queued yet; changed on the loop only, read by the thread
+        self._coming = 0
         #: true while committed events are being published: a bus subscriber that is also a batch hook (the
         #: tidal policy) knows its work for these events is already done
         self.delivering = False
@@ -128,6 +137,11 @@ class Writer:
     def running(self) -> bool:
         return self._thread is not None
 
+    @property
+    def announced(self) -> int:
+        """Writes announced by requests on their way (:meth:`expected`) and not queued yet."""
+        return self._coming
+
     def add_batch_hook(self, hook: BatchHook, *, min_interval: float = 0.0) -> None:
         """Run ``hook`` after batches whose operations caused events, inside the batch's transaction.
 
@@ -138,16 +152,38 @@ class Writer:
         the batch still commits.
 
         :param min_interval: while operations keep coming, run it at most once per this many seconds. A batch
-            after which more operations are already queued skips it if it ran less than ``min_interval`` ago; the
-            events it did not see go to its next run, in one of the batches that follow at once (those operations
-            are queued): the first that leaves the queue empty (the burst is over), or the first once the interval
-            has passed. So whenever callers wait for their answers before writing again (a hall's usual pace, the
-            tests) every batch runs it as before, the last answer of a burst sees its effect, and during a burst
-            a reader may see it up to ``min_interval`` late.
+            after which more operations are queued, or announced by requests on their way (:meth:`expected`),
+            skips it if it ran less than ``min_interval`` ago; the events it did not see go to its next run: in the
+            first batch that leaves nothing queued or announced (the burst is over), in the first once the
+            interval has passed, or, if no write comes (an announced request was refused), in a run of its own on
+            the writer thread when the interval is up. So whenever callers wait for their answers before writing
+            again and nobody else writes meanwhile (a hall's usual pace, the tests) every batch runs it as before,
+            the last answer of a burst sees its effect, and during a burst a reader may see it up to
+            ``min_interval`` late (a few ms more for the run of its own).
         """
         self._hooks.append(_Hook(hook, min_interval, []))
 
     # -- submitting ---------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def expected(self) -> Iterator[None]:
+        """Announce, on the loop, that the code inside (an HTTP write request) is about to :meth:`run` a write.
+
+        Until that write is queued (or the block ends without one), the writer counts the burst as still going
+        although its queue may be empty at this instant, so paced hooks keep their pace: under many clients the
+        queue empties at the end of most batches while the next requests are still being parsed and checked.
+        """
+        cell = [True]
+        self._coming += 1
+        token = _ANNOUNCED.set(cell)
+        try:
+            yield
+        finally:
+            _ANNOUNCED.reset(token)
+            if cell[0]:  # once only: a task the request started may write later, in a copy of this context
+                cell[0] = False
+                self._coming -= 1
+
 
     async def run(self, fn: Callable[[Database], T], *, events: Callable[[T], Iterable[Event]] | None = None) -> T:
         """Run ``fn(db)`` in the next batch and return its result once the batch is on disk.
@@ -162,6 +198,10 @@ class Writer:
             raise RuntimeError("the writer is not running")
         future = self._loop.create_future()
         self._queue.put(_Op(fn, future, events))
+        cell = _ANNOUNCED.get()
+        if cell is not None and cell[0]:  # after the put: the thread never sees this write neither queued nor coming
+            cell[0] = False
+            self._coming -= 1
         return await future
 
     # -- the thread ---------------------------------------------------------------------------------------------
@@ -172,8 +212,14 @@ class Writer:
         ready.set()
         try:
             while True:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=self._catch_up_in())
+                except queue.Empty:  # a paced hook still owes events and the writes announced did not come
+                    self._deliver_batch(db, [])
+                    continue
                 if first is _STOP:
+                    if any(hook.owed for hook in self._hooks):
+                        self._deliver_batch(db, [], force=True)
                     return
                 batch = [first]
                 stop = False
@@ -186,17 +232,29 @@ class Writer:
                         stop = True
                         break
                     batch.append(op)
-                outcomes, trailing = self._run_batch(db, batch)
-                self._loop.call_soon_threadsafe(self._deliver, batch, outcomes, trailing)
+                self._deliver_batch(db, batch, force=stop)
                 if stop:
                     return
         finally:
             bind_thread_db(None)
             db.close()
 
-    def _run_batch(self, db: Database, batch: list[_Op]) -> tuple[list[tuple[bool, Any, list[Event]]], list[Event]]:
+    def _catch_up_in(self) -> float | None:
+        """Seconds until a paced hook that still owes events is due (``None``: none owes anything)."""
+        owing = [hook.last_run + hook.min_interval for hook in self._hooks if hook.owed]
+        if not owing:
+            return None
+        return max(min(owing) - time.monotonic(), 0.0) + 0.001  # a hair late, so the hook is due when we wake
+
+    def _deliver_batch(self, db: Database, batch: list[_Op], force: bool = False) -> None:
+        """Run and commit the batch (an empty one: only the hooks' catch-up run), then answer on the loop."""
+        outcomes, trailing = self._run_batch(db, batch, force)
+        self._loop.call_soon_threadsafe(self._deliver, batch, outcomes, trailing)
+
+    def _run_batch(self, db: Database, batch: list[_Op],
+                   force: bool = False) -> tuple[list[tuple[bool, Any, list[Event]]], list[Event]]:
         """Run the batch in one transaction: per operation ``(True, result, events)`` or ``(False, exception, [])``,
-        and the events of the batch hooks."""
+        and the events of the batch hooks (every hook that owes events when ``force``: the writer is stopping)."""
         conn = db.conn
         outcomes: list[tuple[bool, Any, list[Event]]] = []
         try:
@@ -223,7 +281,7 @@ class Writer:
                 conn.execute("RELEASE op")
                 outcomes.append((True, value, events))
         try:
-            trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events])
+            trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events], force)
             if self._hold and os.path.exists(self._hold):
                 self._hold_commit(len(batch))
             conn.execute("COMMIT")
@@ -244,13 +302,13 @@ class Writer:
             time.sleep(0.01)
         held.unlink(missing_ok=True)
 
-    def _run_hooks(self, db: Database, events: list[Event]) -> list[Event]:
+    def _run_hooks(self, db: Database, events: list[Event], force: bool = False) -> list[Event]:
         """Run the hooks that are due on the events of this batch and of the batches they skipped."""
         trailing: list[Event] = []
-        now, busy = time.monotonic(), not self._queue.empty()
+        now, busy = time.monotonic(), self._coming > 0 or not self._queue.empty()
         for hook in self._hooks:
             hook.owed += events + trailing  # a later hook sees what earlier ones caused
-            if not hook.due(now, busy):
+            if not (hook.due(now, busy) or (force and hook.owed)):
                 continue
             seen, hook.owed, hook.last_run = hook.owed, [], now
             db.conn.execute("SAVEPOINT hook")
