@@ -58,20 +58,6 @@ def open_database(path: Path | str, *, migrate: bool = True) -> Database:
     return db
 
 
-#: methods that never write: their requests are not announced to the writer
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@web.middleware
-async def _announce_writes(request: web.Request, handler):
-    """Tell the writer a write request is on its way (:meth:`Writer.expected`), so its paced hooks (the tide)
-    keep their pace while many clients write, instead of running whenever the queue is empty for an instant."""
-    if request.method in _READ_METHODS:
-        return await handler(request)
-    with request.app[WRITER].expected():
-        return await handler(request)
-
-
 def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours: bool = False) -> web.Application:
     """Build the queue server.
 
@@ -82,7 +68,7 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     :param clock: the clock every rule reads.
     :param open_all_hours: issue tickets outside business hours (drills, demos, tests).
     """
-    app = web.Application(middlewares=[error_middleware, _announce_writes], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
     hall = Hall(config, db, clock)
 
     bus = EventBus()

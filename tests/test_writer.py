@@ -77,11 +77,20 @@ async def test_one_failing_operation_rolls_back_alone_and_the_batch_commits_once
     assert [v for (v,) in rows] == ["a", "b", "d"]
 
 
-async def test_a_burst_runs_a_paced_hook_once_with_every_event_before_its_last_answers(tmp_path):
-    """GIVEN a batch hook paced to one run a minute, which has just run WHEN one batch ends while two more writes
-    are already queued THEN that batch skips the hook, and the next batch (which leaves the queue empty) runs it
-    once on the events of both, in its own transaction, publishing its events before answering; WHEN a caller
-    waits for each answer before writing again THEN the hook runs after every batch, pace or not."""
+async def _until(check, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds * 100)):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
+async def test_concurrent_writes_run_a_paced_hook_once_per_interval_and_never_lose_its_events(tmp_path):
+    """GIVEN a batch hook paced to one run per 0.3 s, which has just run WHEN one batch ends while two more writes
+    are queued, and the next batch holds both THEN neither runs the hook, and once the interval is up the writer
+    runs it alone on the events of all three, in its own transaction, publishing its events after theirs; WHEN a
+    caller waits for each answer before writing again THEN the hook runs in every batch, pace or not; WHEN the
+    writer stops while the hook still owes events THEN it runs them first."""
     db = connect(tmp_path / "w.db")
     db.execute("create table t (id integer primary key, v text unique)")
     db.close()
@@ -94,109 +103,41 @@ async def test_a_burst_runs_a_paced_hook_once_with_every_event_before_its_last_a
         db.execute("insert into t (v) values (?)", [f"hook-{len(runs)}"])
         return [Event("hook.ran", {"v": f"hook-{len(runs)}"})]
 
-    writer.add_batch_hook(hook, min_interval=60)
-    writer.start()
-    try:
-        await writer.run(_insert("a"), events=lambda r: r[1])
-        assert runs == [["a"]]  # the first run is never paced
+    async def burst(values: tuple[str, ...]) -> None:
         gate = threading.Event()
 
-        def slow_b(db):
-            assert gate.wait(5)  # c and d are queued while b's batch runs
-            return _insert("b")(db)
+        def slow_first(db):
+            assert gate.wait(5)  # the others are queued while the first one's batch runs
+            return _insert(values[0])(db)
 
-        b = asyncio.create_task(writer.run(slow_b, events=lambda r: r[1]))
+        first = asyncio.create_task(writer.run(slow_first, events=lambda r: r[1]))
         await asyncio.sleep(0.05)
-        rest = [asyncio.create_task(writer.run(_insert(v), events=lambda r: r[1])) for v in ("c", "d")]
+        rest = [asyncio.create_task(writer.run(_insert(v), events=lambda r: r[1])) for v in values[1:]]
         await asyncio.sleep(0.05)
         gate.set()
-        await asyncio.gather(b, *rest)
-        assert runs == [["a"], ["b", "c", "d"]]
-        assert [e.data["v"] for e in published] == ["a", "hook-1", "b", "c", "d", "hook-2"]
-        for value in ("e", "f"):  # one caller at a time: a batch each, the hook after each
-            await writer.run(_insert(value), events=lambda r: r[1])
-        assert runs[2:] == [["e"], ["f"]]
-    finally:
-        await writer.stop()
-    rows = sqlite3.connect(tmp_path / "w.db").execute("select v from t order by id").fetchall()
-    assert [v for (v,) in rows] == ["a", "hook-1", "b", "c", "d", "hook-2", "e", "hook-3", "f", "hook-4"]
-
-
-async def test_announced_writes_keep_a_paced_hook_waiting_and_its_events_are_never_lost(tmp_path):
-    """GIVEN a batch hook paced to one run per 0.3 s, which has just run WHEN a write commits while another request
-    has announced its write but not queued it THEN that batch skips the hook, and the announced write's batch (which
-    leaves nothing queued or announced) runs it on both; WHEN the announced request ends without writing THEN the
-    writer runs the hook alone once the interval is up, publishing its events; WHEN the writer stops while a hook
-    still owes events THEN it runs first."""
-    db = connect(tmp_path / "w.db")
-    db.execute("create table t (id integer primary key, v text unique)")
-    db.close()
-    published: list[Event] = []
-    writer = Writer(tmp_path / "w.db", published.extend)
-    runs: list[list[str]] = []
-
-    def hook(db, events):
-        runs.append([e.data["v"] for e in events])
-        return [Event("hook.ran", {"v": f"hook-{len(runs)}"})]
-
-    async def request(go: asyncio.Event, value: str | None) -> None:
-        with writer.expected():
-            await go.wait()
-            if value is not None:
-                await writer.run(_insert(value), events=lambda r: r[1])
+        await asyncio.gather(first, *rest)
 
     writer.add_batch_hook(hook, min_interval=0.3)
     writer.start()
     try:
         await writer.run(_insert("a"), events=lambda r: r[1])
-        go = asyncio.Event()
-        announced = asyncio.create_task(request(go, "c"))
-        await asyncio.sleep(0)
-        assert writer.announced == 1
-        await writer.run(_insert("b"), events=lambda r: r[1])
-        assert runs == [["a"]]  # c is on its way: the burst goes on
-        go.set()
-        await announced
-        assert runs == [["a"], ["b", "c"]] and writer.announced == 0
-
-        go = asyncio.Event()
-        refused = asyncio.create_task(request(go, None))
-        await asyncio.sleep(0)
-        await writer.run(_insert("d"), events=lambda r: r[1])
-        assert runs == [["a"], ["b", "c"]]
-        go.set()
-        await refused
-        assert writer.announced == 0
-        for _ in range(300):  # the catch-up run comes within the interval
-            if len(runs) == 3:
-                break
-            await asyncio.sleep(0.01)
-        assert runs[2] == ["d"]
-        await asyncio.sleep(0.05)  # its events are delivered on the loop
-        assert [e.data["v"] for e in published][-2:] == ["d", "hook-3"]
-
-        go = asyncio.Event()
-        pending = asyncio.create_task(request(go, None))
-        await asyncio.sleep(0)
-        await writer.run(_insert("e"), events=lambda r: r[1])
-        assert len(runs) == 3
+        assert runs == [["a"]]  # the first run is never paced
+        await burst(("b", "c", "d"))
+        assert runs == [["a"]] and writer.batches == 3
+        await _until(lambda: len(runs) == 2)
+        assert runs[1] == ["b", "c", "d"]
+        await _until(lambda: published[-1].data["v"] == "hook-2")
+        assert [e.data["v"] for e in published] == ["a", "hook-1", "b", "c", "d", "hook-2"]
+        for value in ("e", "f"):  # one caller at a time: a batch each, the hook after each
+            await writer.run(_insert(value), events=lambda r: r[1])
+        assert runs[2:] == [["e"], ["f"]]
+        await burst(("g", "h", "i"))
     finally:
         await writer.stop()
-    go.set()
-    await pending
-    assert runs[3] == ["e"] and published[-1].data["v"] == "hook-4"
-
-
-async def test_refused_write_requests_leave_nothing_announced(server):
-    """GIVEN the server WHEN a kiosk posts a ticket request the declaration refuses, one without a token, and a
-    good one THEN the answers are 4xx, 4xx, 201 and the writer counts no write still on its way."""
-    kiosk = server.auth("kiosk")
-    async with aiohttp.ClientSession() as http:
-        for body, headers, status in (({"service": 5}, kiosk, 422), ({"service": "si_card"}, {}, 401),
-                                      ({"service": "si_card", "request_id": "ok"}, kiosk, 201)):
-            async with http.post(f"{server.url}/api/tickets", json=body, headers=headers) as r:
-                assert r.status == status
-    assert server.app[WRITER].announced == 0
+    assert runs[4:] == [["g", "h", "i"]]
+    rows = sqlite3.connect(tmp_path / "w.db").execute("select v from t order by id").fetchall()
+    assert [v for (v,) in rows] == ["a", "hook-1", "b", "c", "d", "hook-2", "e", "hook-3", "f", "hook-4",
+                                    "g", "h", "i", "hook-5"]
 
 
 async def test_reads_answer_while_a_write_waits_for_its_commit(server, tmp_path):

@@ -21,14 +21,12 @@ operation becomes a savepoint of the batch.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -74,17 +72,12 @@ class _Hook:
     last_run: float = float("-inf")
 
     def due(self, now: float, busy: bool) -> bool:
-        """Whether to run now: something is owed, and either no write is queued or announced (the burst, if any,
-        is over) or the interval since its last run has passed."""
+        """Whether to run now: something is owed, and either the batch is one caller's write with nothing queued
+        behind it (no burst) or the interval since its last run has passed."""
         return bool(self.owed) and (not busy or now - self.last_run >= self.min_interval)
 
 
 _STOP = object()
-
-#: the announcement of the request being handled (see :meth:`Writer.expected`): a one-item list, true until its
-#: write is queued or the request ends
-_ANNOUNCED: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("govhall_write_announced",
-                                                                              default=None)
 
 
 class Writer:
@@ -104,8 +97,6 @@ class Writer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hold = hold_commit or os.environ.get(HOLD_COMMIT_ENV)
         self._hooks: list[_Hook] = []
-        #: writes announced (:meth:`expected`) but not queued yet; changed on the loop only, read by the thread
-        self._coming = 0
         #: true while committed events are being published: a bus subscriber that is also a batch hook (the
         #: tidal policy) knows its work for these events is already done
         self.delivering = False
@@ -137,11 +128,6 @@ class Writer:
     def running(self) -> bool:
         return self._thread is not None
 
-    @property
-    def announced(self) -> int:
-        """Writes announced by requests on their way (:meth:`expected`) and not queued yet."""
-        return self._coming
-
     def add_batch_hook(self, hook: BatchHook, *, min_interval: float = 0.0) -> None:
         """Run ``hook`` after batches whose operations caused events, inside the batch's transaction.
 
@@ -151,39 +137,21 @@ class Writer:
         last, also reports the tidal windows the policy opened). A failing hook is rolled back alone and logged;
         the batch still commits.
 
-        :param min_interval: while operations keep coming, run it at most once per this many seconds. A batch
-            after which more operations are queued, or announced by requests on their way (:meth:`expected`),
-            skips it if it ran less than ``min_interval`` ago; the events it did not see go to its next run: in the
-            first batch that leaves nothing queued or announced (the burst is over), in the first once the
-            interval has passed, or, if no write comes (an announced request was refused), in a run of its own on
-            the writer thread when the interval is up. So whenever callers wait for their answers before writing
-            again and nobody else writes meanwhile (a hall's usual pace, the tests) every batch runs it as before,
-            the last answer of a burst sees its effect, and during a burst a reader may see it up to
-            ``min_interval`` late (a few ms more for the run of its own).
+        :param min_interval: while callers write concurrently, run it at most once per this many seconds. A batch
+            of several operations, or one after which more are queued, skips it if it ran less than
+            ``min_interval`` ago; the events it did not see go to its next run: in the first batch of a single
+            operation with nothing queued behind it, in the first once the interval has passed, or, if no write
+            comes, in a run of its own on the writer thread when the interval is up (and when the writer stops).
+            So when callers wait for their answers before writing again and nobody else writes meanwhile (a
+            hall's usual pace, the tests) every batch runs it as before and each answer sees its effect; under
+            concurrent writes a reader, the last writers of a burst included, may see it up to ``min_interval``
+            late (a millisecond more for the run of its own). Under many clients the queue is empty at the end of
+            most batches, since the next requests come only once their answers are out, so an empty queue alone
+            does not show that a burst is over.
         """
         self._hooks.append(_Hook(hook, min_interval, []))
 
     # -- submitting ---------------------------------------------------------------------------------------------
-
-    @contextmanager
-    def expected(self) -> Iterator[None]:
-        """Announce, on the loop, that the code inside (an HTTP write request) is about to :meth:`run` a write.
-
-        Until that write is queued (or the block ends without one), the writer counts the burst as still going
-        although its queue may be empty at this instant, so paced hooks keep their pace: under many clients the
-        queue empties at the end of most batches while the next requests are still being parsed and checked.
-        """
-        cell = [True]
-        self._coming += 1
-        token = _ANNOUNCED.set(cell)
-        try:
-            yield
-        finally:
-            _ANNOUNCED.reset(token)
-            if cell[0]:  # once only: a task the request started may write later, in a copy of this context
-                cell[0] = False
-                self._coming -= 1
-
 
     async def run(self, fn: Callable[[Database], T], *, events: Callable[[T], Iterable[Event]] | None = None) -> T:
         """Run ``fn(db)`` in the next batch and return its result once the batch is on disk.
@@ -198,10 +166,6 @@ class Writer:
             raise RuntimeError("the writer is not running")
         future = self._loop.create_future()
         self._queue.put(_Op(fn, future, events))
-        cell = _ANNOUNCED.get()
-        if cell is not None and cell[0]:  # after the put: the thread never sees this write neither queued nor coming
-            cell[0] = False
-            self._coming -= 1
         return await future
 
     # -- the thread ---------------------------------------------------------------------------------------------
@@ -214,7 +178,7 @@ class Writer:
             while True:
                 try:
                     first = self._queue.get(timeout=self._catch_up_in())
-                except queue.Empty:  # a paced hook still owes events and the writes announced did not come
+                except queue.Empty:  # a paced hook still owes events and no write came to run it
                     self._deliver_batch(db, [])
                     continue
                 if first is _STOP:
@@ -281,7 +245,7 @@ class Writer:
                 conn.execute("RELEASE op")
                 outcomes.append((True, value, events))
         try:
-            trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events], force)
+            trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events], len(batch), force)
             if self._hold and os.path.exists(self._hold):
                 self._hold_commit(len(batch))
             conn.execute("COMMIT")
@@ -302,10 +266,12 @@ class Writer:
             time.sleep(0.01)
         held.unlink(missing_ok=True)
 
-    def _run_hooks(self, db: Database, events: list[Event], force: bool = False) -> list[Event]:
-        """Run the hooks that are due on the events of this batch and of the batches they skipped."""
+    def _run_hooks(self, db: Database, events: list[Event], size: int, force: bool = False) -> list[Event]:
+        """Run the hooks that are due on the events of this batch (of ``size`` operations) and of the batches they
+        skipped."""
         trailing: list[Event] = []
-        now, busy = time.monotonic(), self._coming > 0 or not self._queue.empty()
+        # several callers' operations in one batch, or more queued behind it: callers are writing concurrently
+        now, busy = time.monotonic(), size > 1 or not self._queue.empty()
         for hook in self._hooks:
             hook.owed += events + trailing  # a later hook sees what earlier ones caused
             if not (hook.due(now, busy) or (force and hook.owed)):
