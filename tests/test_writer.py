@@ -77,11 +77,20 @@ async def test_one_failing_operation_rolls_back_alone_and_the_batch_commits_once
     assert [v for (v,) in rows] == ["a", "b", "d"]
 
 
-async def test_a_burst_runs_a_paced_hook_once_with_every_event_before_its_last_answers(tmp_path):
-    """GIVEN a batch hook paced to one run a minute, which has just run WHEN one batch ends while two more writes
-    are already queued THEN that batch skips the hook, and the next batch (which leaves the queue empty) runs it
-    once on the events of both, in its own transaction, publishing its events before answering; WHEN a caller
-    waits for each answer before writing again THEN the hook runs after every batch, pace or not."""
+async def _until(check, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds * 100)):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
+async def test_concurrent_writes_run_a_paced_hook_once_per_interval_and_never_lose_its_events(tmp_path):
+    """GIVEN a batch hook paced to one run per 0.3 s, which has just run WHEN one batch ends while two more writes
+    are queued, and the next batch holds both THEN neither runs the hook, and once the interval is up the writer
+    runs it alone on the events of all three, in its own transaction, publishing its events after theirs; WHEN a
+    caller waits for each answer before writing again THEN the hook runs in every batch, pace or not; WHEN the
+    writer stops while the hook still owes events THEN it runs them first."""
     db = connect(tmp_path / "w.db")
     db.execute("create table t (id integer primary key, v text unique)")
     db.close()
@@ -94,32 +103,41 @@ async def test_a_burst_runs_a_paced_hook_once_with_every_event_before_its_last_a
         db.execute("insert into t (v) values (?)", [f"hook-{len(runs)}"])
         return [Event("hook.ran", {"v": f"hook-{len(runs)}"})]
 
-    writer.add_batch_hook(hook, min_interval=60)
+    async def burst(values: tuple[str, ...]) -> None:
+        gate = threading.Event()
+
+        def slow_first(db):
+            assert gate.wait(5)  # the others are queued while the first one's batch runs
+            return _insert(values[0])(db)
+
+        first = asyncio.create_task(writer.run(slow_first, events=lambda r: r[1]))
+        await asyncio.sleep(0.05)
+        rest = [asyncio.create_task(writer.run(_insert(v), events=lambda r: r[1])) for v in values[1:]]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(first, *rest)
+
+    writer.add_batch_hook(hook, min_interval=0.3)
     writer.start()
     try:
         await writer.run(_insert("a"), events=lambda r: r[1])
         assert runs == [["a"]]  # the first run is never paced
-        gate = threading.Event()
-
-        def slow_b(db):
-            assert gate.wait(5)  # c and d are queued while b's batch runs
-            return _insert("b")(db)
-
-        b = asyncio.create_task(writer.run(slow_b, events=lambda r: r[1]))
-        await asyncio.sleep(0.05)
-        rest = [asyncio.create_task(writer.run(_insert(v), events=lambda r: r[1])) for v in ("c", "d")]
-        await asyncio.sleep(0.05)
-        gate.set()
-        await asyncio.gather(b, *rest)
-        assert runs == [["a"], ["b", "c", "d"]]
+        await burst(("b", "c", "d"))
+        assert runs == [["a"]] and writer.batches == 3
+        await _until(lambda: len(runs) == 2)
+        assert runs[1] == ["b", "c", "d"]
+        await _until(lambda: published[-1].data["v"] == "hook-2")
         assert [e.data["v"] for e in published] == ["a", "hook-1", "b", "c", "d", "hook-2"]
         for value in ("e", "f"):  # one caller at a time: a batch each, the hook after each
             await writer.run(_insert(value), events=lambda r: r[1])
         assert runs[2:] == [["e"], ["f"]]
+        await burst(("g", "h", "i"))
     finally:
         await writer.stop()
+    assert runs[4:] == [["g", "h", "i"]]
     rows = sqlite3.connect(tmp_path / "w.db").execute("select v from t order by id").fetchall()
-    assert [v for (v,) in rows] == ["a", "hook-1", "b", "c", "d", "hook-2", "e", "hook-3", "f", "hook-4"]
+    assert [v for (v,) in rows] == ["a", "hook-1", "b", "c", "d", "hook-2", "e", "hook-3", "f", "hook-4",
+                                    "g", "h", "i", "hook-5"]
 
 
 async def test_reads_answer_while_a_write_waits_for_its_commit(server, tmp_path):

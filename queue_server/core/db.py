@@ -68,8 +68,17 @@ def write_transaction(db: Database) -> Iterator[Database]:
     """
     conn = db.conn
     if conn.in_transaction:
-        with db.atomic():
+        # one fixed name, not sqlite-utils' random one per use: SQLite nests savepoints of the same name (RELEASE
+        # and ROLLBACK TO take the innermost), and a fixed text is prepared once, not for every write
+        conn.execute("SAVEPOINT nested")
+        try:
             yield db
+        except BaseException:
+            if conn.in_transaction:  # a failure may have ended the whole transaction (disk full, RAISE(ROLLBACK))
+                conn.execute("ROLLBACK TO nested")
+                conn.execute("RELEASE nested")
+            raise
+        conn.execute("RELEASE nested")
         return
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -72,8 +72,8 @@ class _Hook:
     last_run: float = float("-inf")
 
     def due(self, now: float, busy: bool) -> bool:
-        """Whether to run now: something is owed, and either nothing else is queued (the burst, if any, is over)
-        or the interval since its last run has passed."""
+        """Whether to run now: something is owed, and either the batch is one caller's write with nothing queued
+        behind it (no burst) or the interval since its last run has passed."""
         return bool(self.owed) and (not busy or now - self.last_run >= self.min_interval)
 
 
@@ -137,13 +137,17 @@ class Writer:
         last, also reports the tidal windows the policy opened). A failing hook is rolled back alone and logged;
         the batch still commits.
 
-        :param min_interval: while operations keep coming, run it at most once per this many seconds. A batch
-            after which more operations are already queued skips it if it ran less than ``min_interval`` ago; the
-            events it did not see go to its next run, in one of the batches that follow at once (those operations
-            are queued): the first that leaves the queue empty (the burst is over), or the first once the interval
-            has passed. So whenever callers wait for their answers before writing again (a hall's usual pace, the
-            tests) every batch runs it as before, the last answer of a burst sees its effect, and during a burst
-            a reader may see it up to ``min_interval`` late.
+        :param min_interval: while callers write concurrently, run it at most once per this many seconds. A batch
+            of several operations, or one after which more are queued, skips it if it ran less than
+            ``min_interval`` ago; the events it did not see go to its next run: in the first batch of a single
+            operation with nothing queued behind it, in the first once the interval has passed, or, if no write
+            comes, in a run of its own on the writer thread when the interval is up (and when the writer stops).
+            So when callers wait for their answers before writing again and nobody else writes meanwhile (a
+            hall's usual pace, the tests) every batch runs it as before and each answer sees its effect; under
+            concurrent writes a reader, the last writers of a burst included, may see it up to ``min_interval``
+            late (a millisecond more for the run of its own). Under many clients the queue is empty at the end of
+            most batches, since the next requests come only once their answers are out, so an empty queue alone
+            does not show that a burst is over.
         """
         self._hooks.append(_Hook(hook, min_interval, []))
 
@@ -172,8 +176,14 @@ class Writer:
         ready.set()
         try:
             while True:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=self._catch_up_in())
+                except queue.Empty:  # a paced hook still owes events and no write came to run it
+                    self._deliver_batch(db, [])
+                    continue
                 if first is _STOP:
+                    if any(hook.owed for hook in self._hooks):
+                        self._deliver_batch(db, [], force=True)
                     return
                 batch = [first]
                 stop = False
@@ -186,17 +196,29 @@ class Writer:
                         stop = True
                         break
                     batch.append(op)
-                outcomes, trailing = self._run_batch(db, batch)
-                self._loop.call_soon_threadsafe(self._deliver, batch, outcomes, trailing)
+                self._deliver_batch(db, batch, force=stop)
                 if stop:
                     return
         finally:
             bind_thread_db(None)
             db.close()
 
-    def _run_batch(self, db: Database, batch: list[_Op]) -> tuple[list[tuple[bool, Any, list[Event]]], list[Event]]:
+    def _catch_up_in(self) -> float | None:
+        """Seconds until a paced hook that still owes events is due (``None``: none owes anything)."""
+        owing = [hook.last_run + hook.min_interval for hook in self._hooks if hook.owed]
+        if not owing:
+            return None
+        return max(min(owing) - time.monotonic(), 0.0) + 0.001  # a hair late, so the hook is due when we wake
+
+    def _deliver_batch(self, db: Database, batch: list[_Op], force: bool = False) -> None:
+        """Run and commit the batch (an empty one: only the hooks' catch-up run), then answer on the loop."""
+        outcomes, trailing = self._run_batch(db, batch, force)
+        self._loop.call_soon_threadsafe(self._deliver, batch, outcomes, trailing)
+
+    def _run_batch(self, db: Database, batch: list[_Op],
+                   force: bool = False) -> tuple[list[tuple[bool, Any, list[Event]]], list[Event]]:
         """Run the batch in one transaction: per operation ``(True, result, events)`` or ``(False, exception, [])``,
-        and the events of the batch hooks."""
+        and the events of the batch hooks (every hook that owes events when ``force``: the writer is stopping)."""
         conn = db.conn
         outcomes: list[tuple[bool, Any, list[Event]]] = []
         try:
@@ -223,7 +245,7 @@ class Writer:
                 conn.execute("RELEASE op")
                 outcomes.append((True, value, events))
         try:
-            trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events])
+            trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events], len(batch), force)
             if self._hold and os.path.exists(self._hold):
                 self._hold_commit(len(batch))
             conn.execute("COMMIT")
@@ -244,13 +266,15 @@ class Writer:
             time.sleep(0.01)
         held.unlink(missing_ok=True)
 
-    def _run_hooks(self, db: Database, events: list[Event]) -> list[Event]:
-        """Run the hooks that are due on the events of this batch and of the batches they skipped."""
+    def _run_hooks(self, db: Database, events: list[Event], size: int, force: bool = False) -> list[Event]:
+        """Run the hooks that are due on the events of this batch (of ``size`` operations) and of the batches they
+        skipped."""
         trailing: list[Event] = []
-        now, busy = time.monotonic(), not self._queue.empty()
+        # several callers' operations in one batch, or more queued behind it: callers are writing concurrently
+        now, busy = time.monotonic(), size > 1 or not self._queue.empty()
         for hook in self._hooks:
             hook.owed += events + trailing  # a later hook sees what earlier ones caused
-            if not hook.due(now, busy):
+            if not (hook.due(now, busy) or (force and hook.owed)):
                 continue
             seen, hook.owed, hook.last_run = hook.owed, [], now
             db.conn.execute("SAVEPOINT hook")

@@ -109,16 +109,19 @@ class Hall(AppointmentDesk, WindowAssignments, HallView):
             number = f"{srv.prefix}{seq:0{self.config.hall.number_digits}d}"
             # its place is worked out before it is stored, so the row is written once, with it
             ahead, estimate, waiting = self.place_new(service, kind, now)
+            token = secrets.token_urlsafe(16)
             cursor = self.db.execute(
                 "insert into tickets (number, service, prefix, seq, business_day, status, priority, kind, request_id, "
                 "token, issued_at, queue_at, appointment_code, ahead_at_issue, estimate_min_at_issue) "
                 "values (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [number, service, srv.prefix, seq, today, priority, kind, request_id, secrets.token_urlsafe(16),
+                [number, service, srv.prefix, seq, today, priority, kind, request_id, token,
                  now, now, appointment_code, ahead, estimate],
             )
             ticket_id = cursor.lastrowid
             self._log(ticket_id, "issue", None, actor, None, now, {"kind": kind, "priority": priority})
-        ticket = self.ticket_by_id(ticket_id, (ahead, estimate))
+        # the row as just written (the same columns ticket_by_id reads), not read back
+        ticket = self._ticket_dict((ticket_id, number, service, "waiting", priority, kind, token, now, None, None,
+                                    None, None, ahead, estimate, today, 0), (ahead, estimate))
         event = Event("ticket.issued", {
             "number": number, "service": service, "service_name": srv.name, "kind": kind,
             "waiting": waiting, "at": ticket["issued_at"],

@@ -53,8 +53,18 @@ class Principal:
         return f"{self.role}:{who}"
 
 
+@functools.lru_cache(maxsize=4096)
 def hash_token(token: str) -> str:
+    """The stored form of a token. Remembered for the hall's few thousand live tokens: every request presents its
+    token again, and hashing it again is a tenth of the lookup."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=4096)
+def _principal(role: str, window: int | None, name: str | None, token_id: int, staff_no: str | None) -> Principal:
+    """One immutable :class:`Principal` per distinct token row (a frozen dataclass costs a few microseconds to make,
+    and the same kiosk asks thousands of times)."""
+    return Principal(role=role, window=window, name=name or "", token_id=token_id, staff_no=staff_no)
 
 
 def create_token(db: Database, clock: Clock, role: str, window: int | None = None, name: str | None = None,
@@ -98,7 +108,7 @@ def lookup(db: Database, token: str, now: datetime | None = None,
             return None
         if row[6] is None or now - from_iso(row[6]) >= LAST_USED_EVERY:
             (note_use or functools.partial(_note_use, db))(row[0], now)
-    return Principal(role=row[1], window=row[2], name=row[3] or "", token_id=row[0], staff_no=row[4])
+    return _principal(row[1], row[2], row[3], row[0], row[4])
 
 
 def _note_use(db: Database, token_id: int, now: datetime) -> None:
