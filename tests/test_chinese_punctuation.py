@@ -52,7 +52,7 @@ ALLOWED_LITERALS: dict[str, tuple[str, ...]] = {
     "queue_server/queue/window_routes.py": ("工作人员登录 Staff login (工号 + password, window for counter staff)",),
     "queue_server/queue/ticket_routes.py": ("priority category code (绿色通道)",),
     "queue_server/admin/routes.py": ("管理后台 Admin pages (HTML): 概览、实时大厅、潮汐窗口、评价台账、差评整改、有诉即办、企业回访、统计、导出、"
-                                     "预约、服务举措、承诺件、培训、任务台账、季度通报、操作日志、外发",),
+                                     "预约、短信留号、服务举措、承诺件、培训、任务台账、季度通报、操作日志、外发",),
     # a warning marker at the start of a CLI line, like a bullet
     "queue_server/demo/summary.py": ("  ! 设备代理 30 秒内没有连上服务：窗口屏和语音可能漏掉前面的叫号",),
 }

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _dsn(load)
     load.add_argument("file", type=Path)
     load.set_defaults(func=_unit_load)
-    listed = unit.add_parser("list", help="every hall's unit and its city-wide unit (or 未对应)")
+    listed = unit.add_parser("list", help="every hall's unit and the city-wide unit it is mapped to, or 未对应")
     _dsn(listed)
     listed.add_argument("--unmapped", action="store_true", help="only the units with no city-wide unit")
     listed.set_defaults(func=_unit_list)

@@ -56,7 +56,8 @@ class SpanQuery(BaseModel):
     to: Day | None = Field(None, title="截止日期")
     hall: Code | None = Field(None, title="大厅代码")
     by: Literal["hall", "unit", "city_unit"] = Field("hall", title="排名对象", description=(
-        "hall: 各大厅; unit: 各大厅的单位; city_unit: 全市统一单位 (govhall city unit load), unmapped units after"))
+        "hall ranks the halls, unit every hall's units, city_unit the city-wide units as mapped by govhall city "
+        "unit load, with unmapped units after them"))
 
 
 class HallPath(BaseModel):
@@ -122,8 +123,8 @@ async def _handle_get_kpis(request: web.Request, query: SpanQuery) -> web.Respon
     return json_response({"from": start.isoformat(), "to": end.isoformat(), **figures})
 
 
-@routes.get("/api/city/ranking", "排名 Halls, every hall's units, or the city-wide units ranked; 无数据 and unmapped "
-            "units are not ranked", roles=("admin",), query=SpanQuery,
+@routes.get("/api/city/ranking", "排名 Halls, every hall's units, or the city-wide units ranked (halls and units "
+            "with 无数据 and unmapped units are not ranked)", roles=("admin",), query=SpanQuery,
             responses={"200": "[{rank, key, hall, name, score, no_data, figures…} (city_unit: halls, unmapped)]"})
 async def _handle_get_ranking(request: web.Request, query: SpanQuery) -> web.Response:
     start, end = _span(request, query)
