@@ -151,7 +151,8 @@ class WithdrawRequest(BaseModel):
 async def _handle_admin_withdraw(request: web.Request, path: ConsentPath, body: WithdrawRequest) -> web.Response:
     who = require(request, "admin")
     now = request.app[CLOCK].now()
-    done = await request.app[WRITER].run(lambda db: store.withdraw_for(db, path.ticket_id, who.actor, body.reason, now))
+    done = await request.app[WRITER].run(
+        lambda db: store.withdraw_for(db, path.ticket_id, who.actor, body.reason, now))
     log.info("phone %s of ticket %s withdrawn by %s", done["phone"], done["number"], who.actor)
     return json_response(done)
 

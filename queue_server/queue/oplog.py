@@ -24,7 +24,7 @@ from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.config import HallConfig
 from queue_server.queue import admin_log
 
-#: every action either log records, in the words the hall uses
+#: every action the three logs record, in the words the hall uses
 ACTIONS = {
     "issue": "取号", "late_check_in": "预约迟到签到", "call": "叫号", "recall": "重呼", "start": "开始办理",
     "finish": "办结", "skip": "过号", "hold": "挂起", "resume": "回呼", "requeue": "过号重排", "transfer": "转移",
