@@ -70,3 +70,16 @@ async def shot(page: Any, name: str) -> Path:
     path = SHOTS / f"{re.sub(r'[^a-z0-9-]', '-', name)}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def admin_page(browser: Any, url: str, staff_no: str, password: str, *, width: int = 1440,
+                     height: int = 900) -> Any:
+    """A new page on the admin pages at ``url``, logged in as ``staff_no`` (an account the test made), at the
+    manager's desktop size."""
+    context = await browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{url}/admin")
+    await page.locator("#staff-no").fill(staff_no)
+    await page.locator("#password").fill(password)
+    await page.get_by_role("button", name="登录").click()
+    return page

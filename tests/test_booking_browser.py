@@ -8,7 +8,7 @@ import asyncio
 import aiohttp
 import pytest
 
-from tests.browser_layout import boxes, horizontal_overflow, overlapping, shot, small_targets
+from tests.browser_layout import admin_page, boxes, horizontal_overflow, overlapping, shot, small_targets
 from tests.test_status_page_browser import PHONE
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -103,11 +103,7 @@ async def test_admin_booking_tab_lists_the_day_and_books_on_behalf(server, brows
                     "phone": f"1370000{n:04d}"}) as r:
                 assert r.status == 201
     add_staff(server.db, SystemClock(), "9003", "值班长丙", "admin", "duty-secret")
-    page = await (await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")).new_page()
-    await page.goto(f"{server.url}/admin")
-    await page.locator("#staff-no").fill("9003")
-    await page.locator("#password").fill("duty-secret")
-    await page.get_by_role("button", name="登录").click()
+    page = await admin_page(browser, server.url, "9003", "duty-secret", width=1280)
     await page.get_by_role("button", name="预约", exact=True).click()
     await page.locator("#bk-cards .card").first.wait_for()
     await page.locator("#bk-day").fill("2026-11-24")
@@ -154,11 +150,7 @@ async def test_admin_cancels_a_booking_for_a_citizen_who_phones(server, browser)
                     "phone": f"1370000{n:04d}"}) as r:
                 codes.append((await r.json())["code"])
     add_staff(server.db, SystemClock(), "9004", "值班长丁", "admin", "duty-secret")
-    page = await (await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")).new_page()
-    await page.goto(f"{server.url}/admin")
-    await page.locator("#staff-no").fill("9004")
-    await page.locator("#password").fill("duty-secret")
-    await page.get_by_role("button", name="登录").click()
+    page = await admin_page(browser, server.url, "9004", "duty-secret", width=1440)
     await page.get_by_role("button", name="预约", exact=True).click()
     await page.locator("#bk-cards .card").first.wait_for()
     await page.locator("#bk-day").fill("2026-11-24")

@@ -67,7 +67,7 @@ async def test_admin_tab_lists_the_days_phones_masked_and_withdraws_one(server, 
     """GIVEN two phones left today (kiosk and status page) WHEN the admin opens 短信留号 at 1440×900 THEN the
     numbers are masked (the full one nowhere on the page), the counts and the retention in force are shown; 撤回
     on one, confirmed, deletes that phone at once and the list and counts follow."""
-    from tests.browser_layout import boxes, horizontal_overflow, shot, small_targets
+    from tests.browser_layout import admin_page, boxes, horizontal_overflow, shot, small_targets
     from queue_server.core.clock import SystemClock
     from queue_server.web.auth import add_staff
 
@@ -82,11 +82,7 @@ async def test_admin_tab_lists_the_days_phones_masked_and_withdraws_one(server, 
                 assert r.status == 201
             numbers.append(ticket["number"])
     add_staff(server.db, SystemClock(), "9005", "值班长戊", "admin", "duty-secret")
-    page = await (await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")).new_page()
-    await page.goto(f"{server.url}/admin")
-    await page.locator("#staff-no").fill("9005")
-    await page.locator("#password").fill("duty-secret")
-    await page.get_by_role("button", name="登录").click()
+    page = await admin_page(browser, server.url, "9005", "duty-secret")
     await page.get_by_role("button", name="短信留号", exact=True).click()
     await page.locator("#ph-rows tr", has_text=numbers[1]).wait_for()
     texts = await page.locator("#ph-rows tr").all_inner_texts()
