@@ -89,7 +89,7 @@ async def test_7_deeply_nested_json_on_every_route_that_reads_a_body(server, api
             # an outbox message's id is a uuid (its stable delivery id)
             message_id = "00000000-0000-4000-8000-000000000000" if path.startswith("/api/outbound/") else "1"
             concrete = path.replace("{number}", "1").replace("{id}", message_id).replace("{code}", code)
-            concrete = concrete.replace("{token}", "t0")  # a ticket token: any well-formed one
+            concrete = concrete.replace("{token}", "t0").replace("{ticket_id}", "1")  # any well-formed ones
             concrete = concrete.replace("{action}", "assign" if "complaints" in path else "call_back")
             status, reply = await caller.request(method.upper(), concrete, raw=DEEP)
             assert status == 422 and "嵌套过深" in reply["message"], (method, path, status, reply)

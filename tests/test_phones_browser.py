@@ -104,7 +104,12 @@ async def test_admin_tab_lists_the_days_phones_masked_and_withdraws_one(server, 
     assert "138****0000" in await page.locator("#action-context").inner_text()
     await shot(page, "admin-phones-withdraw")
     await page.get_by_role("button", name="确认撤回并删除").click()
+    await page.locator("#action-error", has_text="请填写撤回原因").wait_for()
+    await page.locator("#action-fields [name=reason]").fill("群众来电要求撤回")
+    await page.get_by_role("button", name="确认撤回并删除").click()
     await page.locator("#ph-rows tr", has_text=numbers[0]).wait_for(state="detached")
     assert "留号\n1" in await page.locator("#ph-cards").inner_text()
     assert [t.split("\t")[0] for t in await page.locator("#ph-rows tr").all_inner_texts()] == [numbers[1]]
     assert server.db.execute("select phone from citizen_phones").fetchall() == [("13812340001",)]
+    assert server.db.execute("select action, reason, ticket from admin_log").fetchall() == [
+        ("phone_withdraw", "群众来电要求撤回", numbers[0])]

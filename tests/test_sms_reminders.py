@@ -228,3 +228,46 @@ async def test_a_requeued_no_show_gets_the_call_again_and_no_second_count(server
     assert numbers[3] == mine["number"]  # behind three
     assert [kind for kind, _ in sent()] == ["sms.ahead", "sms.called", "sms.called"]
     assert kinds(sent())[2][1]["number"] == mine["number"]
+
+
+async def test_a_ticket_transferred_to_one_window_is_reminded_in_that_windows_queue(server, api, sent):
+    """GIVEN four citizens already sent on to window 4 (转至4号窗口) WHEN the clerk at window 8 sends a citizen with a
+    phone there too THEN they wait anew in window 4's own queue: "前面还有 2 位" comes once as window 4 calls those
+    ahead (naming their service), then the call to window 4. One sent to a window where few wait gets only the
+    call; a call at another window moves nothing of window 4's queue."""
+    tickets = []
+    for _ in range(5):
+        tickets += await issue(api, server, 1)
+        server.clock.advance(1)  # each its own time: a transferred ticket keeps its place in time
+    mine = tickets[4]
+    for _ in range(4):
+        await call(api, server)
+        await transfer(api, server, {"to_window": 4, "reason": "需到综合窗口核验"})
+    # the phone left at the front of window 8's queue: only the call's SMS there
+    assert (await api.post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] == 201
+    assert (await call(api, server))["number"] == mine["number"]
+    assert [kind for kind, _ in sent()] == ["sms.called"]
+    await transfer(api, server, {"to_window": 4, "reason": "需到综合窗口核验"})
+    assert len(sent()) == 1  # four ahead at window 4: too far back
+    await issue(api, server, 1)
+    await call(api, server)  # window 8's own queue moved: window 4's did not
+    assert len(sent()) == 1
+    await call(api, server, window=4)  # three ahead
+    assert len(sent()) == 1
+    await call(api, server, window=4)  # two ahead: the reminder
+    assert kinds(sent())[1] == ("sms.ahead", {"hall": "示范县政务服务中心", "number": mine["number"], "ahead": "2",
+                                            "service": "社会保障卡办理"})
+    for _ in range(3):
+        called = await call(api, server, window=4)
+    assert called["number"] == mine["number"]
+    assert [kind for kind, _ in sent()] == ["sms.called", "sms.ahead", "sms.called"]
+    assert kinds(sent())[2][1]["window"] == "4"
+
+    # sent to a window where nobody waits: nothing but the call there
+    other = (await issue(api, server, 1))[0]
+    assert (await api.post(f"/api/tickets/{other['token']}/phone", {"phone": "13900001111"}))[0] == 201
+    await call(api, server)
+    await transfer(api, server, {"to_window": 4, "reason": "需到综合窗口核验"})
+    assert (await call(api, server, window=4))["number"] == other["number"]
+    assert [(kind, payload["phone"]) for kind, payload in sent()[3:]] == [("sms.called", "13900001111"),
+                                                                         ("sms.called", "13900001111")]

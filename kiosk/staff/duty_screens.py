@@ -353,8 +353,25 @@ class CaseScreen(DutyScreen):
         self.accept.bind(on_release=lambda _b: self.submit())
         # under the list, never scrolled away: the list may be long, the applicant and 受理 stay in view
         self.body.add_widget(_row(self.applicant, self.accept), index=2)
+        # the list is as tall as its items up to the room there is, and the applicant row follows it at once: a
+        # short list must not leave a gap the clerk reads as "nothing more here" above the field (the spacer under
+        # the row takes what is left)
+        self.middle.size_hint_y = None
+        self.spacer = Widget()
+        self.body.add_widget(self.spacer, index=2)
+        self.body.bind(height=self._fit_list, padding=self._fit_list, spacing=self._fit_list)
+        self.guide_scroll.content.bind(minimum_height=self._fit_list)
+        for child in self.body.children:
+            if child not in (self.middle, self.spacer):
+                child.bind(height=self._fit_list)
         self.guide: str | None = None
         self.guide_buttons: dict[str, BigButton] = {}
+
+    def _fit_list(self, *_args: Any) -> None:
+        body = self.body
+        fixed = sum(c.height for c in body.children if c not in (self.middle, self.spacer))
+        room = body.height - body.padding[1] - body.padding[3] - body.spacing * (len(body.children) - 1) - fixed
+        self.middle.height = max(0, min(self.guide_scroll.content.minimum_height, room))
 
     def entered(self) -> None:
         self.guide, self.applicant.text = None, ""

@@ -24,6 +24,7 @@ from queue_server.core.errors import conflict, forbidden, invalid, not_found
 from queue_server.core.events import Event
 from queue_server.core.hall_time import business_day, is_open_day
 from queue_server.core.privacy import mask_name, mask_phone
+from queue_server.queue import admin_log
 
 _HOLDING = ",".join(f"'{s}'" for s in slots.HOLDING)
 #: one answer for a wrong code and a wrong phone: trying pairs tells nobody which codes exist
@@ -184,13 +185,17 @@ def cancel(db: Database, desk: Desk, code: str, phone: str) -> tuple[dict, list[
 def cancel_on_behalf(db: Database, desk: Desk, code: str, reason: str, actor: str) -> tuple[dict, list[Event]]:
     """An admin cancels for a citizen who phoned the hall, with the reason they gave: any time while the booking
     still waits (after the citizen's own deadline too: the seat is freed instead of becoming a no-show). The
-    citizen gets the same cancellation SMS as for their own cancel.
+    citizen gets the same cancellation SMS as for their own cancel; the operation log (操作日志) gets who, why and
+    which booking, in the same operation.
 
     :raises ApiError: 404 when ``code`` names no booking still waiting (unknown, cancelled, checked in, no-show).
     """
     row = next(db.query("select * from appointments where code = ?", [code]), None)
     if row is None or row["status"] != "booked":
         raise not_found("没有待到的这个预约（预约码不对，或已取消、已签到、已爽约）")
+    service = desk.config.services[row["service"]].name if row["service"] in desk.config.services else row["service"]
+    admin_log.record(db, desk.now, actor, "cancel_on_behalf", reason,
+                     detail=f"预约码{code}（{service} {row['date']} {row['slot']}）")
     return _cancelled(db, desk, row, actor, reason)
 
 

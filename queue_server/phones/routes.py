@@ -26,7 +26,7 @@ from queue_server.reviews.ratelimit import RateLimiter
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
 from queue_server.web.json_io import json_response
-from queue_server.web.types import Day, RowId, Token
+from queue_server.web.types import Day, Line, RowId, Token
 
 log = logging.getLogger(__name__)
 routes = ApiRoutes()
@@ -137,14 +137,22 @@ class ConsentPath(BaseModel):
     ticket_id: RowId = Field(title="号票编号")
 
 
+class WithdrawRequest(BaseModel):
+    """Why the admin withdraws the phone (optional body; recorded in the operation log)."""
+
+    reason: Line(200) | None = Field(None, title="撤回原因", examples=["群众来电要求撤回"])
+
+
 @routes.route("DELETE", "/api/phone-reminders/consents/{ticket_id}", "管理员撤回留号（号码即时删除） An admin "
               "withdraws a ticket's phone for the citizen: deleted at once, masked in the SMS already sent",
-              roles=("admin",), params=ConsentPath,
+              roles=("admin",), params=ConsentPath, body=WithdrawRequest, body_required=False,
               responses={"200": '{"number", "phone" (masked), "withdrawn": true, "masked_messages"}',
                          "404": "no phone kept for this ticket"})
-async def _handle_admin_withdraw(request: web.Request, path: ConsentPath) -> web.Response:
+async def _handle_admin_withdraw(request: web.Request, path: ConsentPath, body: WithdrawRequest) -> web.Response:
     who = require(request, "admin")
-    done = await request.app[WRITER].run(lambda db: store.withdraw_for(db, path.ticket_id))
+    now = request.app[CLOCK].now()
+    done = await request.app[WRITER].run(
+        lambda db: store.withdraw_for(db, path.ticket_id, who.actor, body.reason, now))
     log.info("phone %s of ticket %s withdrawn by %s", done["phone"], done["number"], who.actor)
     return json_response(done)
 

@@ -12,6 +12,7 @@ from queue_server.core.clock import to_iso
 from queue_server.core.errors import ApiError, conflict
 from queue_server.core.privacy import mask_phone
 from queue_server.policy.ordering import OrderRule
+from queue_server.queue import admin_log
 from queue_server.queue.hall_view import people_ahead
 
 #: a mainland mobile number: 11 digits, 1 then 3–9 (the numbering plan's mobile ranges)
@@ -82,9 +83,10 @@ def consents(db: Database, day: str) -> list[dict[str, Any]]:
             for ticket_id, number, phone, at, source, ahead, review in rows]
 
 
-def withdraw_for(db: Database, ticket_id: int) -> dict[str, Any]:
-    """An admin withdraws the phone of ``ticket_id`` (the citizen asked, by phone or at the desk): the number is
-    deleted at once, not at the retention, and masked in the SMS messages already done with that went to it.
+def withdraw_for(db: Database, ticket_id: int, actor: str, reason: str | None, now: datetime) -> dict[str, Any]:
+    """An admin (``actor``) withdraws the phone of ``ticket_id`` (the citizen asked, by phone or at the desk): the
+    number is deleted at once, not at the retention, and masked in the SMS messages already done with that went to
+    it; the operation log (操作日志) gets who, why and the ticket (the phone masked), in the same operation.
 
     :raises ApiError: 404 when no phone is kept for that ticket.
     """
@@ -94,6 +96,7 @@ def withdraw_for(db: Database, ticket_id: int) -> dict[str, Any]:
         raise ApiError(404, "not_found", "该号码没有留手机号（或已撤回、已到期删除）")
     phone, number = row
     withdraw(db, ticket_id)
+    admin_log.record(db, now, actor, "phone_withdraw", reason, ticket=number, detail=f"手机号{mask_phone(phone)}")
     masked = _mask_done_sms(db, f"{_SMS_PHONE} = ?", [phone])
     return {"number": number, "phone": mask_phone(phone), "withdrawn": True, "masked_messages": masked}
 

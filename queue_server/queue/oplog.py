@@ -1,8 +1,10 @@
-"""The operation log for supervision (操作日志): the per-ticket log (``ticket_log``) and the per-window log
-(``window_log``) of one business day merged in time order, each row saying when, at which window, who (工号 and
+"""The operation log for supervision (操作日志): the per-ticket log (``ticket_log``), the per-window log
+(``window_log``) and the admin actions outside both (``admin_log``: a booking cancelled for a citizen, a phone
+withdrawn) of one business day merged in time order, each row saying when, at which window, who (工号 and
 name), what (in Chinese), why, and for which ticket; and the same rows as an Excel sheet.
 
-Read side only: the hall writes both logs in the same transaction as each operation (:mod:`queue_server.queue.hall`)
+Read side only: the hall writes the ticket and window logs in the same transaction as each operation
+(:mod:`queue_server.queue.hall`), the booking and phones areas the admin log through :mod:`queue_server.queue.admin_log`,
 and nothing here edits them.
 """
 from __future__ import annotations
@@ -20,13 +22,14 @@ from sqlite_utils import Database
 
 from queue_server.core.clock import from_iso, to_iso
 from queue_server.core.config import HallConfig
+from queue_server.queue import admin_log
 
-#: every action either log records, in the words the hall uses
+#: every action the three logs record, in the words the hall uses
 ACTIONS = {
     "issue": "取号", "late_check_in": "预约迟到签到", "call": "叫号", "recall": "重呼", "start": "开始办理",
     "finish": "办结", "skip": "过号", "hold": "挂起", "resume": "回呼", "requeue": "过号重排", "transfer": "转移",
     "open": "开启窗口", "paused": "暂停窗口", "closed": "关闭窗口", "tidal_open": "开设潮汐业务",
-    "tidal_close": "关闭潮汐业务", "plan": "每日兼办", "plan_clear": "取消兼办",
+    "tidal_close": "关闭潮汐业务", "plan": "每日兼办", "plan_clear": "取消兼办", **admin_log.ACTIONS,
 }
 #: callers that are no person (the actor's role before the colon, or the whole actor)
 ROLE_NAMES = {"kiosk": "取号机", "agent": "设备代理", "display": "显示屏", "tablet": "评价器",
@@ -35,14 +38,19 @@ HEADERS = ["时间", "窗口", "号码", "操作", "操作人工号", "操作人
 #: the export covers a whole day; a busy hall logs a few thousand rows, so this only stops a runaway
 EXPORT_LIMIT = 50_000
 
-# Both logs as one relation. The ticket's number comes from its row; window_log has no ticket.
+# The three logs as one relation. The ticket's number comes from its row; window_log has no ticket, admin_log no
+# window (its ticket number, if any, is stored with it).
 _MERGED = """
 SELECT l.at, 0 AS source, l.id, l.window, l.actor, l.action, l.reason, l.data, t.number AS ticket
   FROM ticket_log l JOIN tickets t ON t.id = l.ticket_id WHERE l.at >= ? AND l.at < ?
 UNION ALL
 SELECT w.at, 1 AS source, w.id, w.window, w.actor, w.action, w.reason, w.data, NULL AS ticket
   FROM window_log w WHERE w.at >= ? AND w.at < ?
+UNION ALL
+SELECT a.at, 2 AS source, a.id, NULL AS window, a.actor, a.action, a.reason, a.data, a.ticket
+  FROM admin_log a WHERE a.at >= ? AND a.at < ?
 """
+_SOURCES = ("ticket", "window", "admin")
 
 
 @dataclass(frozen=True)
@@ -80,15 +88,16 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
 def count(db: Database, config: HallConfig, filters: Filters) -> int:
     start, end = day_bounds(filters.day, config.hall)
     where, args = _where(filters)
-    return db.execute(f"SELECT count(*) FROM ({_MERGED}){where}", [start, end, start, end, *args]).fetchone()[0]
+    return db.execute(f"SELECT count(*) FROM ({_MERGED}){where}", [start, end] * 3 + args).fetchone()[0]
 
 
 def entries(db: Database, config: HallConfig, filters: Filters, limit: int, offset: int = 0) -> list[dict[str, Any]]:
-    """The day's rows matching ``filters`` in time order (ties: ticket log first, then by id), one page."""
+    """The day's rows matching ``filters`` in time order (ties: ticket log, window log, admin log, then by id), one
+    page."""
     start, end = day_bounds(filters.day, config.hall)
     where, args = _where(filters)
     rows = db.execute(f"SELECT * FROM ({_MERGED}){where} ORDER BY at, source, id LIMIT ? OFFSET ?",
-                      [start, end, start, end, *args, limit, offset]).fetchall()
+                      [start, end] * 3 + [*args, limit, offset]).fetchall()
     names = dict(db.execute("SELECT staff_no, name FROM staff"))
     return [_shown(row, config, names) for row in rows]
 
@@ -124,7 +133,7 @@ def _detail(action: str, data: dict[str, Any], config: HallConfig) -> str:
         return _service(config, data["service"])
     if action == "issue" and data.get("priority"):
         return "优先号"
-    return ""
+    return data.get("detail", "")  # the admin log's rows carry their own, masked when recorded
 
 
 def _shown(row: tuple, config: HallConfig, names: dict[str, str]) -> dict[str, Any]:
@@ -132,7 +141,7 @@ def _shown(row: tuple, config: HallConfig, names: dict[str, str]) -> dict[str, A
     local = from_iso(at).astimezone(config.hall.tz)
     staff_no, name = _who(actor, names)
     return {"at": local.isoformat(timespec="seconds"), "time": local.strftime("%H:%M:%S"),
-            "source": "ticket" if source == 0 else "window", "window": window, "ticket": ticket, "action": action,
+            "source": _SOURCES[source], "window": window, "ticket": ticket, "action": action,
             "action_name": ACTIONS.get(action, action), "actor": actor, "staff_no": staff_no, "staff_name": name,
             "reason": reason or "", "detail": _detail(action, json.loads(data) if data else {}, config)}
 

@@ -149,3 +149,15 @@ def m007_keypad_presence_index(db: Database) -> None:
     """
     for table in ("ticket_log", "window_log"):
         db.conn.execute(f"create index idx_{table}_agent_at on {table} (at, window) where {AGENT_ACTOR}")
+
+
+@migrations(name="m008_admin_log")
+def m008_admin_log(db: Database) -> None:
+    """Admin actions outside the queue's own logs for the operation log (操作日志): an admin's cancel of a citizen's
+    booking, the withdrawal of a citizen's phone. Written by the booking and phones areas through
+    :func:`queue_server.queue.admin_log.record`; ``ticket`` is the ticket's number where there is one, ``data`` the
+    JSON of what the row adds (already masked)."""
+    db["admin_log"].create({
+        "id": int, "at": str, "actor": str, "action": str, "reason": str, "ticket": str, "data": str,
+    }, pk="id", not_null={"at", "actor", "action"})
+    db["admin_log"].create_index(["at"])

@@ -214,6 +214,10 @@ def scenario_elder(factory: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     d.wait_until(lambda: case.guides.children, what="the service's items")
     d.shot("staff-duties-elder-case")
     seen["layout_case"] = duty_layout(d, case)
+    # a short list: the applicant row follows it at once, the room left over is under the row
+    row = case.accept.parent
+    seen["case_gap"] = (case.middle.y - row.top, case.body.spacing, case.middle.height,
+                        case.guide_scroll.content.minimum_height)
     return seen
 
 
@@ -288,5 +292,7 @@ def test_duty_screens_in_elder_mode(kiosk_server: KioskServer, shots: Path) -> N
     assert seen["layout_practices"] == [[], []] and seen["layout_fullest"] == [[], []]
     assert seen["layout_cue"][0] == []
     assert seen["layout_case"] == [[], []]
+    gap, spacing, list_height, items_height = seen["case_gap"]
+    assert abs(gap - spacing) <= 1 and abs(list_height - items_height) <= 1, seen["case_gap"]
     assert min(seen["kind_heights"]) >= MINIMUM * 1.35
     assert seen["cue"] == "▼ 向下滑动查看更多"

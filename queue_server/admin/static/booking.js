@@ -46,7 +46,7 @@ function cancelOnBehalf(service, slot, a) {
   const facts = el("p", {textContent: `${service.service_name} ${$("bk-day").value} ${slot.slot} · ` +
     `预约码 ${a.code} · ${a.name} ${a.phone}`});
   const effect = el("p", {className: "thresholds",
-    textContent: "取消后该时段名额释放，并向群众手机发送取消短信；取消人和原因记入预约记录。"});
+    textContent: "取消后该时段名额释放，并向群众手机发送取消短信；取消人和原因记入预约记录和操作日志。"});
   openAction(`代群众取消预约 ${a.code}`, [{name: "reason", label: "取消原因（群众来电所说）", type: "textarea"}],
     async (v) => {
       if (!v.reason) throw new Error("请填写取消原因");

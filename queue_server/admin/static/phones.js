@@ -25,12 +25,16 @@ Admin.loaders.phones = async () => {
     r.review_link_at ? shortTime(r.review_link_at) : "—", button("撤回", () => withdrawPhone(r))])));
 };
 
-// 撤回: the citizen asked the hall to forget their number. The dialog names it and says what happens.
+// 撤回: the citizen asked the hall to forget their number. The dialog names it, says what happens and asks why
+// (the reason goes to the 操作日志 with who withdrew it).
 function withdrawPhone(r) {
-  openAction(`撤回 ${r.number} 留的手机号`, [], async () => {
-    await api(`/api/phone-reminders/consents/${r.ticket_id}`, {method: "DELETE"});
-  }, [el("p", {textContent: `${r.number} · ${r.phone} · ${shortTime(r.consented_at)} 留号`}),
-      el("p", {className: "thresholds", textContent: "撤回后立即删除该手机号，不再发送提醒和评价链接；已发短信里的号码同时打码。"})],
+  openAction(`撤回 ${r.number} 留的手机号`, [{name: "reason", label: "撤回原因（如群众来电要求）", type: "textarea"}],
+    async (v) => {
+      if (!v.reason) throw new Error("请填写撤回原因");
+      await api(`/api/phone-reminders/consents/${r.ticket_id}`, {method: "DELETE", body: v});
+    }, [el("p", {textContent: `${r.number} · ${r.phone} · ${shortTime(r.consented_at)} 留号`}),
+      el("p", {className: "thresholds", textContent: "撤回后立即删除该手机号，不再发送提醒和评价链接；已发短信里的号码同时打码。" +
+        "撤回人和原因记入操作日志。"})],
   "确认撤回并删除", "不撤回，关闭");
 }
 
