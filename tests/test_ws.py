@@ -121,3 +121,68 @@ async def test_a_slow_client_is_dropped_and_never_delays_a_fast_one(server, monk
                 assert hub.client_count == 1  # the slow one was dropped, the fast one kept every event
     finally:
         slow.close()
+
+
+async def _read_frames(sock: socket.socket, count: int) -> list[dict]:
+    """``count`` text frames from a raw socket (server frames are never masked), parsed as JSON."""
+    loop = asyncio.get_running_loop()
+    sock.setblocking(False)
+    data, frames = b"", []
+
+    async def take(n: int) -> bytes:
+        nonlocal data
+        while len(data) < n:
+            chunk = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
+            assert chunk, "the server closed the socket"
+            data += chunk
+        head, data = data[:n], data[n:]
+        return head
+
+    response = b""
+    while b"\r\n\r\n" not in response:  # the handshake's answer
+        response += await take(1)
+    while len(frames) < count:
+        _, size = await take(2)
+        size &= 0x7F
+        if size == 126:
+            size = int.from_bytes(await take(2), "big")
+        elif size == 127:
+            size = int.from_bytes(await take(8), "big")
+        frames.append(json.loads(await take(size)))
+    return frames
+
+
+async def test_a_client_that_falls_behind_and_catches_up_gets_every_event_in_order(server, monkeypatch):
+    """GIVEN a tablet that stops reading for a while (its socket backs up) WHEN a burst of events is published
+    THEN its events move from the hub's direct path to its own queue, and once it reads again it gets all of them,
+    in ``seq`` order, none twice: switching paths never reorders."""
+    from queue_server.core.events import Event
+    from queue_server.keys import BUS
+    from queue_server.web.ws import HUB
+
+    monkeypatch.setattr(ws_module, "QUEUE_LIMIT", 10_000)  # behind, never so far behind that it is dropped
+    hub = server.app[HUB]
+    sock = _raw_ws_client(server.url)
+    try:
+        for _ in range(100):
+            if hub.client_count == 1:
+                break
+            await asyncio.sleep(0.02)
+        [client] = list(hub._clients)
+        # publish until the kernel's socket buffers are full and the server's own buffer has passed the direct
+        # path's limit (the client's queue is in use), then a hundred more
+        bus, total, went_to_queue, first_queued = server.app[BUS], 0, False, 0
+        while total < 4000 and (not went_to_queue or total < first_queued + 100):
+            total += 1
+            bus.publish(Event("ticket.called", {"number": f"C{total:04d}", "window": 7, "voice": "请" * 1000}))
+            await asyncio.sleep(0)  # the hub's sender and the client's writer take turns with the publisher
+            if not went_to_queue and (not client.queue.empty() or client.writing):
+                went_to_queue, first_queued = True, total
+        assert went_to_queue, "the burst should have backed the socket up past the direct path's limit"
+        assert hub.client_count == 1  # behind, not dropped: its queue never overflowed
+        frames = await _read_frames(sock, total + 1)
+        assert frames[0]["event"] == "snapshot"
+        assert [f["seq"] for f in frames[1:]] == list(range(1, total + 1))
+        assert [f["data"]["number"] for f in frames[1:]] == [f"C{i:04d}" for i in range(1, total + 1)]
+    finally:
+        sock.close()
