@@ -91,11 +91,13 @@ def _wait_anew(db: Database, transfers: list[Event], config: HallConfig, limit: 
     day = db.execute("select max(business_day) from tickets").fetchone()[0]
     rule = OrderRule(config.queue.class_order, config.queue.service_order_first)
     for event in transfers:
+        # still waiting: a transfer and the call of the same ticket can share one batch, and a ticket already
+        # called must not be due a count again (it would come after a later re-queue)
         row = db.execute("select t.id, t.service, t.kind, t.queue_at, t.target_window from tickets t join "
-                         "citizen_phones p on p.ticket_id = t.id where t.business_day = ? and t.number = ?",
-                         [day, event.data["number"]]).fetchone()
+                         "citizen_phones p on p.ticket_id = t.id where t.business_day = ? and t.number = ? and "
+                         "t.status in ('waiting', 'transferred')", [day, event.data["number"]]).fetchone()
         if row is None:
-            continue  # no phone left for it
+            continue  # no phone left for it, or no longer waiting
         ticket_id, service, kind, queue_at, target = row
         ahead = people_ahead(db, rule, day, ticket_id, service, kind, queue_at, target)
         db.execute("update citizen_phones set ahead_sent = ? where ticket_id = ?",
