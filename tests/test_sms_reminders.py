@@ -271,3 +271,34 @@ async def test_a_ticket_transferred_to_one_window_is_reminded_in_that_windows_qu
     assert (await call(api, server, window=4))["number"] == other["number"]
     assert [(kind, payload["phone"]) for kind, payload in sent()[3:]] == [("sms.called", "13900001111"),
                                                                          ("sms.called", "13900001111")]
+
+
+async def test_a_transfer_seen_after_the_call_of_the_same_ticket_starts_no_new_count(server, api, sent):
+    """GIVEN a citizen transferred to 企业开办 and called there (the call ended their wait) WHEN the transfer's
+    event is only looked at afterwards (a transfer and the call of the same ticket can share one writer batch,
+    whose events the reminders read together) THEN no new "前面还有 N 位" is due: three 绿色通道 tickets now rank
+    ahead of the called ticket's place in that queue, but it is no longer waiting."""
+    from queue_server.core.db import write_transaction
+    from queue_server.core.events import Event
+    from queue_server.keys import CONFIG
+    from queue_server.phones.reminders import reminder_messages
+    from queue_server.phones.settings import ReminderSettings
+
+    mine = (await issue(api, server, 1))[0]
+    assert (await api.post(f"/api/tickets/{mine['token']}/phone", {"phone": PHONE}))[0] == 201
+    await call(api, server)
+    await transfer(api, server, {"to_service": "company_setup", "reason": "需先办理企业开办"})
+    assert (await call(api, server, window=4))["number"] == mine["number"]
+    kiosk = api.as_(server.token("kiosk"))
+    for _ in range(3):
+        status, _ = await kiosk.post("/api/tickets", {"service": "company_setup", "request_id": uuid.uuid4().hex,
+                                                      "priority": "elderly"})
+        assert status == 201
+    stale = Event("ticket.transferred", {"number": mine["number"], "service": "company_setup"})
+    with write_transaction(server.db):
+        messages = reminder_messages(server.db, [stale], server.app[CONFIG], ReminderSettings(True, 2),
+                                     {"sms.ahead", "sms.called"})
+    assert messages == []
+    ahead_sent = server.db.execute("select p.ahead_sent from citizen_phones p join tickets t on t.id = p.ticket_id "
+                                   "where t.number = ?", [mine["number"]]).fetchone()[0]
+    assert ahead_sent is not None, "a called ticket must not be due a count again"
