@@ -73,10 +73,10 @@ async def shot(page: Any, name: str) -> Path:
 
 
 async def admin_page(browser: Any, url: str, staff_no: str, password: str, *, width: int = 1440,
-                     height: int = 900) -> Any:
+                     height: int = 900, **context: Any) -> Any:
     """A new page on the admin pages at ``url``, logged in as ``staff_no`` (an account the test made), at the
-    manager's desktop size."""
-    context = await browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    manager's desktop size; ``context`` goes to the browser context (``accept_downloads=True``)."""
+    context = await browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **context)
     page = await context.new_page()
     await page.goto(f"{url}/admin")
     await page.locator("#staff-no").fill(staff_no)

@@ -8,7 +8,7 @@ import pytest
 
 from queue_server.core.clock import SystemClock
 from queue_server.web.auth import add_staff
-from tests.browser_layout import boxes, broken_words, horizontal_overflow, overlapping, shot, small_targets
+from tests.browser_layout import admin_page, boxes, broken_words, horizontal_overflow, overlapping, shot, small_targets
 from tests.review_support import mon
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -16,12 +16,7 @@ playwright_api = pytest.importorskip("playwright.async_api")
 
 async def log_in(browser, desk):
     add_staff(desk.server.db, SystemClock(), "9010", "主任甲", "admin", "chief-secret")
-    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page = await context.new_page()
-    await page.goto(f"{desk.server.url}/admin")
-    await page.locator("#staff-no").fill("9010")
-    await page.locator("#password").fill("chief-secret")
-    await page.get_by_role("button", name="登录").click()
+    page = await admin_page(browser, desk.server.url, "9010", "chief-secret")
     await page.locator("#ov-cards .card").first.wait_for()
     return page
 

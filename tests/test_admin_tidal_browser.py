@@ -10,6 +10,7 @@ import pytest
 
 from queue_server.core.clock import SystemClock
 from queue_server.web.auth import add_staff
+from tests.browser_layout import admin_page
 from tests.review_support import Desk
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -36,12 +37,7 @@ async def test_manager_watches_and_steers_the_tide_from_the_admin_page(browser, 
     opening = await policy_opening(desk)
     assert (opening["service"], opening["window"], opening["manual"]) == ("si_card", 32, False)
     add_staff(desk.server.db, SystemClock(), "9003", "值班长丙", "admin", "duty-secret")
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = await context.new_page()
-    await page.goto(f"{desk.server.url}/admin")
-    await page.locator("#staff-no").fill("9003")
-    await page.locator("#password").fill("duty-secret")
-    await page.get_by_role("button", name="登录").click()
+    page = await admin_page(browser, desk.server.url, "9003", "duty-secret", width=1280)
     await page.locator("#rv-rows").wait_for(state="attached")
     await page.wait_for_function("Admin.live === true")
     await page.get_by_role("button", name="潮汐窗口").click()
@@ -130,7 +126,7 @@ async def test_manager_watches_and_steers_the_tide_from_the_admin_page(browser, 
     await page.locator("#td-log tr.empty", has_text="暂无数据").wait_for()  # an empty table says so
     await page.locator("#td-date").fill("2026-11-23")
     await page.locator("#td-log tr", has_text="开设（手动）").wait_for()
-    await context.close()
+    await page.context.close()
 
 
 async def test_a_display_token_cannot_steer_the_tide_through_the_page(browser, desk):

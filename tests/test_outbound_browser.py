@@ -8,7 +8,7 @@ import pytest
 
 from queue_server.core.clock import SystemClock
 from queue_server.web.auth import add_staff
-from tests.browser_layout import horizontal_overflow, shot
+from tests.browser_layout import admin_page, horizontal_overflow, shot
 from tests.receiver import hall_with, until
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -26,12 +26,7 @@ async def test_manager_sees_dead_letters_and_retries_them(browser, hall_config, 
         await until(lambda: len(receiver.requests) == 2, "the second ticket refused")
 
         add_staff(hall.db, SystemClock(), "9003", "值班长丙", "admin", "duty-secret")
-        context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        page = await context.new_page()
-        await page.goto(f"{hall.url}/admin")
-        await page.locator("#staff-no").fill("9003")
-        await page.locator("#password").fill("duty-secret")
-        await page.get_by_role("button", name="登录").click()
+        page = await admin_page(browser, hall.url, "9003", "duty-secret", width=1280)
         await page.wait_for_function("Admin.live === true")
         await expect(page.locator("#alert-count")).to_have_text("1")
         await page.get_by_role("button", name="外发").click()
@@ -82,4 +77,4 @@ async def test_manager_sees_dead_letters_and_retries_them(browser, hall_config, 
         await expect(page.locator("#alert-badge")).to_be_hidden()  # nothing left to alert about
         path = await shot(page, "admin-outbound-all")
         print(f"screenshot: {path}")
-        await context.close()
+        await page.context.close()

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from queue_server.core.clock import SystemClock
 from queue_server.web.auth import add_staff
+from tests.browser_layout import admin_page
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -98,12 +99,7 @@ async def test_phone_review_reaches_the_admin_ledger(browser, desk):
 
 async def test_complaint_desk_and_excel_download_through_the_admin_page(browser, desk, tmp_path):
     add_staff(desk.server.db, SystemClock(), "9002", "受理员乙", "admin", "desk-secret")
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page = await context.new_page()
-    await page.goto(f"{desk.server.url}/admin")
-    await page.locator("#staff-no").fill("9002")
-    await page.locator("#password").fill("desk-secret")
-    await page.get_by_role("button", name="登录").click()
+    page = await admin_page(browser, desk.server.url, "9002", "desk-secret", width=1280, accept_downloads=True)
     await page.locator("#rv-rows").wait_for(state="attached")
     await page.get_by_role("button", name="有诉即办").click()
     await page.get_by_text("登记诉求").click()
@@ -135,4 +131,4 @@ async def test_complaint_desk_and_excel_download_through_the_admin_page(browser,
     assert rows[1][1:8] == ("办不成事", "2026-11-23 09:00:00", "窗口", "张*三", "138****1234", "过户材料被要求三次补交",
                             "不动产转移登记")
     assert rows[1][9:13] == ("李科长", "2026-11-30 23:59:59", "已答复", "已帮办代办, 一次办结")
-    await context.close()
+    await page.context.close()
