@@ -227,6 +227,18 @@ def city_dsn(postgres, request) -> str:
 
 
 @pytest.fixture
+async def city(city_dsn):
+    """The city server on a fresh database, its clock at Monday 9:00 (:class:`tests.city_support.CityServer`)."""
+    from tests.city_support import CityServer
+
+    server = await CityServer(city_dsn, FakeClock(MONDAY_9AM)).start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
 async def receiver():
     """A recording HTTP receiver on loopback (:class:`tests.receiver.Receiver`), started."""
     from tests.receiver import Receiver

@@ -5,20 +5,10 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from queue_server.core.clock import FakeClock
-from tests.city_support import CityServer, bearer, ticket
+from tests.city_support import bearer, ticket
 from tests.conftest import MONDAY_9AM
 
 DAY = MONDAY_9AM.date().isoformat()
-
-
-@pytest.fixture
-async def city(city_dsn):
-    server = await CityServer(city_dsn, FakeClock(MONDAY_9AM)).start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def test_a_batch_sent_twice_is_counted_once_and_a_later_state_replaces_the_earlier(city):

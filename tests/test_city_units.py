@@ -11,7 +11,6 @@ import aiohttp
 import pytest
 
 from queue_server.city.units import MappingError, parse_mapping
-from queue_server.core.clock import FakeClock
 from tests.city_support import CityServer, bearer, ticket
 from tests.conftest import MONDAY_9AM, ROOT
 
@@ -21,15 +20,6 @@ xa,bdc,bdc,不动产登记中心
 db,budongchan,bdc,不动产登记中心
 xa,swj,tax,税务局
 """
-
-
-@pytest.fixture
-async def city(city_dsn):
-    server = await CityServer(city_dsn, FakeClock(MONDAY_9AM)).start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def _beat(seq: int, units: dict[str, str]) -> dict:
