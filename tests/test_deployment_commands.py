@@ -17,6 +17,7 @@ from queue_server.cli import build_parser
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("README.md", "docs/deployment.md", "docs/devices.md", "docs/kiosk.md", "deploy/systemd/govhall-server.service",
            "deploy/systemd/govhall-devices.service", "deploy/systemd/govhall-backup.service",
+           "deploy/systemd/govhall-replica-check.service",
            "deploy/autostart/govhall-kiosk.desktop")
 GUIDE_PAIR = "--config /etc/govhall/hall.toml --db /var/lib/govhall/govhall.db"
 #: `govhall` (or `.venv/bin/govhall`, `./run govhall`) and its arguments, up to a comment, backquote or line end

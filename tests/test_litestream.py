@@ -229,6 +229,12 @@ def test_the_deployed_files_name_the_same_database_config_and_disk() -> None:
     mount = re.search(r"^RequiresMountsFor=(\S+)$", unit, re.M).group(1)
     assert HALL_REPLICA.startswith(mount + "/")
     assert "After=govhall-server.service" in unit and "PartOf=govhall-server.service" in unit
+    # the timed replica check reads the same database and waits for the same disk
+    check = (UNITS / "govhall-replica-check.service").read_text()
+    assert re.search(rf"^ExecStart=\S+/govhall replica check --db {re.escape(HALL_DB)}$", check, re.M)
+    assert re.search(r"^RequiresMountsFor=(\S+)$", check, re.M).group(1) == mount
+    timer = (UNITS / "govhall-replica-check.timer").read_text()
+    assert "OnCalendar=*-*-* 08:00:00" in timer and "WantedBy=timers.target" in timer
 
 
 def test_the_litestream_commands_the_guide_shows_use_flags_this_version_has() -> None:
