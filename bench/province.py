@@ -17,9 +17,8 @@ from datetime import datetime, timezone
 
 import aiohttp
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
-from bench.support import channel_rates, tmpdir
+from bench.support import channel_rates, loopback_receiver, tmpdir
 from queue_server.app import open_database
 from queue_server.core.clock import FakeClock
 from queue_server.core.config import DEMO_CONFIG_PATH, load_config
@@ -70,33 +69,28 @@ async def _delivery() -> None:
         await request.read()
         return web.json_response({"code": "200", "msg": "成功"})
 
-    app = web.Application()
-    app.router.add_post("/", answer)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("/"))
-    config = load_config(DEMO_CONFIG_PATH)
-    payload = {"case_no": "41168120261123A001", "item_code": "bdc-002", "item_name": "存量房转移登记",
-               "area_code": "411681", "hall": config.hall.name, "department": "bdc", "department_name": "不动产",
-               "ticket": "A001", "service": "bdc_transfer", "service_name": "不动产转移登记", "window": 1,
-               "staff_no": "9001", "at": "2026-11-23T09:15:00+08:00", "review_id": 1, "level": "dissatisfied",
-               "level_name": "不满意", "level_code": 2, "reasons": ["等候时间过长"], "comment": "材料清单不清楚",
-               "channel": "qr", "channel_name": "二维码", "channel_code": 3, "rater": "匿名", "staff_name": "值班1"}
-    messages = [Message(f"m{i}", "province", "province.review", payload, datetime.now(timezone.utc))
-                for i in range(MESSAGES)]
-    generic = build({"url": url}, config, DEMO_CONFIG_PATH)
-    sm = build({"url": url, "adapter": "sm", "app_id": "A", "sm2_private_key": private,
-                "sm4_key": secrets.token_hex(16)}, config, DEMO_CONFIG_PATH)
-    async with aiohttp.ClientSession() as http:
-        async def bare() -> None:
-            for m in messages:
-                body = generic.adapter.request(m.kind, m.payload, m.id, datetime.now(timezone.utc))
-                async with http.post(url, data=body.body, headers=body.headers) as r:
-                    await r.read()
+    async with loopback_receiver(answer) as url:
+        config = load_config(DEMO_CONFIG_PATH)
+        payload = {"case_no": "41168120261123A001", "item_code": "bdc-002", "item_name": "存量房转移登记",
+                   "area_code": "411681", "hall": config.hall.name, "department": "bdc", "department_name": "不动产",
+                   "ticket": "A001", "service": "bdc_transfer", "service_name": "不动产转移登记", "window": 1,
+                   "staff_no": "9001", "at": "2026-11-23T09:15:00+08:00", "review_id": 1, "level": "dissatisfied",
+                   "level_name": "不满意", "level_code": 2, "reasons": ["等候时间过长"], "comment": "材料清单不清楚",
+                   "channel": "qr", "channel_name": "二维码", "channel_code": 3, "rater": "匿名", "staff_name": "值班1"}
+        messages = [Message(f"m{i}", "province", "province.review", payload, datetime.now(timezone.utc))
+                    for i in range(MESSAGES)]
+        generic = build({"url": url}, config, DEMO_CONFIG_PATH)
+        sm = build({"url": url, "adapter": "sm", "app_id": "A", "sm2_private_key": private,
+                    "sm4_key": secrets.token_hex(16)}, config, DEMO_CONFIG_PATH)
+        async with aiohttp.ClientSession() as http:
+            async def bare() -> None:
+                for m in messages:
+                    body = generic.adapter.request(m.kind, m.payload, m.id, datetime.now(timezone.utc))
+                    async with http.post(url, data=body.body, headers=body.headers) as r:
+                        await r.read()
 
-        await channel_rates(http, bare, {"generic adapter": generic, "sm adapter (SM4 + SM2)": sm}, messages,
-                            "review messages to a loopback province")
-    await server.close()
+            await channel_rates(http, bare, {"generic adapter": generic, "sm adapter (SM4 + SM2)": sm}, messages,
+                                "review messages to a loopback province")
 
 
 def main() -> None:

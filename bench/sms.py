@@ -19,9 +19,8 @@ from datetime import datetime, timezone
 
 import aiohttp
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
-from bench.support import channel_rates, tmpdir
+from bench.support import channel_rates, loopback_receiver, tmpdir
 from queue_server.app import open_database
 from queue_server.core.clock import FakeClock
 from queue_server.core.config import DEMO_CONFIG_PATH, load_config
@@ -81,34 +80,29 @@ async def _delivery() -> None:
             return web.json_response({"Response": {"SendStatusSet": [{"Code": "Ok"}], "RequestId": "r"}})
         return web.json_response({"Code": "OK", "Message": "OK"})
 
-    app = web.Application()
-    app.router.add_post("/", answer)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("/"))
-    config = load_config(DEMO_CONFIG_PATH)
-    called = {"code": "1", "params": ["number", "window"]}
-    channels = {
-        "generic adapter": build({"provider": "generic", "url": url}, config),
-        "aliyun adapter (HMAC-SHA1)": build({"provider": "aliyun", "url": url, "access_key_id": "id",
-                                             "access_key_secret": "secret", "sign_name": "示范",
-                                             "templates": {"called": called}}, config),
-        "tencent adapter (TC3-HMAC-SHA256)": build({"provider": "tencent", "url": url, "secret_id": "id",
-                                                   "secret_key": "key", "sdk_app_id": "1400000000",
-                                                   "sign_name": "示范", "templates": {"called": called}}, config),
-    }
-    payload = {"phone": "13812341234", "params": {"number": "C001", "window": 8, "service": "社会保障卡办理"}}
-    messages = [Message(f"m{i}", "sms", "sms.called", payload, datetime.now(timezone.utc)) for i in range(MESSAGES)]
-    generic = channels["generic adapter"]
-    async with aiohttp.ClientSession() as http:
-        async def bare() -> None:
-            for m in messages:
-                request = generic.prepare(m)
-                async with http.post(url, data=request.body, headers=request.headers) as r:
-                    json.loads(await r.read())
+    async with loopback_receiver(answer) as url:
+        config = load_config(DEMO_CONFIG_PATH)
+        called = {"code": "1", "params": ["number", "window"]}
+        channels = {
+            "generic adapter": build({"provider": "generic", "url": url}, config),
+            "aliyun adapter (HMAC-SHA1)": build({"provider": "aliyun", "url": url, "access_key_id": "id",
+                                                 "access_key_secret": "secret", "sign_name": "示范",
+                                                 "templates": {"called": called}}, config),
+            "tencent adapter (TC3-HMAC-SHA256)": build({"provider": "tencent", "url": url, "secret_id": "id",
+                                                       "secret_key": "key", "sdk_app_id": "1400000000",
+                                                       "sign_name": "示范", "templates": {"called": called}}, config),
+        }
+        payload = {"phone": "13812341234", "params": {"number": "C001", "window": 8, "service": "社会保障卡办理"}}
+        messages = [Message(f"m{i}", "sms", "sms.called", payload, datetime.now(timezone.utc)) for i in range(MESSAGES)]
+        generic = channels["generic adapter"]
+        async with aiohttp.ClientSession() as http:
+            async def bare() -> None:
+                for m in messages:
+                    request = generic.prepare(m)
+                    async with http.post(url, data=request.body, headers=request.headers) as r:
+                        json.loads(await r.read())
 
-        await channel_rates(http, bare, channels, messages, "SMS to a loopback gateway")
-    await server.close()
+            await channel_rates(http, bare, channels, messages, "SMS to a loopback gateway")
 
 
 def main() -> None:

@@ -9,10 +9,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,6 +184,20 @@ print(json.dumps(lat))
 def lua_string(text: str) -> str:
     """A Lua string literal."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@asynccontextmanager
+async def loopback_receiver(answer: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """An aiohttp server on loopback answering every ``POST /`` with ``answer``; yields its URL (the gateway or
+    province an outbound channel delivers to in a bench)."""
+    app = web.Application()
+    app.router.add_post("/", answer)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("/"))
+    finally:
+        await server.close()
 
 
 async def channel_rates(http: aiohttp.ClientSession, bare: Callable[[], Awaitable[None]], channels: dict,
