@@ -22,6 +22,7 @@ from queue_server.reviews.requests import (BreakdownQuery, ComplaintActionPath, 
                                            SampleRequest)
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import require
+from queue_server.web.json_io import json_response
 
 ADMIN = ("admin",)
 routes = ApiRoutes()
@@ -36,7 +37,7 @@ async def _handle_list_complaints(request: web.Request, query: ComplaintListQuer
         request.app[DB], state=query.state, kind=query.kind, day_from=day_from, day_to=day_to)]
     if query.overdue:
         rows = [r for r in rows if r["overdue"]]
-    return web.json_response(rows)
+    return json_response(rows)
 
 
 @routes.post("/api/complaints", "登记诉求 Register a complaint (deadline in working days)", roles=ADMIN,
@@ -45,7 +46,7 @@ async def _handle_create_complaint(request: web.Request, body: ComplaintRequest)
     settings, config, at = state(request).settings, request.app[CONFIG], now(request)
     row = await admin_write(request, body.model_dump(),
                             lambda db, body, actor: complaints.create(db, body, settings, config, actor, at))
-    return web.json_response(complaints.complaint_json(row, config.hall.tz, at), status=201)
+    return json_response(complaints.complaint_json(row, config.hall.tz, at), status=201)
 
 
 @routes.get(r"/api/complaints/{id:\d+}", "诉求详情 One complaint with its history", roles=ADMIN, params=IdPath,
@@ -54,7 +55,7 @@ async def _handle_get_complaint(request: web.Request, path: IdPath) -> web.Respo
     require(request, "admin")
     db, tz = request.app[DB], request.app[CONFIG].hall.tz
     row = complaints.get(db, path.id)
-    return web.json_response({**complaints.complaint_json(row, tz, now(request)),
+    return json_response({**complaints.complaint_json(row, tz, now(request)),
                               "history": case_history(db, "complaint", row["id"], tz)})
 
 
@@ -67,14 +68,14 @@ async def _handle_complaint_action(request: web.Request, path: ComplaintActionPa
     complaint_id, action, at = path.id, path.action, now(request)
     row = await admin_write(request, body.model_dump(),
                             lambda db, body, actor: complaints.act(db, complaint_id, action, body, actor, at))
-    return web.json_response(complaints.complaint_json(row, request.app[CONFIG].hall.tz, at))
+    return json_response(complaints.complaint_json(row, request.app[CONFIG].hall.tz, at))
 
 
 @routes.get("/api/followups", "企业回访台账 Enterprises with call-backs and samples", roles=ADMIN, query=FollowupQuery)
 async def _handle_list_followups(request: web.Request, query: FollowupQuery) -> web.Response:
     require(request, "admin")
     category = query.category
-    return web.json_response(followups.ledger(request.app[DB], request.app[CONFIG].hall.tz, category=category))
+    return json_response(followups.ledger(request.app[DB], request.app[CONFIG].hall.tz, category=category))
 
 
 @routes.post("/api/enterprises", "登记服务企业 Register an enterprise served", roles=ADMIN, body=EnterpriseRequest,
@@ -83,7 +84,7 @@ async def _handle_add_enterprise(request: web.Request, body: EnterpriseRequest) 
     config, at = request.app[CONFIG], now(request)
     row = await admin_write(request, body.model_dump(),
                             lambda db, body, actor: followups.add_enterprise(db, body, config, actor, at))
-    return web.json_response(row, status=201)
+    return json_response(row, status=201)
 
 
 @routes.post(r"/api/enterprises/{id:\d+}/followups", "回访记录 A call-back", roles=ADMIN, params=IdPath,
@@ -92,7 +93,7 @@ async def _handle_add_followup(request: web.Request, path: IdPath, body: Followu
     enterprise, at = path.id, now(request)
     row = await admin_write(request, body.model_dump(),
                             lambda db, body, actor: followups.add_followup(db, enterprise, body, actor, at))
-    return web.json_response(row, status=201)
+    return json_response(row, status=201)
 
 
 @routes.post(r"/api/followups/{id:\d+}/samples", "督查抽查 Supervision's spot check", roles=ADMIN, params=IdPath,
@@ -101,7 +102,7 @@ async def _handle_add_sample(request: web.Request, path: IdPath, body: SampleReq
     followup, at = path.id, now(request)
     row = await admin_write(request, body.model_dump(),
                             lambda db, body, actor: followups.add_sample(db, followup, body, actor, at))
-    return web.json_response(row, status=201)
+    return json_response(row, status=201)
 
 
 @routes.post("/api/followups/draw", "随机抽查 Draw reached, not yet sampled call-backs at random", roles=ADMIN,
@@ -110,7 +111,7 @@ async def _handle_draw_samples(request: web.Request, body: DrawRequest) -> web.R
     """Supervision's random draw of call-backs to verify (抽查); the draw itself is not stored."""
     require(request, "admin")
     ids = followups.draw_for_sampling(request.app[DB], body.count, random.SystemRandom())
-    return web.json_response({"followup_ids": ids})
+    return json_response({"followup_ids": ids})
 
 
 @routes.get("/api/kpis", "指标 KPIs from the records: tickets, served, no_shows, mean/p90 wait, share_over_20_min, "
@@ -121,7 +122,7 @@ async def _handle_get_kpis(request: web.Request, query: DaysQuery) -> web.Respon
     day_from, day_to = day_range(request)
     config, at = request.app[CONFIG], now(request)
     figures = await run_read(request, lambda db: kpis.compute(kpis.load_facts(db, config, day_from, day_to), at))
-    return web.json_response({"from": day_from, "to": day_to, **kpis.rounded(figures)})
+    return json_response({"from": day_from, "to": day_to, **kpis.rounded(figures)})
 
 
 @routes.get("/api/kpis/breakdown", "分组指标 KPIs by day/week/month/quarter/window/staff/service/department",
@@ -133,7 +134,7 @@ async def _handle_get_kpi_breakdown(request: web.Request, query: BreakdownQuery)
     config, at = request.app[CONFIG], now(request)
     rows = await run_read(request, lambda db: [
         kpis.rounded(r) for r in kpis.breakdown(kpis.load_facts(db, config, day_from, day_to), by, at)])
-    return web.json_response({"from": day_from, "to": day_to, "by": by, "rows": _named(request, by, rows)})
+    return json_response({"from": day_from, "to": day_to, "by": by, "rows": _named(request, by, rows)})
 
 
 def _named(request: web.Request, by: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -169,7 +170,7 @@ async def _handle_get_ranking(request: web.Request, query: DaysQuery) -> web.Res
     config, at, weights = request.app[CONFIG], now(request), state(request).settings.ranking_weights
     rows = await run_read(request, lambda db: [kpis.rounded(r) for r in ranking.ranking(
         kpis.load_facts(db, config, day_from, day_to), at, weights, config.departments)])
-    return web.json_response({"from": day_from, "to": day_to, "weights": weights,
+    return json_response({"from": day_from, "to": day_to, "weights": weights,
                               "rows": _named(request, "department", rows)})
 
 
@@ -180,7 +181,7 @@ async def _handle_list_alerts(request: web.Request) -> web.Response:
     db, tz, at = request.app[DB], request.app[CONFIG].hall.tz, now(request)
     cases = [rectification.case_json(c, tz, at) for c in rectification.list_cases(db, state="open")]
     open_complaints = [complaints.complaint_json(c, tz, at) for c in complaints.list_rows(db, state="open")]
-    return web.json_response({
+    return json_response({
         "rectifications": [c for c in cases if c["overdue"]],
         "complaints": [c for c in open_complaints if c["overdue"]],
     })

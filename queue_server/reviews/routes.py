@@ -22,6 +22,7 @@ from queue_server.reviews.requests import (CaseActionPath, CaseActionRequest, Ca
                                            VoidRequest)
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import check_password_off_loop, require
+from queue_server.web.json_io import json_response
 from queue_server.web.security import GUARDS
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -110,7 +111,7 @@ async def _handle_create_review(request: web.Request, body: ReviewRequest) -> we
                                      comment, channel, flagged)
 
     review, case = await request.app[WRITER].run(write, events=lambda done: _review_events(*done))
-    return web.json_response(_created(review, case, config), status=201)
+    return json_response(_created(review, case, config), status=201)
 
 
 def _created(review: dict[str, Any], case: dict[str, Any] | None, config: Any) -> dict[str, Any]:
@@ -140,7 +141,7 @@ async def _handle_get_review_form(request: web.Request, path: ReviewTokenPath) -
     service = config.services.get(ticket["service"])
     window = config.windows.get(ticket["window"]) if ticket.get("window") is not None else None
     reviewed = records.review_of_ticket(db, ticket["id"]) is not None
-    return web.json_response({
+    return json_response({
         "hall": config.hall.name, "number": ticket["number"], "service": service.name if service else "",
         "window": ticket.get("window"), "window_name": window.name if window else "", "status": ticket["status"],
         "reviewed": reviewed, "reviewable": ticket["status"] == "finished" and not reviewed,
@@ -173,7 +174,7 @@ async def _handle_list_reviews(request: web.Request, query: ReviewListQuery) -> 
     rows = request.app[DB].query(
         f"SELECT * FROM reviews WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?", [*params, limit])
     tz = request.app[CONFIG].hall.tz
-    return web.json_response([records.review_json(r, tz) for r in rows])
+    return json_response([records.review_json(r, tz) for r in rows])
 
 
 @routes.post(r"/api/reviews/{id:\d+}/void", "作废评价 Void a malicious or mistaken review (kept, never deleted)",
@@ -194,7 +195,7 @@ async def _handle_void_review(request: web.Request, path: IdPath, body: VoidRequ
     await request.app[WRITER].run(lambda wdb: records.log_review_void(wdb, path.id, actor, reason, approver, at),
                                   events=lambda _: [Event(records.VOIDED_EVENT, {"id": path.id}, frozenset())])
     row = next(db.query("SELECT * FROM reviews WHERE id = ?", [path.id]))
-    return web.json_response(records.review_json(row, request.app[CONFIG].hall.tz))
+    return json_response(records.review_json(row, request.app[CONFIG].hall.tz))
 
 
 async def _second_admin(request: web.Request, staff_no: str, password: str) -> str:
@@ -221,7 +222,7 @@ async def _handle_list_unrated(request: web.Request, query: DaysQuery) -> web.Re
     from queue_server.reviews.common import local_iso
 
     rows = records.unrated_tickets(request.app[DB], day_from, day_to)
-    return web.json_response([{**r, "finished_at": local_iso(r["finished_at"], tz)} for r in rows])
+    return json_response([{**r, "finished_at": local_iso(r["finished_at"], tz)} for r in rows])
 
 
 @routes.post("/api/reviews/invitations", "邀评记录 Log an invitation; a 电话邀评 answered on the phone stores the review "
@@ -260,7 +261,7 @@ async def _handle_create_invitation(request: web.Request, body: InvitationReques
 
     review, case, invitation_id = await request.app[WRITER].run(
         write, events=lambda done: _review_events(*done))
-    return web.json_response({"id": invitation_id, "ticket": ticket["number"], "outcome": outcome,
+    return json_response({"id": invitation_id, "ticket": ticket["number"], "outcome": outcome,
                               "review": _created(review, case, config) if review else None}, status=201)
 
 
@@ -271,7 +272,7 @@ async def _handle_list_flags(request: web.Request) -> web.Response:
 
     tz = request.app[CONFIG].hall.tz
     rows = request.app[DB].query("SELECT * FROM review_flags ORDER BY id DESC LIMIT 500")
-    return web.json_response([{**r, "at": local_iso(r["at"], tz)} for r in rows])
+    return json_response([{**r, "at": local_iso(r["at"], tz)} for r in rows])
 
 
 @routes.get("/api/rectifications", "差评整改 Bad-review cases: [{id, review_id, ticket, window, level, state, "
@@ -287,7 +288,7 @@ async def _handle_list_cases(request: web.Request, query: CaseListQuery) -> web.
         request.app[DB], state=state_filter, day_from=day_from, day_to=day_to, window=query.window)]
     if query.overdue:
         rows = [r for r in rows if r["overdue"]]
-    return web.json_response(rows)
+    return json_response(rows)
 
 
 @routes.get(r"/api/rectifications/{id:\d+}", "整改案件 One case with its review and history", roles=ADMIN,
@@ -297,7 +298,7 @@ async def _handle_get_case(request: web.Request, path: IdPath) -> web.Response:
     db, tz = request.app[DB], request.app[CONFIG].hall.tz
     case = rectification.get_case(db, path.id)
     review = next(db.query("SELECT * FROM reviews WHERE id = ?", [case["review_id"]]))
-    return web.json_response({**rectification.case_json(case, tz, now(request)),
+    return json_response({**rectification.case_json(case, tz, now(request)),
                               "review": records.review_json(review, tz),
                               "history": case_history(db, "rectification", case["id"], tz)})
 
@@ -311,7 +312,7 @@ async def _handle_case_action(request: web.Request, path: CaseActionPath, body: 
     case_id, action, at = path.id, path.action, now(request)
     case = await admin_write(request, body.model_dump(),
                              lambda db, body, actor: rectification.act(db, case_id, action, body, actor, at))
-    return web.json_response(rectification.case_json(case, request.app[CONFIG].hall.tz, at))
+    return json_response(rectification.case_json(case, request.app[CONFIG].hall.tz, at))
 
 
 def setup(app: web.Application) -> None:

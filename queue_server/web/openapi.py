@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from queue_server import __version__
 from queue_server.web.api import ROUTE_TABLES, ApiRoutes, Operation
+from queue_server.web.json_io import json_response
 
 REF = "#/components/schemas/{model}"
 ERROR_SCHEMA = {"type": "object", "required": ["error", "message"],
@@ -135,7 +136,7 @@ routes = ApiRoutes()
 
 @routes.get("/api/openapi.json", "本接口的 OpenAPI 3.1 文档 This contract as OpenAPI")
 async def _handle_openapi(request: web.Request) -> web.Response:
-    return web.json_response(request.app[SPEC])
+    return json_response(request.app[SPEC])
 
 
 @routes.get("/api/docs", "接口说明页 The contract as an HTML page", produces="text/html")

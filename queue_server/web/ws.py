@@ -12,7 +12,6 @@ An event goes to a client by one of two paths, in ``seq`` order either way:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from aiohttp import WSCloseCode, web
 from queue_server.core.errors import ApiError, forbidden
 from queue_server.core.events import PUBLIC_TOPIC, Event
 from queue_server.web.auth import principal
+from queue_server.web.json_io import dumps
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class WebSocketHub:
 
 def _frame_head(name: str, data: dict) -> str:
     """A WebSocket message ``{"event", "data", "seq"}`` as JSON up to the value of ``seq``."""
-    return f'{{"event": {json.dumps(name)}, "data": {json.dumps(data, ensure_ascii=False)}, "seq": '
+    return f'{{"event":{dumps(name).decode()},"data":{dumps(data).decode()},"seq":'
 
 
 def _authorise(request: web.Request, topics: frozenset[str]) -> None:
