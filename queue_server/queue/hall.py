@@ -6,7 +6,6 @@ snapshot and ticket views live in :mod:`queue_server.queue.hall_view`.
 """
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
 
@@ -23,6 +22,7 @@ from queue_server.queue.appointments import AppointmentDesk
 from queue_server.queue.assignments import WindowAssignments
 from queue_server.queue.hall_view import HallView, public_ticket
 from queue_server.queue.staffing import reconcile_sign_ins
+from queue_server.web.json_io import dumps
 
 WAITING = ("waiting", "transferred")
 AT_WINDOW = ("called", "serving")
@@ -343,7 +343,7 @@ class Hall(AppointmentDesk, WindowAssignments, HallView):
              data: dict | None = None) -> None:
         self.db.execute(
             "insert into ticket_log (ticket_id, action, window, actor, reason, at, data) values (?, ?, ?, ?, ?, ?, ?)",
-            [ticket_id, action, window, actor, reason, at, json.dumps(data, ensure_ascii=False) if data else None])
+            [ticket_id, action, window, actor, reason, at, dumps(data).decode() if data else None])
 
 
 __all__ = ["Hall", "public_ticket", "WAITING", "AT_WINDOW", "business_day"]

@@ -4,7 +4,7 @@ Public views carry ticket numbers and service names only: no names, phones or ID
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
@@ -70,7 +70,9 @@ class HallView:
         if cached is not None and cached[0] <= now < cached[1]:
             return cached[2]
         day = business_day(now, self.config.hall)
-        self._day = (*business_day_span(day, self.config.hall), day.isoformat())
+        # kept in UTC, the clock's zone: comparing datetimes of one tzinfo skips two utcoffset() calls per bound
+        start, end = business_day_span(day, self.config.hall)
+        self._day = (start.astimezone(timezone.utc), end.astimezone(timezone.utc), day.isoformat())
         return self._day[2]
 
     # -- tickets ------------------------------------------------------------------------------------------------
