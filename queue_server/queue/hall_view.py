@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from queue_server.core.clock import Clock, from_iso
 from queue_server.core.config import HallConfig
-from queue_server.core.db import thread_db
+from queue_server.core.db import batch_point, thread_db
 from queue_server.core.hall_time import business_day, business_day_span
 from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacities, estimate_wait_minutes
 from queue_server.policy.ordering import OrderRule, QueuedTicket, window_queue
@@ -58,6 +58,9 @@ class HallView:
         # replaced whole: the writer thread and the loop share this object.
         self._day: tuple[datetime, datetime, str] | None = None  # (from, until, business day)
         self._capacity: tuple[tuple, dict[str, float]] = ((), {})  # (open windows' rows, capacity per service)
+        # On the writer thread only: figures read at a point of the open batch (see batch_point), kept while
+        # nothing is written but new tickets, which cannot change them (their window shares, service times).
+        self._memo: tuple[tuple[int, int] | None, dict] = (None, {})
 
     @property
     def db(self) -> Database:
@@ -217,9 +220,33 @@ class HallView:
         row = self.db.execute("select tidal_service, plan_service from windows where number = ?", [window]).fetchone()
         return self.window_services(window, *row) if row else self.window_services(window, None)
 
+    def _batch_memo(self) -> dict | None:
+        """Figures already read at the writer's current point in its batch (``None`` off the writer thread)."""
+        point = batch_point(self.db)
+        if point is None:
+            return None
+        if self._memo[0] != point:
+            self._memo = (point, {})
+        return self._memo[1]
+
+    def carry_memo(self, before: tuple[int, int] | None) -> None:
+        """Keep the batch's figures past writes that cannot change them (a new waiting ticket and its log line),
+        made since ``before`` with nothing else written in between, so the next ticket of the batch reuses them."""
+        if before is not None and self._memo[0] == before:
+            self._memo = (batch_point(self.db), self._memo[1])
+
     def _capacities(self) -> dict[str, float]:
         """Each service's share of the open windows (:func:`queue_server.policy.estimate.capacities`), worked out
         again only when the open windows or their planned and tidal services change."""
+        memo = self._batch_memo()
+        if memo is not None and "capacities" in memo:
+            return memo["capacities"]
+        shares = self._open_capacities()
+        if memo is not None:
+            memo["capacities"] = shares
+        return shares
+
+    def _open_capacities(self) -> dict[str, float]:
         rows = tuple(self.db.execute("select number, tidal_service, plan_service from windows where state = 'open' "
                                      "order by number").fetchall())
         cached = self._capacity
@@ -298,10 +325,16 @@ class HallView:
 
     def _recent(self, service: str) -> tuple[float, ...]:
         """The service's last :data:`RECENT_SAMPLES` service times in minutes, oldest first (an index range)."""
+        memo = self._batch_memo()
+        if memo is not None and (service, "recent") in memo:
+            return memo[service, "recent"]
         rows = self.db.execute(
             "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
             "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
-        return tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+        recent = tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+        if memo is not None:
+            memo[service, "recent"] = recent
+        return recent
 
     def priority_ahead(self) -> dict[str, int]:
         """Per service, how many a new 绿色通道 ticket would find ahead of it: the waiting tickets whose class goes
