@@ -325,15 +325,15 @@ class HallView:
 
     def _recent(self, service: str) -> tuple[float, ...]:
         """The service's last :data:`RECENT_SAMPLES` service times in minutes, oldest first (an index range)."""
-        memo = self._batch_memo()
-        if memo is not None and (service, "recent") in memo:
-            return memo[service, "recent"]
+        memo, key = self._batch_memo(), (service, self.today(), "recent")
+        if memo is not None and key in memo:
+            return memo[key]
         rows = self.db.execute(
             "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
-            "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
+            "and called_at is not null order by finished_at desc limit ?", [key[1], service, RECENT_SAMPLES]).fetchall()
         recent = tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
         if memo is not None:
-            memo[service, "recent"] = recent
+            memo[key] = recent
         return recent
 
     def priority_ahead(self) -> dict[str, int]:
