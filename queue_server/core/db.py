@@ -70,6 +70,33 @@ def batch_point(db: Database) -> tuple[int, int] | None:
     return None if batch is None else (batch, db.conn.total_changes)
 
 
+class BatchMemo:
+    """Figures read inside the writer's batch, kept while :func:`batch_point` stays where they were read.
+
+    An object shared by the loop and the writer keeps one; off the writer thread :meth:`figures` is ``None`` and
+    every read goes to the database as usual. Only the writer thread touches it.
+    """
+
+    def __init__(self) -> None:
+        self._point: tuple[int, int] | None = None
+        self._figures: dict = {}
+
+    def figures(self, db: Database) -> dict | None:
+        """The figures read at the batch's current point (emptied once it moved), or ``None`` off the writer."""
+        point = batch_point(db)
+        if point is None:
+            return None
+        if point != self._point:
+            self._point, self._figures = point, {}
+        return self._figures
+
+    def carry(self, db: Database, before: tuple[int, int] | None) -> None:
+        """Keep the figures past writes made since ``before`` that the caller knows leave them true (and nothing
+        else written in between: the point has not moved since)."""
+        if before is not None and self._point == before:
+            self._point = batch_point(db)
+
+
 def thread_db(default: Database) -> Database:
     """The connection bound to the calling thread (the writer's, inside a write operation), else ``default``.
 

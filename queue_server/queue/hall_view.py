@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from queue_server.core.clock import Clock, from_iso
 from queue_server.core.config import HallConfig
-from queue_server.core.db import batch_point, thread_db
+from queue_server.core.db import BatchMemo, thread_db
 from queue_server.core.hall_time import business_day, business_day_span
 from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacities, estimate_wait_minutes
 from queue_server.policy.ordering import OrderRule, QueuedTicket, window_queue
@@ -58,9 +58,9 @@ class HallView:
         # replaced whole: the writer thread and the loop share this object.
         self._day: tuple[datetime, datetime, str] | None = None  # (from, until, business day)
         self._capacity: tuple[tuple, dict[str, float]] = ((), {})  # (open windows' rows, capacity per service)
-        # On the writer thread only: figures read at a point of the open batch (see batch_point), kept while
-        # nothing is written but new tickets, which cannot change them (their window shares, service times).
-        self._memo: tuple[tuple[int, int] | None, dict] = (None, {})
+        # window shares and service times read in the writer's batch, kept while nothing is written but new
+        # tickets, which cannot change them (see carry_memo)
+        self._memo = BatchMemo()
 
     @property
     def db(self) -> Database:
@@ -220,42 +220,26 @@ class HallView:
         row = self.db.execute("select tidal_service, plan_service from windows where number = ?", [window]).fetchone()
         return self.window_services(window, *row) if row else self.window_services(window, None)
 
-    def _batch_memo(self) -> dict | None:
-        """Figures already read at the writer's current point in its batch (``None`` off the writer thread)."""
-        point = batch_point(self.db)
-        if point is None:
-            return None
-        if self._memo[0] != point:
-            self._memo = (point, {})
-        return self._memo[1]
-
     def carry_memo(self, before: tuple[int, int] | None) -> None:
         """Keep the batch's figures past writes that cannot change them (a new waiting ticket and its log line),
         made since ``before`` with nothing else written in between, so the next ticket of the batch reuses them."""
-        if before is not None and self._memo[0] == before:
-            self._memo = (batch_point(self.db), self._memo[1])
+        self._memo.carry(self.db, before)
 
     def _capacities(self) -> dict[str, float]:
         """Each service's share of the open windows (:func:`queue_server.policy.estimate.capacities`), worked out
-        again only when the open windows or their planned and tidal services change."""
-        memo = self._batch_memo()
+        again only when the open windows or their planned and tidal services change (read once per writer batch)."""
+        memo = self._memo.figures(self.db)
         if memo is not None and "capacities" in memo:
             return memo["capacities"]
-        shares = self._open_capacities()
-        if memo is not None:
-            memo["capacities"] = shares
-        return shares
-
-    def _open_capacities(self) -> dict[str, float]:
         rows = tuple(self.db.execute("select number, tidal_service, plan_service from windows where state = 'open' "
                                      "order by number").fetchall())
-        cached = self._capacity
-        if cached[0] == rows:
-            return cached[1]
-        shares = capacities([self.window_services(n, tidal, plan) for n, tidal, plan in rows
-                             if n in self.config.windows])
-        self._capacity = (rows, shares)
-        return shares
+        cached = self._capacity  # one read: the loop may replace it meanwhile, with its own committed view
+        if cached[0] != rows:
+            cached = self._capacity = (rows, capacities([self.window_services(n, tidal, plan)
+                                                         for n, tidal, plan in rows if n in self.config.windows]))
+        if memo is not None:
+            memo["capacities"] = cached[1]
+        return cached[1]
 
     def set_aside(self, window: int) -> tuple[list[str], list[str]]:
         """Today's numbers this window put on hold (for 回呼) and skipped that may still re-queue (for 过号重排)."""
@@ -325,7 +309,7 @@ class HallView:
 
     def _recent(self, service: str) -> tuple[float, ...]:
         """The service's last :data:`RECENT_SAMPLES` service times in minutes, oldest first (an index range)."""
-        memo, key = self._batch_memo(), (service, self.today(), "recent")
+        memo, key = self._memo.figures(self.db), (service, self.today(), "recent")
         if memo is not None and key in memo:
             return memo[key]
         rows = self.db.execute(
