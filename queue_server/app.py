@@ -21,7 +21,9 @@ from queue_server.core.writer import Writer
 from queue_server.keys import BUS, CLOCK, CONFIG, DB, HALL, OPEN_ALL_HOURS, WRITER
 from queue_server.queue.hall import Hall
 from queue_server.web import openapi, security
+from queue_server.web.auth import TOKEN_CACHE
 from queue_server.web.json_io import error_middleware
+from queue_server.web.token_cache import TokenCache
 from queue_server.web.ws import HUB, WebSocketHub
 
 #: the hall's areas, in the order their tables are migrated and their routes registered (the queue core first: the
@@ -86,6 +88,7 @@ def create_app(config: HallConfig, *, db: Database, clock: Clock, open_all_hours
     app[HUB] = hub
     app[HALL] = hall
     app[WRITER] = writer
+    app[TOKEN_CACHE] = TokenCache()
 
     async def _run_writer(app: web.Application):
         # registered before any area's: the areas' start-up work may write, and their clean-up runs first

@@ -90,3 +90,47 @@ async def test_an_outlier_service_barely_moves_the_estimate(server, api):
     waiting = [await take(api, kiosk) for _ in range(2)]
     # Clipped at 3 × median (60): (4 × 25 + 20 + 20 + 60) / 7 = 28.6 per ticket; unclipped it would be 37.1.
     assert waiting[1]["ahead"] == 1 and waiting[1]["estimated_wait_min"] == 29
+
+
+
+async def test_a_ticket_issued_after_another_write_in_the_same_batch_is_quoted_from_the_new_state(server, api, tmp_path):
+    """GIVEN one hpf_loan ticket waiting and one called ten minutes ago at window 12 WHEN one batch of the writer
+    takes, in this order, a new ticket, the finish of the called one (the service's first time today) and another
+    new ticket THEN the first is quoted from the configured 25 minutes a ticket and the second from the blended 22,
+    as a fresh read of its status gives: what the writer keeps from ticket to ticket within a batch does not
+    outlive a write that changes it."""
+    import asyncio
+
+    from queue_server.keys import WRITER
+
+    kiosk, staff = server.token("kiosk"), api.as_(server.token("staff", 12))
+    called, _ = await take(api, kiosk), await take(api, kiosk)
+    assert (await staff.post("/api/windows/12/call"))[1]["number"] == called["number"]
+    server.clock.advance(10 * 60)
+
+    writer, trigger = server.app[WRITER], tmp_path / "hold"
+    writer._hold = str(trigger)  # the test hook: the writer stops before its commit while the file exists
+    trigger.touch()
+    try:
+        holding = asyncio.create_task(take(api, kiosk))
+        for _ in range(500):
+            if (tmp_path / "hold.held").exists():
+                break
+            await asyncio.sleep(0.01)
+        batches = writer.batches
+        first = asyncio.create_task(take(api, kiosk))
+        await asyncio.sleep(0.2)  # queued in this order behind the held batch
+        finish = asyncio.create_task(staff.post("/api/windows/12/finish"))
+        await asyncio.sleep(0.2)
+        second = asyncio.create_task(take(api, kiosk))
+        await asyncio.sleep(0.2)
+    finally:
+        trigger.unlink()
+    await holding
+    first, (status, _), second = await first, await finish, await second
+    assert status == 200 and writer.batches == batches + 2  # the held batch, then the three together
+
+    assert (first["ahead"], first["estimated_wait_min"]) == (2, 50)
+    assert (second["ahead"], second["estimated_wait_min"]) == (3, 66)
+    status, now = await api.get(f"/api/tickets/{second['token']}")
+    assert (status, now["ahead"], now["estimated_wait_min"]) == (200, 3, 66)

@@ -172,3 +172,25 @@ async def test_a_revoked_device_token_stops_working(server, api):
     assert row.last_used_at is not None
     assert revoke_token(server.db, server.clock, row.id)
     assert (await kiosk.post("/api/tickets", {"service": "bdc_transfer", "request_id": "b"}))[0] == 401
+
+
+async def test_a_token_revoked_by_another_process_stops_working_within_its_freshness(server, api, db_path):
+    """GIVEN a hall display whose token the server has just looked up (and remembers) WHEN ``govhall token revoke`` runs in
+    another process THEN the display is refused within the cache's freshness, and a logout ends a session at once."""
+    from queue_server.web.auth import list_tokens
+    from queue_server.web.token_cache import FRESH_FOR
+
+    display = api.as_(server.token("display"))
+    assert (await display.get("/api/windows/3"))[0] == 200
+    row = next(t for t in list_tokens(server.db, server.clock.now()) if t.role == "display")
+    revoked = await asyncio.to_thread(_govhall, "token", "revoke", "--db", str(db_path), str(row.id))
+    assert revoked.returncode == 0, revoked.stderr
+    done = time.monotonic()
+    while (await display.get("/api/windows/3"))[0] != 401:
+        assert time.monotonic() - done < FRESH_FOR + 1, "the revoked token still works"
+        await asyncio.sleep(0.02)
+
+    staff = api.as_(server.sign_in(3)[3])
+    assert (await staff.get("/api/windows/3"))[0] == 200
+    assert (await staff.post("/api/logout"))[0] == 200
+    assert (await staff.get("/api/windows/3"))[0] == 401

@@ -156,13 +156,17 @@ async def test_reads_answer_while_a_write_waits_for_its_commit(server, tmp_path)
                 return r.status, await r.json()
 
         task = asyncio.create_task(issue())
-        await _wait_for(tmp_path / "hold.held")
-        async with http.get(f"{server.url}/api/health") as r:
-            assert r.status == 200
-        async with http.get(f"{server.url}/api/hall") as r:
-            si_card = next(s for s in (await r.json())["services"] if s["code"] == "si_card")
-        assert si_card["waiting"] == 0 and not task.done()
-        trigger.unlink()
+        try:
+            await _wait_for(tmp_path / "hold.held")
+            async with http.get(f"{server.url}/api/health") as r:
+                health = r.status, await r.json()
+            async with http.get(f"{server.url}/api/hall") as r:
+                si_card = next(s for s in (await r.json())["services"] if s["code"] == "si_card")
+            done_early = task.done()
+        finally:
+            trigger.unlink()  # a failed check must not leave the writer held (the server could not stop)
+        assert health[0] == 200, health
+        assert si_card["waiting"] == 0 and not done_early
         status, ticket = await task
         assert status == 201 and ticket["ahead"] == 0
         async with http.get(f"{server.url}/api/hall") as r:

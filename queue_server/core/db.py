@@ -54,6 +54,49 @@ def bind_thread_db(db: Database | None) -> None:
     _thread.db = db
 
 
+def bind_thread_batch(serial: int | None) -> None:
+    """Record, on the writer thread, which batch (transaction) is open now (``None``: none)."""
+    _thread.batch = serial
+
+
+def batch_point(db: Database) -> tuple[int, int] | None:
+    """Where the writer's batch stands on the calling thread: ``(batch, changes so far)``, or ``None`` off the
+    writer thread. Two equal points mean nothing was written in between, by this batch or anyone else (the batch
+    holds the write lock), so figures read at the first still hold at the second: a memo keyed on it is exact.
+
+    ``total_changes`` is an attribute of the connection, not a statement: reading it costs no SQLite call.
+    """
+    batch = getattr(_thread, "batch", None)
+    return None if batch is None else (batch, db.conn.total_changes)
+
+
+class BatchMemo:
+    """Figures read inside the writer's batch, kept while :func:`batch_point` stays where they were read.
+
+    An object shared by the loop and the writer keeps one; off the writer thread :meth:`figures` is ``None`` and
+    every read goes to the database as usual. Only the writer thread touches it.
+    """
+
+    def __init__(self) -> None:
+        self._point: tuple[int, int] | None = None
+        self._figures: dict = {}
+
+    def figures(self, db: Database) -> dict | None:
+        """The figures read at the batch's current point (emptied once it moved), or ``None`` off the writer."""
+        point = batch_point(db)
+        if point is None:
+            return None
+        if point != self._point:
+            self._point, self._figures = point, {}
+        return self._figures
+
+    def carry(self, db: Database, before: tuple[int, int] | None) -> None:
+        """Keep the figures past writes made since ``before`` that the caller knows leave them true (and nothing
+        else written in between: the point has not moved since)."""
+        if before is not None and self._point == before:
+            self._point = batch_point(db)
+
+
 def thread_db(default: Database) -> Database:
     """The connection bound to the calling thread (the writer's, inside a write operation), else ``default``.
 
@@ -65,12 +108,20 @@ def thread_db(default: Database) -> Database:
 
 
 @contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
+def write_transaction(db: Database, *, own_savepoint: bool = True) -> Iterator[Database]:
     """One ``BEGIN IMMEDIATE`` … ``COMMIT`` block; rolled back on any exception.
 
     Nested use joins the outer transaction (through a savepoint), so helpers can be composed.
+
+    :param own_savepoint: ``False`` for a hot block whose callers never catch its failure and carry on in the same
+        transaction (issuing a ticket): nested, it then joins the outer transaction without a savepoint of its
+        own, and a failure rolls back with whatever encloses it (in the server, the writer's savepoint of the
+        operation). Two statements fewer per use.
     """
     conn = db.conn
+    if conn.in_transaction and not own_savepoint:
+        yield db
+        return
     if conn.in_transaction:
         # one fixed name, not sqlite-utils' random one per use: SQLite nests savepoints of the same name (RELEASE
         # and ROLLBACK TO take the innermost), and a fixed text is prepared once, not for every write

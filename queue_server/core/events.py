@@ -49,7 +49,7 @@ class EventBus:
         for callback in list(self._subscribers):
             try:
                 result = callback(event)
-                if inspect.isawaitable(result):
+                if result is not None and inspect.isawaitable(result):  # most subscribers return None
                     task = asyncio.ensure_future(result)
                     task.add_done_callback(_log_failure)
             except Exception:

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from queue_server.core.db import bind_thread_db, connect
+from queue_server.core.db import bind_thread_batch, bind_thread_db, connect
 from queue_server.core.events import Event
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,8 @@ class Writer:
         #: figures for benches and logs: batches committed and operations run
         self.batches = 0
         self.operations = 0
+        #: transactions begun: the batch number :func:`queue_server.core.db.batch_point` reports
+        self._begun = 0
 
     # -- life cycle ---------------------------------------------------------------------------------------------
 
@@ -226,6 +228,8 @@ class Writer:
         except Exception as exc:  # the database is unusable: every caller hears why
             log.exception("writer could not begin a transaction")
             return [(False, exc, [])] * len(batch), []
+        self._begun += 1
+        bind_thread_batch(self._begun)
         for op in batch:
             conn.execute("SAVEPOINT op")
             try:
@@ -241,6 +245,8 @@ class Writer:
                     # the batch are lost too, so they fail as well; the rest start a new transaction
                     outcomes = [(False, exc, [])] * (len(outcomes) + 1)
                     conn.execute("BEGIN IMMEDIATE")
+                    self._begun += 1
+                    bind_thread_batch(self._begun)
             else:
                 conn.execute("RELEASE op")
                 outcomes.append((True, value, events))
@@ -254,6 +260,8 @@ class Writer:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             return [(False, exc, [])] * len(batch), []
+        finally:
+            bind_thread_batch(None)
         self.batches += 1
         self.operations += len(batch)
         return outcomes, trailing

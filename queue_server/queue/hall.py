@@ -6,7 +6,6 @@ snapshot and ticket views live in :mod:`queue_server.queue.hall_view`.
 """
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from sqlite_utils import Database
 
 from queue_server.core.clock import Clock, from_iso, to_iso
 from queue_server.core.config import HallConfig
-from queue_server.core.db import write_transaction
+from queue_server.core.db import batch_point, write_transaction
 from queue_server.core.errors import ApiError, conflict, invalid, not_found
 from queue_server.core.events import Event
 from queue_server.core.hall_time import business_day
@@ -23,6 +22,7 @@ from queue_server.queue.appointments import AppointmentDesk
 from queue_server.queue.assignments import WindowAssignments
 from queue_server.queue.hall_view import HallView, public_ticket
 from queue_server.queue.staffing import reconcile_sign_ins
+from queue_server.web.json_io import dumps
 
 WAITING = ("waiting", "transferred")
 AT_WINDOW = ("called", "serving")
@@ -100,15 +100,18 @@ class Hall(AppointmentDesk, WindowAssignments, HallView):
         srv = self.config.services[service]
         now = to_iso(self.clock.now())
         today = self.today()
-        with write_transaction(self.db):
+        # Inside the writer's operation this block takes no savepoint of its own: nobody catches a failure of
+        # issuing and carries on in the same operation, and the operation's own savepoint rolls it back.
+        with write_transaction(self.db, own_savepoint=False):
+            # its place is worked out before it is stored, so the row is written once, with it
+            point = batch_point(self.db)
+            ahead, estimate, waiting = self.place_new(service, kind, now)
             seq = self.db.execute(
                 "insert into ticket_counters (prefix, business_day, last_seq) values (?, ?, 1) "
                 "on conflict (prefix, business_day) do update set last_seq = last_seq + 1 returning last_seq",
                 [srv.prefix, today],
             ).fetchone()[0]
             number = f"{srv.prefix}{seq:0{self.config.hall.number_digits}d}"
-            # its place is worked out before it is stored, so the row is written once, with it
-            ahead, estimate, waiting = self.place_new(service, kind, now)
             token = secrets.token_urlsafe(16)
             cursor = self.db.execute(
                 "insert into tickets (number, service, prefix, seq, business_day, status, priority, kind, request_id, "
@@ -119,6 +122,7 @@ class Hall(AppointmentDesk, WindowAssignments, HallView):
             )
             ticket_id = cursor.lastrowid
             self._log(ticket_id, "issue", None, actor, None, now, {"kind": kind, "priority": priority})
+        self.carry_memo(point)
         # the row as just written (the same columns ticket_by_id reads), not read back
         ticket = self._ticket_dict((ticket_id, number, service, "waiting", priority, kind, token, now, None, None,
                                     None, None, ahead, estimate, today, 0), (ahead, estimate))
@@ -343,7 +347,7 @@ class Hall(AppointmentDesk, WindowAssignments, HallView):
              data: dict | None = None) -> None:
         self.db.execute(
             "insert into ticket_log (ticket_id, action, window, actor, reason, at, data) values (?, ?, ?, ?, ?, ?, ?)",
-            [ticket_id, action, window, actor, reason, at, json.dumps(data, ensure_ascii=False) if data else None])
+            [ticket_id, action, window, actor, reason, at, dumps(data).decode() if data else None])
 
 
 __all__ = ["Hall", "public_ticket", "WAITING", "AT_WINDOW", "business_day"]

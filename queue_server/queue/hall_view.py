@@ -4,13 +4,13 @@ Public views carry ticket numbers and service names only: no names, phones or ID
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
 from queue_server.core.clock import Clock, from_iso
 from queue_server.core.config import HallConfig
-from queue_server.core.db import thread_db
+from queue_server.core.db import BatchMemo, thread_db
 from queue_server.core.hall_time import business_day, business_day_span
 from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacities, estimate_wait_minutes
 from queue_server.policy.ordering import OrderRule, QueuedTicket, window_queue
@@ -58,6 +58,9 @@ class HallView:
         # replaced whole: the writer thread and the loop share this object.
         self._day: tuple[datetime, datetime, str] | None = None  # (from, until, business day)
         self._capacity: tuple[tuple, dict[str, float]] = ((), {})  # (open windows' rows, capacity per service)
+        # window shares and service times read in the writer's batch, kept while nothing is written but new
+        # tickets, which cannot change them (see carry_memo)
+        self._memo = BatchMemo()
 
     @property
     def db(self) -> Database:
@@ -70,7 +73,9 @@ class HallView:
         if cached is not None and cached[0] <= now < cached[1]:
             return cached[2]
         day = business_day(now, self.config.hall)
-        self._day = (*business_day_span(day, self.config.hall), day.isoformat())
+        # kept in UTC, the clock's zone: comparing datetimes of one tzinfo skips two utcoffset() calls per bound
+        start, end = business_day_span(day, self.config.hall)
+        self._day = (start.astimezone(timezone.utc), end.astimezone(timezone.utc), day.isoformat())
         return self._day[2]
 
     # -- tickets ------------------------------------------------------------------------------------------------
@@ -215,18 +220,26 @@ class HallView:
         row = self.db.execute("select tidal_service, plan_service from windows where number = ?", [window]).fetchone()
         return self.window_services(window, *row) if row else self.window_services(window, None)
 
+    def carry_memo(self, before: tuple[int, int] | None) -> None:
+        """Keep the batch's figures past writes that cannot change them (a new waiting ticket and its log line),
+        made since ``before`` with nothing else written in between, so the next ticket of the batch reuses them."""
+        self._memo.carry(self.db, before)
+
     def _capacities(self) -> dict[str, float]:
         """Each service's share of the open windows (:func:`queue_server.policy.estimate.capacities`), worked out
-        again only when the open windows or their planned and tidal services change."""
+        again only when the open windows or their planned and tidal services change (read once per writer batch)."""
+        memo = self._memo.figures(self.db)
+        if memo is not None and "capacities" in memo:
+            return memo["capacities"]
         rows = tuple(self.db.execute("select number, tidal_service, plan_service from windows where state = 'open' "
                                      "order by number").fetchall())
-        cached = self._capacity
-        if cached[0] == rows:
-            return cached[1]
-        shares = capacities([self.window_services(n, tidal, plan) for n, tidal, plan in rows
-                             if n in self.config.windows])
-        self._capacity = (rows, shares)
-        return shares
+        cached = self._capacity  # one read: the loop may replace it meanwhile, with its own committed view
+        if cached[0] != rows:
+            cached = self._capacity = (rows, capacities([self.window_services(n, tidal, plan)
+                                                         for n, tidal, plan in rows if n in self.config.windows]))
+        if memo is not None:
+            memo["capacities"] = cached[1]
+        return cached[1]
 
     def set_aside(self, window: int) -> tuple[list[str], list[str]]:
         """Today's numbers this window put on hold (for 回呼) and skipped that may still re-queue (for 过号重排)."""
@@ -296,10 +309,16 @@ class HallView:
 
     def _recent(self, service: str) -> tuple[float, ...]:
         """The service's last :data:`RECENT_SAMPLES` service times in minutes, oldest first (an index range)."""
+        memo, key = self._memo.figures(self.db), (service, self.today(), "recent")
+        if memo is not None and key in memo:
+            return memo[key]
         rows = self.db.execute(
             "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
-            "and called_at is not null order by finished_at desc limit ?", [self.today(), service, RECENT_SAMPLES]).fetchall()
-        return tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+            "and called_at is not null order by finished_at desc limit ?", [key[1], service, RECENT_SAMPLES]).fetchall()
+        recent = tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+        if memo is not None:
+            memo[key] = recent
+        return recent
 
     def priority_ahead(self) -> dict[str, int]:
         """Per service, how many a new 绿色通道 ticket would find ahead of it: the waiting tickets whose class goes

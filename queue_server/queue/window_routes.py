@@ -18,6 +18,7 @@ from queue_server.web.auth import (PHOTO_TYPES, ROLES, hash_token, login, presen
                                    staff_photo)
 from queue_server.web.json_io import json_response
 from queue_server.web.security import GUARDS
+from queue_server.web.token_cache import forget_everywhere
 from queue_server.web.types import Code, Line, WindowNumber
 
 #: roles that may act on a window: its own staff, managers, and the device agent relaying a hardware keypad
@@ -180,6 +181,7 @@ async def _handle_logout(request: web.Request) -> web.Response:
             hall.set_staff(who.window, None, None)
 
     await request.app[WRITER].run(revoke)
+    forget_everywhere()  # committed: from the next request on, the token is asked of the database again
     return json_response({"status": "ok"})
 
 

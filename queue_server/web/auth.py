@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from sqlite_utils import Database
 from queue_server.core.clock import Clock, from_iso, to_iso
 from queue_server.core.db import write_transaction
 from queue_server.core.errors import ApiError, forbidden, unauthorized
+from queue_server.web.token_cache import Remembered, TokenCache, forget_everywhere
 
 ROLES = ("admin", "staff", "kiosk", "tablet", "display", "agent")
 #: a token's "last used" is written at most this often: a write per request would cost more than it tells
@@ -90,25 +92,37 @@ def create_token(db: Database, clock: Clock, role: str, window: int | None = Non
 
 
 def lookup(db: Database, token: str, now: datetime | None = None,
-           note_use: Callable[[int, datetime], None] | None = None) -> Principal | None:
+           note_use: Callable[[int, datetime], None] | None = None,
+           cache: TokenCache | None = None) -> Principal | None:
     """The principal for a presented token, or ``None`` if it is unknown, revoked or (at ``now``) expired.
 
     Notes when the token was last used (for ``govhall token list``), at most every :data:`LAST_USED_EVERY`: through
     ``note_use(token_id, now)`` (the server hands the note to its writer), else on ``db`` itself.
+
+    :param cache: the server's remembered tokens (:mod:`queue_server.web.token_cache`): a token read moments ago
+        is not asked of the database again.
     """
-    row = db.execute(
-        "select id, role, window, name, staff_no, expires_at, last_used_at from auth_tokens "
-        "where token_hash = ? and revoked_at is null",
-        [hash_token(token)],
-    ).fetchone()
-    if row is None:
-        return None
-    if now is not None:
-        if row[5] is not None and from_iso(row[5]) <= now:
+    entry = cache.fresh(token) if cache is not None else None
+    if entry is None:
+        generation = cache.generation if cache is not None else 0
+        row = db.execute(
+            "select id, role, window, name, staff_no, expires_at, last_used_at from auth_tokens "
+            "where token_hash = ? and revoked_at is null",
+            [hash_token(token)],
+        ).fetchone()
+        if row is None:
             return None
-        if row[6] is None or now - from_iso(row[6]) >= LAST_USED_EVERY:
-            (note_use or functools.partial(_note_use, db))(row[0], now)
-    return _principal(row[1], row[2], row[3], row[0], row[4])
+        entry = Remembered(_principal(row[1], row[2], row[3], row[0], row[4]), from_iso(row[5]), from_iso(row[6]),
+                           time.monotonic())
+        if cache is not None:
+            cache.keep(token, entry, generation)
+    if now is not None:
+        if entry.expires_at is not None and entry.expires_at <= now:
+            return None
+        if entry.last_used_at is None or now - entry.last_used_at >= LAST_USED_EVERY:
+            entry.last_used_at = now
+            (note_use or functools.partial(_note_use, db))(entry.principal.token_id, now)
+    return entry.principal
 
 
 def _note_use(db: Database, token_id: int, now: datetime) -> None:
@@ -175,6 +189,7 @@ def revoke_token(db: Database, clock: Clock, token_id: int) -> bool:
         if staff_no is not None and window is not None:
             db.execute("update windows set staff_no = null, staff_name = null, updated_at = ? "
                        "where number = ? and staff_no = ?", [now, window, staff_no])
+    forget_everywhere()
     return True
 
 
@@ -184,6 +199,9 @@ def presented_token(request: web.Request) -> str | None:
         return header[7:].strip() or None
     return request.query.get("token") or None
 
+
+#: the server's remembered tokens (absent: every request asks the database)
+TOKEN_CACHE: web.AppKey[TokenCache] = web.AppKey("token_cache", TokenCache)
 
 #: the request's caller once known: looked up once per request (the declared roles and the handler both ask), or
 #: left there by a server that resolves tokens itself (the city server, over PostgreSQL)
@@ -213,7 +231,7 @@ def _lookup_principal(request: web.Request) -> Principal | None:
         task.add_done_callback(_NOTES.discard)
 
     return lookup(request.app[DB], token, request.app[CLOCK].now(),
-                  note_use if writer is not None and writer.running else None)
+                  note_use if writer is not None and writer.running else None, request.app.get(TOKEN_CACHE))
 
 
 #: notes of use on their way to the writer (kept so they are not collected before they run)
@@ -301,6 +319,8 @@ def add_staff(db: Database, clock: Clock, staff_no: str, name: str, role: str, p
         if revoked:
             db.execute("update windows set staff_no = null, staff_name = null, updated_at = ? where staff_no = ?",
                        [now, staff_no])
+    if revoked:
+        forget_everywhere()
     return revoked
 
 
