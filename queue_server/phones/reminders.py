@@ -29,7 +29,7 @@ from queue_server.core.config import HallConfig
 from queue_server.core.events import Event
 from queue_server.phones.settings import ReminderSettings
 from queue_server.policy.ordering import OrderRule
-from queue_server.queue.hall_view import people_ahead
+from queue_server.queue.positions import people_ahead
 
 Messages = list[tuple[str, dict[str, Any]]]
 #: events after which someone may have fewer ahead of them

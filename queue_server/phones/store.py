@@ -13,7 +13,7 @@ from queue_server.core.errors import ApiError, conflict
 from queue_server.core.privacy import mask_phone
 from queue_server.policy.ordering import OrderRule
 from queue_server.queue import admin_log
-from queue_server.queue.hall_view import people_ahead
+from queue_server.queue.positions import people_ahead
 
 #: a mainland mobile number: 11 digits, 1 then 3–9 (the numbering plan's mobile ranges)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")

@@ -14,10 +14,9 @@ from queue_server.core.db import BatchMemo, thread_db
 from queue_server.core.hall_time import business_day, business_day_span
 from queue_server.policy.estimate import RECENT_SAMPLES, ServiceLoad, capacities, estimate_wait_minutes
 from queue_server.policy.ordering import OrderRule, QueuedTicket, window_queue
+from queue_server.queue.positions import QUEUED as _QUEUED
+from queue_server.queue.positions import kind_rank, people_ahead, ranked
 from queue_server.queue.staffing import staffed_windows, ticket_tags
-
-#: a ticket in a queue (the partial indexes of migration m005 cover exactly these)
-_QUEUED = "status in ('waiting', 'transferred')"
 
 _TICKET_COLUMNS = (
     "id, number, service, status, priority, kind, token, issued_at, called_at, finished_at, window, target_window, "
@@ -153,7 +152,7 @@ class HallView:
             [self.today(), service]).fetchone()[0]
 
     def _kind_rank(self, kind: str) -> int:
-        return _kind_rank(self.order_rule, kind)
+        return kind_rank(self.order_rule, kind)
 
     def _queue_counts(self, service: str) -> tuple[dict[str, int], int]:
         """From ``queue_counts``: the tickets waiting in ``service``'s own queue per kind, and all its waiting
@@ -179,7 +178,7 @@ class HallView:
         after ``queue_at`` (usually none) are behind it. Issuing so costs the same with 10 or 10,000 waiting.
         """
         counts, waiting = self._queue_counts(service)
-        ahead, same = _ranked(self.order_rule, counts, kind)
+        ahead, same = ranked(self.order_rule, counts, kind)
         behind = self.db.execute(
             f"select count(*) from tickets where business_day = ? and service = ? and kind in "
             f"({','.join('?' * len(same))}) and {_QUEUED} and target_window is null and queue_at > ?",
@@ -378,38 +377,3 @@ class HallView:
     def _now_local(self) -> str:
         now: datetime = self.clock.now()
         return now.astimezone(self.config.hall.tz).isoformat(timespec="seconds")
-
-
-def _kind_rank(rule: OrderRule, kind: str) -> int:
-    order = rule.class_order
-    return order.index(kind) if kind in order else len(order)
-
-
-def _ranked(rule: OrderRule, counts: dict[str, int], kind: str) -> tuple[int, list[str]]:
-    """How many of the waiting ``counts`` (per kind) are of kinds called before ``kind``, and the kinds that rank
-    with it."""
-    rank = _kind_rank(rule, kind)
-    before = sum(n for k, n in counts.items() if _kind_rank(rule, k) < rank)
-    return before, sorted({k for k in counts if _kind_rank(rule, k) == rank} | {kind})
-
-
-def people_ahead(db: Database, rule: OrderRule, day: str, ticket_id: int, service: str, kind: str, queue_at: str,
-                 target: int | None) -> int:
-    """How many are ahead of waiting ticket ``ticket_id`` of business day ``day``, with the key of
-    :func:`queue_server.policy.ordering.ahead_of` (a test keeps the two in agreement).
-
-    The kinds called before the ticket's are read from ``queue_counts``; within its own kind the tickets ahead
-    are counted on the call-order index. (A ticket about to be issued: :meth:`HallView.place_new`.)
-    """
-    if target is not None:
-        return db.execute(
-            f"select count(*) from tickets where business_day = ? and target_window = ? and {_QUEUED} and "
-            f"(queue_at, id) < (?, ?)", [day, target, queue_at, ticket_id]).fetchone()[0]
-    counts = dict(db.execute(
-        "select kind, waiting from queue_counts where business_day = ? and service = ? and directed = 0",
-        [day, service]).fetchall())
-    ahead, same = _ranked(rule, counts, kind)
-    return ahead + db.execute(
-        f"select count(*) from tickets where business_day = ? and service = ? and kind in ({','.join('?' * len(same))}) "
-        f"and {_QUEUED} and target_window is null and (queue_at, id) < (?, ?)",
-        [day, service, *same, queue_at, ticket_id]).fetchone()[0]
