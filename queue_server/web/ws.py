@@ -52,11 +52,14 @@ class _Client:
     def keeps_up(self) -> bool:
         """Whether its next message may be written directly: behind direct ones still pending, or with its queue
         empty and its socket nearly drained."""
-        if self.direct:
-            return True
-        if self.writing or not self.queue.empty() or self.transport is None or self.transport.is_closing():
-            return False
-        return self.transport.get_write_buffer_size() < DIRECT_LIMIT
+        return bool(self.direct) or not self.backed_up()
+
+    def backed_up(self) -> bool:
+        """Whether its writer task or queue holds messages, or its socket is closing or holds too much unsent:
+        then a message must go through its queue, behind the others."""
+        transport = self.transport
+        return (self.writing or not self.queue.empty() or transport is None or transport.is_closing()
+                or transport.get_write_buffer_size() >= DIRECT_LIMIT)
 
     def wants(self, event: Event) -> bool:
         return bool(self.topics & event.topics)
@@ -128,9 +131,7 @@ class WebSocketHub:
                     client.direct -= 1
                     if client.dropped:
                         continue
-                    transport = client.transport
-                    if (client.writing or not client.queue.empty() or transport is None
-                            or transport.get_write_buffer_size() >= DIRECT_LIMIT):
+                    if client.backed_up():
                         self._enqueue(client, message)
                         continue
                     try:
