@@ -224,12 +224,10 @@ class Writer:
         conn = db.conn
         outcomes: list[tuple[bool, Any, list[Event]]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin(conn)
         except Exception as exc:  # the database is unusable: every caller hears why
             log.exception("writer could not begin a transaction")
             return [(False, exc, [])] * len(batch), []
-        self._begun += 1
-        bind_thread_batch(self._begun)
         for op in batch:
             conn.execute("SAVEPOINT op")
             try:
@@ -244,9 +242,7 @@ class Writer:
                     # SQLite rolled the whole transaction back (disk full, I/O error): the earlier operations of
                     # the batch are lost too, so they fail as well; the rest start a new transaction
                     outcomes = [(False, exc, [])] * (len(outcomes) + 1)
-                    conn.execute("BEGIN IMMEDIATE")
-                    self._begun += 1
-                    bind_thread_batch(self._begun)
+                    self._begin(conn)
             else:
                 conn.execute("RELEASE op")
                 outcomes.append((True, value, events))
@@ -265,6 +261,12 @@ class Writer:
         self.batches += 1
         self.operations += len(batch)
         return outcomes, trailing
+
+    def _begin(self, conn) -> None:
+        """Open the batch's transaction and number it for :func:`queue_server.core.db.batch_point`."""
+        conn.execute("BEGIN IMMEDIATE")
+        self._begun += 1
+        bind_thread_batch(self._begun)
 
     def _hold_commit(self, size: int) -> None:
         """Test-only (:data:`HOLD_COMMIT_ENV`): wait before COMMIT while the trigger file exists."""
