@@ -7,13 +7,13 @@ operation as the action itself, so a refused or rolled-back action leaves no row
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from queue_server.core.clock import to_iso
 from queue_server.core.privacy import mask_in_text
+from queue_server.web.json_io import dumps
 
 #: the admin actions this log records, in the words the hall uses
 ACTIONS = {"cancel_on_behalf": "代取消预约", "phone_withdraw": "撤回短信留号"}
@@ -31,4 +31,4 @@ def record(db: Database, at: datetime, actor: str, action: str, reason: str | No
         raise ValueError(f"unknown admin action {action!r}")
     db.execute("insert into admin_log (at, actor, action, reason, ticket, data) values (?, ?, ?, ?, ?, ?)",
                [to_iso(at), actor, action, mask_in_text(reason) if reason else None, ticket,
-                json.dumps({"detail": mask_in_text(detail)}, ensure_ascii=False) if detail else None])
+                dumps({"detail": mask_in_text(detail)}).decode() if detail else None])
