@@ -79,7 +79,12 @@ async def admin_page(browser: Any, url: str, staff_no: str, password: str, *, wi
     context = await browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **context)
     page = await context.new_page()
     await page.goto(f"{url}/admin")
+    await admin_login(page, staff_no, password)
+    return page
+
+
+async def admin_login(page: Any, staff_no: str, password: str) -> None:
+    """Fill the admin pages' login form and submit it (after a logout, or for a second account)."""
     await page.locator("#staff-no").fill(staff_no)
     await page.locator("#password").fill(password)
     await page.get_by_role("button", name="登录").click()
-    return page

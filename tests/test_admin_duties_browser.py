@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from queue_server.core.clock import SystemClock
 from queue_server.web.auth import add_staff
+from tests import browser_layout
 from tests.review_support import SH, Desk
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -27,17 +28,13 @@ def shot_dir(tmp_path: Path) -> Path:
 
 
 async def admin_page(browser, desk: Desk, staff_no: str, password: str):
-    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page = await context.new_page()
-    await page.goto(f"{desk.server.url}/admin")
-    await login(page, staff_no, password)
+    page = await browser_layout.admin_page(browser, desk.server.url, staff_no, password, accept_downloads=True)
+    await page.locator("#rv-rows").wait_for(state="attached")
     return page
 
 
 async def login(page, staff_no: str, password: str) -> None:
-    await page.locator("#staff-no").fill(staff_no)
-    await page.locator("#password").fill(password)
-    await page.get_by_role("button", name="登录").click()
+    await browser_layout.admin_login(page, staff_no, password)
     await page.locator("#rv-rows").wait_for(state="attached")
 
 
