@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestServer
 from queue_server.app import create_app, open_database
 from queue_server.core.clock import FakeClock, SystemClock
 from queue_server.core.config import DEMO_CONFIG_PATH, HallConfig, load_config
+from queue_server.keys import WRITER
 from queue_server.web.auth import create_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,9 @@ async def server(request, hall_config: HallConfig, db_path: Path, clock: FakeClo
     try:
         yield RunningServer(test_server, app, db, clock)
     finally:
+        hold = app[WRITER]._hold  # a test that held the writer and failed must not leave it held: stop would wait
+        if hold:
+            Path(hold).unlink(missing_ok=True)
         await test_server.close()
         db.close()
 

@@ -147,14 +147,14 @@ async def test_reads_answer_while_a_write_waits_for_its_commit(server, tmp_path)
     writer = server.app[WRITER]
     trigger = tmp_path / "hold"
     writer._hold = str(trigger)
-    trigger.touch()
-    kiosk = server.auth("kiosk")
+    kiosk = server.auth("kiosk")  # before the hold: the token is written on the test's own connection
     async with aiohttp.ClientSession() as http:
         async def issue():
             async with http.post(f"{server.url}/api/tickets", json={"service": "si_card", "request_id": "held"},
                                  headers=kiosk) as r:
                 return r.status, await r.json()
 
+        trigger.touch()
         task = asyncio.create_task(issue())
         try:
             await _wait_for(tmp_path / "hold.held")

@@ -43,9 +43,11 @@ T = TypeVar("T")
 #: callers are answered without waiting for the last ones to be run
 MAX_BATCH = 256
 
-#: Test-only: the path of a trigger file. While it exists, the writer stops before each COMMIT, writes
-#: ``<trigger>.held`` (the number of operations in the held batch) and waits until the file is removed, so a crash
-#: test can kill the server between a batch's writes and its commit. Never set in a hall.
+#: Test-only: the path of a trigger file. While it exists, the writer stops before the COMMIT of each batch of
+#: callers' operations, writes ``<trigger>.held`` (the number of operations in the held batch) and waits until the
+#: file is removed, so a crash test can kill the server between a batch's writes and its commit. A paced hook's
+#: catch-up run (no operations) is never held: it would hold the write lock at a moment no test chose, and a test
+#: writing on its own connection meanwhile would wait on it. Never set in a hall.
 HOLD_COMMIT_ENV = "GOVHALL_TEST_HOLD_COMMIT"
 
 
@@ -248,7 +250,7 @@ class Writer:
                 outcomes.append((True, value, events))
         try:
             trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events], len(batch), force)
-            if self._hold and os.path.exists(self._hold):
+            if batch and self._hold and os.path.exists(self._hold):
                 self._hold_commit(len(batch))
             conn.execute("COMMIT")
         except Exception as exc:
