@@ -77,6 +77,43 @@ async def test_one_failing_operation_rolls_back_alone_and_the_batch_commits_once
     assert [v for (v,) in rows] == ["a", "b", "d"]
 
 
+async def test_short_operations_run_first_on_the_loop_and_share_the_batch_with_the_threads(held_writer, tmp_path):
+    """GIVEN a held first batch, and behind it two operations for the writer thread and two marked ``on_loop`` (the
+    second of those raises after writing) WHEN the hold is released THEN the four commit as one batch, the loop's
+    ran first and on the loop's own thread, the thread's after them on the writer thread, the failing one rolled
+    back alone, and events and rows follow that order."""
+    writer, published, trigger = held_writer
+    threads: dict[str, int] = {}
+
+    def insert(value: str):
+        op = _insert(value)
+
+        def noting(db):
+            threads[value] = threading.get_ident()
+            return op(db)
+        return noting
+
+    trigger.touch()
+    first = asyncio.create_task(writer.run(insert("a"), events=lambda r: r[1]))
+    await _wait_for(tmp_path / "hold.held")
+    rest = [asyncio.create_task(writer.run(insert(v), events=lambda r: r[1], on_loop=v in ("c", "bad-d")))
+            for v in ("b", "c", "bad-d", "e")]
+    await asyncio.sleep(0.05)
+    batches = writer.batches
+    trigger.unlink()
+    await first
+    results = await asyncio.gather(*rest, return_exceptions=True)
+    assert [results[i][0] for i in (0, 1, 3)] == ["b", "c", "e"]
+    assert getattr(results[2], "status", None) == 409
+    assert writer.batches == batches + 2  # a, then the four in one commit
+    loop_thread = threading.get_ident()
+    assert threads["c"] == threads["bad-d"] == loop_thread
+    assert threads["a"] == threads["b"] == threads["e"] != loop_thread
+    assert [e.data["v"] for e in published] == ["a", "c", "b", "e"]
+    rows = sqlite3.connect(tmp_path / "w.db").execute("select v from t order by id").fetchall()
+    assert [v for (v,) in rows] == ["a", "c", "b", "e"]
+
+
 async def _until(check, seconds: float = 5.0) -> None:
     for _ in range(int(seconds * 100)):
         if check():

@@ -1,6 +1,6 @@
 """The hall's one writer: a thread with its own SQLite connection that commits queued writes in groups.
 
-Route handlers never write on the event loop. They hand a synchronous operation ``fn(db)`` to
+Route handlers never write on their own. They hand a synchronous operation ``fn(db)`` to
 :meth:`Writer.run` and await its answer. The writer thread takes every operation waiting at that moment, runs
 each under its own ``SAVEPOINT`` inside one ``BEGIN IMMEDIATE`` transaction (an operation that raises rolls back
 alone, and its caller gets the exception), commits once (one fsync for the whole batch), and only then hands the
@@ -14,9 +14,14 @@ results back to the loop: events first, then answers, in commit order. So:
 - events reach the bus in the order their writes committed (``seq`` order on the WebSocket is commit order).
 
 Code that runs inside an operation reads and writes through the connection it is given, or through any object
-whose ``db`` follows :func:`queue_server.core.db.thread_db` (the hall, the tidal runner): on the writer thread that
+whose ``db`` follows :func:`queue_server.core.db.thread_db` (the hall, the tidal runner): inside an operation that
 is the writer's connection, elsewhere the loop's read connection. A nested ``write_transaction`` inside an
 operation becomes a savepoint of the batch.
+
+The queue's short operations (``run(…, on_loop=True)``) run first in their batch, on the event loop, while the
+writer thread waits: the thread's SQLite calls trade the GIL with the loop one by one, which under load costs a
+ticket more than its statements (:meth:`Writer._run_on_loop`). The thread still forms the batch, runs the rest,
+the hooks and the COMMIT, so the loop never waits for an fsync.
 """
 from __future__ import annotations
 
@@ -56,6 +61,7 @@ class _Op:
     fn: Callable[[Database], Any]
     future: asyncio.Future
     events: Callable[[Any], Iterable[Event]] | None
+    on_loop: bool = False
 
 
 #: runs after a batch's operations, in the same transaction, when they caused events: ``hook(db, events)`` returns
@@ -157,7 +163,8 @@ class Writer:
 
     # -- submitting ---------------------------------------------------------------------------------------------
 
-    async def run(self, fn: Callable[[Database], T], *, events: Callable[[T], Iterable[Event]] | None = None) -> T:
+    async def run(self, fn: Callable[[Database], T], *, events: Callable[[T], Iterable[Event]] | None = None,
+                  on_loop: bool = False) -> T:
         """Run ``fn(db)`` in the next batch and return its result once the batch is on disk.
 
         :param fn: a synchronous operation; it must not await, and it reads and writes only through ``db`` (or
@@ -165,11 +172,14 @@ class Writer:
             rolled back; the rest of the batch still commits.
         :param events: picks the events to publish from ``fn``'s result (e.g. ``lambda r: r[-1]`` for the hall's
             ``(result, events)``); they are published after the commit, before any later batch's.
+        :param on_loop: ``fn`` is one of the hall's short, bounded operations (a number taken, a window's call or
+            finish): the batch runs it on the event loop, first in the batch, while the loop waits for nothing
+            else (see :meth:`_run_on_loop`). Anything whose cost grows with the data stays on the writer thread.
         """
         if self._thread is None:
             raise RuntimeError("the writer is not running")
         future = self._loop.create_future()
-        self._queue.put(_Op(fn, future, events))
+        self._queue.put(_Op(fn, future, events, on_loop))
         return await future
 
     # -- the thread ---------------------------------------------------------------------------------------------
@@ -216,6 +226,8 @@ class Writer:
 
     def _deliver_batch(self, db: Database, batch: list[_Op], force: bool = False) -> None:
         """Run and commit the batch (an empty one: only the hooks' catch-up run), then answer on the loop."""
+        # the operations for the loop go first: the order they run in is the order they commit and are answered in
+        batch = [op for op in batch if op.on_loop] + [op for op in batch if not op.on_loop]
         outcomes, trailing = self._run_batch(db, batch, force)
         self._loop.call_soon_threadsafe(self._deliver, batch, outcomes, trailing)
 
@@ -224,30 +236,14 @@ class Writer:
         """Run the batch in one transaction: per operation ``(True, result, events)`` or ``(False, exception, [])``,
         and the events of the batch hooks (every hook that owes events when ``force``: the writer is stopping)."""
         conn = db.conn
-        outcomes: list[tuple[bool, Any, list[Event]]] = []
-        try:
-            self._begin(conn)
-        except Exception as exc:  # the database is unusable: every caller hears why
-            log.exception("writer could not begin a transaction")
-            return [(False, exc, [])] * len(batch), []
-        for op in batch:
-            conn.execute("SAVEPOINT op")
-            try:
-                value = op.fn(db)
-                events = list(op.events(value)) if op.events is not None else []
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK TO op")
-                    conn.execute("RELEASE op")
-                    outcomes.append((False, exc, []))
-                else:
-                    # SQLite rolled the whole transaction back (disk full, I/O error): the earlier operations of
-                    # the batch are lost too, so they fail as well; the rest start a new transaction
-                    outcomes = [(False, exc, [])] * (len(outcomes) + 1)
-                    self._begin(conn)
-            else:
-                conn.execute("RELEASE op")
-                outcomes.append((True, value, events))
+        on_loop = sum(op.on_loop for op in batch)
+        began, outcomes = self._run_on_loop(db, batch[:on_loop]) if on_loop else self._begin_and_run(db, [])
+        if not began:  # no transaction, or the loop's part broke off: every caller hears why
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return [outcomes[0]] * len(batch), []
+        bind_thread_batch(self._begun)
+        self._run_ops(db, batch[on_loop:], outcomes)
         try:
             trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events], len(batch), force)
             if batch and self._hold and os.path.exists(self._hold):
@@ -263,6 +259,74 @@ class Writer:
         self.batches += 1
         self.operations += len(batch)
         return outcomes, trailing
+
+    def _run_on_loop(self, db: Database, ops: list[_Op]) -> tuple[bool, list[tuple[bool, Any, list[Event]]]]:
+        """Begin the batch and run ``ops`` on the event loop, this thread waiting meanwhile (as
+        :meth:`_begin_and_run`).
+
+        Why: on this thread every SQLite call lets go of the GIL and then waits for the loop to give it back, so
+        under load a ticket's few statements cost more in hand-overs than in work (docs/performance.md). On the
+        loop the same statements run back to back, and this thread takes the batch on from there (the other
+        operations, the hooks, COMMIT and its fsync). The connection is used by one thread at a time: the loop
+        only while this thread waits. The transaction is begun there too, so this thread never holds the write
+        lock while it waits for the loop.
+        """
+        finished = threading.Event()
+        box: list = []
+
+        def run_there() -> None:
+            bind_thread_db(db)
+            try:
+                box.append(self._begin_and_run(db, ops))
+            except BaseException as exc:  # noqa: BLE001 - a broken batch is answered, never left hanging
+                log.exception("writer: the loop's part of a batch failed")
+                box.append((False, [(False, exc, [])]))
+            finally:
+                bind_thread_db(None)
+                bind_thread_batch(None)
+                finished.set()
+
+        try:
+            self._loop.call_soon_threadsafe(run_there)
+        except RuntimeError:  # the loop is closed: nobody waits for these answers, but the writes still commit
+            return self._begin_and_run(db, ops)
+        finished.wait()
+        return box[0]
+
+    def _begin_and_run(self, db: Database, ops: list[_Op]) -> tuple[bool, list[tuple[bool, Any, list[Event]]]]:
+        """Open the batch's transaction and run ``ops`` in it: ``(True, their outcomes)``, or ``(False, [(False,
+        why, [])])`` when no transaction could be opened."""
+        try:
+            self._begin(db.conn)
+        except Exception as exc:  # the database is unusable
+            log.exception("writer could not begin a transaction")
+            return False, [(False, exc, [])]
+        outcomes: list[tuple[bool, Any, list[Event]]] = []
+        self._run_ops(db, ops, outcomes)
+        return True, outcomes
+
+    def _run_ops(self, db: Database, ops: list[_Op], outcomes: list[tuple[bool, Any, list[Event]]]) -> None:
+        """Run each operation under its own savepoint, adding its outcome: ``(True, result, events)`` or
+        ``(False, exception, [])``."""
+        conn = db.conn
+        for op in ops:
+            conn.execute("SAVEPOINT op")
+            try:
+                value = op.fn(db)
+                events = list(op.events(value)) if op.events is not None else []
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO op")
+                    conn.execute("RELEASE op")
+                    outcomes.append((False, exc, []))
+                else:
+                    # SQLite rolled the whole transaction back (disk full, I/O error): the earlier operations of
+                    # the batch are lost too, so they fail as well; the rest start a new transaction
+                    outcomes[:] = [(False, exc, [])] * (len(outcomes) + 1)
+                    self._begin(conn)
+            else:
+                conn.execute("RELEASE op")
+                outcomes.append((True, value, events))
 
     def _begin(self, conn) -> None:
         """Open the batch's transaction and number it for :func:`queue_server.core.db.batch_point`."""

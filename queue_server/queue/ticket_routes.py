@@ -58,8 +58,10 @@ async def _handle_issue_ticket(request: web.Request, body: TicketRequest) -> web
     who = require(request, "kiosk", "admin")
     _ensure_open(request)
     hall = request.app[HALL]
+    await roll_day(request.app)  # a new day's roll goes to the writer thread: issuing runs on the loop
     ticket, created, _ = await request.app[WRITER].run(
-        lambda db: hall.issue_ticket(body.service, body.request_id, body.priority, who.actor), events=last)
+        lambda db: hall.issue_ticket(body.service, body.request_id, body.priority, who.actor), events=last,
+        on_loop=True)
     return json_response(ticket_body(ticket), status=201 if created else 200)
 
 
@@ -110,7 +112,9 @@ async def _handle_check_in(request: web.Request, path: AppointmentPath) -> web.R
     hall = request.app[HALL]
     try:
         _ensure_open(request)
-        ticket, _ = await request.app[WRITER].run(lambda db: hall.check_in(path.code, who.actor), events=last)
+        await roll_day(request.app)
+        ticket, _ = await request.app[WRITER].run(lambda db: hall.check_in(path.code, who.actor), events=last,
+                                                  on_loop=True)
     except ApiError as exc:
         if exc.status in (404, 422):
             for guard, key in pairs:

@@ -12,7 +12,7 @@ from queue_server.core.errors import ApiError, invalid, not_found, unauthorized
 from queue_server.core.writer import last
 from queue_server.keys import CLOCK, DB, HALL, WRITER
 from queue_server.queue.hall_view import staff_ticket
-from queue_server.queue.http import WindowPath
+from queue_server.queue.http import WindowPath, roll_day
 from queue_server.web.api import ApiRoutes
 from queue_server.web.auth import (PHOTO_TYPES, ROLES, hash_token, login, presented_token, principal, require,
                                    staff_photo)
@@ -95,14 +95,17 @@ def _window_action(action: str) -> Callable:
     async def handler(request: web.Request, path: WindowPath, body: BaseModel) -> web.Response:
         who = require(request, *WINDOW_ROLES, window=path.number)
         hall, writer = request.app[HALL], request.app[WRITER]
+        await roll_day(request.app)  # a new day's roll goes to the writer thread: the action runs on the loop
         if isinstance(body, Call) and body.finish_current:
             # the finish stands (and its events go out) even when nobody waits for the call
             result, _, called = await writer.run(
-                lambda db: hall.finish_and_call(path.number, who.actor, body.expect), events=lambda r: r[1])
+                lambda db: hall.finish_and_call(path.number, who.actor, body.expect), events=lambda r: r[1],
+                on_loop=True)
             if not called:
                 raise ApiError(409, "queue_empty", f"已办结 {result['number']}，当前没有等候的号码")
             return json_response(result)
-        result, _ = await writer.run(lambda db: carry_out(hall, path.number, who.actor, body), events=last)
+        result, _ = await writer.run(lambda db: carry_out(hall, path.number, who.actor, body), events=last,
+                                     on_loop=True)
         # Staff-facing answers never carry the citizen's token or links (API.md): holding them, a counter could rate
         # its own service on the public review route. Window views have no such keys; tickets lose them here.
         return json_response(staff_ticket(result))
