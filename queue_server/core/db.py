@@ -55,14 +55,15 @@ def bind_thread_db(db: Database | None) -> None:
 
 
 def bind_thread_batch(serial: int | None) -> None:
-    """Record, on the writer thread, which batch (transaction) is open now (``None``: none)."""
+    """Record, on the thread running the writer's batch, which batch (transaction) is open now (``None``: none)."""
     _thread.batch = serial
 
 
 def batch_point(db: Database) -> tuple[int, int] | None:
-    """Where the writer's batch stands on the calling thread: ``(batch, changes so far)``, or ``None`` off the
-    writer thread. Two equal points mean nothing was written in between, by this batch or anyone else (the batch
-    holds the write lock), so figures read at the first still hold at the second: a memo keyed on it is exact.
+    """Where the writer's batch stands on the calling thread: ``(batch, changes so far)``, or ``None`` when the
+    thread is not running one. Two equal points mean nothing was written in between, by this batch or anyone else
+    (the batch holds the write lock), so figures read at the first still hold at the second: a memo keyed on it is
+    exact.
 
     ``total_changes`` is an attribute of the connection, not a statement: reading it costs no SQLite call.
     """
@@ -73,8 +74,9 @@ def batch_point(db: Database) -> tuple[int, int] | None:
 class BatchMemo:
     """Figures read inside the writer's batch, kept while :func:`batch_point` stays where they were read.
 
-    An object shared by the loop and the writer keeps one; off the writer thread :meth:`figures` is ``None`` and
-    every read goes to the database as usual. Only the writer thread touches it.
+    An object shared by the loop and the writer keeps one; outside a writer batch :meth:`figures` is ``None`` and
+    every read goes to the database as usual. Only write operations touch it (on the writer thread, or on the loop
+    while it runs a batch's short operations and the writer thread waits).
     """
 
     def __init__(self) -> None:
@@ -98,7 +100,8 @@ class BatchMemo:
 
 
 def thread_db(default: Database) -> Database:
-    """The connection bound to the calling thread (the writer's, inside a write operation), else ``default``.
+    """The connection bound to the calling thread (the writer's, inside a write operation: on the writer thread,
+    or on the loop while it runs a batch's short operations), else ``default``.
 
     Objects used both by write operations and by reads on the event loop (the hall, the tidal runner) reach the
     database through this, so one method body runs on the writer's connection in the writer thread and on the
