@@ -77,6 +77,15 @@ class KioskServer:
         return next(s["waiting"] for s in self.get("/api/hall")["services"] if s["code"] == service)
 
 
+def slot_now(hall_now: str) -> str:
+    """The booking slot running at the hall's ``now`` (``GET /api/hall``) in an all-hours server: 30-minute slots
+    from 00:00 to the last, 23:00-23:30. From 23:30 none runs any more: then the next, 00:00-00:30, which on the
+    business day is the coming night's (its check-in is early, as the hall allows an hour before the slot)."""
+    minutes = int(hall_now[11:13]) * 60 + int(hall_now[14:16])
+    start = minutes // 30 * 30 if minutes < 23 * 60 + 30 else 0
+    return f"{start // 60:02d}:{start % 60:02d}-{(start + 30) // 60:02d}:{(start + 30) % 60:02d}"
+
+
 def _auth(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.kiosk.conftest import KioskServer
+from tests.kiosk.conftest import KioskServer, slot_now
 from tests.kiosk.harness import start_scenario
 from tests.kiosk.layout import overlap, rect
 
@@ -98,10 +98,8 @@ def test_rush_cycle_strip_and_handover(server_process, shots: Path) -> None:
     kiosk, admin = server.token("kiosk"), server.token("admin")
     walk_in = server.post("/api/tickets", {"service": "bdc_transfer", "request_id": "r-1"}, kiosk)[1]
     hall = server.get("/api/hall")["hall"]
-    start = min(int(hall["now"][11:13]) * 60 + int(hall["now"][14:16]), 23 * 60) // 30 * 30  # the slot running now
-    slot = f"{start // 60:02d}:{start % 60:02d}-{(start + 30) // 60:02d}:{(start + 30) % 60:02d}"
     _, booked = server.post("/api/appointments", {"service": "bdc_transfer", "date": hall["business_day"],
-                            "slot": slot, "name": "王五", "phone": "13800001111"}, admin)
+                            "slot": slot_now(hall["now"]), "name": "王五", "phone": "13800001111"}, admin)
     appointment = server.post(f"/api/appointments/{booked['code']}/check-in", {}, kiosk)[1]
     elder = server.post("/api/tickets", {"service": "bdc_transfer", "request_id": "r-2", "priority": "elderly"}, kiosk)[1]
     run = start_scenario(__file__, "scenario_rush", {

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+from tests.kiosk.conftest import slot_now
 from tests.kiosk.harness import run_scenario, start_scenario
 
 SERVICE = "bdc_transfer"
@@ -283,12 +284,9 @@ def test_appointment_check_in_with_the_keypad(kiosk_server, shots: Path) -> None
     code stays on the keypad with a message."""
     admin, kiosk = kiosk_server.token("admin"), kiosk_server.token("kiosk")
     hall = kiosk_server.get("/api/hall")["hall"]
-    hour, minute = (int(x) for x in hall["now"][11:16].split(":"))
-    start = min(hour * 60 + minute, 23 * 60) // 30 * 30  # the booking slot running now (30 minutes, all hours)
-    end = start + 30
-    slot = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
     status, body = kiosk_server.post("/api/appointments", {
-        "service": "si_card", "date": hall["business_day"], "slot": slot, "name": "李四", "phone": "13800001234"},
+        "service": "si_card", "date": hall["business_day"], "slot": slot_now(hall["now"]), "name": "李四",
+        "phone": "13800001234"},
         admin)
     assert status in (200, 201), body
     result = run_scenario(__file__, "scenario_check_in", {"role": "ticket", "url": kiosk_server.url,
