@@ -275,6 +275,18 @@ async def test_a_booked_code_checks_in_at_the_kiosk_and_is_no_no_show(server, ap
     assert entry["status"] == "checked_in" and entry["ticket"] == ticket["number"] and entry["name"] == "王*1"
 
 
+@pytest.mark.open_all_hours
+async def test_an_all_hours_drill_checks_in_the_coming_nights_slot_as_an_appointment(server, api):
+    """GIVEN an all-hours hall at 23:45, where the business day's slots run from 00:00 and the 00:00-00:30 one is the
+    coming night's (the day starts at 04:00) WHEN it is booked on a citizen's behalf and checked in at once THEN the
+    check-in is 15 minutes early, an appointment, not a walk-in 23 hours late."""
+    server.clock.set(datetime(2026, 11, 23, 23, 45, tzinfo=SHANGHAI))
+    status, booked = await book(api.as_(server.token("admin")), day="2026-11-23", slot="00:00-00:30")
+    assert status == 201, booked
+    status, ticket = await api.as_(server.token("kiosk")).post(f"/api/appointments/{booked['code']}/check-in")
+    assert status == 201 and ticket["kind"] == "appointment"
+
+
 async def test_admin_day_list_and_kpis_mask_people(server, api):
     admin = api.as_(server.token("admin"))
     assert (await book(admin, n=7))[0] == 201

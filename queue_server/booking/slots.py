@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from queue_server.booking.settings import BookingSettings, ServiceBooking
 from queue_server.core.config import HallInfo
 from queue_server.core.errors import invalid
+from queue_server.core.hall_time import slot_start
 
 #: what counts against a slot's capacity: everything not cancelled (a no-show held its seat)
 HOLDING = ("booked", "checked_in", "no_show")
@@ -81,14 +82,6 @@ def check_request(settings: BookingSettings, service: str, day_text: str, slot: 
     if slot_end(day_text, slot, hall) <= now:
         raise invalid("slot", "预约时段：该时段已结束，请选择稍后的时段")
     return rules
-
-
-def slot_start(day_text: str, slot: str, hall: HallInfo) -> datetime:
-    """When the slot of business day ``day_text`` begins (aware, the hall's time zone). A slot earlier than the
-    hall's ``day_starts_at`` (only in an all-hours drill) is the night after that day, as the business day is."""
-    start = time.fromisoformat(slot[:5])
-    day = date.fromisoformat(day_text) + timedelta(days=1 if start < hall.day_starts_at else 0)
-    return datetime.combine(day, start, hall.tz)
 
 
 def slot_end(day_text: str, slot: str, hall: HallInfo) -> datetime:

@@ -37,6 +37,15 @@ def business_day_span(day: dt.date, hall: HallInfo) -> tuple[dt.datetime, dt.dat
             dt.datetime.combine(day + dt.timedelta(days=1), hall.day_starts_at, tzinfo=hall.tz))
 
 
+def slot_start(day_text: str, slot: str, hall: HallInfo) -> dt.datetime:
+    """When booking slot ``slot`` (``HH:MM-HH:MM``) of business day ``day_text`` begins (aware, the hall's time
+    zone). A slot earlier than the hall's ``day_starts_at`` (only in an all-hours drill) is the night after that
+    day, as the business day is."""
+    start = dt.time.fromisoformat(slot[:5])
+    day = dt.date.fromisoformat(day_text) + dt.timedelta(days=1 if start < hall.day_starts_at else 0)
+    return dt.datetime.combine(day, start, hall.tz)
+
+
 def is_workday(day: dt.date) -> bool:
     """Statutory working day; outside the calendar package's years, Monday to Friday."""
     try:

@@ -146,9 +146,14 @@ async def _book_online(hall: Hall, today: str, report: MorningReport) -> None:
 
 
 def _slot_now(config: HallConfig) -> str:
-    """The booking slot running now (the demo serves all hours: slots of 30 minutes around the clock)."""
+    """The booking slot running now (the demo serves all hours: slots of 30 minutes from 00:00, the last 23:00-23:30).
+
+    From 23:30 none runs any more, so the next: 00:00-00:30, which on the business day is the coming night's (the
+    day starts at 04:00), and its check-in now is early, as the hall allows an hour before the slot.
+    """
     now = datetime.now(config.hall.tz)
-    start = min(now.hour * 60 + now.minute, 23 * 60) // 30 * 30
+    minutes = now.hour * 60 + now.minute
+    start = minutes // 30 * 30 if minutes < 23 * 60 + 30 else 0
     return f"{start // 60:02d}:{start % 60:02d}-{(start + 30) // 60:02d}:{(start + 30) % 60:02d}"
 
 

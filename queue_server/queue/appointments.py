@@ -6,13 +6,13 @@ own ``issue_ticket`` and logs through its ticket log, in the same transactions.
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from queue_server.core.clock import to_iso
 from queue_server.core.db import write_transaction
 from queue_server.core.errors import ApiError, conflict, not_found
 from queue_server.core.events import Event
-from queue_server.core.hall_time import local
+from queue_server.core.hall_time import local, slot_start
 
 #: one answer for every code that cannot be checked in today, whether it exists or not
 UNKNOWN_CODE = "预约码不存在或不是今天的预约"
@@ -37,7 +37,8 @@ class AppointmentDesk:
             number = self.db.execute("select number from tickets where id = ?", [ticket_id]).fetchone()[0]
             raise ApiError(409, "conflict", f"该预约已签到，号码为 {number}，请留意叫号", number=number)
         now_local = local(self.clock.now(), self.config.hall)
-        start = datetime.combine(now_local.date(), time.fromisoformat(slot[:5]), now_local.tzinfo)
+        # the slot on its business day: in an all-hours drill a slot before the day's start is the coming night's
+        start = slot_start(day, slot, self.config.hall)
         rules = self.config.queue
         if now_local < start - timedelta(minutes=rules.appointment_early_min):
             earliest = (start - timedelta(minutes=rules.appointment_early_min)).strftime("%H:%M")
