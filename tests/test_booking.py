@@ -53,6 +53,21 @@ def test_a_day_is_cut_into_slots_within_business_hours(hall_config):
     assert slots.slot_end("2026-11-23", "01:00-01:30", hall_config.hall) - start == timedelta(minutes=30)
 
 
+def test_the_first_slot_not_ended_is_the_one_running_or_the_next(hall_config):
+    hall = hall_config.hall
+
+    def first(hours, day, hour, minute):
+        at = datetime(2026, 11, 23 + day, hour, minute, tzinfo=SHANGHAI)
+        return slots.first_slot_not_ended(hours, 30, "2026-11-23", at, hall)
+
+    assert first(hall.business_hours, 0, 10, 10) == "10:00-10:30"
+    assert first(hall.business_hours, 0, 12, 5) == "13:30-14:00"  # over lunch: the afternoon's first
+    assert first(hall.business_hours, 0, 17, 30) is None
+    assert first(slots.ALL_HOURS, 0, 10, 10) == "10:00-10:30"
+    assert first(slots.ALL_HOURS, 0, 23, 45) == "00:00-00:30"  # the evening's last ended: the coming night's first
+    assert first(slots.ALL_HOURS, 1, 2, 10) == "02:00-02:30"  # after midnight, still the business day of the 23rd
+
+
 async def test_slots_show_capacity_from_the_windows_and_count_bookings(server, api):
     status, table = await api.get(f"/api/appointments/slots?service=si_card&date={TUESDAY}")
     assert status == 200 and len(table) == 15

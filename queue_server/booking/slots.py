@@ -16,6 +16,8 @@ from queue_server.core.hall_time import slot_start
 
 #: what counts against a slot's capacity: everything not cancelled (a no-show held its seat)
 HOLDING = ("booked", "checked_in", "no_show")
+#: the booking hours of an all-hours drill (``serve --open-all-hours``): slots all day, the last one ending by 23:59
+ALL_HOURS = ((time(0, 0), time(23, 59)),)
 
 
 def day_slots(hours: Iterable[tuple[time, time]], minutes: int) -> list[str]:
@@ -82,6 +84,14 @@ def check_request(settings: BookingSettings, service: str, day_text: str, slot: 
     if slot_end(day_text, slot, hall) <= now:
         raise invalid("slot", "预约时段：该时段已结束，请选择稍后的时段")
     return rules
+
+
+def first_slot_not_ended(hours: Iterable[tuple[time, time]], minutes: int, day_text: str, now: datetime,
+                         hall: HallInfo) -> str | None:
+    """The earliest slot of business day ``day_text`` that has not ended at ``now``: the one running, else the next
+    (in an all-hours drill after the last evening slot, the coming night's first); ``None`` when all have ended."""
+    open_slots = [s for s in day_slots(hours, minutes) if slot_end(day_text, s, hall) > now]
+    return min(open_slots, key=lambda s: slot_start(day_text, s, hall), default=None)
 
 
 def slot_end(day_text: str, slot: str, hall: HallInfo) -> datetime:

@@ -62,7 +62,7 @@ class Desk:
 
     @property
     def hours(self) -> tuple[tuple[time, time], ...]:
-        return ((time(0, 0), time(23, 59)),) if self.all_hours else self.config.hall.business_hours
+        return slots.ALL_HOURS if self.all_hours else self.config.hall.business_hours
 
     def is_open_day(self, day: date) -> bool:
         return self.all_hours or is_open_day(day, self.config.hall)

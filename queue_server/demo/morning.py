@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from queue_server.booking import slots
 from queue_server.core.config import HallConfig
 from queue_server.demo.duties import DutiesReport, record_duties, save_bulletin
 from queue_server.demo.supervisor import DEMO_PASSWORD, DEMO_STAFF, DemoTokens
@@ -94,7 +95,8 @@ async def run_morning(url: str, config: HallConfig, tokens: DemoTokens, printer:
         for i in range(citizens * 2 // 3):
             await take(rng.choice(services), "elderly" if i in (5, 17) else None)
         await _book_online(hall, today, report)
-        for service, slot in (("bdc_transfer", _slot_now(config)), ("si_card", _slot_now(config))):
+        slot = slots.first_slot_not_ended(slots.ALL_HOURS, 30, today, datetime.now(config.hall.tz), config.hall)
+        for service in ("bdc_transfer", "si_card"):
             # booked on a citizen's behalf by phone this morning, then checked in at the kiosk
             status, booked = await hall.call("POST", "/api/appointments", tokens.admin, {
                 "service": service, "date": today, "slot": slot,
@@ -143,18 +145,6 @@ async def _book_online(hall: Hall, today: str, report: MorningReport) -> None:
             report.booked_online.append(booked)
         else:
             report.problems.append(f"网上预约失败 {service}：{booked.get('message')}")
-
-
-def _slot_now(config: HallConfig) -> str:
-    """The booking slot running now (the demo serves all hours: slots of 30 minutes from 00:00, the last 23:00-23:30).
-
-    From 23:30 none runs any more, so the next: 00:00-00:30, which on the business day is the coming night's (the
-    day starts at 04:00), and its check-in now is early, as the hall allows an hour before the slot.
-    """
-    now = datetime.now(config.hall.tz)
-    minutes = now.hour * 60 + now.minute
-    start = minutes // 30 * 30 if minutes < 23 * 60 + 30 else 0
-    return f"{start // 60:02d}:{start % 60:02d}-{(start + 30) // 60:02d}:{(start + 30) % 60:02d}"
 
 
 async def _log_in(hall: Hall, windows: list[int], report: MorningReport) -> dict[int, str]:

@@ -11,11 +11,14 @@ import json
 import os
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from queue_server.booking import slots
+from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 from tests.conftest import ServerProcess
 
 
@@ -77,13 +80,13 @@ class KioskServer:
         return next(s["waiting"] for s in self.get("/api/hall")["services"] if s["code"] == service)
 
 
-def slot_now(hall_now: str) -> str:
-    """The booking slot running at the hall's ``now`` (``GET /api/hall``) in an all-hours server: 30-minute slots
-    from 00:00 to the last, 23:00-23:30. From 23:30 none runs any more: then the next, 00:00-00:30, which on the
-    business day is the coming night's (its check-in is early, as the hall allows an hour before the slot)."""
-    minutes = int(hall_now[11:13]) * 60 + int(hall_now[14:16])
-    start = minutes // 30 * 30 if minutes < 23 * 60 + 30 else 0
-    return f"{start // 60:02d}:{start % 60:02d}-{(start + 30) // 60:02d}:{(start + 30) % 60:02d}"
+def slot_now(hall: dict[str, Any]) -> str:
+    """The 30-minute booking slot an all-hours server takes now, from ``GET /api/hall``'s ``hall``: the one running,
+    or from 23:30 (the last evening slot over) the coming night's 00:00-00:30, whose check-in is early."""
+    slot = slots.first_slot_not_ended(slots.ALL_HOURS, 30, hall["business_day"],
+                                      datetime.fromisoformat(hall["now"]), load_config(DEMO_CONFIG_PATH).hall)
+    assert slot is not None
+    return slot
 
 
 def _auth(token: str | None) -> dict[str, str]:

@@ -99,7 +99,7 @@ def test_rush_cycle_strip_and_handover(server_process, shots: Path) -> None:
     walk_in = server.post("/api/tickets", {"service": "bdc_transfer", "request_id": "r-1"}, kiosk)[1]
     hall = server.get("/api/hall")["hall"]
     _, booked = server.post("/api/appointments", {"service": "bdc_transfer", "date": hall["business_day"],
-                            "slot": slot_now(hall["now"]), "name": "王五", "phone": "13800001111"}, admin)
+                            "slot": slot_now(hall), "name": "王五", "phone": "13800001111"}, admin)
     appointment = server.post(f"/api/appointments/{booked['code']}/check-in", {}, kiosk)[1]
     elder = server.post("/api/tickets", {"service": "bdc_transfer", "request_id": "r-2", "priority": "elderly"}, kiosk)[1]
     run = start_scenario(__file__, "scenario_rush", {

@@ -285,7 +285,7 @@ def test_appointment_check_in_with_the_keypad(kiosk_server, shots: Path) -> None
     admin, kiosk = kiosk_server.token("admin"), kiosk_server.token("kiosk")
     hall = kiosk_server.get("/api/hall")["hall"]
     status, body = kiosk_server.post("/api/appointments", {
-        "service": "si_card", "date": hall["business_day"], "slot": slot_now(hall["now"]), "name": "李四",
+        "service": "si_card", "date": hall["business_day"], "slot": slot_now(hall), "name": "李四",
         "phone": "13800001234"},
         admin)
     assert status in (200, 201), body
