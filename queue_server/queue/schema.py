@@ -161,3 +161,23 @@ def m008_admin_log(db: Database) -> None:
         "id": int, "at": str, "actor": str, "action": str, "reason": str, "ticket": str, "data": str,
     }, pk="id", not_null={"at", "actor", "action"})
     db["admin_log"].create_index(["at"])
+
+
+@migrations(name="m009_issue_touches_fewer_index_pages")
+def m009_issue_touches_fewer_index_pages(db: Database) -> None:
+    """Write fewer pages per new ticket (issue 20: every page a batch changes is written to the WAL and synced).
+
+    Two indexes began with a ticket's service, so a batch of tickets for six services changed a page in six places
+    of each; neither needs to hold a waiting ticket at all for the queries it serves:
+
+    - ``(status, service)`` becomes ``(status, business_day)``: the day's roll seeks each open status for earlier
+      days, and new tickets append at the end of today's waiting range whatever their service.
+    - The service-time index holds finished tickets only (``where status = 'finished'``, which every query over it
+      states): issuing no longer writes to it at all.
+    """
+    conn = db.conn
+    conn.execute("drop index if exists idx_tickets_status_service")
+    conn.execute("create index idx_tickets_status_day on tickets (status, business_day)")
+    conn.execute("drop index if exists idx_tickets_day_service_finished")
+    conn.execute("create index idx_tickets_finished on tickets (business_day, service, finished_at) "
+                 "where status = 'finished'")

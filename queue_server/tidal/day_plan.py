@@ -69,13 +69,19 @@ def past_minutes(db: Database, day: date, configured: Mapping[str, float],
     :param configured: each service's configured minutes.
     :param lookback_days: how many calendar days to look back.
     """
-    since = (day - timedelta(days=lookback_days)).isoformat()
+    days = [(day - timedelta(days=back)).isoformat() for back in range(1, lookback_days + 1)]
     learned = {}
     for service, minutes in configured.items():
-        rows = db.execute(
-            "select called_at, finished_at from tickets where business_day >= ? and business_day < ? and service = ? "
-            "and status = 'finished' and called_at is not null order by finished_at desc limit ?",
-            [since, day.isoformat(), service, RECENT_SAMPLES]).fetchall()
+        # the latest day first, one index seek a day, until the samples are in: one range over the whole lookback
+        # would read every finished ticket of those weeks to sort them
+        rows: list[tuple[str, str]] = []
+        for business_day in days:
+            rows += db.execute(
+                "select called_at, finished_at from tickets where business_day = ? and service = ? "
+                "and status = 'finished' and called_at is not null order by finished_at desc limit ?",
+                [business_day, service, RECENT_SAMPLES - len(rows)]).fetchall()
+            if len(rows) == RECENT_SAMPLES:
+                break
         durations = [(from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows)]
         learned[service] = robust_mean_minutes(durations, minutes)
     return learned
