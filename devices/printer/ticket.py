@@ -2,22 +2,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from devices.printer.document import TicketPrint
 from queue_server.core.config import HallConfig
 
 
-def window_hint(config: HallConfig, service: str, limit: int = 4) -> str | None:
-    """Where a service is served, e.g. ``1、2、3号窗口`` (None when no window lists it, e.g. a tidal-only service).
+def windows_text(numbers: Iterable[int], limit: int = 4) -> str | None:
+    """Window numbers as a citizen reads them, e.g. ``1、2、3号窗口`` (None for none): the ticket and the kiosk's
+    screen say it the same way.
 
     :param limit: name at most this many windows; more become ``1、2、3、4等窗口``
     """
-    numbers = sorted(config.windows_serving(service))
+    numbers = sorted(numbers)
     if not numbers:
         return None
     shown = "、".join(str(n) for n in numbers[:limit])
     return f"{shown}号窗口" if len(numbers) <= limit else f"{shown}等窗口"
+
+
+def window_hint(config: HallConfig, service: str, limit: int = 4) -> str | None:
+    """Where a service is served (:func:`windows_text`; None when no window lists it, e.g. a tidal-only service)."""
+    return windows_text(config.windows_serving(service), limit)
 
 
 def ticket_print_from_api(ticket: dict[str, Any], config: HallConfig) -> TicketPrint:

@@ -13,6 +13,7 @@ from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
 from devices.printer.document import queue_position_lines
+from devices.printer.ticket import windows_text
 from kiosk.common import theme
 from kiosk.common.paged import PagedList
 from kiosk.common.theme import THEME
@@ -294,12 +295,12 @@ class TicketScreen(AppScreen):
 
 
 def windows_line(service: str | None, snapshot: dict[str, Any] | None) -> str:
-    """办理窗口：3号、4号窗口 — the windows that serve ``service`` now (paused or closed ones left out unless no
-    other serves it), from the hall snapshot; empty when it names none."""
+    """办理窗口：3、4号窗口 — the windows that serve ``service`` now (paused or closed ones left out unless no other
+    serves it), from the hall snapshot, worded as the printed ticket words them; empty when it names none."""
     windows = [w for w in (snapshot or {}).get("windows", []) if service in (w.get("services") or [])]
     open_ones = [w for w in windows if w.get("state") not in ("paused", "closed")]
-    numbers = [f"{w['number']}号" for w in (open_ones or windows)]
-    return f"办理窗口：{'、'.join(numbers)}窗口" if numbers else ""
+    text = windows_text(w["number"] for w in (open_ones or windows))
+    return f"办理窗口：{text}" if text else ""
 
 
 class ErrorScreen(AppScreen):
