@@ -64,6 +64,11 @@ async def horizontal_overflow(page: Any) -> int:
     return await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+async def rows_of(page: Any, selector: str) -> int:
+    """On how many lines the visible elements matching ``selector`` sit (1: a tab bar that did not wrap)."""
+    return len({round(box["y"]) for box in await boxes(page, selector)})
+
+
 async def shot(page: Any, name: str) -> Path:
     """Save a full-page screenshot under :data:`SHOTS`."""
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,8 @@ import pytest
 
 from queue_server.core.clock import SystemClock
 from queue_server.web.auth import add_staff
-from tests.browser_layout import admin_page, boxes, broken_words, horizontal_overflow, overlapping, shot, small_targets
+from tests.browser_layout import (admin_page, boxes, broken_words, horizontal_overflow, overlapping, rows_of, shot,
+                                  small_targets)
 from tests.review_support import mon
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -130,6 +131,7 @@ async def check_layout(page, alerts_open: bool = False) -> None:
     assert overlapping(await boxes(page, "#ov-cards > .card, .ov-grid > .card, #kpi-cards > .card")) == []
     assert overlapping(await boxes(page, "header > *")) == []
     assert await small_targets(page, "nav button, header button", 28) == []  # mouse targets on a desktop
+    assert await rows_of(page, "nav button") == 1  # the tabs keep to one line
     assert await broken_words(page, "main, section, header") == []
     # figures keep their unit on their line: "30 分钟" never splits between the number and 分钟
     assert await broken_words(page, "section", r"\d+ ?(?:分钟|人)") == []

@@ -8,7 +8,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from tests.browser_layout import admin_page, boxes, horizontal_overflow, overlapping, shot, small_targets
+from tests.browser_layout import (admin_page, boxes, horizontal_overflow, overlapping, rows_of, shot,
+                                  small_targets)
 from tests.test_status_page_browser import PHONE
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -129,6 +130,7 @@ async def test_admin_booking_tab_lists_the_day_and_books_on_behalf(server, brows
     await page.locator("#action-ok").click()
     await page.locator("#bk-rows tr", has_text="张*").wait_for()
     assert messages and "预约码" in messages[0]
+    assert await rows_of(page, "nav button") == 1  # 1280 px, a scroll bar and eighteen tabs: still one line
     await shot(page, "book-admin-tab")
     source = server.db.execute("select source from appointments where name = '张三'").fetchone()[0]
     assert source == "admin"
@@ -172,6 +174,7 @@ async def test_admin_cancels_a_booking_for_a_citizen_who_phones(server, browser)
     await page.locator("#action-fields [name=reason]").fill("来电：孩子生病，改日再来")
     assert await horizontal_overflow(page) <= 0
     assert await small_targets(page, "#action button", 28) == []  # mouse targets on a desktop, as the nav
+    assert await rows_of(page, "nav button") == 1
     await shot(page, "book-admin-cancel-dialog")
     await ok.click()
     await page.locator("#bk-rows tr", has_text="工作人员代取消").wait_for()
