@@ -13,7 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from queue_server.core.commands import add_config_arguments, load_config_or_exit
+from queue_server.core.clock import SystemClock
 from queue_server.core.config import ConfigError, HallConfig
+from queue_server.core.hall_time import business_day
+from queue_server.core.workdays import holiday_data_warnings
+from queue_server.reviews.settings import load_review_settings
 
 
 def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
@@ -60,6 +64,9 @@ def _check(args: argparse.Namespace) -> int:
     print(f"  {config.hall.name}：{len(config.departments)} 个部门，{len(config.services)} 项业务，"
           f"{len(config.windows)} 个窗口（其中备用 {standby} 个）")
     print(f"  已检查：核心各节、{'、'.join(sections)}")
+    today = business_day(SystemClock().now(), config.hall)
+    for line in holiday_data_warnings(today, config.hall, load_review_settings(config).calendar):
+        print(f"注意：{line}")
     return 0
 
 

@@ -58,6 +58,15 @@ async def test_overdue_alerts_follow_the_working_day_calendar(desk):
     assert case["on_time"] is False and case["overdue"] is None
 
 
+
+async def test_alerts_name_a_coming_year_without_holiday_data(desk):
+    """A year the installed chinese_calendar does not know (2090 for a long while) reaches the alert bar: its open
+    days and deadlines would follow Monday–Friday."""
+    desk.at(datetime(2090, 6, 1, 10, 0, tzinfo=SH))
+    [line] = (await desk.get("/api/alerts"))["calendar"]
+    assert line.startswith("2090 年的法定节假日和调休安排尚未载入") and "extra_holidays" in line
+
+
 async def test_complaint_ledger_lifecycle_and_masking(desk):
     status, err = await desk.post("/api/complaints", {"complainant": "张小三", "content": "材料被要求多次补交"})
     assert status == 422 and err["field"] == "responsible"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from queue_server.core.config import ConfigError
-from queue_server.core.workdays import WorkCalendar
+from queue_server.core.workdays import WorkCalendar, holiday_data_warnings
 from queue_server.reviews.settings import parse_review_settings
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -116,3 +116,30 @@ def test_rate_limit_and_proxy_settings() -> None:
         with pytest.raises(ConfigError) as err:
             parse_review_settings(Path("hall.toml"), raw)
         assert err.value.field == field
+
+
+def test_the_hall_is_told_before_it_works_in_a_year_without_holiday_data() -> None:
+    """GIVEN the installed chinese_calendar's last year WHEN the hall's date comes within 60 days of the next year
+    THEN one line names that year and both settings to fill in; dates of that year in either setting silence its
+    part, and a hall open every day needs no open-day dates."""
+    import chinese_calendar
+    from dataclasses import replace
+
+    from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+
+    hall = load_config(DEMO_CONFIG_PATH).hall
+    last = max(chinese_calendar.holidays).year
+    assert holiday_data_warnings(date(last, 10, 1), hall, WorkCalendar()) == []  # 1 October + 60 days: still known
+    [line] = holiday_data_warnings(date(last, 12, 6), hall, WorkCalendar())
+    assert line.startswith(f"{last + 1} 年的法定节假日和调休安排尚未载入（节假日数据只到 {last} 年）")
+    assert "[hall] extra_closed_dates" in line and "[reviews] extra_holidays" in line and "周一至周五" in line
+
+    new_year = date(last + 1, 1, 1)
+    [line] = holiday_data_warnings(date(last, 12, 6), replace(hall, extra_closed_dates=frozenset({new_year})),
+                                   WorkCalendar())
+    assert "[hall]" not in line and "[reviews] extra_holidays" in line and "办理的时限" in line
+    [line] = holiday_data_warnings(date(last, 12, 6), hall, WorkCalendar(extra_holidays=[new_year]))
+    assert "[reviews]" not in line and "[hall] extra_closed_dates" in line and "开放日" in line
+    assert holiday_data_warnings(date(last, 12, 6), replace(hall, open_days="every_day"), None) == []
+    # far past the package: this year and the next, one line each
+    assert [w[:4] for w in holiday_data_warnings(date(2090, 12, 6), hall, WorkCalendar())] == ["2090", "2091"]

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from queue_server.core.config import HallInfo
+
 END_OF_DAY = time(23, 59, 59)
 
 
@@ -79,3 +81,46 @@ class WorkCalendar:
             if self.is_workday(day):
                 count += 1
         return count
+
+
+#: how far ahead the hall is warned that the holiday data ends: the State Council publishes the coming year's
+#: holidays in the autumn, so from November a county hall's engineer has time to enter them
+HOLIDAY_NOTICE_DAYS = 60
+
+
+def _package_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def holiday_data_warnings(today: date, hall: HallInfo, calendar: WorkCalendar | None) -> list[str]:
+    """What the hall must be told while ``chinese_calendar`` lacks a year it is about to work in: one line per year,
+    from ``today`` to :data:`HOLIDAY_NOTICE_DAYS` ahead, that the package does not know and for which the config
+    names no date of its own. Past the package's years the hall's open days and the deadlines' working days fall
+    back to Monday–Friday, so New Year's Day and the Spring Festival would take numbers and bookings, and count
+    towards a rectification's deadline.
+
+    :param today: the hall's date.
+    :param hall: the ``[hall]`` section (its open days, unless it opens every day).
+    :param calendar: the deadlines' calendar (``[reviews]``), or None when the caller does not use it.
+    """
+    years = sorted({today.year, (today + timedelta(days=HOLIDAY_NOTICE_DAYS)).year})
+    last_known = max(chinese_calendar.holidays).year
+    lines = []
+    for year in (y for y in years if not _package_knows(y)):
+        opening = hall.open_days == "workdays" and not any(
+            d.year == year for d in hall.extra_open_dates | hall.extra_closed_dates)
+        deadlines = calendar is not None and not any(
+            d.year == year for d in calendar.extra_workdays | calendar.extra_holidays)
+        affected = [what for what, flag in (("大厅开放日（取号、预约）", opening),
+                                            ("差评回访、整改及诉求办理的时限", deadlines)) if flag]
+        settings = [keys for keys, flag in (("[hall] extra_closed_dates / extra_open_dates", opening),
+                                            ("[reviews] extra_holidays / extra_workdays", deadlines)) if flag]
+        if affected:
+            lines.append(f"{year} 年的法定节假日和调休安排尚未载入（节假日数据只到 {last_known} 年）："
+                         f"{'和'.join(affected)}将按周一至周五计算。请按国务院公布的安排，在配置文件的 "
+                         f"{' 与 '.join(settings)} 中写入这一年的日期，或升级 chinese_calendar。")
+    return lines

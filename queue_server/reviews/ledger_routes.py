@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from queue_server.core.workdays import holiday_data_warnings
 from queue_server.keys import CONFIG, DB
 from queue_server.reviews import complaints, exports, followups, kpis, ranking, rectification
 from queue_server.reviews.common import case_history
@@ -174,16 +175,20 @@ async def _handle_get_ranking(request: web.Request, query: DaysQuery) -> web.Res
                               "rows": _named(request, "department", rows)})
 
 
-@routes.get("/api/alerts", "逾期预警 Overdue call-backs, rectifications and complaints", roles=ADMIN)
+@routes.get("/api/alerts", "逾期预警 Overdue call-backs, rectifications and complaints; holiday data missing",
+            roles=ADMIN)
 async def _handle_list_alerts(request: web.Request) -> web.Response:
-    """Overdue call-backs, rectifications and complaints, for the admin pages' alert bar."""
+    """Overdue call-backs, rectifications and complaints, for the admin pages' alert bar; ``calendar``: a line for
+    each coming year whose statutory holidays neither ``chinese_calendar`` nor the config knows
+    (:func:`queue_server.core.workdays.holiday_data_warnings`)."""
     require(request, "admin")
-    db, tz, at = request.app[DB], request.app[CONFIG].hall.tz, now(request)
-    cases = [rectification.case_json(c, tz, at) for c in rectification.list_cases(db, state="open")]
-    open_complaints = [complaints.complaint_json(c, tz, at) for c in complaints.list_rows(db, state="open")]
+    db, hall, at = request.app[DB], request.app[CONFIG].hall, now(request)
+    cases = [rectification.case_json(c, hall.tz, at) for c in rectification.list_cases(db, state="open")]
+    open_complaints = [complaints.complaint_json(c, hall.tz, at) for c in complaints.list_rows(db, state="open")]
     return json_response({
         "rectifications": [c for c in cases if c["overdue"]],
         "complaints": [c for c in open_complaints if c["overdue"]],
+        "calendar": holiday_data_warnings(today(request), hall, state(request).settings.calendar),
     })
 
 

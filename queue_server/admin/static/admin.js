@@ -137,6 +137,7 @@ async function loadAlerts() {
     if (a.rectifications.length + a.complaints.length > 0) {
       lines.push(`逾期预警：差评回访逾期 ${callback} 件，整改逾期 ${rectify} 件，诉求逾期 ${a.complaints.length} 件`);
     }
+    lines.push(...a.calendar);  // the coming year's holidays not loaded yet: open days and deadlines would be wrong
   } catch (e) { /* shown on the next action */ }
   for (const source of Admin.alertSources) {
     try { lines.push(...await source()); } catch (e) { /* shown on the next action */ }
