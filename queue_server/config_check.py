@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from queue_server.core.commands import add_config_arguments, load_config_or_exit
 from queue_server.core.clock import SystemClock
+from queue_server.core.commands import add_config_arguments, load_config_or_exit
 from queue_server.core.config import ConfigError, HallConfig
 from queue_server.core.hall_time import business_day
 from queue_server.core.workdays import holiday_data_warnings
@@ -28,7 +28,6 @@ def _section_checks() -> list[tuple[str, Callable[[HallConfig], Any]]]:
     from queue_server.guides.store import guides_settings
     from queue_server.outbound.registry import build_channels
     from queue_server.practices.settings import practice_kinds
-    from queue_server.reviews.settings import load_review_settings
     from queue_server.surveys.settings import surveys
     from queue_server.tidal.settings import simulation_profile, tidal_settings
     from queue_server.web.security import security_settings

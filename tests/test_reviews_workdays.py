@@ -122,8 +122,9 @@ def test_the_hall_is_told_before_it_works_in_a_year_without_holiday_data() -> No
     """GIVEN the installed chinese_calendar's last year WHEN the hall's date comes within 60 days of the next year
     THEN one line names that year and both settings to fill in; dates of that year in either setting silence its
     part, and a hall open every day needs no open-day dates."""
-    import chinese_calendar
     from dataclasses import replace
+
+    import chinese_calendar
 
     from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 

@@ -81,9 +81,13 @@ async def test_short_operations_run_first_on_the_loop_and_share_the_batch_with_t
     """GIVEN a held first batch, and behind it two operations for the writer thread and two marked ``on_loop`` (the
     second of those raises after writing) WHEN the hold is released THEN the four commit as one batch, the loop's
     ran first and on the loop's own thread, the thread's after them on the writer thread, the failing one rolled
-    back alone, and events and rows follow that order."""
+    back alone, and events and rows follow that order; the batch hook ran on the writer thread after both kinds,
+    and after a batch of loop operations alone it runs on the loop, straight after them."""
     writer, published, trigger = held_writer
     threads: dict[str, int] = {}
+    hooked: list[tuple[list[str], int]] = []
+    writer.add_batch_hook(lambda db, events: hooked.append(([e.data["v"] for e in events], threading.get_ident()))
+                          or [])
 
     def insert(value: str):
         op = _insert(value)
@@ -112,6 +116,8 @@ async def test_short_operations_run_first_on_the_loop_and_share_the_batch_with_t
     assert [e.data["v"] for e in published] == ["a", "c", "b", "e"]
     rows = sqlite3.connect(tmp_path / "w.db").execute("select v from t order by id").fetchall()
     assert [v for (v,) in rows] == ["a", "c", "b", "e"]
+    assert (await writer.run(insert("f"), events=lambda r: r[1], on_loop=True))[0] == "f"
+    assert hooked == [(["a"], threads["a"]), (["c", "b", "e"], threads["a"]), (["f"], loop_thread)]
 
 
 async def _until(check, seconds: float = 5.0) -> None:

@@ -20,8 +20,9 @@ operation becomes a savepoint of the batch.
 
 The queue's short operations (``run(…, on_loop=True)``) run first in their batch, on the event loop, while the
 writer thread waits: the thread's SQLite calls trade the GIL with the loop one by one, which under load costs a
-ticket more than its statements (:meth:`Writer._run_on_loop`). The thread still forms the batch, runs the rest,
-the hooks and the COMMIT, so the loop never waits for an fsync.
+ticket more than its statements (:meth:`Writer._run_on_loop`); so do the batch hooks when every operation of the
+batch ran there. The thread still forms the batch, runs the rest and the COMMIT, so the loop never waits for an
+fsync.
 """
 from __future__ import annotations
 
@@ -86,6 +87,8 @@ class _Hook:
 
 
 _STOP = object()
+#: each operation's ``(True, result, events)`` or ``(False, exception, [])``, in batch order
+Outcomes = list[tuple[bool, Any, list[Event]]]
 
 
 class Writer:
@@ -145,7 +148,8 @@ class Writer:
         reads after an answer already sees the hook's effect (the tidal window it opened). Hooks run in the order
         they were added, each given the batch's events followed by those of the hooks before it (the outbox, added
         last, also reports the tidal windows the policy opened). A failing hook is rolled back alone and logged;
-        the batch still commits.
+        the batch still commits. After a batch of ``on_loop`` operations only, hooks run on the loop as well, so
+        a hook must be as short and bounded as those operations.
 
         :param min_interval: while callers write concurrently, run it at most once per this many seconds. A batch
             of several operations, or one after which more are queued, skips it if it ran less than
@@ -153,11 +157,10 @@ class Writer:
             operation with nothing queued behind it, in the first once the interval has passed, or, if no write
             comes, in a run of its own on the writer thread when the interval is up (and when the writer stops).
             So when callers wait for their answers before writing again and nobody else writes meanwhile (a
-            hall's usual pace, the tests) every batch runs it as before and each answer sees its effect; under
-            concurrent writes a reader, the last writers of a burst included, may see it up to ``min_interval``
-            late (a millisecond more for the run of its own). Under many clients the queue is empty at the end of
-            most batches, since the next requests come only once their answers are out, so an empty queue alone
-            does not show that a burst is over.
+            hall's usual pace, the tests) every batch runs it and each answer sees its effect; under concurrent
+            writes a reader may see it up to ``min_interval`` late (a millisecond more for the run of its own).
+            An empty queue alone does not show that a burst is over: under many clients the next requests come
+            only once the batch's answers are out.
         """
         self._hooks.append(_Hook(hook, min_interval, []))
 
@@ -231,13 +234,20 @@ class Writer:
         outcomes, trailing = self._run_batch(db, batch, force)
         self._loop.call_soon_threadsafe(self._deliver, batch, outcomes, trailing)
 
-    def _run_batch(self, db: Database, batch: list[_Op],
-                   force: bool = False) -> tuple[list[tuple[bool, Any, list[Event]]], list[Event]]:
+    def _run_batch(self, db: Database, batch: list[_Op], force: bool = False) -> tuple[Outcomes, list[Event]]:
         """Run the batch in one transaction: per operation ``(True, result, events)`` or ``(False, exception, [])``,
         and the events of the batch hooks (every hook that owes events when ``force``: the writer is stopping)."""
         conn = db.conn
         on_loop = sum(op.on_loop for op in batch)
-        began, outcomes = self._run_on_loop(db, batch[:on_loop]) if on_loop else self._begin_and_run(db, [])
+
+        def hooks(outcomes: Outcomes) -> list[Event]:
+            return self._run_hooks(db, [e for _, _, events in outcomes for e in events], len(batch), force)
+
+        # A batch of the loop's operations alone runs its hooks there too, straight after them: on this thread the
+        # tide's two dozen statements would each wait for the busy loop to hand the GIL back (1.2 ms, not 0.4).
+        then = hooks if 0 < on_loop == len(batch) else None
+        began, outcomes, trailing = (self._run_on_loop(db, batch[:on_loop], then) if on_loop
+                                     else self._begin_and_run(db, []))
         if not began:  # no transaction, or the loop's part broke off: every caller hears why
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -245,7 +255,8 @@ class Writer:
         bind_thread_batch(self._begun)
         self._run_ops(db, batch[on_loop:], outcomes)
         try:
-            trailing = self._run_hooks(db, [e for _, _, events in outcomes for e in events], len(batch), force)
+            if trailing is None:
+                trailing = hooks(outcomes)
             if batch and self._hold and os.path.exists(self._hold):
                 self._hold_commit(len(batch))
             conn.execute("COMMIT")
@@ -260,14 +271,14 @@ class Writer:
         self.operations += len(batch)
         return outcomes, trailing
 
-    def _run_on_loop(self, db: Database, ops: list[_Op]) -> tuple[bool, list[tuple[bool, Any, list[Event]]]]:
-        """Begin the batch and run ``ops`` on the event loop, this thread waiting meanwhile (as
+    def _run_on_loop(self, db: Database, ops: list[_Op], then: Callable | None) -> tuple[bool, Outcomes, list | None]:
+        """Begin the batch and run ``ops`` (and ``then``) on the event loop, this thread waiting meanwhile (as
         :meth:`_begin_and_run`).
 
         Why: on this thread every SQLite call lets go of the GIL and then waits for the loop to give it back, so
         under load a ticket's few statements cost more in hand-overs than in work (docs/performance.md). On the
         loop the same statements run back to back, and this thread takes the batch on from there (the other
-        operations, the hooks, COMMIT and its fsync). The connection is used by one thread at a time: the loop
+        operations, the hooks unless they ran here, COMMIT and its fsync). The connection is used by one thread at a time: the loop
         only while this thread waits. The transaction is begun there too, so this thread never holds the write
         lock while it waits for the loop.
         """
@@ -280,10 +291,10 @@ class Writer:
         def run_there() -> None:
             bind_thread_db(db)
             try:
-                box.append(self._begin_and_run(db, ops))
+                box.append(self._begin_and_run(db, ops, then))
             except BaseException as exc:  # noqa: BLE001 - a broken batch is answered, never left hanging
                 log.exception("writer: the loop's part of a batch failed")
-                box.append((False, [(False, exc, [])]))
+                box.append((False, [(False, exc, [])], None))
             finally:
                 bind_thread_db(None)
                 bind_thread_batch(None)
@@ -292,23 +303,25 @@ class Writer:
         try:
             self._loop.call_soon_threadsafe(run_there)
         except RuntimeError:  # the loop is closed: nobody waits for these answers, but the writes still commit
-            return self._begin_and_run(db, ops)
+            return self._begin_and_run(db, ops, then)
         finished.acquire()
         return box[0]
 
-    def _begin_and_run(self, db: Database, ops: list[_Op]) -> tuple[bool, list[tuple[bool, Any, list[Event]]]]:
-        """Open the batch's transaction and run ``ops`` in it: ``(True, their outcomes)``, or ``(False, [(False,
-        why, [])])`` when no transaction could be opened."""
+    def _begin_and_run(self, db: Database, ops: list[_Op],
+                       then: Callable | None = None) -> tuple[bool, Outcomes, list[Event] | None]:
+        """Open the batch's transaction and run ``ops`` in it, then ``then(outcomes)`` (the batch hooks) if given:
+        ``(True, their outcomes, then's events or None)``, or ``(False, [(False, why, [])], None)`` when no
+        transaction could be opened."""
         try:
             self._begin(db.conn)
         except Exception as exc:  # the database is unusable
             log.exception("writer could not begin a transaction")
-            return False, [(False, exc, [])]
-        outcomes: list[tuple[bool, Any, list[Event]]] = []
+            return False, [(False, exc, [])], None
+        outcomes: Outcomes = []
         self._run_ops(db, ops, outcomes)
-        return True, outcomes
+        return True, outcomes, (then(outcomes) if then is not None else None)
 
-    def _run_ops(self, db: Database, ops: list[_Op], outcomes: list[tuple[bool, Any, list[Event]]]) -> None:
+    def _run_ops(self, db: Database, ops: list[_Op], outcomes: Outcomes) -> None:
         """Run each operation under its own savepoint, adding its outcome: ``(True, result, events)`` or
         ``(False, exception, [])``."""
         conn = db.conn
@@ -369,7 +382,7 @@ class Writer:
                 db.conn.execute("RELEASE hook")
         return trailing
 
-    def _deliver(self, batch: list[_Op], outcomes: list[tuple[bool, Any, list[Event]]], trailing: list[Event]) -> None:
+    def _deliver(self, batch: list[_Op], outcomes: Outcomes, trailing: list[Event]) -> None:
         """On the loop, in commit order: publish the batch's events (then its hooks'), then answer each caller."""
         self.delivering = True
         try:
