@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import threading
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -209,6 +210,22 @@ async def test_a_restart_on_the_same_day_does_not_plan_again(hall_config, db_pat
         logged = second.db.execute("select count(*) from tidal_log where action = 'plan'").fetchone()[0]
         window_log = second.db.execute("select count(*) from window_log where action = 'plan'").fetchone()[0]
         assert rows == logged == window_log == len(plan)
+
+
+async def test_a_new_days_plan_is_made_on_the_writer_thread_never_on_the_loop(hall_config, db_path, clock):
+    """GIVEN a server running since Monday WHEN Tuesday's first ticket is taken THEN the tide plans the day (weeks
+    of history read) on the writer thread, although taking a number runs on the loop with its batch's hooks."""
+    async with running(hall_config, db_path, clock) as hall:
+        runner = hall.app[TIDAL]
+        assert runner.day_planned()
+        clock.advance(24 * 3600)
+        assert not runner.day_planned()
+        threads: list[int] = []
+        plan_day = runner.plan_day
+        runner.plan_day = lambda: threads.append(threading.get_ident()) or plan_day()
+        await take(hall.as_("kiosk"), "si_card")
+        await asyncio.sleep(0.05)
+        assert threads and threading.get_ident() not in threads and runner.day_planned()
 
 
 async def test_switched_off_the_next_day_the_old_plan_is_cleared_and_nothing_planned(hall_config, db_path, clock):

@@ -82,7 +82,8 @@ async def test_short_operations_run_first_on_the_loop_and_share_the_batch_with_t
     second of those raises after writing) WHEN the hold is released THEN the four commit as one batch, the loop's
     ran first and on the loop's own thread, the thread's after them on the writer thread, the failing one rolled
     back alone, and events and rows follow that order; the batch hook ran on the writer thread after both kinds,
-    and after a batch of loop operations alone it runs on the loop, straight after them."""
+    and after a batch of loop operations alone it runs on the loop, straight after them, unless a hook says its
+    next run is not short."""
     writer, published, trigger = held_writer
     threads: dict[str, int] = {}
     hooked: list[tuple[list[str], int]] = []
@@ -118,6 +119,13 @@ async def test_short_operations_run_first_on_the_loop_and_share_the_batch_with_t
     assert [v for (v,) in rows] == ["a", "c", "b", "e"]
     assert (await writer.run(insert("f"), events=lambda r: r[1], on_loop=True))[0] == "f"
     assert hooked == [(["a"], threads["a"]), (["c", "b", "e"], threads["a"]), (["f"], loop_thread)]
+    # a hook that says its next run is not short (the tide's first of the day) takes the batch's hooks back
+    long_run = [True]
+    writer.add_batch_hook(lambda db, events: [], loop_ok=lambda: not long_run[0])
+    await writer.run(insert("g"), events=lambda r: r[1], on_loop=True)
+    long_run[0] = False
+    await writer.run(insert("h"), events=lambda r: r[1], on_loop=True)
+    assert hooked[3:] == [(["g"], threads["a"]), (["h"], loop_thread)]
 
 
 async def _until(check, seconds: float = 5.0) -> None:

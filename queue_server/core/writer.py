@@ -77,6 +77,8 @@ class _Hook:
     min_interval: float
     #: events of the batches it has not seen yet
     owed: list[Event]
+    #: whether its next run is as short as the loop's operations (see :meth:`Writer.add_batch_hook`)
+    loop_ok: Callable[[], bool]
     #: ``time.monotonic()`` of its last run: pacing the writer's own work, not a fact of the hall
     last_run: float = float("-inf")
 
@@ -141,15 +143,17 @@ class Writer:
     def running(self) -> bool:
         return self._thread is not None
 
-    def add_batch_hook(self, hook: BatchHook, *, min_interval: float = 0.0) -> None:
+    def add_batch_hook(self, hook: BatchHook, *, min_interval: float = 0.0,
+                       loop_ok: Callable[[], bool] | None = None) -> None:
         """Run ``hook`` after batches whose operations caused events, inside the batch's transaction.
 
         Its writes share the batch's fsync and its events are published right after the batch's own, so whoever
         reads after an answer already sees the hook's effect (the tidal window it opened). Hooks run in the order
         they were added, each given the batch's events followed by those of the hooks before it (the outbox, added
         last, also reports the tidal windows the policy opened). A failing hook is rolled back alone and logged;
-        the batch still commits. After a batch of ``on_loop`` operations only, hooks run on the loop as well, so
-        a hook must be as short and bounded as those operations.
+        the batch still commits. After a batch of ``on_loop`` operations only, hooks run on the loop as well,
+        unless a hook's ``loop_ok()`` says its next run is not as short and bounded as those operations (the
+        tide's first run of a business day plans the day from weeks of history).
 
         :param min_interval: while callers write concurrently, run it at most once per this many seconds. A batch
             of several operations, or one after which more are queued, skips it if it ran less than
@@ -162,7 +166,7 @@ class Writer:
             An empty queue alone does not show that a burst is over: under many clients the next requests come
             only once the batch's answers are out.
         """
-        self._hooks.append(_Hook(hook, min_interval, []))
+        self._hooks.append(_Hook(hook, min_interval, [], loop_ok or (lambda: True)))
 
     # -- submitting ---------------------------------------------------------------------------------------------
 
@@ -245,7 +249,7 @@ class Writer:
 
         # A batch of the loop's operations alone runs its hooks there too, straight after them: on this thread the
         # tide's two dozen statements would each wait for the busy loop to hand the GIL back (1.2 ms, not 0.4).
-        then = hooks if 0 < on_loop == len(batch) else None
+        then = hooks if 0 < on_loop == len(batch) and all(hook.loop_ok() for hook in self._hooks) else None
         began, outcomes, trailing = (self._run_on_loop(db, batch[:on_loop], then) if on_loop
                                      else self._begin_and_run(db, []))
         if not began:  # no transaction, or the loop's part broke off: every caller hears why

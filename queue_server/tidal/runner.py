@@ -72,7 +72,7 @@ class TidalRunner:
         self._pending = False
         self.writer = writer
         if writer is not None:
-            writer.add_batch_hook(self.after_batch, min_interval=BATCH_HOOK_INTERVAL_S)
+            writer.add_batch_hook(self.after_batch, min_interval=BATCH_HOOK_INTERVAL_S, loop_ok=self.day_planned)
         self._plan_day = None  # the business day whose support plan was last checked
 
     @property
@@ -133,6 +133,11 @@ class TidalRunner:
                     "service_name": self.config.services[row["service"]].name, "reason": reason, "manual": False,
                 }, frozenset({"hall", f"window:{row['window']}", "admin"})))
         return events
+
+    def day_planned(self) -> bool:
+        """Whether today's support plan is already checked: until then the next run reads weeks of history
+        (:meth:`plan_day`), so the writer runs it on its own thread, not on the loop."""
+        return self._plan_day is not None and self._plan_day.isoformat() == self.hall.today()
 
     def plan_day(self) -> list[Event]:
         """Once per business day: make, store and apply the day's support plan (每日兼办) when ``day_plan`` is on
