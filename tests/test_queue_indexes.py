@@ -1,5 +1,5 @@
-"""What a new ticket writes (issue 20): time-ordered tokens, and the indexes m009 narrowed still serving their
-queries (a plan that fell back to a scan would pass every other test and only show as a slow hall)."""
+"""What a new ticket writes (issue 20): time-ordered tokens, and the indexes m009 narrowed serving the queries
+that need them (a plan that fell back to a scan would pass every other test and only show as a slow hall)."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 from queue_server.app import open_database
 from queue_server.core.clock import FakeClock
 from queue_server.core.config import DEMO_CONFIG_PATH, load_config
+from queue_server.phones.reminders import review_due_events
+from queue_server.phones.settings import ReminderSettings
 from queue_server.queue.hall import Hall, ticket_token
 from tests.conftest import MONDAY_9AM
 
@@ -52,3 +54,19 @@ def test_the_day_roll_and_service_times_read_the_narrow_indexes(tmp_path) -> Non
     assert any("idx_tickets_finished" in p for p in plans["recent"]), plans["recent"]
     assert not any(p.startswith("SCAN tickets") for p in plans["roll"] + plans["recent"])
     assert db.execute("select status from tickets where request_id = 'yesterday'").fetchone()[0] == "expired"
+
+
+def test_the_review_link_sweep_reads_only_the_last_days_finished_tickets(tmp_path) -> None:
+    """The phones' minutely sweep for review links due (on the writer thread) seeks the last two days' finished
+    tickets on ``(status, business_day)``: it used to read every finished ticket the hall ever had."""
+    db = open_database(tmp_path / "h.db")
+    plans: list[str] = []
+    original = db.execute
+
+    def explain(sql, params=None):
+        plans.extend(row[3] for row in db.conn.execute(f"explain query plan {sql}", params or []))
+        return original(sql, params)
+
+    db.execute = explain
+    review_due_events(db, ReminderSettings(offered=True), MONDAY_9AM)
+    assert any("idx_tickets_status_day (status=? AND business_day>?)" in p for p in plans), plans

@@ -133,12 +133,16 @@ def _ahead_reminders(db: Database, moved: list[Event], config: HallConfig, limit
 def review_due_events(db: Database, settings: ReminderSettings, now: datetime) -> list[Event]:
     """``ticket.review_due`` for each consented ticket finished at least ``review_link_delay_min`` ago (within the
     last day), still unrated and not yet invited; read-only (the channel marks what it sends)."""
+    since = (now - timedelta(days=2)).date().isoformat()
+    # t.business_day repeats p's bound (a phone is kept with its ticket's day) so SQLite reads the last two days'
+    # finished tickets on (status, business_day), not every finished ticket the hall ever had
     rows = db.execute(
         "select p.ticket_id, t.number from citizen_phones p join tickets t on t.id = p.ticket_id "
-        "where p.review_link_at is null and p.business_day >= ? and t.status = 'finished' and t.finished_at <= ? "
-        "and t.finished_at >= ? and not exists (select 1 from reviews r where r.ticket_id = t.id)",
-        [(now - timedelta(days=2)).date().isoformat(),
-         to_iso(now - timedelta(minutes=settings.review_link_delay_min)), to_iso(now - timedelta(days=1))]).fetchall()
+        "where p.review_link_at is null and p.business_day >= ? and t.business_day >= ? and t.status = 'finished' "
+        "and t.finished_at <= ? and t.finished_at >= ? "
+        "and not exists (select 1 from reviews r where r.ticket_id = t.id)",
+        [since, since, to_iso(now - timedelta(minutes=settings.review_link_delay_min)),
+         to_iso(now - timedelta(days=1))]).fetchall()
     return [Event(REVIEW_DUE, {"number": number, "at": to_iso(now)}, frozenset(), {"ticket_id": ticket_id})
             for ticket_id, number in rows]
 
