@@ -11,6 +11,7 @@ from queue_server.core.config import DEMO_CONFIG_PATH, load_config
 from queue_server.phones.reminders import review_due_events
 from queue_server.phones.settings import ReminderSettings
 from queue_server.queue.hall import Hall, ticket_token
+from queue_server.reviews.records import last_finished_at_window
 from tests.conftest import MONDAY_9AM
 
 
@@ -70,3 +71,19 @@ def test_the_review_link_sweep_reads_only_the_last_days_finished_tickets(tmp_pat
     db.execute = explain
     review_due_events(db, ReminderSettings(offered=True), MONDAY_9AM)
     assert any("idx_tickets_status_day (status=? AND business_day>?)" in p for p in plans), plans
+
+
+def test_a_tablets_last_finished_ticket_is_sought_in_the_last_days_only(tmp_path) -> None:
+    """The counter tablet's "this window's last finished ticket" (read on the loop at every tablet review) seeks
+    the last two days' finished tickets; it used to sort every finished ticket the hall ever had."""
+    db = open_database(tmp_path / "h.db")
+    plans: list[str] = []
+    original = db.query
+
+    def explain(sql, params=None):
+        plans.extend(row[3] for row in db.conn.execute(f"explain query plan {sql}", params or []))
+        return original(sql, params)
+
+    db.query = explain
+    assert last_finished_at_window(db, 3, MONDAY_9AM) is None
+    assert any("business_day>?" in p for p in plans), plans

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -55,11 +55,14 @@ def ticket_by_id(db: Database, ticket_id: int) -> dict[str, Any]:
     return rows[0]
 
 
-def last_finished_at_window(db: Database, window: int) -> dict[str, Any] | None:
-    """The ticket a window finished most recently (what its counter tablet may review)."""
+def last_finished_at_window(db: Database, window: int, now: datetime) -> dict[str, Any] | None:
+    """The ticket a window finished most recently (what its counter tablet may review), of the last two days: a
+    tablet reviews within minutes of 办结, and the bound lets SQLite read those days' finished tickets on
+    ``(status, business_day)`` rather than sort every finished ticket the hall ever had."""
     rows = list(db.query(
-        "SELECT * FROM tickets WHERE window = ? AND status = 'finished' AND finished_at IS NOT NULL "
-        "ORDER BY finished_at DESC, id DESC LIMIT 1", [window]))
+        "SELECT * FROM tickets WHERE window = ? AND status = 'finished' AND business_day >= ? "
+        "AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1",
+        [window, (now - timedelta(days=2)).date().isoformat()]))
     return rows[0] if rows else None
 
 
@@ -100,7 +103,7 @@ def check_reviewable(db: Database, ticket: dict[str, Any], reviewer: Reviewer, s
         raise conflict("办结后才能评价")
     finished_at = parse(ticket["finished_at"])
     if reviewer.kind == "tablet":
-        last = last_finished_at_window(db, reviewer.window) if reviewer.window is not None else None
+        last = last_finished_at_window(db, reviewer.window, now) if reviewer.window is not None else None
         if ticket.get("window") != reviewer.window or last is None or last["id"] != ticket["id"]:
             raise ApiError(403, "forbidden", "评价器只能评价本窗口刚办结的号")
         if now - finished_at > timedelta(minutes=settings.tablet_review_minutes):

@@ -98,7 +98,7 @@ async def _handle_create_review(request: web.Request, body: ReviewRequest) -> we
     if not isinstance(token, str) or not token:
         if reviewer.kind != "tablet":
             raise invalid("ticket_token", "缺少号票凭证")
-        ticket = records.last_finished_at_window(db, reviewer.window) if reviewer.window is not None else None
+        ticket = records.last_finished_at_window(db, reviewer.window, at) if reviewer.window is not None else None
         if ticket is None:
             raise ApiError(409, "conflict", "本窗口没有刚办结的号")
     else:
