@@ -1,8 +1,8 @@
 """From the server's ticket JSON (API.md) and the hall's config to a :class:`TicketPrint`, for kiosks."""
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from devices.printer.document import TicketPrint

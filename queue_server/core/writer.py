@@ -282,9 +282,9 @@ class Writer:
         Why: on this thread every SQLite call lets go of the GIL and then waits for the loop to give it back, so
         under load a ticket's few statements cost more in hand-overs than in work (docs/performance.md). On the
         loop the same statements run back to back, and this thread takes the batch on from there (the other
-        operations, the hooks unless they ran here, COMMIT and its fsync). The connection is used by one thread at a time: the loop
-        only while this thread waits. The transaction is begun there too, so this thread never holds the write
-        lock while it waits for the loop.
+        operations, the hooks unless they ran there, COMMIT and its fsync). The connection is used by one thread
+        at a time: the loop only while this thread waits. The transaction is begun there too, so this thread
+        never holds the write lock while it waits for the loop.
         """
         # a plain lock, taken here and let go by the loop: a threading.Event's Python-level condition cost the loop
         # several per cent of its time under load
