@@ -45,6 +45,15 @@ def staff_ticket(ticket: dict) -> dict:
     return {k: v for k, v in ticket.items() if k not in CITIZEN_KEYS}
 
 
+def service_minutes(db: Database, day: str, service: str, limit: int = RECENT_SAMPLES) -> tuple[float, ...]:
+    """The last ``limit`` service times (call to 办结, in minutes) of ``service`` on business day ``day``, oldest
+    first: a range of the finished-tickets index, which the query's ``status = 'finished'`` lets SQLite use."""
+    rows = db.execute(
+        "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
+        "and called_at is not null order by finished_at desc limit ?", [day, service, limit]).fetchall()
+    return tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+
+
 class HallView:
     """Queries over the hall's state, shared by the operations and the read-only routes."""
 
@@ -307,14 +316,11 @@ class HallView:
         }
 
     def _recent(self, service: str) -> tuple[float, ...]:
-        """The service's last :data:`RECENT_SAMPLES` service times in minutes, oldest first (an index range)."""
+        """Today's :func:`service_minutes` of the service, kept for the writer's batch."""
         memo, key = self._memo.figures(self.db), (service, self.today(), "recent")
         if memo is not None and key in memo:
             return memo[key]
-        rows = self.db.execute(
-            "select called_at, finished_at from tickets where business_day = ? and service = ? and status = 'finished' "
-            "and called_at is not null order by finished_at desc limit ?", [key[1], service, RECENT_SAMPLES]).fetchall()
-        recent = tuple((from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows))
+        recent = service_minutes(self.db, key[1], service)
         if memo is not None:
             memo[key] = recent
         return recent

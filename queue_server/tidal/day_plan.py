@@ -14,10 +14,10 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from queue_server.core.clock import from_iso
 from queue_server.core.config import HallConfig
 from queue_server.policy.day_plan import expected_from_history, plan_day_support
 from queue_server.policy.estimate import RECENT_SAMPLES, robust_mean_minutes
+from queue_server.queue.hall_view import service_minutes
 from queue_server.simulation.model import day_factor, expected_arrivals
 from queue_server.simulation.runner import sessions_of
 from queue_server.tidal.settings import simulation_profile
@@ -74,15 +74,11 @@ def past_minutes(db: Database, day: date, configured: Mapping[str, float],
     for service, minutes in configured.items():
         # the latest day first, one index seek a day, until the samples are in: one range over the whole lookback
         # would read every finished ticket of those weeks to sort them
-        rows: list[tuple[str, str]] = []
+        durations: tuple[float, ...] = ()
         for business_day in days:
-            rows += db.execute(
-                "select called_at, finished_at from tickets where business_day = ? and service = ? "
-                "and status = 'finished' and called_at is not null order by finished_at desc limit ?",
-                [business_day, service, RECENT_SAMPLES - len(rows)]).fetchall()
-            if len(rows) == RECENT_SAMPLES:
+            durations = service_minutes(db, business_day, service, RECENT_SAMPLES - len(durations)) + durations
+            if len(durations) == RECENT_SAMPLES:
                 break
-        durations = [(from_iso(f) - from_iso(c)).total_seconds() / 60 for c, f in reversed(rows)]
         learned[service] = robust_mean_minutes(durations, minutes)
     return learned
 
