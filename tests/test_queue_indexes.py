@@ -13,6 +13,7 @@ from queue_server.phones.settings import ReminderSettings
 from queue_server.queue.hall import Hall, ticket_token
 from queue_server.reviews.records import last_finished_at_window
 from tests.conftest import MONDAY_9AM
+from tests.query_plans import record_plans
 
 
 def test_tokens_sort_by_issue_time_and_keep_128_random_bits() -> None:
@@ -38,16 +39,8 @@ def test_the_day_roll_and_service_times_read_the_narrow_indexes(tmp_path) -> Non
     clock = FakeClock(MONDAY_9AM)
     hall = Hall(load_config(DEMO_CONFIG_PATH), db, clock)
     hall.issue_ticket("si_card", "yesterday", None, "kiosk:test")
-    plans: dict[str, list[str]] = {"roll": [], "recent": []}
-    original = db.execute
-
-    def explain(sql, params=None):
-        kind = "roll" if "business_day < ?" in sql else "recent" if "status = 'finished'" in sql else None
-        if kind:
-            plans[kind].extend(row[3] for row in db.conn.execute(f"explain query plan {sql}", params or []))
-        return original(sql, params)
-
-    db.execute = explain
+    plans = record_plans(db, lambda sql: "roll" if "business_day < ?" in sql
+                         else "recent" if "status = 'finished'" in sql else None)
     clock.advance(24 * 3600)
     hall.roll_day()
     hall.issue_ticket("si_card", "today", None, "kiosk:test")
@@ -61,29 +54,15 @@ def test_the_review_link_sweep_reads_only_the_last_days_finished_tickets(tmp_pat
     """The phones' minutely sweep for review links due (on the writer thread) seeks the last two days' finished
     tickets on ``(status, business_day)``: it used to read every finished ticket the hall ever had."""
     db = open_database(tmp_path / "h.db")
-    plans: list[str] = []
-    original = db.execute
-
-    def explain(sql, params=None):
-        plans.extend(row[3] for row in db.conn.execute(f"explain query plan {sql}", params or []))
-        return original(sql, params)
-
-    db.execute = explain
+    plans = record_plans(db)
     review_due_events(db, ReminderSettings(offered=True), MONDAY_9AM)
-    assert any("idx_tickets_status_day (status=? AND business_day>?)" in p for p in plans), plans
+    assert any("idx_tickets_status_day (status=? AND business_day>?)" in p for p in plans["all"]), plans
 
 
 def test_a_tablets_last_finished_ticket_is_sought_in_the_last_days_only(tmp_path) -> None:
     """The counter tablet's "this window's last finished ticket" (read on the loop at every tablet review) seeks
     the last two days' finished tickets; it used to sort every finished ticket the hall ever had."""
     db = open_database(tmp_path / "h.db")
-    plans: list[str] = []
-    original = db.query
-
-    def explain(sql, params=None):
-        plans.extend(row[3] for row in db.conn.execute(f"explain query plan {sql}", params or []))
-        return original(sql, params)
-
-    db.query = explain
+    plans = record_plans(db, method="query")
     assert last_finished_at_window(db, 3, MONDAY_9AM) is None
-    assert any("business_day>?" in p for p in plans), plans
+    assert any("business_day>?" in p for p in plans["all"]), plans

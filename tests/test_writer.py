@@ -18,6 +18,7 @@ from queue_server.core.events import Event
 from queue_server.core.writer import Writer
 from queue_server.keys import WRITER
 from queue_server.queue.staffing import keypad_active
+from tests.query_plans import record_plans
 
 
 async def _wait_for(path: Path) -> None:
@@ -302,14 +303,6 @@ def test_the_keypad_presence_check_reads_only_the_agents_rows(tmp_path):
     SQLite answers from the partial indexes of the agent's log rows (m007), not a range of every row of the last
     30 minutes: the query must keep the indexes' term word for word."""
     db = open_database(tmp_path / "h.db")
-    plans: list[str] = []
-    original = db.execute
-
-    def explain(sql, params=None):
-        if "actor like" in sql:
-            plans.extend(row[3] for row in db.conn.execute(f"explain query plan {sql}", params or []))
-        return original(sql, params)
-
-    db.execute = explain
+    plans = record_plans(db, lambda sql: "keypad" if "actor like" in sql else None)["keypad"]
     keypad_active(db, datetime.now(timezone.utc))
     assert any("idx_ticket_log_agent_at" in p for p in plans) and any("idx_window_log_agent_at" in p for p in plans)
