@@ -37,6 +37,13 @@ def business_day_span(day: dt.date, hall: HallInfo) -> tuple[dt.datetime, dt.dat
             dt.datetime.combine(day + dt.timedelta(days=1), hall.day_starts_at, tzinfo=hall.tz))
 
 
+def business_day_bound(now: dt.datetime, within: dt.timedelta = dt.timedelta(days=1)) -> str:
+    """A business day (``YYYY-MM-DD``) no later than that of any instant in the ``within`` before ``now``, whatever
+    the hall's time zone and day start (a day's slack covers both): a ``business_day >= ?`` bound that lets SQLite
+    seek the last days' rows on an index instead of reading all the hall ever had."""
+    return (now - within - dt.timedelta(days=1)).date().isoformat()
+
+
 def slot_start(day_text: str, slot: str, hall: HallInfo) -> dt.datetime:
     """When booking slot ``slot`` (``HH:MM-HH:MM``) of business day ``day_text`` begins (aware, the hall's time
     zone). A slot earlier than the hall's ``day_starts_at`` (only in an all-hours drill) is the night after that

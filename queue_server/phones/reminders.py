@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from queue_server.core.clock import to_iso
 from queue_server.core.config import HallConfig
 from queue_server.core.events import Event
+from queue_server.core.hall_time import business_day_bound
 from queue_server.phones.settings import ReminderSettings
 from queue_server.policy.ordering import OrderRule
 from queue_server.queue.positions import people_ahead
@@ -133,8 +134,8 @@ def _ahead_reminders(db: Database, moved: list[Event], config: HallConfig, limit
 def review_due_events(db: Database, settings: ReminderSettings, now: datetime) -> list[Event]:
     """``ticket.review_due`` for each consented ticket finished at least ``review_link_delay_min`` ago (within the
     last day), still unrated and not yet invited; read-only (the channel marks what it sends)."""
-    since = (now - timedelta(days=2)).date().isoformat()
-    # t.business_day repeats p's bound (a phone is kept with its ticket's day) so SQLite reads the last two days'
+    since = business_day_bound(now)
+    # t.business_day repeats p's bound (a phone is kept with its ticket's day) so SQLite reads the last days'
     # finished tickets on (status, business_day), not every finished ticket the hall ever had
     rows = db.execute(
         "select p.ticket_id, t.number from citizen_phones p join tickets t on t.id = p.ticket_id "

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from queue_server.core.case_refs import case_refs
 from queue_server.core.errors import ApiError, conflict, invalid, not_found
+from queue_server.core.hall_time import business_day_bound
 from queue_server.reviews.common import actor_who, iso, log_action, parse
 from queue_server.reviews.levels import BAD_LEVELS, CHANNELS, LEVELS
 from queue_server.reviews.settings import ReviewSettings
@@ -56,13 +57,13 @@ def ticket_by_id(db: Database, ticket_id: int) -> dict[str, Any]:
 
 
 def last_finished_at_window(db: Database, window: int, now: datetime) -> dict[str, Any] | None:
-    """The ticket a window finished most recently (what its counter tablet may review), of the last two days: a
-    tablet reviews within minutes of 办结, and the bound lets SQLite read those days' finished tickets on
-    ``(status, business_day)`` rather than sort every finished ticket the hall ever had."""
+    """The ticket a window finished most recently (what its counter tablet may review), in the last day: a tablet
+    reviews within ``tablet_review_minutes`` (at most a day) of 办结, and the bound lets SQLite read those days'
+    finished tickets on ``(status, business_day)`` rather than sort every finished ticket the hall ever had."""
     rows = list(db.query(
         "SELECT * FROM tickets WHERE window = ? AND status = 'finished' AND business_day >= ? "
         "AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1",
-        [window, (now - timedelta(days=2)).date().isoformat()]))
+        [window, business_day_bound(now)]))
     return rows[0] if rows else None
 
 
